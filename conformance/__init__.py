@@ -1,0 +1,1 @@
+"""Conformance suite for the Vorderingen API: certifies any source organisation endpoint."""

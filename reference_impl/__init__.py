@@ -1,0 +1,1 @@
+"""Reference implementation of the Vorderingen API actors: scheme, App Manager, source, app."""
