@@ -1,0 +1,1564 @@
+"""Generate the test vectors of the standard into spec/vectors/.
+
+    .venv/bin/python tests/spec/generate_vectors.py            # writes spec/vectors/**
+    .venv/bin/python tests/spec/generate_vectors.py --out DIR  # writes DIR/** instead
+
+Everything is fixed except the keys: each run creates fresh private keys in memory, signs with
+them and writes only their PUBLIC halves (spec/vectors/keys/). ECDSA signatures are randomised,
+so token bytes change on every run, but what each vector checks (its description, context,
+outcome and problem code) does not; schema and document vectors are byte-for-byte the same.
+Vectors are append-only in spirit: add cases here, never change what an existing one checks.
+
+This file is data first: it is long because every vector is spelled out, not because it hides
+logic. It shares no code with the verifier the tests use (tests/spec/vector_verifier.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+VECTORS_DIR = Path(__file__).resolve().parents[2] / "spec" / "vectors"
+
+NOW = 1767225600  # 2026-01-01T00:00:00Z: the fixed "now" of every token vector
+SKEW_S = 60
+SCHEME_MAX_LIFETIME_S = 86400
+CERT_MAX_LIFETIME_S = 43200
+PROOF_MAX_AGE_S = 60
+OMIT = object()  # a claim or header member value meaning "leave this member out"
+
+OIN_A = "00000001000000000001"
+OIN_B = "00000002000000000002"
+OIN_ONBEKEND = "00000003000000000003"
+OIN_OM = "00000004000000000004"
+BSN = "999993653"
+BSN_ANDER = "999990019"
+BSN_ELFPROEF_FOUT = "999993654"
+AM_A = "app-manager-a"
+AM_B = "app-manager-b"
+CERT_JTI = "5b0b6f0e-3f43-4a43-9d4c-1c1f7a3b9e01"
+REVOKED_JTI = "0c6f3a52-8f8e-4d0e-b0d4-6f5e2a1d7c02"
+PROOF_JTI = "a3e1c0d2-6b7f-4c3e-8a9d-2f4b5c6d7e03"
+REGELING_ID = "2d9c4b1e-7a6f-4e5d-9c8b-3a2f1e0d9c04"
+PAUZE_ID = "7e8f9a0b-1c2d-4e3f-8a5b-6c7d8e9f0a05"
+# Public key of RFC 7515 appendix A.3, used where a vector needs a fixed, well-formed key.
+RFC7515_X = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"
+RFC7515_Y = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+STATIC_JWK = {"kty": "EC", "crv": "P-256", "x": RFC7515_X, "y": RFC7515_Y}
+STATIC_KID = base64.urlsafe_b64encode(hashlib.sha256(json.dumps(
+    {"crv": "P-256", "kty": "EC", "x": RFC7515_X, "y": RFC7515_Y}, separators=(",", ":")
+).encode()).digest()).rstrip(b"=").decode("ascii")
+STATIC_SIGNATURE = "eyJhbGciOiJFUzI1NiJ9..c2lnbmF0dXJlLW9ubHktdGhlLXNoYXBlLW1hdHRlcnMtaGVyZQ"
+DOCUMENT_INVALID = "envelop/document-ongeldig"
+
+
+def _nonce(label: str) -> str:
+    """A fixed, well-formed nonce (32 bytes, base64url: 43 characters)."""
+    digest = hashlib.sha256(label.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+NONCE = _nonce("nonce-geldig")
+NONCE_VERLOPEN = _nonce("nonce-verlopen")
+NONCE_GEBRUIKT = _nonce("nonce-gebruikt")
+NONCE_ONBEKEND = _nonce("nonce-onbekend")
+NONCE_AANVRAAG = _nonce("uitdaging-registratie")
+
+
+# --- JOSE ----------------------------------------------------------------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_json(value: Any) -> str:
+    return b64(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+class Key:
+    """A private EC key that lives only in memory; `public_jwk` is what gets written."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.private = ec.generate_private_key(ec.SECP256R1())
+        numbers = self.private.public_key().public_numbers()
+        self.public_jwk = {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": b64(numbers.x.to_bytes(32, "big")),
+            "y": b64(numbers.y.to_bytes(32, "big")),
+        }
+        members = json.dumps(
+            {k: self.public_jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":")
+        )
+        self.kid = b64(hashlib.sha256(members.encode()).digest())
+
+    def sign(self, data: bytes) -> bytes:
+        r, s = decode_dss_signature(self.private.sign(data, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def published(self) -> dict[str, str]:
+        return {**self.public_jwk, "kid": self.kid, "use": "sig", "alg": "ES256"}
+
+    def jwks(self, *more: Key) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [k.published() for k in (self, *more)]}
+
+
+def merged(base: dict[str, Any], changes: dict[str, Any] | None) -> dict[str, Any]:
+    result = dict(base)
+    for name, value in (changes or {}).items():
+        if value is OMIT:
+            result.pop(name, None)
+        else:
+            result[name] = value
+    return result
+
+
+def jws(typ: str, claims: dict[str, Any], key: Key, header: dict | None = None) -> str:
+    """A compact ES256 JWS; `header` changes the default {alg, typ, kid} header."""
+    protected = encode_json(merged({"alg": "ES256", "typ": typ, "kid": key.kid}, header))
+    body = encode_json(claims)
+    return f"{protected}.{body}.{b64(key.sign(f'{protected}.{body}'.encode()))}"
+
+
+def unsigned(typ: str, claims: dict[str, Any]) -> str:
+    return f"{encode_json({'alg': 'none', 'typ': typ})}.{encode_json(claims)}."
+
+
+def hmac_signed(typ: str, claims: dict[str, Any], secret: bytes, kid: str) -> str:
+    """HS256 with a public key as the secret: the classic algorithm-confusion attack."""
+    signing_input = f"{encode_json({'alg': 'HS256', 'typ': typ, 'kid': kid})}.{encode_json(claims)}"
+    mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(mac)}"
+
+
+def es384_signed(typ: str, claims: dict[str, Any]) -> str:
+    key = ec.generate_private_key(ec.SECP384R1())
+    signing_input = f"{encode_json({'alg': 'ES384', 'typ': typ})}.{encode_json(claims)}"
+    r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA384())))
+    return f"{signing_input}.{b64(r.to_bytes(48, 'big') + s.to_bytes(48, 'big'))}"
+
+
+def rs256_signed(typ: str, claims: dict[str, Any]) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    signing_input = f"{encode_json({'alg': 'RS256', 'typ': typ})}.{encode_json(claims)}"
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{b64(signature)}"
+
+
+def with_payload(token: str, claims: dict[str, Any]) -> str:
+    """The token with its payload replaced after signing (the signature no longer fits)."""
+    head, _, signature = token.split(".")
+    return f"{head}.{encode_json(claims)}.{signature}"
+
+
+def pem(key: Key) -> bytes:
+    return key.private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def detached(document: dict[str, Any], key: Key, header: dict | None = None,
+             payload: bytes | None = None) -> str:
+    """Envelope signature: detached JWS over JCS(document) unless `payload` says otherwise."""
+    protected = encode_json(
+        merged({"alg": "ES256", "typ": "vorderingen-document+jws", "kid": key.kid}, header)
+    )
+    body = b64(rfc8785.dumps(document) if payload is None else payload)
+    return f"{protected}..{b64(key.sign(f'{protected}.{body}'.encode()))}"
+
+
+def envelope(document: dict[str, Any], key: Key, **kwargs: Any) -> dict[str, Any]:
+    return {"document": document, "handtekening": detached(document, key, **kwargs)}
+
+
+# --- vector shapes -------------------------------------------------------------------------
+
+
+def test(description: str, valid: bool, code: str | None = None, rule: str | None = None,
+         **fields: Any) -> dict[str, Any]:
+    """One test: `data` or `token` (+ optional `context`), the outcome, code and rule."""
+    entry: dict[str, Any] = {"description": description, **fields, "valid": valid}
+    if code is not None:
+        entry["code"] = code
+    if rule is not None:
+        entry["rule"] = rule
+    return entry
+
+
+def case(description: str, rule: str, tests: list[dict], **fields: Any) -> dict[str, Any]:
+    return {"description": description, "rule": rule, **fields, "tests": tests}
+
+
+# --- claims documents ----------------------------------------------------------------------
+
+
+def event(gid: str, kind: str, when: str, **fields: Any) -> dict[str, Any]:
+    return {"gebeurtenis_id": gid, "gebeurtenistype": kind, "datumtijd": when, **fields}
+
+
+def zaak(kenmerk: str, events: list[dict], **fields: Any) -> dict[str, Any]:
+    """A case whose totals follow from its events unless `fields` say otherwise."""
+    verplicht = sum(e["bedrag"] for e in events
+                    if e["gebeurtenistype"] == "FinancieleVerplichtingOpgelegd")
+    vereffend = sum(e["bedrag"] for e in events if e["gebeurtenistype"] in
+                    ("BetalingVerwerkt", "FinancieleVerplichtingKwijtgescholden"))
+    base = {
+        "zaakkenmerk": kenmerk,
+        "omschrijving": "Verkeersboete (testgegevens)",
+        "vorderingtype": "cjib_wahv_boete",
+        "looptijd": "eenmalig",
+        "totaal_financieel_verplicht": verplicht,
+        "totaal_financieel_vereffend": vereffend,
+        "saldo": verplicht - vereffend,
+        "saldo_datumtijd": "2025-12-31T06:00:00+01:00",
+        "achterstand": 0,
+        "volgende_vervaldatum": None,
+        "status": "open",
+        "grondslag": {
+            "omschrijving": "Wet administratiefrechtelijke handhaving verkeersvoorschriften",
+            "url": "https://wetten.overheid.nl/BWBR0004581",
+        },
+        "bezwaar": {"mogelijk": False, "toelichting": "De termijn voor bezwaar is verstreken."},
+        "contact": {"telefoon": "+31 58 000 0000", "url": "https://bron-a.vorderingen.example/contact"},
+        "acties": ["betalen", "betalingsregeling", "pauze"],
+        "gebeurtenissen": events,
+    }
+    return {**base, **fields}
+
+
+def zaak_boete() -> dict[str, Any]:
+    """Fine + costs, a partial payment, a surcharge and a reminder replacing the first demand."""
+    k = "WAHV-2025-000123"
+    return zaak(k, [
+        event(f"{k}:1", "FinancieleVerplichtingOpgelegd", "2025-10-01T09:00:00+02:00",
+              bedrag=9500, categorie="hoofdsom", omschrijving="Snelheidsovertreding"),
+        event(f"{k}:2", "FinancieleVerplichtingOpgelegd", "2025-10-01T09:00:00+02:00",
+              bedrag=900, categorie="administratiekosten", omschrijving="Administratiekosten"),
+        event(f"{k}:3", "BetalingsverplichtingOpgelegd", "2025-10-01T09:00:00+02:00",
+              bedrag=10400, vervaldatum="2025-11-12", soort="aanschrijving",
+              betalingskenmerk="5000000012345678"),
+        event(f"{k}:4", "BetalingVerwerkt", "2025-11-05T14:12:00+01:00", bedrag=4000,
+              betalingskenmerk="5000000012345678", betalingsverplichting=f"{k}:3"),
+        event(f"{k}:5", "FinancieleVerplichtingOpgelegd", "2025-11-20T02:00:00+01:00",
+              bedrag=2500, categorie="verhoging", omschrijving="Eerste verhoging"),
+        event(f"{k}:6", "BetalingsverplichtingIngetrokken", "2025-11-20T02:00:00+01:00",
+              betalingsverplichting=f"{k}:3", reden="Vervangen door een herinnering"),
+        event(f"{k}:7", "BetalingsverplichtingOpgelegd", "2025-11-20T02:00:00+01:00",
+              bedrag=8900, vervaldatum="2025-12-18", soort="herinnering",
+              betalingskenmerk="5000000012345679"),
+    ], achterstand=8900)
+
+
+def zaak_regeling() -> dict[str, Any]:
+    """In an arrangement: a correction, instalments paid, part of the principal remitted."""
+    k = "SB-2025-004567"
+    return zaak(k, [
+        event(f"{k}:1", "FinancieleVerplichtingOpgelegd", "2025-06-02T10:00:00+02:00",
+              bedrag=45000, categorie="hoofdsom", omschrijving="Strafbeschikking"),
+        event(f"{k}:2", "FinancieleVerplichtingOpgelegd", "2025-06-02T10:00:00+02:00",
+              bedrag=900, categorie="administratiekosten", omschrijving="Administratiekosten"),
+        event(f"{k}:3", "FinancieleVerplichtingOpgelegd", "2025-06-20T10:00:00+02:00",
+              bedrag=-5000, categorie="hoofdsom", omschrijving="Correctie na herberekening",
+              correctie_van=f"{k}:1"),
+        event(f"{k}:4", "BetalingsverplichtingOpgelegd", "2025-09-01T08:00:00+02:00",
+              bedrag=10000, vervaldatum="2025-09-30", soort="termijn",
+              betalingskenmerk="5000000045670001"),
+        event(f"{k}:5", "BetalingVerwerkt", "2025-09-28T11:30:00+02:00", bedrag=10000,
+              betalingsverplichting=f"{k}:4"),
+        event(f"{k}:6", "BetalingsverplichtingOpgelegd", "2025-10-01T08:00:00+02:00",
+              bedrag=10000, vervaldatum="2025-10-31", soort="termijn",
+              betalingskenmerk="5000000045670002"),
+        event(f"{k}:7", "BetalingVerwerkt", "2025-10-30T16:45:10.250+01:00", bedrag=10000,
+              betalingsverplichting=f"{k}:6"),
+        event(f"{k}:8", "FinancieleVerplichtingKwijtgescholden", "2025-11-03T09:00:00+01:00",
+              bedrag=5000, financiele_verplichting=f"{k}:1",
+              reden="Gedeeltelijke kwijtschelding"),
+        event(f"{k}:9", "BetalingsverplichtingOpgelegd", "2025-12-01T08:00:00+01:00",
+              bedrag=10000, vervaldatum="2026-01-05", soort="termijn",
+              betalingskenmerk="5000000045670003"),
+    ], omschrijving="Strafbeschikking (testgegevens)", vorderingtype="cjib_strafbeschikking",
+        schuldeiser={"oin": OIN_OM, "naam": "Openbaar Ministerie (test)"},
+        looptijd="termijnen", status="in_regeling", betalingsregeling={"id": REGELING_ID},
+        volgende_vervaldatum="2026-01-05", acties=["betalen"],
+        grondslag={"omschrijving": "Wetboek van Strafvordering, artikel 257a"})
+
+
+def zaak_afgelost() -> dict[str, Any]:
+    k = "WAHV-2024-009876"
+    return zaak(k, [
+        event(f"{k}:1", "FinancieleVerplichtingOpgelegd", "2024-03-01T09:00:00+01:00",
+              bedrag=5000, categorie="hoofdsom", omschrijving="Parkeerovertreding"),
+        event(f"{k}:2", "BetalingsverplichtingOpgelegd", "2024-03-01T09:00:00+01:00",
+              bedrag=5000, vervaldatum="2024-04-12", soort="aanschrijving",
+              betalingskenmerk="5000000098760001"),
+        event(f"{k}:3", "BetalingVerwerkt", "2024-04-02T08:00:00Z", bedrag=5000,
+              betalingsverplichting=f"{k}:2"),
+    ], status="afgelost", acties=[])
+
+
+def zaak_pauze() -> dict[str, Any]:
+    k = "WAHV-2025-000999"
+    return zaak(k, [
+        event(f"{k}:1", "FinancieleVerplichtingOpgelegd", "2025-11-01T09:00:00+01:00",
+              bedrag=23000, categorie="hoofdsom", omschrijving="Door rood licht gereden"),
+        event(f"{k}:2", "BetalingsverplichtingOpgelegd", "2025-11-01T09:00:00+01:00",
+              bedrag=23000, vervaldatum="2025-12-13", soort="aanschrijving",
+              betalingskenmerk="5000000009990001"),
+    ], status="gepauzeerd", pauze={"id": PAUZE_ID, "einddatum": "2026-03-31"},
+        achterstand=23000, acties=["betalingsregeling", "bezwaar"],
+        bezwaar={"mogelijk": True, "uiterlijk": "2026-01-12"})
+
+
+def document(*zaken: dict[str, Any], oin: str = OIN_A, bsn: str = BSN) -> dict[str, Any]:
+    naam = {OIN_A: "Centraal Incassobureau (test)", OIN_B: "Gemeente Voorbeeldstad (test)"}
+    return {
+        "documentversie": "1.0.0",
+        "bron": {"oin": oin, "naam": naam.get(oin, "Onbekende organisatie (test)")},
+        "bsn": bsn,
+        "opgesteld_op": "2025-12-31T12:00:00+01:00",
+        "financiele_zaken": list(zaken),
+    }
+
+
+def full_document(**kwargs: Any) -> dict[str, Any]:
+    return document(zaak_boete(), zaak_regeling(), zaak_afgelost(), zaak_pauze(), **kwargs)
+
+
+def edit(doc: dict[str, Any], path: str, value: Any = OMIT) -> dict[str, Any]:
+    """A deep copy of `doc` with the member at JSON pointer `path` set (or removed)."""
+    result = copy.deepcopy(doc)
+    *parents, last = path.strip("/").split("/")
+    target: Any = result
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    if isinstance(target, list):
+        target[int(last)] = value
+    elif value is OMIT:
+        del target[last]
+    else:
+        target[last] = value
+    return result
+
+
+def edit_many(doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`edit` for every (JSON pointer, value) pair of `changes`, in order."""
+    for path, value in changes.items():
+        doc = edit(doc, path, value)
+    return doc
+
+
+def zaak_gemeente() -> dict[str, Any]:
+    """A municipal tax in instalments; non-ASCII text tests the UTF-8 of JCS."""
+    k = "OZB-2025-31337"
+    return zaak(k, [
+        event(f"{k}:1", "FinancieleVerplichtingOpgelegd", "2025-02-28T09:00:00+01:00",
+              bedrag=61200, categorie="hoofdsom",
+              omschrijving="Onroerendezaakbelasting 2025 – aanslag € 612,00"),
+        event(f"{k}:2", "BetalingsverplichtingOpgelegd", "2025-02-28T09:00:00+01:00",
+              bedrag=61200, vervaldatum="2025-12-31", soort="aanschrijving",
+              betalingskenmerk="OZB202531337"),
+        event(f"{k}:3", "BetalingVerwerkt", "2025-11-28T00:15:00Z", bedrag=51000,
+              betalingsverplichting=f"{k}:2"),
+    ], omschrijving="Gemeentelijke belastingen ’s-Hertogenbosch (testgegevens)",
+        vorderingtype="gem_ozb", looptijd="termijnen", volgende_vervaldatum="2025-12-31",
+        grondslag={"omschrijving": "Gemeentewet, artikel 220"},
+        contact={"email": "belastingen@gemeente-voorbeeldstad.example"},
+        acties=["betalen", "betalingsregeling", "hulp"])
+
+
+# --- schema vectors ------------------------------------------------------------------------
+
+Z0 = "/financiele_zaken/0"
+E = Z0 + "/gebeurtenissen"
+
+
+def schema_case(description: str, rule: str, schema: str, tests: list[dict],
+                code: str | None = None) -> dict[str, Any]:
+    """A schema case; `code` is added to every invalid test that names none."""
+    for entry in tests:
+        if not entry["valid"] and code is not None:
+            entry.setdefault("code", code)
+    return case(description, rule, tests, schema=schema)
+
+
+def vorderingendocument_schema_vectors() -> list[dict[str, Any]]:
+    small = document(zaak_boete())
+    regeling = document(zaak_regeling())
+    s = "vorderingendocument.schema.json"
+    return [
+        schema_case("valid claims documents", "/document/schema", s, [
+            test("a document with four cases: open, in an arrangement, settled, paused", True,
+                 data=full_document()),
+            test("a document without cases (nothing to report)", True, data=document()),
+            test("a case without a creditor of its own, a null next due date", True,
+                 data=document(zaak_afgelost())),
+            test("a municipal case with non-ASCII text", True,
+                 data=document(zaak_gemeente(), oin=OIN_B)),
+        ], code=DOCUMENT_INVALID),
+        schema_case("amounts are integer euro cents", "/document/bedragen-in-centen", s, [
+            test("saldo with a fraction", False, data=edit(small, Z0 + "/saldo", 8900.5)),
+            test("event amount in euros with a fraction", False,
+                 data=edit(small, E + "/0/bedrag", 95.5)),
+            test("amount as a string", False, data=edit(small, E + "/0/bedrag", "9500")),
+            test("amount beyond 2^53 − 1", False,
+                 data=edit(small, Z0 + "/achterstand", 9007199254740992)),
+            test("negative correction amount (integer) is an integer", True, data=regeling),
+        ], code=DOCUMENT_INVALID),
+        schema_case("datetimes are RFC 3339 with an offset", "/document/datumtijd-met-offset",
+                    s, [
+            test("opgesteld_op without offset", False,
+                 data=edit(small, "/opgesteld_op", "2025-12-31T12:00:00")),
+            test("event datumtijd without offset", False,
+                 data=edit(small, E + "/0/datumtijd", "2025-10-01T09:00:00")),
+            test("offset without a colon", False,
+                 data=edit(small, Z0 + "/saldo_datumtijd", "2025-12-31T06:00:00+0100")),
+            test("space instead of T", False,
+                 data=edit(small, Z0 + "/saldo_datumtijd", "2025-12-31 06:00:00+01:00")),
+            test("lowercase t and z", False,
+                 data=edit(small, Z0 + "/saldo_datumtijd", "2025-12-31t05:00:00z")),
+            test("a date where a datetime is required", False,
+                 data=edit(small, "/opgesteld_op", "2025-12-31")),
+            test("an impossible date with a valid shape (needs format assertion)", False,
+                 data=edit(small, "/opgesteld_op", "2025-02-30T12:00:00Z")),
+            test("UTC as Z", True, data=edit(small, "/opgesteld_op", "2025-12-31T11:00:00Z")),
+            test("offset +05:30 and nine fraction digits", True,
+                 data=edit(small, "/opgesteld_op", "2025-12-31T16:30:00.123456789+05:30")),
+            test("a vervaldatum with a time", False,
+                 data=edit(small, E + "/2/vervaldatum", "2025-11-12T00:00:00Z")),
+            test("an impossible vervaldatum (needs format assertion)", False,
+                 data=edit(small, E + "/2/vervaldatum", "2025-13-01")),
+        ], code=DOCUMENT_INVALID),
+        schema_case("enums are closed", "/document/schema", s, [
+            test("unknown case status", False, data=edit(small, Z0 + "/status", "betaald")),
+            test("unknown looptijd", False, data=edit(small, Z0 + "/looptijd", "maandelijks")),
+            test("unknown categorie", False, data=edit(small, E + "/0/categorie", "boete")),
+            test("unknown soort of a payment demand", False,
+                 data=edit(small, E + "/2/soort", "incasso")),
+            test("unknown gebeurtenistype", False,
+                 data=edit(small, E + "/3/gebeurtenistype", "BetalingOntvangen")),
+            test("unknown actie", False, data=edit(small, Z0 + "/acties", ["kwijtschelding"])),
+            test("an actie twice", False, data=edit(small, Z0 + "/acties", ["betalen", "betalen"])),
+            test("documentversie 1.1.0", False, data=edit(small, "/documentversie", "1.1.0")),
+        ], code=DOCUMENT_INVALID),
+        schema_case("objects are closed (additionalProperties: false)", "/document/schema", s, [
+            test("unknown top-level member", False, data=edit(small, "/opmerking", "x")),
+            test("unknown member of bron", False, data=edit(small, "/bron/kvk", "12345678")),
+            test("unknown member of a case", False,
+                 data=edit(small, Z0 + "/rentepercentage", 4)),
+            test("a BetalingVerwerkt carrying categorie (a member of another event type)", False,
+                 data=edit(small, E + "/3/categorie", "hoofdsom")),
+            test("unknown member of grondslag", False,
+                 data=edit(small, Z0 + "/grondslag/artikel", "5")),
+        ], code=DOCUMENT_INVALID),
+        schema_case("required members", "/document/schema", s, [
+            test("no bsn", False, data=edit(small, "/bsn")),
+            test("no bron.oin", False, data=edit(small, "/bron/oin")),
+            test("a case without saldo", False, data=edit(small, Z0 + "/saldo")),
+            test("a case without volgende_vervaldatum (null is required, absence is not)", False,
+                 data=edit(small, Z0 + "/volgende_vervaldatum")),
+            test("an event without bedrag", False, data=edit(small, E + "/3/bedrag")),
+            test("an event without datumtijd", False, data=edit(small, E + "/1/datumtijd")),
+            test("a remission without financiele_verplichting", False,
+                 data=edit(regeling, E + "/7/financiele_verplichting")),
+            test("status in_regeling without betalingsregeling", False,
+                 data=edit(regeling, Z0 + "/betalingsregeling")),
+            test("status gepauzeerd without pauze", False,
+                 data=edit(document(zaak_pauze()), Z0 + "/pauze")),
+        ], code=DOCUMENT_INVALID),
+        schema_case("identifiers and codes", "/document/schema", s, [
+            test("bsn of 8 digits", False, data=edit(small, "/bsn", "99999365")),
+            test("bsn as a number", False, data=edit(small, "/bsn", 999993653)),
+            test("oin of 19 digits", False, data=edit(small, "/bron/oin", OIN_A[1:])),
+            test("zaakkenmerk with a space", False,
+                 data=edit(small, Z0 + "/zaakkenmerk", "WAHV 2025")),
+            test("zaakkenmerk starting with a dash", False,
+                 data=edit(small, Z0 + "/zaakkenmerk", "-WAHV")),
+            test("empty gebeurtenis_id", False, data=edit(small, E + "/0/gebeurtenis_id", "")),
+            test("vorderingtype in capitals", False,
+                 data=edit(small, Z0 + "/vorderingtype", "CJIB_wahv")),
+            test("betalingsregeling id in uppercase", False,
+                 data=edit(regeling, Z0 + "/betalingsregeling/id", REGELING_ID.upper())),
+        ], code=DOCUMENT_INVALID),
+        schema_case("signs of event amounts", "/document/schema", s, [
+            test("imposed amount of zero", False, data=edit(small, E + "/0/bedrag", 0)),
+            test("negative imposed amount without correctie_van", False,
+                 data=edit(small, E + "/0/bedrag", -100)),
+            test("negative correction with correctie_van", True, data=regeling),
+            test("correction of zero", False, data=edit(regeling, E + "/2/bedrag", 0)),
+            test("payment of zero", False, data=edit(small, E + "/3/bedrag", 0)),
+            test("negative payment demand", False, data=edit(small, E + "/2/bedrag", -1)),
+            test("remission of zero", False, data=edit(regeling, E + "/7/bedrag", 0)),
+        ], code=DOCUMENT_INVALID),
+    ]
+
+
+def static_stelsel(**changes: Any) -> dict[str, Any]:
+    """Scheme claims with the fixed RFC 7515 key, for schema vectors."""
+    keys = {"keys": [STATIC_JWK]}
+    claims = {
+        "iss": "stelselbeheerder-test",
+        "iat": NOW - 3600,
+        "exp": NOW - 3600 + SCHEME_MAX_LIFETIME_S,
+        "volgnummer": 7,
+        "omgeving": "test",
+        "organisaties": [{
+            "oin": OIN_A, "naam": "Centraal Incassobureau (test)", "soort": "rijk",
+            "api_url": "http://127.0.0.1:8401/vorderingen/v1", "sleutels": keys,
+            "diensten": ["vorderingenoverzicht", "betalingsregelingen"], "status": "actief",
+        }],
+        "app_managers": [{"id": AM_A, "naam": "App Manager A (test)", "sleutels": keys,
+                          "status": "actief"}],
+        "ingetrokken_certificaten": [REVOKED_JTI],
+    }
+    return merged(claims, changes)
+
+
+def stelsel_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
+    s = "stelseldocument.schema.json"
+    base = static_stelsel()
+    org = "/organisaties/0"
+    production = edit(base, org + "/api_url", "https://bron-a.vorderingen.example/vorderingen/v1")
+    production["omgeving"] = "productie"
+    return [
+        schema_case("scheme document claims", rules["stelsel-claims"], s, [
+            test("a test scheme with a loopback http api_url", True, data=base),
+            test("a production scheme with https only", True, data=production),
+            test("an App Manager with its own api_url", True,
+                 data=edit(base, "/app_managers/0/api_url", "https://am.vorderingen.example/app-manager/v1")),
+            test("unknown soort", False, data=edit(base, org + "/soort", "ministerie")),
+            test("unknown dienst", False,
+                 data=edit(base, org + "/diensten", ["vorderingenoverzicht", "schuldhulp"])),
+            test("diensten without vorderingenoverzicht", False,
+                 data=edit(base, org + "/diensten", ["pauzes"])),
+            test("unknown organisation status", False, data=edit(base, org + "/status", "actief ")),
+            test("unknown member of an organisation", False,
+                 data=edit(base, org + "/website", "https://example.org")),
+            test("unknown claim", False, data=edit(base, "/nbf", NOW - 3600)),
+            test("no app_managers", False, data=edit(base, "/app_managers")),
+            test("App Manager id with capitals", False,
+                 data=edit(base, "/app_managers/0/id", "AM-A")),
+            test("App Manager without status", False, data=edit(base, "/app_managers/0/status")),
+            test("revoked certificate id that is not a UUID", False,
+                 data=edit(base, "/ingetrokken_certificaten", ["cert-1"])),
+            test("revoked certificate id in uppercase", False,
+                 data=edit(base, "/ingetrokken_certificaten", [REVOKED_JTI.upper()])),
+            test("iat with a fraction", False, data=edit(base, "/iat", NOW - 3600.5)),
+        ], code="stelsel/claims-ongeldig"),
+        schema_case("api_url: https, or http on loopback outside production",
+                    rules["stelsel-omgeving"], s, [
+            test("http on a non-loopback host", False,
+                 data=edit(base, org + "/api_url", "http://bron-a.vorderingen.example/vorderingen/v1")),
+            test("http on 127.0.0.1 in a production scheme", False,
+                 data=edit(production, org + "/api_url", "http://127.0.0.1:8401/vorderingen/v1")),
+            test("http on localhost in a test scheme", True,
+                 data=edit(base, org + "/api_url", "http://localhost:8401/vorderingen/v1")),
+            test("a trailing slash", False,
+                 data=edit(base, org + "/api_url", "https://bron-a.vorderingen.example/vorderingen/v1/")),
+            test("a query", False,
+                 data=edit(base, org + "/api_url", "https://bron-a.vorderingen.example/v1?x=1")),
+            test("user info", False,
+                 data=edit(base, org + "/api_url", "https://u:p@bron-a.vorderingen.example/v1")),
+            test("unknown omgeving", False, data=edit(base, "/omgeving", "prod")),
+        ], code="stelsel/claims-ongeldig"),
+        schema_case("volgnummer is an integer from 1", rules["stelsel-volgnummer"], s, [
+            test("volgnummer 0", False, data=edit(base, "/volgnummer", 0)),
+            test("volgnummer as a string", False, data=edit(base, "/volgnummer", "7")),
+            test("no volgnummer", False, data=edit(base, "/volgnummer")),
+            test("volgnummer 1", True, data=edit(base, "/volgnummer", 1)),
+        ], code="stelsel/claims-ongeldig"),
+        schema_case("published keys are public P-256 JWKs", rules["jwk"], s, [
+            test("a key with a private member d", False,
+                 data=edit(base, org + "/sleutels/keys/0/d", "redacted-not-a-private-key")),
+            test("a P-384 key", False, data=edit(base, org + "/sleutels/keys/0/crv", "P-384")),
+            test("an RSA key", False, data=edit(base, org + "/sleutels/keys/0/kty", "RSA")),
+            test("an empty key set", False, data=edit(base, org + "/sleutels/keys", [])),
+            test("a key for encryption", False,
+                 data=edit(base, org + "/sleutels/keys/0/use", "enc")),
+            test("a key with alg ES384", False,
+                 data=edit(base, org + "/sleutels/keys/0/alg", "ES384")),
+            test("a key with kid, use and alg", True,
+                 data=edit(base, org + "/sleutels/keys/0", {
+                     **STATIC_JWK, "kid": STATIC_KID,
+                     "use": "sig", "alg": "ES256"})),
+        ], code="stelsel/claims-ongeldig"),
+    ]
+
+
+def static_certificaat(**changes: Any) -> dict[str, Any]:
+    return merged({
+        "iss": AM_A, "jti": CERT_JTI, "iat": NOW - 300, "nbf": NOW - 300, "exp": NOW + 3300,
+        "bsn": BSN, "cnf": {"jwk": STATIC_JWK}, "betrouwbaarheidsniveau": "substantieel",
+    }, changes)
+
+
+def token_claims_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
+    cert = static_certificaat()
+    proof = {"nonce": NONCE, "aud": OIN_A, "iat": NOW - 5, "jti": PROOF_JTI}
+    c, p = "app-certificaat.schema.json", "sessie-bewijs.schema.json"
+    request = {"aud": AM_A, "nonce": NONCE_AANVRAAG, "iat": NOW - 5, "jti": PROOF_JTI}
+    revocation = {"aud": AM_A, "certificaat_jti": CERT_JTI, "iat": NOW - 5, "jti": PROOF_JTI}
+    revocations = {"iss": AM_A, "iat": NOW - 60, "exp": NOW + 3540, "ingetrokken": [REVOKED_JTI]}
+    return [
+        schema_case("app certificate claims", rules["certificaat-claims"], c, [
+            test("valid certificate claims", True, data=cert),
+            test("no cnf", False, data=edit(cert, "/cnf"), rule=rules["bewijs-sleutel"]),
+            test("cnf.jwk with a private member d", False,
+                 data=edit(cert, "/cnf/jwk/d", "redacted-not-a-private-key"),
+                 rule=rules["bewijs-sleutel"]),
+            test("cnf with jkt instead of jwk", False,
+                 data=edit(cert, "/cnf", {"jkt": STATIC_KID}),
+                 rule=rules["bewijs-sleutel"]),
+            test("bsn of 10 digits", False, data=edit(cert, "/bsn", "9999936530")),
+            test("unknown betrouwbaarheidsniveau", False,
+                 data=edit(cert, "/betrouwbaarheidsniveau", "laag")),
+            test("jti that is not a UUID", False, data=edit(cert, "/jti", "certificaat-1")),
+            test("iss with capitals", False, data=edit(cert, "/iss", "App-Manager-A"),
+                 rule=rules["uitgever"]),
+            test("unknown claim aud", False, data=edit(cert, "/aud", OIN_A)),
+            test("no exp", False, data=edit(cert, "/exp"), rule=rules["cert-geldigheid"]),
+            test("nbf with a fraction", False, data=edit(cert, "/nbf", NOW - 299.5),
+                 rule=rules["cert-geldigheid"]),
+        ], code="certificaat/claims-ongeldig"),
+        schema_case("session proof claims", rules["bewijs-ontvanger"], p, [
+            test("valid proof claims", True, data=proof),
+            test("aud as an array", False, data=edit(proof, "/aud", [OIN_A])),
+            test("aud of 19 digits", False, data=edit(proof, "/aud", OIN_A[1:])),
+            test("no aud", False, data=edit(proof, "/aud")),
+            test("nonce of 42 characters", False, data=edit(proof, "/nonce", NONCE[:42]),
+                 rule=rules["nonce-bekend"]),
+            test("nonce with base64 padding", False, data=edit(proof, "/nonce", NONCE[:42] + "="),
+                 rule=rules["nonce-bekend"]),
+            test("no iat", False, data=edit(proof, "/iat"), rule=rules["bewijs-vers"]),
+            test("no jti", False, data=edit(proof, "/jti"), rule=rules["bewijs-vers"]),
+            test("unknown claim exp", False, data=edit(proof, "/exp", NOW + 60),
+                 rule=rules["bewijs-vers"]),
+        ], code="bewijs/claims-ongeldig"),
+        schema_case("certificate request claims", rules["aanvraag"],
+                    "certificaat-aanvraag.schema.json", [
+            test("valid request claims", True, data=request),
+            test("aud a URL instead of an App Manager id", False,
+                 data=edit(request, "/aud", "https://am.vorderingen.example")),
+            test("no nonce", False, data=edit(request, "/nonce")),
+            test("an unknown claim bsn (the BSN comes from the login, never from the app)",
+                 False, data=edit(request, "/bsn", BSN)),
+        ], code="aanvraag/claims-ongeldig"),
+        schema_case("revocation request claims", rules["intrekking"],
+                    "intrekking-verzoek.schema.json", [
+            test("valid revocation request claims", True, data=revocation),
+            test("certificaat_jti that is not a UUID", False,
+                 data=edit(revocation, "/certificaat_jti", "certificaat-1")),
+            test("no certificaat_jti", False, data=edit(revocation, "/certificaat_jti")),
+        ], code="intrekking/claims-ongeldig"),
+        schema_case("revocation list claims", rules["intrekking"],
+                    "intrekkingenlijst.schema.json", [
+            test("valid revocation list claims", True, data=revocations),
+            test("an empty list", True, data={**revocations, "ingetrokken": []}),
+            test("a jti twice", False,
+                 data={**revocations, "ingetrokken": [REVOKED_JTI, REVOKED_JTI]}),
+            test("no exp", False, data=edit(revocations, "/exp")),
+        ], code="intrekkingenlijst/claims-ongeldig"),
+    ]
+
+
+def common_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
+    dt, jwk = "common.schema.json#/$defs/datetime", "common.schema.json#/$defs/jwk-public"
+    return [
+        schema_case("datetime requires an offset", "/document/datumtijd-met-offset", dt, [
+            test("Z", True, data="2026-01-01T00:00:00Z"),
+            test("+01:00", True, data="2026-01-01T01:00:00+01:00"),
+            test("-03:30 with milliseconds", True, data="2025-12-31T20:30:00.500-03:30"),
+            test("no offset", False, data="2026-01-01T00:00:00"),
+            test("offset without colon", False, data="2026-01-01T01:00:00+0100"),
+            test("hour 24", False, data="2026-01-01T24:00:00Z"),
+            test("30 February (needs format assertion)", False, data="2026-02-30T00:00:00Z"),
+            test("a number", False, data=1767225600),
+        ]),
+        schema_case("cents are integers", "/document/bedragen-in-centen",
+                    "common.schema.json#/$defs/cents", [
+            test("1234", True, data=1234),
+            test("-500 (a credit)", True, data=-500),
+            test("12.34", False, data=12.34),
+            test("a string", False, data="1234"),
+        ]),
+        schema_case("bsn is 9 digits (the elfproef is checked by code)", "/document/bsn-elfproef",
+                    "common.schema.json#/$defs/bsn", [
+            test("9 digits passing the elfproef", True, data=BSN),
+            test("9 digits failing the elfproef still match the schema", True,
+                 data=BSN_ELFPROEF_FOUT),
+            test("8 digits", False, data="99999365"),
+            test("with a space", False, data="999 993 653"),
+        ]),
+        schema_case("public P-256 JWK", rules["jwk"], jwk, [
+            test("kty, crv, x, y", True, data=STATIC_JWK),
+            test("with use sig and alg ES256", True,
+                 data={**STATIC_JWK, "use": "sig", "alg": "ES256"}),
+            test("with a private member d", False,
+                 data={**STATIC_JWK, "d": "redacted-not-a-private-key"}),
+            test("without y", False, data={k: v for k, v in STATIC_JWK.items() if k != "y"}),
+            test("crv P-384", False, data={**STATIC_JWK, "crv": "P-384"}),
+            test("x too short", False, data={**STATIC_JWK, "x": RFC7515_X[:42]}),
+            test("unknown member x5c", False, data={**STATIC_JWK, "x5c": ["MIIB"]}),
+        ]),
+    ]
+
+
+def envelope_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
+    good = {"document": document(zaak_boete()), "handtekening": STATIC_SIGNATURE}
+    head, _, signature = STATIC_SIGNATURE.split(".")
+    bundle = {"bundelversie": "1.0.0", "aangemaakt_op": "2026-01-01T09:30:00+01:00",
+              "enveloppen": [good]}
+    return [
+        schema_case("envelope shape", rules["detached-jcs"], "envelop.schema.json", [
+            test("document and a detached signature", True, data=good),
+            test("a signature with an attached payload", False,
+                 data=edit(good, "/handtekening", f"{head}.eyJ4IjoxfQ.{signature}")),
+            test("a signature of two parts", False,
+                 data=edit(good, "/handtekening", f"{head}.{signature}")),
+            test("an extra member next to the document", False, data=edit(good, "/bron", "x")),
+            test("no document", False, data=edit(good, "/document")),
+            test("a document that breaks its schema", False,
+                 data=edit(good, "/document/opmerking", "x"), rule="/document/schema"),
+        ], code="envelop/ongeldig-formaat"),
+        schema_case("overview bundle", rules["detached-jcs"], "bundel.schema.json", [
+            test("one envelope", True, data=bundle),
+            test("bundelversie 2.0.0", False, data=edit(bundle, "/bundelversie", "2.0.0")),
+            test("no envelopes", False, data=edit(bundle, "/enveloppen", [])),
+            test("aangemaakt_op without offset", False,
+                 data=edit(bundle, "/aangemaakt_op", "2026-01-01T09:30:00"),
+                 rule="/document/datumtijd-met-offset"),
+            test("an envelope with an extra member", False,
+                 data=edit(bundle, "/enveloppen/0/bron", "x")),
+        ], code="verzoek/ongeldig"),
+    ]
+
+
+def other_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
+    problem = {
+        "type": "urn:nl-vorderingen:probleem:betalingsregeling/niet-mogelijk",
+        "title": "Betalingsregeling niet mogelijk",
+        "status": 422,
+        "detail": "Voor deze zaken kan geen betalingsregeling worden voorgesteld.",
+        "code": "betalingsregeling/niet-mogelijk",
+        "redenen": [{"code": "zaak-afgelost", "zaakkenmerk": "WAHV-2024-009876",
+                     "toelichting": "Deze zaak is al betaald."}],
+    }
+    config = {
+        "oin": OIN_A, "naam": "Centraal Incassobureau (test)", "soort": "rijk",
+        "api_versie": "1.0.0", "documentversie": "1.0.0",
+        "diensten": ["vorderingenoverzicht", "betalingsregelingen", "pauzes"],
+        "minimaal_betrouwbaarheidsniveau": {
+            "vorderingenoverzicht": "midden", "betalingsregelingen": "substantieel",
+            "pauzes": "midden"},
+        "betalingsregeling": {"minimum_termijnbedrag": 2500, "maximum_aantal_termijnen": 36,
+                              "bedenktijd_dagen": 14, "voorstel_geldigheid_s": 900},
+        "pauze": {"maximum_duur_dagen": 90},
+        "contact": {"telefoon": "+31 58 000 0000"},
+    }
+    return [
+        schema_case("problem document", rules["probleem"], "probleem.schema.json", [
+            test("with reasons", True, data=problem),
+            test("with an extension member (RFC 9457 allows it)", True,
+                 data=edit(problem, "/trace_id", "4bf92f3577b34da6")),
+            test("with invalid_params", True, data={
+                **edit(problem, "/redenen"), "status": 400, "code": "verzoek/ongeldig",
+                "type": "urn:nl-vorderingen:probleem:verzoek/ongeldig", "title": "Ongeldig verzoek",
+                "invalid_params": [{"name": "/termijnbedrag",
+                                    "reason": "moet een geheel getal zijn"}]}),
+            test("code with capitals", False, data=edit(problem, "/code", "Betalingsregeling/X")),
+            test("code without a namespace", False, data=edit(problem, "/code", "ongeldig")),
+            test("status 200", False, data=edit(problem, "/status", 200)),
+            test("type not in the urn namespace", False,
+                 data=edit(problem, "/type", "https://example.org/probleem")),
+            test("no detail", False, data=edit(problem, "/detail")),
+            test("unknown reason code", False, data=edit(problem, "/redenen/0/code", "te-duur")),
+        ]),
+        schema_case("configuration of a source", rules["configuratie"],
+                    "configuratie.schema.json", [
+            test("three services with their limits", True, data=config),
+            test("only the overview", True, data={
+                **{k: v for k, v in config.items() if k not in ("betalingsregeling", "pauze")},
+                "diensten": ["vorderingenoverzicht"],
+                "minimaal_betrouwbaarheidsniveau": {"vorderingenoverzicht": "midden"}}),
+            test("betalingsregelingen offered without their limits", False,
+                 data=edit(config, "/betalingsregeling")),
+            test("pauzes offered without their limits", False, data=edit(config, "/pauze")),
+            test("services without vorderingenoverzicht", False,
+                 data=edit(config, "/diensten", ["betalingsregelingen"])),
+            test("no contact option", False, data=edit(config, "/contact", {})),
+            test("api_versie 1.1.0", False, data=edit(config, "/api_versie", "1.1.0")),
+            test("unknown member", False, data=edit(config, "/website", "https://example.org")),
+            test("unknown level", False,
+                 data=edit(config, "/minimaal_betrouwbaarheidsniveau/pauzes", "laag")),
+            test("minimum instalment with a fraction", False,
+                 data=edit(config, "/betalingsregeling/minimum_termijnbedrag", 25.0001),
+                 rule="/document/bedragen-in-centen"),
+        ]),
+    ]
+
+
+# --- document invariant vectors ------------------------------------------------------------
+
+
+def overpaid() -> dict[str, Any]:
+    """A settled case with a credit balance of 500 cents."""
+    z = zaak_afgelost()
+    z = edit(z, "/gebeurtenissen/2/bedrag", 5500)
+    return {**z, "totaal_financieel_vereffend": 5500, "saldo": -500}
+
+
+def document_vectors() -> tuple[list[dict], list[dict]]:
+    """(invariant cases, valid documents) for vectors/document/."""
+    boete, regeling = document(zaak_boete()), document(zaak_regeling())
+    k, kr = "WAHV-2025-000123", "SB-2025-004567"
+
+    def bad(description: str, data: dict, **fields: Any) -> dict[str, Any]:
+        return test(description, False, DOCUMENT_INVALID, data=data, **fields)
+
+    def change(doc: dict, **paths: Any) -> dict[str, Any]:
+        return edit_many(doc, {(Z0 + "/" + p.replace("__", "/")): v for p, v in paths.items()})
+
+    invariants = [
+        case("saldo = totaal_financieel_verplicht − totaal_financieel_vereffend",
+             "/document/saldo-klopt", [
+            bad("saldo one cent too high", change(boete, saldo=8901)),
+            bad("saldo as verplicht + vereffend", change(boete, saldo=16900)),
+            test("12900 − 4000 = 8900", True, data=boete),
+        ], kind="document"),
+        case("totaal_financieel_verplicht = Σ FinancieleVerplichtingOpgelegd.bedrag",
+             "/document/verplicht-is-som", [
+            bad("verplicht 100 cents above the sum (saldo follows it)",
+                change(boete, totaal_financieel_verplicht=13000, saldo=9000)),
+            bad("the negative correction left out of verplicht",
+                change(regeling, totaal_financieel_verplicht=45900, saldo=20900)),
+            bad("payment demands counted as obligations",
+                change(boete, totaal_financieel_verplicht=32200, saldo=28200)),
+            test("a negative correction counts: 45000 + 900 − 5000", True, data=regeling),
+        ], kind="document"),
+        case("totaal_financieel_vereffend = Σ BetalingVerwerkt + Σ "
+             "FinancieleVerplichtingKwijtgescholden", "/document/vereffend-is-som", [
+            bad("vereffend 1000 cents below the payments (saldo follows it)",
+                change(boete, totaal_financieel_vereffend=3000, saldo=9900)),
+            bad("the remission left out of vereffend",
+                change(regeling, totaal_financieel_vereffend=20000, saldo=20900)),
+            test("payments and a partial remission: 10000 + 10000 + 5000", True, data=regeling),
+        ], kind="document"),
+        case("0 ≤ achterstand ≤ max(saldo, 0)", "/document/achterstand-begrensd", [
+            bad("achterstand above saldo", change(boete, achterstand=8901)),
+            bad("negative achterstand", change(boete, achterstand=-1)),
+            bad("achterstand on a credit balance", document(
+                {**overpaid(), "achterstand": 100})),
+            test("achterstand equal to saldo", True, data=boete),
+            test("no achterstand on a credit balance", True, data=document(overpaid())),
+        ], kind="document"),
+        case("every reference resolves, within the case, to an earlier event of the named type",
+             "/document/referenties-kloppen", [
+            bad("payment against an unknown payment demand",
+                change(boete, gebeurtenissen__3__betalingsverplichting=f"{k}:99")),
+            bad("withdrawal of a FinancieleVerplichtingOpgelegd instead of a payment demand",
+                change(boete, gebeurtenissen__5__betalingsverplichting=f"{k}:1")),
+            bad("remission of a payment demand instead of an obligation",
+                change(regeling, gebeurtenissen__7__financiele_verplichting=f"{kr}:4")),
+            bad("payment against a payment demand dated after it",
+                change(boete, gebeurtenissen__3__betalingsverplichting=f"{k}:7")),
+            bad("a correction of itself",
+                change(regeling, gebeurtenissen__2__correctie_van=f"{kr}:3")),
+            bad("a correction of an obligation in another case", edit(
+                document(zaak_boete(), zaak_regeling()),
+                "/financiele_zaken/1/gebeurtenissen/2/correctie_van", f"{k}:1")),
+            test("payments, a withdrawal, a correction and a remission that all resolve", True,
+                 data=document(zaak_boete(), zaak_regeling())),
+        ], kind="document"),
+        case("gebeurtenis_id is unique in the document", "/document/gebeurtenis-id-uniek", [
+            bad("two events of one case with the same id",
+                change(boete, gebeurtenissen__6__gebeurtenis_id=f"{k}:5")),
+            bad("the same event id in two cases", edit(
+                document(zaak_boete(), zaak_afgelost()),
+                "/financiele_zaken/1/gebeurtenissen/0/gebeurtenis_id", f"{k}:1")),
+        ], kind="document"),
+        case("zaakkenmerk is unique in the document", "/document/zaakkenmerk-uniek", [
+            bad("two cases with the same zaakkenmerk", edit(
+                document(zaak_boete(), zaak_afgelost()), "/financiele_zaken/1/zaakkenmerk", k)),
+            test("four different zaakkenmerken", True, data=full_document()),
+        ], kind="document"),
+        case("saldo_datumtijd is not before any event (compared as instants)",
+             "/document/saldo-datumtijd", [
+            bad("saldo_datumtijd a day before the last events",
+                change(boete, saldo_datumtijd="2025-11-19T02:00:00+01:00")),
+            bad("later on the local clock, earlier as an instant (00:30Z < 01:00Z)",
+                change(boete, saldo_datumtijd="2025-11-20T02:30:00+02:00")),
+            test("earlier on the local clock, later as an instant (01:30Z > 01:00Z)", True,
+                 data=change(boete, saldo_datumtijd="2025-11-20T01:30:00Z")),
+            test("the same instant as the last event", True,
+                 data=change(boete, saldo_datumtijd="2025-11-20T01:00:00Z")),
+        ], kind="document"),
+        case("the bsn passes the elfproef", "/document/bsn-elfproef", [
+            bad("last digit off by one", edit(boete, "/bsn", BSN_ELFPROEF_FOUT)),
+            test("a bsn that passes", True, data=boete),
+        ], kind="document"),
+        case("status afgelost only with saldo ≤ 0", "/document/afgelost-zonder-saldo", [
+            bad("afgelost with a positive saldo", change(boete, status="afgelost")),
+            test("afgelost with saldo 0", True, data=document(zaak_afgelost())),
+            test("afgelost with a credit balance", True, data=document(overpaid())),
+            test("open with saldo 0 is allowed (afgelost is not required)", True,
+                 data=document({**zaak_afgelost(), "status": "open"})),
+        ], kind="document"),
+        case("the document's bsn is the certificate's", "/document/bsn-van-certificaat", [
+            test("the certificate's bsn", True, data=boete),
+            test("another citizen's bsn (it passes the elfproef)", False, "envelop/bsn-onjuist",
+                 data=edit(boete, "/bsn", BSN_ANDER)),
+        ], kind="document", context={"expected_bsn": BSN}),
+    ]
+    valid = [
+        case("complete documents that meet every invariant", "/document/schema", [
+            test("four cases: open, in an arrangement (with a correction and a partial "
+                 "remission), settled, paused", True, data=full_document()),
+            test("a municipal document with non-ASCII text", True,
+                 data=document(zaak_gemeente(), oin=OIN_B, bsn=BSN_ANDER)),
+            test("no cases", True, data=document()),
+            test("a settled case with a credit balance", True, data=document(overpaid())),
+        ], kind="document"),
+    ]
+    return invariants, valid
+
+
+# --- token vectors -------------------------------------------------------------------------
+
+
+class Keys:
+    """Every key of the vectors, created fresh in memory; file name -> Key."""
+
+    def __init__(self) -> None:
+        self.stelsel = Key("stelselbeheerder")
+        self.am_a = Key("app-manager-a")
+        self.am_b = Key("app-manager-b")
+        self.bron_a = Key("bron-a")
+        self.bron_b = Key("bron-b")
+        self.bron_b2 = Key("bron-b-2")
+        self.onbekend = Key("onbekende-bron")
+        self.app = Key("app")
+        self.app_ander = Key("app-ander")
+        self.aanvaller = Key("aanvaller")
+
+    def all(self) -> list[Key]:
+        return [v for v in vars(self).values() if isinstance(v, Key)]
+
+
+def stelsel_claims(keys: Keys, **changes: Any) -> dict[str, Any]:
+    every_service = ["vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen"]
+    claims = {
+        "iss": "stelselbeheerder-test",
+        "iat": NOW - 3600,
+        "exp": NOW - 3600 + SCHEME_MAX_LIFETIME_S,
+        "volgnummer": 7,
+        "omgeving": "test",
+        "organisaties": [
+            {"oin": OIN_A, "naam": "Centraal Incassobureau (test)", "soort": "rijk",
+             "api_url": "https://bron-a.vorderingen.example/vorderingen/v1",
+             "sleutels": keys.bron_a.jwks(), "diensten": every_service[:3], "status": "actief"},
+            {"oin": OIN_B, "naam": "Gemeente Voorbeeldstad (test)", "soort": "gemeente",
+             "api_url": "http://127.0.0.1:8402/vorderingen/v1",
+             "sleutels": {"keys": [keys.bron_b.published(), keys.bron_b2.public_jwk]},
+             "diensten": every_service, "status": "actief"},
+        ],
+        "app_managers": [
+            {"id": AM_A, "naam": "App Manager A (test)", "sleutels": keys.am_a.jwks(),
+             "status": "actief"},
+            {"id": AM_B, "naam": "App Manager B (test, opgeschort)", "sleutels": keys.am_b.jwks(),
+             "status": "opgeschort"},
+        ],
+        "ingetrokken_certificaten": [REVOKED_JTI],
+    }
+    return merged(claims, changes)
+
+
+def der_signed(typ: str, claims: dict[str, Any], key: Key) -> str:
+    """ES256 with a DER signature instead of raw r‖s: a common interoperability mistake."""
+    protected = encode_json({"alg": "ES256", "typ": typ, "kid": key.kid})
+    signing_input = f"{protected}.{encode_json(claims)}"
+    der = key.private.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
+    return f"{signing_input}.{b64(der)}"
+
+
+def profile_tests(typ: str, prefix: str, claims: dict, key: Key, rules: dict[str, str],
+                  secret: bytes) -> list[dict[str, Any]]:
+    """The §2 profile tests every compact token type shares."""
+    ok = jws(typ, claims, key)
+    head, body, signature = ok.split(".")
+    fmt, alg, hdr = f"{prefix}/ongeldig-formaat", f"{prefix}/algoritme-niet-toegestaan", \
+        f"{prefix}/verboden-header"
+    t_alg, t_hdr, t_typ, t_kid = (rules[n] for n in ("alg", "headers", "typ", "kid"))
+    return [
+        test("two parts", False, fmt, token=f"{head}.{body}"),
+        test("four parts", False, fmt, token=f"{ok}.{signature}"),
+        test("base64 padding in the header part", False, fmt, token=f"{head}=.{body}.{signature}"),
+        test("header is not JSON", False, fmt, token=f"{b64(b'alg=ES256')}.{body}.{signature}"),
+        test("payload is a JSON array", False, fmt, token=jws(typ, [claims], key)),
+        test("JWS JSON serialisation instead of compact", False, fmt,
+             token=json.dumps({"protected": head, "payload": body, "signature": signature})),
+        test("alg none, empty signature", False, alg, rule=t_alg, token=unsigned(typ, claims)),
+        test("HS256 keyed with the public JWK's JSON", False, alg, rule=t_alg,
+             token=hmac_signed(typ, claims, secret, key.kid)),
+        test("HS256 keyed with the public key's PEM", False, alg, rule=t_alg,
+             token=hmac_signed(typ, claims, pem(key), key.kid)),
+        test("ES384", False, alg, rule=t_alg, token=es384_signed(typ, claims)),
+        test("RS256", False, alg, rule=t_alg, token=rs256_signed(typ, claims)),
+        test("alg es256 in lowercase", False, alg, rule=t_alg,
+             token=jws(typ, claims, key, {"alg": "es256"})),
+        test("no alg", False, alg, rule=t_alg, token=jws(typ, claims, key, {"alg": OMIT})),
+        *[test(f"header member {name}, signature valid", False, hdr, rule=t_hdr,
+               token=jws(typ, claims, key, {name: value}))
+          for name, value in [
+              ("jku", "https://aanvaller.example/jwks.json"),
+              ("jwk", key.public_jwk),
+              ("x5u", "https://aanvaller.example/cert.pem"),
+              ("x5c", ["MIIBszCCAVmgAwIBAgIUTESTONLY"]),
+              ("x5t", "dGVzdC1vbmx5LXRodW1icHJpbnQ"),
+              ("x5t#S256", "dGVzdC1vbmx5LXRodW1icHJpbnQtc2hhMjU2LXRlc3Q"),
+              ("crit", ["exp"]),
+              ("b64", False),
+              ("cty", "JWT"),
+          ]],
+        test("alg none and a jku: the algorithm is checked first", False, alg, rule=t_alg,
+             token=f"{encode_json({'alg': 'none', 'typ': typ, 'jku': 'https://x.example'})}.{body}."),
+        test("typ JWT", False, f"{prefix}/verkeerd-type", rule=t_typ,
+             token=jws(typ, claims, key, {"typ": "JWT"})),
+        test("no typ", False, f"{prefix}/verkeerd-type", rule=t_typ,
+             token=jws(typ, claims, key, {"typ": OMIT})),
+        test("typ in capitals", False, f"{prefix}/verkeerd-type", rule=t_typ,
+             token=jws(typ, claims, key, {"typ": typ.upper()})),
+        test("typ with an application/ prefix", False, f"{prefix}/verkeerd-type", rule=t_typ,
+             token=jws(typ, claims, key, {"typ": "application/" + typ})),
+        test("no kid", False, f"{prefix}/sleutel-onbekend", rule=t_kid,
+             token=jws(typ, claims, key, {"kid": OMIT})),
+        test("a kid that is a name, not the thumbprint", False, f"{prefix}/sleutel-onbekend",
+             rule=t_kid, token=jws(typ, claims, key, {"kid": key.name})),
+        test("signature in DER instead of raw r‖s", False, f"{prefix}/handtekening-ongeldig",
+             token=der_signed(typ, claims, key)),
+        test("signature cut to 63 bytes", False, f"{prefix}/handtekening-ongeldig",
+             token=f"{head}.{body}.{b64(b64decode(signature)[:63])}"),
+    ]
+
+
+
+def stelsel_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
+    typ, k = "stelsel+jwt", keys.stelsel
+    claims = stelsel_claims(keys)
+    ok = jws(typ, claims, k)
+    context = {"now": NOW, "pinned_key": k.published(), "expected_omgeving": "test",
+               "last_volgnummer": 7}
+
+    def signed(**changes: Any) -> str:
+        return jws(typ, stelsel_claims(keys, **changes), k)
+
+    hijacked = copy.deepcopy(claims)
+    hijacked["organisaties"][0]["api_url"] = "https://aanvaller.example/vorderingen/v1"
+    hijacked["organisaties"][0]["sleutels"] = keys.aanvaller.jwks()
+    production = stelsel_claims(keys, omgeving="productie")
+    production["organisaties"][1]["api_url"] = "https://gemeente.vorderingen.example/vorderingen/v1"
+    bad_kid = copy.deepcopy(claims)
+    bad_kid["organisaties"][0]["sleutels"]["keys"][0]["kid"] = keys.bron_b.kid
+    private = copy.deepcopy(claims)
+    private["organisaties"][0]["sleutels"]["keys"][0]["d"] = "redacted-not-a-private-key"
+    t = NOW
+    return [
+        case("signed with the pinned key", rules["stelsel-handtekening"], [
+            test("a valid scheme document", True, token=ok),
+            test("signed by another key, with that key's kid", False, "stelsel/sleutel-onbekend",
+                 rule=rules["kid"], token=jws(typ, claims, keys.aanvaller)),
+            test("signed by another key, with the pinned key's kid", False,
+                 "stelsel/handtekening-ongeldig",
+                 token=jws(typ, claims, keys.aanvaller, {"kid": k.kid})),
+            test("an organisation's api_url and keys replaced after signing", False,
+                 "stelsel/handtekening-ongeldig", token=with_payload(ok, hijacked)),
+        ], kind="stelseldocument", context=context),
+        case("JWS profile of a scheme document", rules["stelsel-handtekening"],
+             profile_tests(typ, "stelsel", claims, k, rules,
+                           json.dumps(k.published(), separators=(",", ":")).encode()),
+             kind="stelseldocument", context=context),
+        case("a token of another type is not a scheme document", rules["typ"], [
+            test("an app certificate signed with the pinned key", False, "stelsel/verkeerd-type",
+                 token=jws("app-certificaat+jwt", claims, k)),
+            test("a revocation list signed with the pinned key", False, "stelsel/verkeerd-type",
+                 token=jws("intrekkingenlijst+jwt", claims, k)),
+        ], kind="stelseldocument", context=context),
+        case("claims valid against stelseldocument.schema.json", rules["stelsel-claims"], [
+            test("no volgnummer", False, "stelsel/claims-ongeldig",
+                 rule=rules["stelsel-volgnummer"], token=signed(volgnummer=OMIT)),
+            test("no exp", False, "stelsel/claims-ongeldig", rule=rules["stelsel-looptijd"],
+                 token=signed(exp=OMIT)),
+            test("unknown omgeving", False, "stelsel/claims-ongeldig",
+                 rule=rules["stelsel-omgeving"], token=signed(omgeving="prod")),
+            test("an unknown claim nbf", False, "stelsel/claims-ongeldig", token=signed(nbf=t)),
+            test("a published key with a private member d", False, "stelsel/claims-ongeldig",
+                 rule=rules["jwk"], token=jws(typ, private, k)),
+            test("a published kid that is not the key's thumbprint", False,
+                 "stelsel/claims-ongeldig", rule=rules["kid"], token=jws(typ, bad_kid, k)),
+        ], kind="stelseldocument", context=context),
+        case("validity window and lifetime", rules["stelsel-looptijd"], [
+            test("exp 60 s ago (within the clock skew)", True,
+                 token=signed(iat=t - 86460, exp=t - 60)),
+            test("exp 61 s ago", False, "stelsel/verlopen",
+                 token=signed(iat=t - 86461, exp=t - 61)),
+            test("iat 60 s ahead (within the clock skew)", True,
+                 token=signed(iat=t + 60, exp=t + 3660)),
+            test("iat 61 s ahead", False, "stelsel/nog-niet-geldig",
+                 token=signed(iat=t + 61, exp=t + 3661)),
+            test("lifetime exactly 86400 s", True, token=signed(iat=t - 100, exp=t + 86300)),
+            test("lifetime 86401 s", False, "stelsel/looptijd-te-lang",
+                 token=signed(iat=t - 100, exp=t + 86301)),
+            test("expired and of another omgeving: times are checked first", False,
+                 "stelsel/verlopen", token=jws(typ, {**production, "iat": t - 90000,
+                                                     "exp": t - 3600}, k)),
+        ], kind="stelseldocument", context=context),
+        case("omgeving equals the pinned environment", rules["stelsel-omgeving"], [
+            test("a production scheme where test is pinned", False, "stelsel/verkeerde-omgeving",
+                 token=jws(typ, production, k)),
+            test("a test scheme where productie is pinned", False, "stelsel/verkeerde-omgeving",
+                 context={"expected_omgeving": "productie"}, token=ok),
+            test("a production scheme where productie is pinned", True,
+                 context={"expected_omgeving": "productie"}, token=jws(typ, production, k)),
+            test("rolled back and of another omgeving: omgeving is checked first", False,
+                 "stelsel/verkeerde-omgeving",
+                 token=jws(typ, {**production, "volgnummer": 6}, k)),
+        ], kind="stelseldocument", context=context),
+        case("volgnummer never goes down", rules["stelsel-volgnummer"], [
+            test("a higher volgnummer", True, token=signed(volgnummer=8)),
+            test("the same volgnummer (the same document again)", True, token=ok),
+            test("a lower volgnummer", False, "stelsel/volgnummer-teruggedraaid",
+                 token=signed(volgnummer=6)),
+            test("volgnummer 1 when none was accepted before", True,
+                 context={"last_volgnummer": None}, token=signed(volgnummer=1)),
+        ], kind="stelseldocument", context=context),
+    ]
+
+
+def certificaat_claims(keys: Keys, **changes: Any) -> dict[str, Any]:
+    return merged({
+        "iss": AM_A, "jti": CERT_JTI, "iat": NOW - 300, "nbf": NOW - 300, "exp": NOW + 3300,
+        "bsn": BSN, "cnf": {"jwk": keys.app.public_jwk}, "betrouwbaarheidsniveau": "substantieel",
+    }, changes)
+
+
+def proof_claims(**changes: Any) -> dict[str, Any]:
+    return merged({"nonce": NONCE, "aud": OIN_A, "iat": NOW - 5, "jti": PROOF_JTI}, changes)
+
+
+def certificaat_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
+    typ, k = "app-certificaat+jwt", keys.am_a
+    claims = certificaat_claims(keys)
+    ok = jws(typ, claims, k)
+    context = {"now": NOW, "stelsel": stelsel_claims(keys)}
+    t = NOW
+
+    def signed(**changes: Any) -> str:
+        return jws(typ, certificaat_claims(keys, **changes), k)
+
+    return [
+        case("issued by an active App Manager of the scheme", rules["uitgever"], [
+            test("a valid certificate", True, token=ok),
+            test("an App Manager that is not in the scheme", False, "certificaat/uitgever-onbekend",
+                 token=jws(typ, {**claims, "iss": "app-manager-x"}, keys.aanvaller)),
+            test("a suspended App Manager (status opgeschort)", False,
+                 "certificaat/uitgever-onbekend",
+                 token=jws(typ, {**claims, "iss": AM_B}, keys.am_b)),
+            test("no iss", False, "certificaat/uitgever-onbekend", token=signed(iss=OMIT)),
+            test("unknown issuer and no kid: the issuer is checked first", False,
+                 "certificaat/uitgever-onbekend", token=jws(
+                     typ, {**claims, "iss": "app-manager-x"}, keys.aanvaller, {"kid": OMIT})),
+            test("signed by another listed App Manager's key (key of the claimed issuer only)",
+                 False, "certificaat/sleutel-onbekend", rule=rules["kid"],
+                 token=jws(typ, claims, keys.am_b)),
+            test("signed by a key outside the scheme", False, "certificaat/sleutel-onbekend",
+                 rule=rules["kid"], token=jws(typ, claims, keys.aanvaller)),
+            test("signed by another key under the issuer's kid", False,
+                 "certificaat/handtekening-ongeldig",
+                 token=jws(typ, claims, keys.aanvaller, {"kid": k.kid})),
+            test("bsn changed after signing", False, "certificaat/handtekening-ongeldig",
+                 token=with_payload(ok, {**claims, "bsn": BSN_ANDER})),
+            test("cnf.jwk replaced by another app key after signing", False,
+                 "certificaat/handtekening-ongeldig",
+                 token=with_payload(ok, {**claims, "cnf": {"jwk": keys.app_ander.public_jwk}})),
+        ], kind="app-certificaat", context=context),
+        case("JWS profile of an app certificate", rules["uitgever"],
+             profile_tests(typ, "certificaat", claims, k, rules,
+                           json.dumps(k.published(), separators=(",", ":")).encode()),
+             kind="app-certificaat", context=context),
+        case("a token of another type is not a certificate", rules["typ"], [
+            test("a session proof presented as a certificate", False, "certificaat/verkeerd-type",
+                 token=jws("sessie-bewijs+jwt", proof_claims(), keys.app)),
+            test("the App Manager's revocation list presented as a certificate", False,
+                 "certificaat/verkeerd-type", token=jws("intrekkingenlijst+jwt", {
+                     "iss": AM_A, "iat": NOW - 60, "exp": NOW + 3600,
+                     "ingetrokken": [REVOKED_JTI]}, k)),
+            test("the scheme document presented as a certificate", False,
+                 "certificaat/verkeerd-type",
+                 token=jws("stelsel+jwt", stelsel_claims(keys), keys.stelsel)),
+        ], kind="app-certificaat", context=context),
+        case("claims valid against app-certificaat.schema.json", rules["certificaat-claims"], [
+            test("no cnf", False, "certificaat/claims-ongeldig", rule=rules["bewijs-sleutel"],
+                 token=signed(cnf=OMIT)),
+            test("cnf.jwk with a private member d", False, "certificaat/claims-ongeldig",
+                 rule=rules["bewijs-sleutel"], token=signed(
+                     cnf={"jwk": {**keys.app.public_jwk, "d": "redacted-not-a-private-key"}})),
+            test("a bsn failing the elfproef", False, "certificaat/claims-ongeldig",
+                 rule="/document/bsn-elfproef", token=signed(bsn=BSN_ELFPROEF_FOUT)),
+            test("an unknown betrouwbaarheidsniveau", False, "certificaat/claims-ongeldig",
+                 token=signed(betrouwbaarheidsniveau="laag")),
+            test("no exp", False, "certificaat/claims-ongeldig", rule=rules["cert-geldigheid"],
+                 token=signed(exp=OMIT)),
+            test("an unknown claim aud", False, "certificaat/claims-ongeldig",
+                 token=signed(aud=OIN_A)),
+        ], kind="app-certificaat", context=context),
+        case("nbf, iat and exp with 60 s clock skew", rules["cert-geldigheid"], [
+            test("exp 60 s ago", True, token=signed(iat=t - 3660, nbf=t - 3660, exp=t - 60)),
+            test("exp 61 s ago", False, "certificaat/verlopen",
+                 token=signed(iat=t - 3661, nbf=t - 3661, exp=t - 61)),
+            test("nbf 60 s ahead", True, token=signed(iat=t, nbf=t + 60, exp=t + 3600)),
+            test("nbf 61 s ahead", False, "certificaat/nog-niet-geldig",
+                 token=signed(iat=t, nbf=t + 61, exp=t + 3600)),
+            test("iat 61 s ahead", False, "certificaat/nog-niet-geldig",
+                 token=signed(iat=t + 61, nbf=t, exp=t + 3600)),
+        ], kind="app-certificaat", context=context),
+        case("lifetime at most 43200 s", rules["cert-looptijd"], [
+            test("exp − iat = 43200", True, token=signed(iat=t - 100, nbf=t - 100, exp=t + 43100)),
+            test("exp − iat = 43201", False, "certificaat/looptijd-te-lang",
+                 token=signed(iat=t - 100, nbf=t - 100, exp=t + 43101)),
+            test("expired and too long: expiry is checked first", False, "certificaat/verlopen",
+                 token=signed(iat=t - 50000, nbf=t - 50000, exp=t - 100)),
+        ], kind="app-certificaat", context=context),
+        case("not revoked in the scheme", rules["ingetrokken"], [
+            test("a revoked jti", False, "certificaat/ingetrokken", token=signed(jti=REVOKED_JTI)),
+            test("revoked and expired: times are checked first", False, "certificaat/verlopen",
+                 token=signed(jti=REVOKED_JTI, iat=t - 3661, nbf=t - 3661, exp=t - 61)),
+            test("the revoked jti in uppercase is not a canonical UUID", False,
+                 "certificaat/claims-ongeldig", token=signed(jti=REVOKED_JTI.upper())),
+        ], kind="app-certificaat", context=context),
+    ]
+
+
+def bewijs_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
+    typ, k = "sessie-bewijs+jwt", keys.app
+    claims = proof_claims()
+    ok = jws(typ, claims, k)
+    context = {
+        "now": NOW, "cnf": keys.app.public_jwk, "expected_aud": OIN_A,
+        "nonces": {"known": [NONCE, NONCE_VERLOPEN, NONCE_GEBRUIKT],
+                   "expired": [NONCE_VERLOPEN], "used": [NONCE_GEBRUIKT]},
+    }
+    t = NOW
+
+    def signed(**changes: Any) -> str:
+        return jws(typ, proof_claims(**changes), k)
+
+    return [
+        case("signed with the certificate's cnf.jwk", rules["bewijs-sleutel"], [
+            test("a valid proof", True, token=ok),
+            test("signed by another app's key, with that key's kid (kid ≠ cnf thumbprint)",
+                 False, "bewijs/sleutel-onbekend", rule=rules["kid"],
+                 token=jws(typ, claims, keys.app_ander)),
+            test("signed by another app's key under the cnf thumbprint", False,
+                 "bewijs/handtekening-ongeldig", token=jws(typ, claims, keys.app_ander,
+                                                           {"kid": k.kid})),
+            test("signed by the App Manager's key", False, "bewijs/sleutel-onbekend",
+                 rule=rules["kid"], token=jws(typ, claims, keys.am_a)),
+            test("nonce changed after signing", False, "bewijs/handtekening-ongeldig",
+                 token=with_payload(ok, {**claims, "nonce": NONCE_ONBEKEND})),
+        ], kind="sessie-bewijs", context=context),
+        case("JWS profile of a session proof", rules["bewijs-sleutel"],
+             profile_tests(typ, "bewijs", claims, k, rules,
+                           json.dumps(k.public_jwk, separators=(",", ":")).encode()),
+             kind="sessie-bewijs", context=context),
+        case("a token of another type is not a session proof", rules["typ"], [
+            test("the app's certificate presented as a proof", False, "bewijs/verkeerd-type",
+                 token=jws("app-certificaat+jwt", certificaat_claims(keys), keys.am_a)),
+            test("the app's certificate request (same key, similar claims) as a proof", False,
+                 "bewijs/verkeerd-type", token=jws("certificaat-aanvraag+jwt", {
+                     "aud": AM_A, "nonce": NONCE, "iat": NOW - 5, "jti": PROOF_JTI}, k)),
+            test("the app's revocation request as a proof", False, "bewijs/verkeerd-type",
+                 token=jws("intrekking-verzoek+jwt", {
+                     "aud": AM_A, "certificaat_jti": CERT_JTI, "iat": NOW - 5,
+                     "jti": PROOF_JTI}, k)),
+        ], kind="sessie-bewijs", context=context),
+        case("aud is this source's OIN", rules["bewijs-ontvanger"], [
+            test("a proof for another organisation", False, "bewijs/verkeerde-ontvanger",
+                 token=signed(aud=OIN_B)),
+            test("aud as an array with this OIN", False, "bewijs/claims-ongeldig",
+                 token=signed(aud=[OIN_A])),
+            test("aud as an array of two organisations", False, "bewijs/claims-ongeldig",
+                 token=signed(aud=[OIN_A, OIN_B])),
+            test("no aud", False, "bewijs/claims-ongeldig", token=signed(aud=OMIT)),
+            test("for another organisation with a used nonce: aud is checked first", False,
+                 "bewijs/verkeerde-ontvanger", token=signed(aud=OIN_B, nonce=NONCE_GEBRUIKT)),
+        ], kind="sessie-bewijs", context=context),
+        case("fresh: iat within 60 s (+60 s skew)", rules["bewijs-vers"], [
+            test("iat 120 s ago", True, token=signed(iat=t - 120)),
+            test("iat 121 s ago", False, "bewijs/verlopen", token=signed(iat=t - 121)),
+            test("iat 60 s ahead", True, token=signed(iat=t + 60)),
+            test("iat 61 s ahead", False, "bewijs/nog-niet-geldig", token=signed(iat=t + 61)),
+            test("no iat", False, "bewijs/claims-ongeldig", token=signed(iat=OMIT)),
+            test("stale with a used nonce: freshness is checked first", False, "bewijs/verlopen",
+                 token=signed(iat=t - 121, nonce=NONCE_GEBRUIKT)),
+        ], kind="sessie-bewijs", context=context),
+        case("the nonce was issued by this source", rules["nonce-bekend"], [
+            test("a nonce this source never issued", False, "bewijs/nonce-onbekend",
+                 token=signed(nonce=NONCE_ONBEKEND)),
+            test("the App Manager's registration challenge", False, "bewijs/nonce-onbekend",
+                 token=signed(nonce=NONCE_AANVRAAG)),
+            test("no nonce", False, "bewijs/claims-ongeldig", token=signed(nonce=OMIT)),
+        ], kind="sessie-bewijs", context=context),
+        case("the nonce has not expired", rules["nonce-geldigheid"], [
+            test("an expired nonce", False, "bewijs/nonce-verlopen",
+                 token=signed(nonce=NONCE_VERLOPEN)),
+            test("expired and used: expiry is checked first", False, "bewijs/nonce-verlopen",
+                 context={"nonces": {"known": [NONCE_VERLOPEN], "expired": [NONCE_VERLOPEN],
+                                     "used": [NONCE_VERLOPEN]}},
+                 token=signed(nonce=NONCE_VERLOPEN)),
+        ], kind="sessie-bewijs", context=context),
+        case("a nonce is used once", rules["nonce-eenmalig"], [
+            test("a nonce already used", False, "bewijs/nonce-gebruikt",
+                 token=signed(nonce=NONCE_GEBRUIKT)),
+            test("the same proof before its nonce was used", True, token=ok),
+            test("the same proof after its nonce was used (a replay)", False,
+                 "bewijs/nonce-gebruikt", context={"nonces": {
+                     "known": [NONCE], "expired": [], "used": [NONCE]}}, token=ok),
+        ], kind="sessie-bewijs", context=context),
+    ]
+
+
+def jsonify(value: Any, **options: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, **options).encode("utf-8")
+
+
+def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
+    doc_a = document(zaak_boete())
+    doc_b = document(zaak_gemeente(), oin=OIN_B)
+    ok = envelope(doc_a, keys.bron_a)
+    head, _, signature = ok["handtekening"].split(".")
+    context = {"stelsel": stelsel_claims(keys)}
+    tampered = copy.deepcopy(doc_a)  # the surcharge removed, totals made to match
+    del tampered["financiele_zaken"][0]["gebeurtenissen"][4]
+    tampered["financiele_zaken"][0].update(
+        totaal_financieel_verplicht=10400, saldo=6400, achterstand=6400)
+    reordered = {name: doc_a[name] for name in reversed(list(doc_a))}
+    unknown = document(zaak_boete(), oin=OIN_ONBEKEND)
+    broken = edit(doc_a, Z0 + "/saldo", 8901)
+    env = "envelop"
+
+    def hdr(changes: dict[str, Any]) -> dict[str, Any]:
+        return envelope(doc_a, keys.bron_a, header=changes)
+
+    return [
+        case("signed by a key of the document's bron", rules["envelop-handtekening"], [
+            test("a valid envelope of an organisation", True, token=ok),
+            test("a valid envelope with four cases", True,
+                 token=envelope(full_document(), keys.bron_a)),
+            test("a valid envelope signed with the second key of an organisation in rollover",
+                 True, token=envelope(doc_b, keys.bron_b2)),
+            test("a surcharge removed from the document after signing (totals made to match)",
+                 False, f"{env}/handtekening-ongeldig",
+                 token={"document": tampered, "handtekening": ok["handtekening"]}),
+            test("signed by another organisation's key, with that key's kid", False,
+                 f"{env}/sleutel-onbekend", rule=rules["kid"], token=envelope(doc_a, keys.bron_b)),
+            test("signed by another organisation's key under the bron's kid", False,
+                 f"{env}/handtekening-ongeldig",
+                 token=envelope(doc_a, keys.bron_b, header={"kid": keys.bron_a.kid})),
+            test("bron.oin changed to another organisation after signing", False,
+                 f"{env}/sleutel-onbekend", token={
+                     "document": {**doc_a, "bron": doc_b["bron"]},
+                     "handtekening": ok["handtekening"]}),
+            test("signed by a key outside the scheme", False, f"{env}/sleutel-onbekend",
+                 rule=rules["kid"], token=envelope(doc_a, keys.aanvaller)),
+            test("signature in DER instead of raw r‖s", False, f"{env}/handtekening-ongeldig",
+                 token={"document": doc_a, "handtekening": f"{head}..{b64(_der_of(signature))}"}),
+        ], kind="envelop", context=context),
+        case("the bron is an organisation of the scheme", rules["bron"], [
+            test("an organisation outside the scheme, signed with its own key", False,
+                 f"{env}/bron-onbekend", token=envelope(unknown, keys.onbekend)),
+            test("a document without bron", False, f"{env}/bron-onbekend",
+                 token=envelope(edit(doc_a, "/bron"), keys.bron_a)),
+            test("unknown bron and no kid: bron is checked first", False,
+                 f"{env}/bron-onbekend",
+                 token=envelope(unknown, keys.onbekend, header={"kid": OMIT})),
+            test("unknown bron and an invalid document: bron is checked first", False,
+                 f"{env}/bron-onbekend",
+                 token=envelope(edit(unknown, Z0 + "/saldo", 1), keys.onbekend)),
+        ], kind="envelop", context=context),
+        case("detached JWS over the JCS form of the document", rules["detached-jcs"], [
+            test("members in another order than signed (JCS sorts them)", True,
+                 token={"document": reordered, "handtekening": ok["handtekening"]}),
+            test("non-ASCII text signed as UTF-8, not as \\u escapes", True,
+                 token=envelope(doc_b, keys.bron_b)),
+            test("signed over the document indented instead of JCS", False,
+                 f"{env}/handtekening-ongeldig",
+                 token=envelope(doc_a, keys.bron_a, payload=jsonify(doc_a, indent=2))),
+            test("signed over sorted JSON with spaces after separators", False,
+                 f"{env}/handtekening-ongeldig",
+                 token=envelope(doc_a, keys.bron_a, payload=jsonify(doc_a, sort_keys=True))),
+            test("signed over JCS with non-ASCII escaped as \\u", False,
+                 f"{env}/handtekening-ongeldig", token=envelope(doc_b, keys.bron_b, payload=(
+                     json.dumps(doc_b, sort_keys=True, separators=(",", ":")).encode("ascii")))),
+            test("an attached payload (middle part not empty)", False, f"{env}/ongeldig-formaat",
+                 token={"document": doc_a, "handtekening":
+                        f"{head}.{b64(rfc8785.dumps(doc_a))}.{signature}"}),
+            test("a signature of two parts", False, f"{env}/ongeldig-formaat",
+                 token={"document": doc_a, "handtekening": f"{head}.{signature}"}),
+            test("the signature as an object", False, f"{env}/ongeldig-formaat",
+                 token={"document": doc_a, "handtekening": {"protected": head,
+                                                            "signature": signature}}),
+            test("a member next to document and handtekening", False, f"{env}/ongeldig-formaat",
+                 token={**ok, "bron": OIN_A}),
+            test("the document as a JSON string", False, f"{env}/ongeldig-formaat",
+                 token={"document": json.dumps(doc_a), "handtekening": ok["handtekening"]}),
+            test("no handtekening", False, f"{env}/ongeldig-formaat", token={"document": doc_a}),
+        ], kind="envelop", context=context),
+        case("JWS profile of the envelope signature", rules["envelop-handtekening"], [
+            test("alg none", False, f"{env}/algoritme-niet-toegestaan", rule=rules["alg"],
+                 token={"document": doc_a, "handtekening":
+                        f"{encode_json({'alg': 'none', 'typ': 'vorderingen-document+jws'})}.."}),
+            test("HS256 keyed with the bron's public JWK", False,
+                 f"{env}/algoritme-niet-toegestaan", rule=rules["alg"],
+                 token={"document": doc_a, "handtekening": _hs256_detached(
+                     doc_a, keys.bron_a)}),
+            test("header member b64 false (RFC 7797 unencoded payload)", False,
+                 f"{env}/verboden-header", rule=rules["headers"],
+                 token=hdr({"b64": False, "crit": ["b64"]})),
+            test("header member jku, signature valid", False, f"{env}/verboden-header",
+                 rule=rules["headers"], token=hdr({"jku": "https://aanvaller.example/jwks"})),
+            test("header member x5c, signature valid", False, f"{env}/verboden-header",
+                 rule=rules["headers"], token=hdr({"x5c": ["MIIBszCCAVmgAwIBAgIUTESTONLY"]})),
+            test("typ JWT", False, f"{env}/verkeerd-type", rule=rules["typ"],
+                 token=hdr({"typ": "JWT"})),
+            test("typ vorderingen-document+jwt", False, f"{env}/verkeerd-type", rule=rules["typ"],
+                 token=hdr({"typ": "vorderingen-document+jwt"})),
+            test("no typ", False, f"{env}/verkeerd-type", rule=rules["typ"],
+                 token=hdr({"typ": OMIT})),
+            test("no kid", False, f"{env}/sleutel-onbekend", rule=rules["kid"],
+                 token=hdr({"kid": OMIT})),
+        ], kind="envelop", context=context),
+        case("a validly signed document must itself be valid", "/document/schema", [
+            test("saldo does not add up", False, f"{env}/document-ongeldig",
+                 rule="/document/saldo-klopt", token=envelope(broken, keys.bron_a)),
+            test("an unknown member in the document", False, f"{env}/document-ongeldig",
+                 token=envelope(edit(doc_a, "/opmerking", "x"), keys.bron_a)),
+            test("an amount with a fraction", False, f"{env}/document-ongeldig",
+                 rule="/document/bedragen-in-centen",
+                 token=envelope(edit(doc_a, E + "/0/bedrag", 95.5), keys.bron_a)),
+            test("in a help request: the session's bsn", True,
+                 context={"expected_bsn": BSN}, token=ok),
+            test("in a help request: another citizen's document", False,
+                 f"{env}/bsn-onjuist", rule="/document/bsn-van-certificaat",
+                 context={"expected_bsn": BSN_ANDER}, token=ok),
+            test("in a help request: another citizen's invalid document: validity first",
+                 False, f"{env}/document-ongeldig", rule="/document/saldo-klopt",
+                 context={"expected_bsn": BSN_ANDER}, token=envelope(broken, keys.bron_a)),
+        ], kind="envelop", context=context),
+    ]
+
+
+def _der_of(raw_b64: str) -> bytes:
+    raw = b64decode(raw_b64)
+    return encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+
+
+def _hs256_detached(document_: dict[str, Any], key: Key) -> str:
+    protected = encode_json({"alg": "HS256", "typ": "vorderingen-document+jws", "kid": key.kid})
+    secret = json.dumps(key.published(), separators=(",", ":")).encode()
+    mac = hmac.new(secret, f"{protected}.{b64(rfc8785.dumps(document_))}".encode(), hashlib.sha256)
+    return f"{protected}..{b64(mac.digest())}"
+
+
+# --- writing -------------------------------------------------------------------------------
+
+RULES = {
+    "alg": "/token/alg-es256",
+    "headers": "/token/verboden-headers",
+    "typ": "/token/typ-per-type",
+    "kid": "/token/kid-thumbprint",
+    "jwk": "/token/kid-thumbprint",
+    "stelsel-handtekening": "/stelsel/handtekening-gepind",
+    "stelsel-claims": "/stelsel/handtekening-gepind",
+    "stelsel-looptijd": "/stelsel/looptijd",
+    "stelsel-volgnummer": "/stelsel/volgnummer-oplopend",
+    "stelsel-omgeving": "/stelsel/omgeving",
+    "uitgever": "/certificaat/uitgever-in-stelsel",
+    "certificaat-claims": "/certificaat/geldigheid",
+    "cert-geldigheid": "/certificaat/geldigheid",
+    "cert-looptijd": "/certificaat/looptijd",
+    "ingetrokken": "/certificaat/niet-ingetrokken",
+    "bewijs-sleutel": "/sessie/bewijs-sleutel",
+    "bewijs-ontvanger": "/sessie/bewijs-ontvanger",
+    "bewijs-vers": "/sessie/bewijs-vers",
+    "nonce-bekend": "/sessie/nonce-bekend",
+    "nonce-geldigheid": "/sessie/nonce-geldigheid",
+    "nonce-eenmalig": "/sessie/nonce-eenmalig",
+    "envelop-handtekening": "/envelop/handtekening",
+    "bron": "/envelop/bron-in-stelsel",
+    "detached-jcs": "/envelop/detached-jcs",
+    "aanvraag": "/sessie/bewijs-sleutel",
+    "intrekking": "/certificaat/niet-ingetrokken",
+    "probleem": "/http/problem-details",
+    "configuratie": "/http/openapi-conform",
+}
+
+
+def build(keys: Keys) -> dict[str, Any]:
+    """Every vector file: relative path -> content."""
+    invariants, valid_documents = document_vectors()
+    files: dict[str, Any] = {
+        "schema/vorderingendocument.json": vorderingendocument_schema_vectors(),
+        "schema/stelseldocument.json": stelsel_schema_vectors(RULES),
+        "schema/token-claims.json": token_claims_schema_vectors(RULES),
+        "schema/common.json": common_schema_vectors(RULES),
+        "schema/envelop.json": envelope_schema_vectors(RULES),
+        "schema/overige.json": other_schema_vectors(RULES),
+        "document/invarianten.json": invariants,
+        "document/geldig.json": valid_documents,
+        "tokens/stelseldocument.json": stelsel_vectors(keys, RULES),
+        "tokens/app-certificaat.json": certificaat_vectors(keys, RULES),
+        "tokens/sessie-bewijs.json": bewijs_vectors(keys, RULES),
+        "tokens/envelop.json": envelop_vectors(keys, RULES),
+    }
+    for key in keys.all():
+        files[f"keys/{key.name}.json"] = key.published()
+    return files
+
+
+def write(out: Path, files: dict[str, Any]) -> None:
+    for relative, content in files.items():
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=VECTORS_DIR,
+                        help="directory to write into (default: spec/vectors)")
+    args = parser.parse_args(argv)
+    files = build(Keys())
+    write(args.out, files)
+    print(f"wrote {len(files)} files to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,394 @@
+"""A small, independent verifier for the test vectors in spec/vectors/ (used only by the tests).
+
+It implements the verification orders of spec/trust-model.md §2–§3 and the document invariants
+of spec/interface.md from the text of the standard, with `cryptography`, `rfc8785` and
+`jsonschema` only. It shares no code with `conformance/` or `reference_impl/`: those are
+measured against the vectors; this module proves that every vector says what it claims.
+
+Every JOSE header is parsed and checked by hand before any cryptography runs. A refusal is a
+`Refused` carrying the exact problem code; `verify(kind, context, token)` returns that code, or
+None when the token is valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
+
+SPEC_DIR = Path(__file__).resolve().parents[2] / "spec"
+SCHEMAS_DIR = SPEC_DIR / "schemas"
+SCHEMA_BASE = "https://vorderingen.example/schemas/"
+
+CLOCK_SKEW_S = 60
+SCHEME_MAX_LIFETIME_S = 86400
+CERT_MAX_LIFETIME_S = 43200
+PROOF_MAX_AGE_S = 60
+ES256_SIGNATURE_BYTES = 64
+PROFILE_HEADER_MEMBERS = frozenset({"alg", "typ", "kid"})
+B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+TYP = {
+    "stelsel": "stelsel+jwt",
+    "certificaat": "app-certificaat+jwt",
+    "bewijs": "sessie-bewijs+jwt",
+    "envelop": "vorderingen-document+jws",
+}
+
+
+class Refused(Exception):
+    """A token or envelope is refused; `code` is the problem code of spec/trust-model.md."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# --- schemas -------------------------------------------------------------------------------
+
+
+def _refuse_retrieval(uri: str) -> Resource:
+    """Every schema of the standard is preloaded; anything else would be a network fetch."""
+    raise NoSuchResource(ref=uri)
+
+
+@cache
+def schema_registry() -> Registry:
+    """A registry of every spec/schemas file under its `$id`, that never fetches anything."""
+    resources = []
+    for path in sorted(SCHEMAS_DIR.glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry(retrieve=_refuse_retrieval).with_resources(resources)
+
+
+@cache
+def validator(reference: str) -> Draft202012Validator:
+    """A format-asserting validator for `file.schema.json` or `file.schema.json#/pointer`."""
+    return Draft202012Validator(
+        {"$ref": SCHEMA_BASE + reference},
+        registry=schema_registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def elfproef(bsn: str) -> bool:
+    """True when the 9-digit `bsn` passes the BSN elfproef (weights 9..2 and −1)."""
+    if not (isinstance(bsn, str) and len(bsn) == 9 and bsn.isascii() and bsn.isdigit()):
+        return False
+    weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+    return sum(w * int(d) for w, d in zip(weights, bsn, strict=True)) % 11 == 0
+
+
+# --- JOSE primitives -----------------------------------------------------------------------
+
+
+def b64url_decode(part: str) -> bytes:
+    if not B64URL.fullmatch(part) or len(part) % 4 == 1:
+        raise ValueError("not base64url without padding")
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 SHA-256 thumbprint of an EC public JWK, base64url."""
+    members = {k: jwk[k] for k in ("crv", "kty", "x", "y")}
+    digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode())
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def _public_key(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
+    x = int.from_bytes(b64url_decode(jwk["x"]), "big")
+    y = int.from_bytes(b64url_decode(jwk["y"]), "big")
+    return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+
+
+def _json_object(part: str) -> dict[str, Any]:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({k for k, _ in pairs}) != len(pairs):
+            raise ValueError("duplicate member")
+        return dict(pairs)
+
+    value = json.loads(b64url_decode(part).decode("utf-8"), object_pairs_hook=no_duplicates)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+def _parse(token: Any, prefix: str, *, detached: bool = False) -> tuple[dict, Any, str, bytes]:
+    """Split a compact JWS: (header, payload object or None, header part, signature bytes)."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise Refused(f"{prefix}/ongeldig-formaat")
+    head, body, signature = token.split(".")
+    try:
+        if detached != (body == ""):
+            raise ValueError("payload part present or missing")
+        header = _json_object(head)
+        payload = None if detached else _json_object(body)
+        return header, payload, head, b64url_decode(signature)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise Refused(f"{prefix}/ongeldig-formaat") from exc
+
+
+def _check_header(header: dict[str, Any], prefix: str) -> Any:
+    """Profile of §2 in the order alg, forbidden members, typ; returns the (unchecked) kid."""
+    if header.get("alg") != "ES256":
+        raise Refused(f"{prefix}/algoritme-niet-toegestaan")
+    if set(header) - PROFILE_HEADER_MEMBERS:
+        raise Refused(f"{prefix}/verboden-header")
+    if header.get("typ") != TYP[prefix]:
+        raise Refused(f"{prefix}/verkeerd-type")
+    return header.get("kid")
+
+
+def _key_for(kid: Any, jwks: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The key of the expected issuer whose thumbprint is `kid` (absent kid: none is)."""
+    for jwk in jwks.get("keys", []):
+        if isinstance(kid, str) and thumbprint(jwk) == kid:
+            return jwk
+    raise Refused(f"{prefix}/sleutel-onbekend")
+
+
+def _check_signature(jwk: dict, signing_input: bytes, signature: bytes, prefix: str) -> None:
+    if len(signature) != ES256_SIGNATURE_BYTES:
+        raise Refused(f"{prefix}/handtekening-ongeldig")
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    try:
+        _public_key(jwk).verify(
+            encode_dss_signature(r, s), signing_input, ec.ECDSA(hashes.SHA256())
+        )
+    except InvalidSignature as exc:
+        raise Refused(f"{prefix}/handtekening-ongeldig") from exc
+
+
+def _verified_claims(token: str, prefix: str, keys: dict[str, Any]) -> dict[str, Any]:
+    """§2 in full against the key set `keys`: parse, header, kid, signature."""
+    header, payload, _, signature = _parse(token, prefix)
+    kid = _check_header(header, prefix)
+    jwk = _key_for(kid, keys, prefix)
+    _check_signature(jwk, token.rsplit(".", 1)[0].encode("ascii"), signature, prefix)
+    return payload
+
+
+def _check_claims(claims: dict[str, Any], schema: str, prefix: str) -> None:
+    if not validator(schema).is_valid(claims):
+        raise Refused(f"{prefix}/claims-ongeldig")
+
+
+# --- token types ---------------------------------------------------------------------------
+
+
+def verify_stelsel(
+    token: str, *, now: int, pinned_key: dict, expected_omgeving: str, last_volgnummer: int | None
+) -> dict[str, Any]:
+    """spec/trust-model.md §3.1, steps 1–5; returns the verified claims."""
+    claims = _verified_claims(token, "stelsel", {"keys": [pinned_key]})
+    _check_claims(claims, "stelseldocument.schema.json", "stelsel")
+    participants = claims["organisaties"] + claims["app_managers"]
+    published = [jwk for p in participants for jwk in p["sleutels"]["keys"]]
+    if any("kid" in jwk and jwk["kid"] != thumbprint(jwk) for jwk in published):
+        raise Refused("stelsel/claims-ongeldig")
+    if not claims["iat"] - CLOCK_SKEW_S <= now:
+        raise Refused("stelsel/nog-niet-geldig")
+    if not now <= claims["exp"] + CLOCK_SKEW_S:
+        raise Refused("stelsel/verlopen")
+    if claims["exp"] - claims["iat"] > SCHEME_MAX_LIFETIME_S:
+        raise Refused("stelsel/looptijd-te-lang")
+    if claims["omgeving"] != expected_omgeving:
+        raise Refused("stelsel/verkeerde-omgeving")
+    if last_volgnummer is not None and claims["volgnummer"] < last_volgnummer:
+        raise Refused("stelsel/volgnummer-teruggedraaid")
+    return claims
+
+
+def verify_certificaat(token: str, *, now: int, stelsel: dict) -> dict[str, Any]:
+    """spec/trust-model.md §3.2, steps 1–6; returns the verified claims."""
+    header, unverified, _, _ = _parse(token, "certificaat")
+    _check_header(header, "certificaat")
+    issuers = {m["id"]: m for m in stelsel["app_managers"] if m["status"] == "actief"}
+    issuer = issuers.get(unverified.get("iss")) if isinstance(unverified.get("iss"), str) else None
+    if issuer is None:
+        raise Refused("certificaat/uitgever-onbekend")
+    claims = _verified_claims(token, "certificaat", issuer["sleutels"])
+    _check_claims(claims, "app-certificaat.schema.json", "certificaat")
+    if not elfproef(claims["bsn"]):
+        raise Refused("certificaat/claims-ongeldig")
+    if not (claims["nbf"] - CLOCK_SKEW_S <= now and claims["iat"] - CLOCK_SKEW_S <= now):
+        raise Refused("certificaat/nog-niet-geldig")
+    if not now <= claims["exp"] + CLOCK_SKEW_S:
+        raise Refused("certificaat/verlopen")
+    if claims["exp"] - claims["iat"] > CERT_MAX_LIFETIME_S:
+        raise Refused("certificaat/looptijd-te-lang")
+    if claims["jti"] in stelsel["ingetrokken_certificaten"]:
+        raise Refused("certificaat/ingetrokken")
+    return claims
+
+
+def verify_bewijs(
+    token: str, *, now: int, cnf: dict, expected_aud: str, nonces: dict[str, list[str]]
+) -> dict[str, Any]:
+    """spec/trust-model.md §3.3, steps 1–6 (nonce state given as sets known/expired/used)."""
+    claims = _verified_claims(token, "bewijs", {"keys": [cnf]})
+    _check_claims(claims, "sessie-bewijs.schema.json", "bewijs")
+    if claims["aud"] != expected_aud:
+        raise Refused("bewijs/verkeerde-ontvanger")
+    if not claims["iat"] - CLOCK_SKEW_S <= now:
+        raise Refused("bewijs/nog-niet-geldig")
+    if not now - claims["iat"] <= PROOF_MAX_AGE_S + CLOCK_SKEW_S:
+        raise Refused("bewijs/verlopen")
+    if claims["nonce"] not in nonces["known"]:
+        raise Refused("bewijs/nonce-onbekend")
+    if claims["nonce"] in nonces["expired"]:
+        raise Refused("bewijs/nonce-verlopen")
+    if claims["nonce"] in nonces["used"]:
+        raise Refused("bewijs/nonce-gebruikt")
+    return claims
+
+
+def verify_envelop(envelope: Any, *, stelsel: dict, expected_bsn: str | None = None) -> None:
+    """spec/trust-model.md §3.5, steps 1–5; then, in a help request, the session's BSN."""
+    if not (
+        isinstance(envelope, dict)
+        and set(envelope) == {"document", "handtekening"}
+        and isinstance(envelope["document"], dict)
+    ):
+        raise Refused("envelop/ongeldig-formaat")
+    document = envelope["document"]
+    header, _, head, signature = _parse(envelope["handtekening"], "envelop", detached=True)
+    kid = _check_header(header, "envelop")
+    bron = document.get("bron")
+    oin = bron.get("oin") if isinstance(bron, dict) else None
+    organisaties = {o["oin"]: o for o in stelsel["organisaties"]}
+    if not isinstance(oin, str) or oin not in organisaties:
+        raise Refused("envelop/bron-onbekend")
+    jwk = _key_for(kid, organisaties[oin]["sleutels"], "envelop")
+    payload = base64.urlsafe_b64encode(rfc8785.dumps(document)).rstrip(b"=")
+    _check_signature(jwk, head.encode("ascii") + b"." + payload, signature, "envelop")
+    if document_problems(document):
+        raise Refused("envelop/document-ongeldig")
+    if expected_bsn is not None and document["bsn"] != expected_bsn:
+        raise Refused("envelop/bsn-onjuist")  # spec/interface.md, help requests
+
+
+def verify(kind: str, context: dict[str, Any], token: Any) -> str | None:
+    """Run one token vector: the problem code, or None when the token is valid."""
+    try:
+        if kind == "stelseldocument":
+            verify_stelsel(token, **_pick(context, "now", "pinned_key", "expected_omgeving",
+                                          "last_volgnummer"))
+        elif kind == "app-certificaat":
+            verify_certificaat(token, **_pick(context, "now", "stelsel"))
+        elif kind == "sessie-bewijs":
+            verify_bewijs(token, **_pick(context, "now", "cnf", "expected_aud", "nonces"))
+        elif kind == "envelop":
+            verify_envelop(token, stelsel=context["stelsel"],
+                           expected_bsn=context.get("expected_bsn"))
+        else:
+            raise ValueError(f"unknown vector kind {kind!r}")
+    except Refused as refused:
+        return refused.code
+    return None
+
+
+def _pick(context: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: context[name] for name in names}
+
+
+# --- document invariants -------------------------------------------------------------------
+
+REFERENCES = {  # event type -> (member, type of the event it must refer to)
+    "FinancieleVerplichtingOpgelegd": ("correctie_van", "FinancieleVerplichtingOpgelegd"),
+    "BetalingsverplichtingIngetrokken": ("betalingsverplichting", "BetalingsverplichtingOpgelegd"),
+    "BetalingVerwerkt": ("betalingsverplichting", "BetalingsverplichtingOpgelegd"),
+    "FinancieleVerplichtingKwijtgescholden": (
+        "financiele_verplichting", "FinancieleVerplichtingOpgelegd"),
+}
+AMOUNTS = ("totaal_financieel_verplicht", "totaal_financieel_vereffend", "saldo", "achterstand")
+
+
+def document_code(rule: str) -> str:
+    """The problem code of an envelope whose document breaks `rule`."""
+    if rule == "/document/bsn-van-certificaat":
+        return "envelop/bsn-onjuist"
+    return "envelop/document-ongeldig"
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def document_problems(document: Any, *, expected_bsn: str | None = None) -> list[str]:
+    """Rule ids the document breaks: `/document/schema` alone, or every broken invariant."""
+    if not validator("vorderingendocument.schema.json").is_valid(document):
+        return ["/document/schema"]
+    broken: list[str] = []
+    if not elfproef(document["bsn"]):
+        broken.append("/document/bsn-elfproef")
+    if expected_bsn is not None and document["bsn"] != expected_bsn:
+        broken.append("/document/bsn-van-certificaat")
+    zaakkenmerken: set[str] = set()
+    event_ids: set[str] = set()
+    for zaak in document["financiele_zaken"]:
+        if zaak["zaakkenmerk"] in zaakkenmerken:
+            broken.append("/document/zaakkenmerk-uniek")
+        zaakkenmerken.add(zaak["zaakkenmerk"])
+        for event in zaak["gebeurtenissen"]:
+            if event["gebeurtenis_id"] in event_ids:
+                broken.append("/document/gebeurtenis-id-uniek")
+            event_ids.add(event["gebeurtenis_id"])
+        broken.extend(_case_problems(zaak))
+    return broken
+
+
+def _case_problems(zaak: dict[str, Any]) -> list[str]:
+    events = zaak["gebeurtenissen"]
+    amounts = [zaak[name] for name in AMOUNTS] + [e["bedrag"] for e in events if "bedrag" in e]
+    broken = [] if all(type(a) is int for a in amounts) else ["/document/bedragen-in-centen"]
+    by_id: dict[str, dict[str, Any]] = {}
+    for event in events:
+        by_id.setdefault(event["gebeurtenis_id"], event)
+    for event in events:
+        member, target_type = REFERENCES.get(event["gebeurtenistype"], (None, None))
+        if member is None or member not in event:
+            continue
+        target = by_id.get(event[member])
+        if (
+            target is None
+            or target is event
+            or target["gebeurtenistype"] != target_type
+            or _instant(target["datumtijd"]) > _instant(event["datumtijd"])
+        ):
+            broken.append("/document/referenties-kloppen")
+
+    def total(*types: str) -> int:
+        return sum(e["bedrag"] for e in events if e["gebeurtenistype"] in types)
+
+    verplicht, vereffend, saldo = (zaak[name] for name in AMOUNTS[:3])
+    if verplicht != total("FinancieleVerplichtingOpgelegd"):
+        broken.append("/document/verplicht-is-som")
+    if vereffend != total("BetalingVerwerkt", "FinancieleVerplichtingKwijtgescholden"):
+        broken.append("/document/vereffend-is-som")
+    if saldo != verplicht - vereffend:
+        broken.append("/document/saldo-klopt")
+    if not 0 <= zaak["achterstand"] <= max(saldo, 0):
+        broken.append("/document/achterstand-begrensd")
+    saldo_instant = _instant(zaak["saldo_datumtijd"])
+    if any(_instant(e["datumtijd"]) > saldo_instant for e in events):
+        broken.append("/document/saldo-datumtijd")
+    if zaak["status"] == "afgelost" and saldo > 0:
+        broken.append("/document/afgelost-zonder-saldo")
+    return broken
