@@ -27,7 +27,8 @@ CHROMIUM_PACKAGES = ("chromium",)
 
 
 def _run(*cmd: str | os.PathLike[str], **kwargs) -> None:
-    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False, **kwargs)
+    # Only this script's own fixed commands run here, never user-supplied programs.
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False, **kwargs)  # noqa: S603
     if result.returncode != 0:
         sys.exit(result.returncode)
 
@@ -65,7 +66,7 @@ def main(argv: list[str]) -> None:
     ensure_venv()
     command, extra = argv[0], argv[1:]
     if command == "demo":
-        _run(BIN / "vorderingen-conformance", "demo", *extra)
+        _run(BIN / "vorderingen-conformance", "demo", "--report-dir", "reports/demo", *extra)
     else:
         ensure_chromium()
         _run(BIN / "ruff", "check", ".")

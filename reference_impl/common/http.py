@@ -1,0 +1,216 @@
+"""HTTP conventions shared by the three interfaces (spec/interface.md, "Common HTTP behaviour").
+
+- `StandardHttpMiddleware` (pure ASGI, outermost of the app's own middleware): answers CORS
+  preflights, adds `API-Version`, CORS and security headers to every response (problems
+  included), turns an unexpected exception into 500 `algemeen/interne-fout`, and writes
+  one access-log line per request naming the *route template* (never the raw path, the
+  query, a header or a body: no BSN or token can reach the log).
+- `exception_handlers()`: `Problem` → problem document; Starlette's 404/405 → the
+  standard's `algemeen/niet-gevonden` and `algemeen/methode-niet-toegestaan` (with `Allow`).
+- `read_json(request, validator)`: 415 for a non-JSON body, 400 `verzoek/ongeldig` with
+  `invalid_params` for malformed JSON or a schema violation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from decimal import Decimal
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reference_impl.common.problems import Problem, invalid_request
+from reference_impl.common.spec import openapi_request_validator, schema_errors
+
+API_VERSION = "1.0.0"
+MAX_BODY_BYTES = 4 * 1024 * 1024
+CORS_MAX_AGE_S = 600
+JSON_MEDIA_TYPE = "application/json"
+CORS_HEADERS = {
+    "access-control-allow-origin": "*",
+    "access-control-expose-headers": "API-Version, Location, ETag, Idempotent-Replayed",
+}
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+}
+HSTS = "max-age=31536000"
+MAX_INTEGRAL_DIGITS = 30  # beyond this a number-with-exponent stays a float
+ACCESS_LOG = "vorderingen.access"
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger(ACCESS_LOG)
+
+
+def _standard_headers(scope: Scope) -> dict[str, str]:
+    headers = {"api-version": API_VERSION, **CORS_HEADERS, **SECURITY_HEADERS}
+    # No cookies are used; every answer of these APIs is personal or short-lived unless
+    # the handler sets its own Cache-Control (the scheme document does).
+    headers["cache-control"] = "no-store"
+    if scope.get("scheme") == "https":
+        headers["strict-transport-security"] = HSTS
+    return headers
+
+
+def _route_methods(scope: Scope) -> set[str]:
+    """Methods of every route whose path matches (empty when the path is unknown)."""
+    methods: set[str] = set()
+    app = scope.get("app")
+    for route in getattr(getattr(app, "router", None), "routes", []):
+        match, _ = route.matches(scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return methods
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", None) or "<unmatched>"
+
+
+class StandardHttpMiddleware:
+    """Headers, preflight, 500-as-problem and the access log for every HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500, "sent": False}
+        extra = _standard_headers(scope)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"], status["sent"] = message["status"], True
+                present = {k.decode("latin-1").lower() for k, _ in message.get("headers", [])}
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [
+                    (k.encode("latin-1"), v.encode("latin-1"))
+                    for k, v in extra.items()
+                    if k not in present
+                ]
+            await send(message)
+
+        try:
+            if scope["method"] == "OPTIONS":
+                await self._preflight(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("unhandled error in %s %s", scope["method"], _route_template(scope))
+            if not status["sent"]:
+                problem = Problem(500, "algemeen/interne-fout", "Er ging iets mis bij de bron.")
+                await problem.response()(scope, receive, send_with_headers)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            access_log.info(
+                "%s %s %s %.1fms",
+                scope["method"], _route_template(scope), status["code"], elapsed_ms,
+            )
+
+    async def _preflight(self, scope: Scope, receive: Receive, send: Send) -> None:
+        methods = _route_methods(scope)
+        if not methods:
+            response = not_found_problem().response()
+        else:
+            response = Response(
+                status_code=204,
+                headers={
+                    "Access-Control-Allow-Methods": ", ".join(sorted(methods | {"OPTIONS"})),
+                    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
+                    "Access-Control-Max-Age": str(CORS_MAX_AGE_S),
+                    "Allow": ", ".join(sorted(methods | {"OPTIONS"})),
+                },
+            )
+        await response(scope, receive, send)
+
+
+def not_found_problem() -> Problem:
+    return Problem(404, "algemeen/niet-gevonden", "Deze bron bestaat niet.")
+
+
+async def _problem_handler(_request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, Problem):  # pragma: no cover - registered for Problem only
+        raise exc
+    return exc.response()
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, HTTPException):  # pragma: no cover
+        raise exc
+    if exc.status_code == 404:
+        return not_found_problem().response()
+    if exc.status_code == 405:
+        # Starlette names only the first route of the path; a path may have several.
+        methods = _route_methods(request.scope) or {(exc.headers or {}).get("Allow", "")}
+        allow = ", ".join(sorted(methods))
+        return Problem(
+            405,
+            "algemeen/methode-niet-toegestaan",
+            "Deze methode is hier niet toegestaan.",
+            headers={"Allow": allow},
+        ).response()
+    return Problem(exc.status_code, "verzoek/ongeldig", str(exc.detail)).response()
+
+
+def exception_handlers() -> dict[Any, Any]:
+    """Handlers for a Starlette app: problems, 404 and 405 as problem documents."""
+    return {Problem: _problem_handler, HTTPException: _http_exception_handler}
+
+
+def body_validator(api: str, path: str, method: str) -> Draft202012Validator | None:
+    """The request-body validator of `method path` in `spec/openapi/<api>.yaml`."""
+    return openapi_request_validator(api, path, method)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _number(text: str) -> int | float:
+    """`12.0` and `1e3` as the integers they are (JSON Schema counts them as integers, and
+    an amount must reach the domain as an int); anything with a fraction stays a float."""
+    value = Decimal(text)
+    if value.adjusted() <= MAX_INTEGRAL_DIGITS and value == value.to_integral_value():
+        return int(value)
+    return float(text)
+
+
+async def read_json(request: Request, validator: Draft202012Validator | None) -> Any:
+    """The JSON body, valid against `validator`; else 415 or 400 as a `Problem`."""
+    content_type = request.headers.get("content-type")
+    media_type = content_type.split(";", 1)[0].strip().lower() if content_type else ""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise invalid_request([("/", f"body is larger than {MAX_BODY_BYTES} bytes")])
+    if not content_type and not body:
+        raise invalid_request([("/", "a JSON body is required")])
+    if media_type != JSON_MEDIA_TYPE:
+        raise Problem(
+            415,
+            "verzoek/mediatype-niet-ondersteund",
+            "Alleen application/json wordt geaccepteerd.",
+        )
+    try:
+        value = json.loads(bytes(body).decode("utf-8"), parse_constant=_refuse_constant,
+                           parse_float=_number)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise invalid_request([("/", "body is not valid UTF-8 JSON")]) from None
+    if validator is not None:
+        errors = schema_errors(validator, value)
+        if errors:
+            raise invalid_request(errors)
+    return value

@@ -1,0 +1,293 @@
+"""ES256 JWS tokens as the trust model fixes them (spec/trust-model.md §2).
+
+Signing and signature checks use joserfc; everything the profile decides is checked here
+*before* any cryptography, from a header this module parses itself: compact form, `alg`
+exactly `ES256`, no member besides `alg`, `typ` and `kid`, `typ` exactly as expected,
+`kid` naming a key of the expected issuer. A refusal raises `TokenError` with the code
+`<prefix>/<reason>`, the prefix being the token's (`certificaat`, `bewijs`, `stelsel`, ...).
+
+Claims checks (schema, times) belong to the verifier of each token type; this module only
+offers `check_claims_schema` and the constants of trust-model §1.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey
+
+from reference_impl.common.errors import KeyFileError, TokenError
+from reference_impl.common.spec import schema_errors, schema_validator
+
+ALG = "ES256"
+CURVE = "P-256"
+CLOCK_SKEW_S = 60
+SCHEME_MAX_LIFETIME_S = 86_400
+CERT_MAX_LIFETIME_S = 43_200
+PROOF_MAX_AGE_S = 60
+NONCE_TTL_S = 120
+SESSION_TTL_S = 900
+NONCE_BYTES = 32
+SESSION_TOKEN_BYTES = 32
+PRIVATE_KEY_FILE_MODE = 0o600
+
+HEADER_MEMBERS = frozenset({"alg", "typ", "kid"})
+FORBIDDEN_MEMBERS = frozenset({"jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "crit", "b64"})
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+KeysFor = Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]]
+
+
+# --- keys -------------------------------------------------------------------------------
+
+
+def generate_key() -> ECKey:
+    """A new private EC P-256 key."""
+    return ECKey.generate_key(CURVE, private=True)
+
+
+def public_jwk(key: ECKey) -> dict[str, str]:
+    """The public JWK of `key`: `kty`, `crv`, `x`, `y` and `kid` (its RFC 7638 thumbprint)."""
+    public = key.as_dict(private=False)
+    jwk = {"kty": "EC", "crv": CURVE, "x": public["x"], "y": public["y"]}
+    jwk["kid"] = thumbprint(jwk)
+    return jwk
+
+
+def thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 SHA-256 thumbprint of an EC JWK, base64url without padding."""
+    members = {name: jwk[name] for name in ("crv", "kty", "x", "y")}
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    return b64url_encode(hashlib.sha256(canonical).digest())
+
+
+def key_from_jwk(jwk: dict[str, Any]) -> ECKey:
+    """An ECKey for a public P-256 JWK; `ValueError` for anything else (e.g. a private member)."""
+    if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != CURVE:
+        raise ValueError("not an EC P-256 JWK")
+    if "d" in jwk:
+        raise ValueError("a published key must not carry the private member 'd'")
+    try:
+        return ECKey.import_key({k: jwk[k] for k in ("kty", "crv", "x", "y")})
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"invalid EC P-256 JWK: {exc}") from exc
+
+
+def save_private_key(path: str | os.PathLike[str], key: ECKey) -> None:
+    """Write `key` as PKCS#8 PEM, readable by the owner only (mode 0600)."""
+    pem = key.private_key.private_bytes(  # type: ignore[union-attr]
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_KEY_FILE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    os.chmod(target, PRIVATE_KEY_FILE_MODE)
+
+
+def load_private_key(path: str | os.PathLike[str]) -> ECKey:
+    """Read a PEM private P-256 key written by `save_private_key`."""
+    try:
+        data = Path(path).read_bytes()
+        private = serialization.load_pem_private_key(data, password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise KeyFileError(f"cannot read private key {path}: {exc}") from exc
+    if not isinstance(private, ec.EllipticCurvePrivateKey) or private.curve.name != "secp256r1":
+        raise KeyFileError(f"{path} does not hold an EC P-256 private key")
+    return ECKey.import_key(data)
+
+
+def ensure_private_key(path: str | os.PathLike[str]) -> ECKey:
+    """The key at `path`, generated there (mode 0600) on first use."""
+    if not Path(path).exists():
+        save_private_key(path, generate_key())
+    return load_private_key(path)
+
+
+def load_public_jwk(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Read a public P-256 JWK (or a JWKS holding exactly one) from a JSON file."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KeyFileError(f"cannot read public key {path}: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("keys"), list):
+        if len(data["keys"]) != 1:
+            raise KeyFileError(f"{path}: a key set must hold exactly one key here")
+        data = data["keys"][0]
+    try:
+        key_from_jwk(data)
+    except ValueError as exc:
+        raise KeyFileError(f"{path}: {exc}") from exc
+    jwk = {k: data[k] for k in ("kty", "crv", "x", "y")}
+    if "kid" in data and data["kid"] != thumbprint(jwk):
+        raise KeyFileError(f"{path}: kid is not the RFC 7638 thumbprint of the key")
+    jwk["kid"] = thumbprint(jwk)
+    return jwk
+
+
+# --- encoding ---------------------------------------------------------------------------
+
+
+def b64url_encode(data: bytes) -> str:
+    """Base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Strict base64url without padding; `ValueError` on anything else."""
+    if not _BASE64URL.match(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url without padding")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except binascii.Error as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError(f"duplicate member {name!r}")
+        result[name] = value
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_object(part: str) -> dict[str, Any]:
+    value = json.loads(
+        b64url_decode(part).decode("utf-8"),
+        object_pairs_hook=_refuse_duplicates,
+        parse_constant=_refuse_constant,
+    )
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+def _json_bytes(claims: dict[str, Any]) -> bytes:
+    return json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+# --- signing ----------------------------------------------------------------------------
+
+
+def sign(claims: dict[str, Any], key: ECKey, *, typ: str) -> str:
+    """A compact ES256 JWS of `claims` with header `{alg, typ, kid}`."""
+    header = {"alg": ALG, "typ": typ, "kid": public_jwk(key)["kid"]}
+    return jws.serialize_compact(header, _json_bytes(claims), key, algorithms=[ALG])
+
+
+def sign_detached(payload: bytes, key: ECKey, *, typ: str) -> str:
+    """A compact ES256 JWS over `payload` with the payload part left empty (RFC 7515 app. F)."""
+    header = {"alg": ALG, "typ": typ, "kid": public_jwk(key)["kid"]}
+    token = jws.serialize_compact(header, payload, key, algorithms=[ALG])
+    protected, _, signature = token.split(".")
+    return f"{protected}..{signature}"
+
+
+# --- verification -----------------------------------------------------------------------
+
+
+def parse_header(token: Any, *, typ: str, prefix: str, detached: bool = False) -> dict[str, Any]:
+    """Parse a compact JWS header and enforce the profile of trust-model §2, before crypto.
+
+    Order: form (`ongeldig-formaat`), `alg` (`algoritme-niet-toegestaan`), members
+    (`verboden-header`), `typ` (`verkeerd-type`). The `kid` is checked by `select_key`,
+    once the expected issuer is known.
+    """
+    parts = token.split(".") if isinstance(token, str) else []
+    payload_present = len(parts) == 3 and bool(parts[1])
+    if len(parts) != 3 or not parts[0] or payload_present == detached:
+        raise TokenError(f"{prefix}/ongeldig-formaat", "not a compact JWS of three parts")
+    try:
+        header = _json_object(parts[0])
+        b64url_decode(parts[2])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TokenError(f"{prefix}/ongeldig-formaat", f"header: {exc}") from exc
+    if header.get("alg") != ALG:
+        raise TokenError(f"{prefix}/algoritme-niet-toegestaan", "only ES256 is accepted")
+    extra = sorted(set(header) - HEADER_MEMBERS)
+    if extra:
+        kind = "forbidden" if FORBIDDEN_MEMBERS.intersection(extra) else "unknown"
+        raise TokenError(f"{prefix}/verboden-header", f"{kind} header member(s): {extra}")
+    if header.get("typ") != typ:
+        raise TokenError(f"{prefix}/verkeerd-type", f"typ must be {typ!r}")
+    return header
+
+
+def select_key(kid: Any, keys: list[dict[str, Any]], *, prefix: str) -> ECKey:
+    """The key among `keys` whose thumbprint is `kid`, else `<prefix>/sleutel-onbekend`."""
+    if not isinstance(kid, str) or not kid:
+        raise TokenError(f"{prefix}/sleutel-onbekend", "the header has no kid")
+    for jwk in keys:
+        try:
+            if thumbprint(jwk) == kid and jwk.get("kid", kid) == kid:
+                return key_from_jwk(jwk)
+        except (ValueError, KeyError, TypeError):
+            continue  # a malformed published key never matches
+    raise TokenError(f"{prefix}/sleutel-onbekend", "kid is not a key of the expected issuer")
+
+
+def _check_signature(token: str, key: ECKey, payload: bytes | None, prefix: str) -> None:
+    try:
+        jws.deserialize_compact(token, key, algorithms=[ALG], payload=payload)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise TokenError(f"{prefix}/handtekening-ongeldig", "signature does not verify") from exc
+
+
+def verify(token: Any, *, typ: str, prefix: str, keys_for: KeysFor) -> dict[str, Any]:
+    """Verify a compact JWS and return its claims.
+
+    `keys_for(header, unverified_claims)` returns the key set of the expected issuer (it
+    may itself raise `TokenError`, e.g. `certificaat/uitgever-onbekend`). Claims are
+    returned only after the signature verified; their schema and times are the caller's.
+    """
+    header = parse_header(token, typ=typ, prefix=prefix)
+    try:
+        unverified = _json_object(token.split(".")[1])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TokenError(f"{prefix}/ongeldig-formaat", f"payload: {exc}") from exc
+    key = select_key(header.get("kid"), keys_for(header, unverified), prefix=prefix)
+    _check_signature(token, key, None, prefix)
+    return unverified
+
+
+def verify_detached(
+    token: Any, payload: bytes, *, typ: str, prefix: str, keys: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Verify a detached compact JWS over `payload` with one of `keys`; returns the header."""
+    header = parse_header(token, typ=typ, prefix=prefix, detached=True)
+    key = select_key(header.get("kid"), keys, prefix=prefix)
+    _check_signature(token, key, payload, prefix)
+    return header
+
+
+def check_claims_schema(claims: dict[str, Any], schema: str, *, prefix: str) -> None:
+    """`<prefix>/claims-ongeldig` unless `claims` is valid against `spec/schemas/<schema>`."""
+    errors = schema_errors(schema_validator(schema), claims)
+    if errors:
+        pointer, reason = errors[0]
+        raise TokenError(f"{prefix}/claims-ongeldig", f"{pointer}: {reason}")
+
+
+def random_token(n_bytes: int) -> str:
+    """`n_bytes` random bytes, base64url without padding."""
+    return b64url_encode(os.urandom(n_bytes))

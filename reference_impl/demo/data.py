@@ -1,0 +1,30 @@
+"""The demo data (`data.yaml` beside this module): organisations and test citizens.
+
+`load_demo(path=None, today=None)` returns a `DemoData` with `.organisations` (each with
+`key`, `oin`, `naam`, `soort`, `diensten` and `config_mapping(**extra)` for a source's
+configuration) and `.citizens` (each with `bsn`, `naam`, `omschrijving`, `cases` and
+`arrangements` per OIN). Relative dates in the file are resolved against `today`
+(default: today in Europe/Amsterdam). The format is reference_impl.source.seed's.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+from reference_impl.source.clock import local_date
+from reference_impl.source.seed import SeedCitizen, SeedData, SeedOrganisation, load_seed
+
+DEMO_DATA = Path(__file__).resolve().parent / "data.yaml"
+
+DemoData = SeedData
+DemoOrganisation = SeedOrganisation
+DemoCitizen = SeedCitizen
+
+__all__ = ["DEMO_DATA", "DemoCitizen", "DemoData", "DemoOrganisation", "load_demo"]
+
+
+def load_demo(path: str | Path | None = None, today: date | None = None) -> DemoData:
+    """The demo organisations and citizens, dated relative to `today`."""
+    return load_seed(path or DEMO_DATA, today or local_date(time.time()))

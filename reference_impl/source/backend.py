@@ -1,0 +1,196 @@
+"""The pluggable data side of a source: where an organisation's claims come from.
+
+An organisation implements one small protocol over its own system:
+
+    class ClaimsBackend(Protocol):
+        async def cases_for(self, bsn: str) -> Sequence[Case]: ...
+
+`cases_for` returns the citizen's cases (financiële zaken) as the organisation's system
+knows them: the facts (`gebeurtenissen`, in the wire form of the claims document), the
+texts, the legal basis, the objection route, the actions, and the *dunning schedule*
+(`gepland`): surcharges and reminders the system would impose automatically at their
+`datumtijd`. Everything else the source works out itself and records in its own
+database: totals, saldo and arrears (from the events, by the rules of overview.py),
+arrangements, pauses, help requests, and the status those imply. The schedule is how a
+pause works: a planned surcharge or reminder whose moment falls inside a pause of its case
+is never imposed. An organisation whose own system runs its dunning instead must hold it
+for the cases listed in the source's `pauzes` table.
+
+`DatabaseBackend` is the reference implementation: cases stored as JSON in the source's
+own database (table `zaken`), seeded from the demo data file or by `store`.
+`load_backend(name, ...)` picks a backend from the configuration: `database`, or
+`package.module:factory` where `factory(config, database)` returns a `ClaimsBackend`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import sqlalchemy as sa
+
+from reference_impl.common.db import Database
+from reference_impl.source import tables
+from reference_impl.source.config import SourceConfig
+from reference_impl.source.errors import BackendError
+
+BASE_STATUSES = ("open", "in_bezwaar", "overgedragen_aan_deurwaarder")
+LOOPTIJDEN = ("eenmalig", "termijnen", "doorlopend")
+ACTIES = ("betalen", "betalingsregeling", "pauze", "bezwaar", "hulp")
+# Planned events a pause suppresses: surcharges, and reminders/final notices.
+SURCHARGE_CATEGORIES = ("verhoging", "rente", "kosten", "administratiekosten")
+REMINDER_KINDS = ("herinnering", "aanmaning")
+ZAAKKENMERK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One financial case as the organisation's system knows it.
+
+    `gebeurtenissen` are facts already imposed, each a claims-document event
+    (`gebeurtenis_id`, `gebeurtenistype`, `datumtijd`, own fields). `gepland` holds
+    planned surcharges (`FinancieleVerplichtingOpgelegd` with a surcharge `categorie`) and
+    reminders (`BetalingsverplichtingOpgelegd` with `soort` herinnering/aanmaning) that
+    become facts at their `datumtijd` unless a pause covers that moment; nothing may refer
+    to a planned event. `status` is the organisation's own view (open, in_bezwaar,
+    overgedragen_aan_deurwaarder); `afgelost`, `in_regeling` and `gepauzeerd` are derived
+    by the source. `achterstand` overrides the source's arrears rule when the system knows
+    better.
+    """
+
+    zaakkenmerk: str
+    omschrijving: str
+    vorderingtype: str
+    looptijd: str
+    grondslag: dict[str, str]
+    contact: dict[str, str]
+    gebeurtenissen: tuple[dict[str, Any], ...]
+    bezwaar: dict[str, Any] = field(default_factory=lambda: {"mogelijk": False})
+    acties: tuple[str, ...] = ("betalen",)
+    status: str = "open"
+    schuldeiser: dict[str, str] | None = None
+    gepland: tuple[dict[str, Any], ...] = ()
+    achterstand: int | None = None
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Plain JSON-able form (for storage)."""
+        data = asdict(self)
+        data["gebeurtenissen"] = list(self.gebeurtenissen)
+        data["gepland"] = list(self.gepland)
+        data["acties"] = list(self.acties)
+        return data
+
+
+def case_from_mapping(data: Any) -> Case:
+    """A `Case` from its mapping form; `BackendError` naming the field when invalid."""
+    if not isinstance(data, dict):
+        raise BackendError(f"a case must be a mapping, not {type(data).__name__}")
+    try:
+        case = Case(
+            **{
+                **data,
+                "gebeurtenissen": tuple(data.get("gebeurtenissen", ())),
+                "gepland": tuple(data.get("gepland", ())),
+                "acties": tuple(data.get("acties", ("betalen",))),
+            }
+        )
+    except TypeError as exc:
+        raise BackendError(f"case {data.get('zaakkenmerk')!r}: {exc}") from exc
+    check_case(case)
+    return case
+
+
+def check_case(case: Case) -> None:
+    """Refuse a case the source could not turn into a valid document."""
+    label = f"case {case.zaakkenmerk!r}"
+    if not isinstance(case.zaakkenmerk, str) or not ZAAKKENMERK.match(case.zaakkenmerk):
+        raise BackendError(f"{label}: zaakkenmerk does not match {ZAAKKENMERK.pattern}")
+    if case.looptijd not in LOOPTIJDEN:
+        raise BackendError(f"{label}: looptijd {case.looptijd!r} not in {LOOPTIJDEN}")
+    if case.status not in BASE_STATUSES:
+        raise BackendError(f"{label}: status {case.status!r} not in {BASE_STATUSES}")
+    if any(a not in ACTIES for a in case.acties):
+        raise BackendError(f"{label}: acties {case.acties!r} not all in {ACTIES}")
+    for event in case.gepland:
+        if not is_suppressible(event):
+            raise BackendError(
+                f"{label}: planned event {event.get('gebeurtenis_id')!r} is not a surcharge "
+                "or reminder"
+            )
+
+
+def is_suppressible(event: dict[str, Any]) -> bool:
+    """True for the events a pause holds back: surcharges, reminders and final notices."""
+    kind = event.get("gebeurtenistype")
+    if kind == "FinancieleVerplichtingOpgelegd":
+        return event.get("categorie") in SURCHARGE_CATEGORIES and "correctie_van" not in event
+    if kind == "BetalingsverplichtingOpgelegd":
+        return event.get("soort") in REMINDER_KINDS
+    return False
+
+
+@runtime_checkable
+class ClaimsBackend(Protocol):
+    """What an organisation implements over its own system."""
+
+    async def cases_for(self, bsn: str) -> Sequence[Case]:
+        """The citizen's cases, in a stable order (empty when there are none)."""
+        ...
+
+
+class DatabaseBackend:
+    """Cases kept as JSON in the source's own database (table `zaken`)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def cases_for(self, bsn: str) -> Sequence[Case]:
+        query = (
+            sa.select(tables.zaken.c.data)
+            .where(tables.zaken.c.bsn == bsn)
+            .order_by(tables.zaken.c.volgorde, tables.zaken.c.zaakkenmerk)
+        )
+        async with self.database.engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [case_from_mapping(row.data) for row in rows]
+
+    async def store(self, bsn: str, cases: Sequence[Case]) -> None:
+        """Replace the citizen's cases by `cases` (checked first)."""
+        for case in cases:
+            check_case(case)
+        async with self.database.engine.begin() as connection:
+            await connection.execute(sa.delete(tables.zaken).where(tables.zaken.c.bsn == bsn))
+            if cases:
+                await connection.execute(
+                    sa.insert(tables.zaken),
+                    [
+                        {"bsn": bsn, "zaakkenmerk": c.zaakkenmerk, "volgorde": i,
+                         "data": c.to_mapping()}
+                        for i, c in enumerate(cases)
+                    ],
+                )
+
+    async def is_empty(self) -> bool:
+        async with self.database.engine.connect() as connection:
+            count = await connection.scalar(sa.select(sa.func.count()).select_from(tables.zaken))
+        return not count
+
+
+def load_backend(name: str, config: SourceConfig, database: Database) -> ClaimsBackend:
+    """`database`, or `package.module:factory` called as `factory(config, database)`."""
+    if name == "database":
+        return DatabaseBackend(database)
+    module_name, _, attribute = name.partition(":")
+    if not attribute:
+        raise BackendError(f"backend {name!r}: use 'database' or 'package.module:factory'")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise BackendError(f"backend {name!r} cannot be loaded: {exc}") from exc
+    backend = factory(config, database)
+    if not isinstance(backend, ClaimsBackend):
+        raise BackendError(f"backend {name!r} does not implement cases_for(bsn)")
+    return backend

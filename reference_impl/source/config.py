@@ -1,0 +1,271 @@
+"""Configuration of a source, read once into a typed, immutable object.
+
+A YAML file (`vorderingen bron serve --config bron.yaml`); relative paths in it are taken
+relative to the file. Every key is checked: an unknown key, a wrong type or a value
+outside its range raises `ConfigError` naming the key and the value. Example:
+
+    oin: "00000001001234567000"
+    naam: Gemeente Voorbeeldstad
+    soort: gemeente
+    diensten: [vorderingenoverzicht, betalingsregelingen, pauzes, hulpvragen]
+    minimaal_betrouwbaarheidsniveau: {vorderingenoverzicht: midden}
+    betalingsregeling: {minimum_termijnbedrag: 2500, maximum_aantal_termijnen: 36,
+                        bedenktijd_dagen: 14, voorstel_geldigheid_s: 900}
+    pauze: {maximum_duur_dagen: 90}
+    contact: {telefoon: "14 0123", url: "https://www.voorbeeldstad.nl/belastingen"}
+    database_url: sqlite+aiosqlite:///var/voorbeeldstad.db   # or postgresql://...
+    key_dir: var/keys/voorbeeldstad      # bron.pem is generated here on first start
+    # key_file: /run/secrets/bron.pem    # or a key you manage yourself
+    scheme: http://127.0.0.1:8000/stelsel/v1/stelseldocument   # URL or file
+    scheme_key_file: stelsel-sleutel.jwk.json                   # the pinned public key
+    omgeving: test
+    backend: database                    # or "package.module:factory"
+    seed_file: ../demo/data.yaml         # optional: demo cases loaded into the database
+    host: 127.0.0.1
+    port: 8001
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reference_impl.common.errors import ConfigError
+
+DIENSTEN = ("vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen")
+NIVEAUS = ("basis", "midden", "substantieel", "hoog")
+SOORTEN = ("rijk", "gemeente", "waterschap", "provincie", "overig")
+OMGEVINGEN = ("productie", "acceptatie", "test", "ontwikkeling")
+DEFAULT_NIVEAU = "substantieel"
+DEFAULT_BASE_PATH = "/vorderingen/v1"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/bron.db"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8001
+KEY_FILE_NAME = "bron.pem"
+OIN_PATTERN = re.compile(r"^[0-9]{20}$")
+CONTACT_KEYS = ("telefoon", "email", "url")
+
+
+@dataclass(frozen=True)
+class ArrangementLimits:
+    """`configuratie.betalingsregeling`: what a quote may ask."""
+
+    minimum_termijnbedrag: int
+    maximum_aantal_termijnen: int
+    bedenktijd_dagen: int
+    voorstel_geldigheid_s: int
+
+
+@dataclass(frozen=True)
+class PauseLimits:
+    """`configuratie.pauze`: how far ahead a pause may end."""
+
+    maximum_duur_dagen: int
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """Everything a source needs to run; see the module docstring for the file form."""
+
+    oin: str
+    naam: str
+    soort: str
+    diensten: tuple[str, ...]
+    contact: dict[str, str]
+    minimaal_betrouwbaarheidsniveau: dict[str, str] = field(default_factory=dict)
+    betalingsregeling: ArrangementLimits | None = None
+    pauze: PauseLimits | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    key_file: Path | None = None
+    key_dir: Path | None = None
+    scheme: str | None = None
+    scheme_key_file: Path | None = None
+    omgeving: str = "test"
+    backend: str = "database"
+    seed_file: Path | None = None
+    state_dir: Path | None = None
+    base_path: str = DEFAULT_BASE_PATH
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    validate_documents: bool = True
+
+    def offers(self, dienst: str) -> bool:
+        return dienst in self.diensten
+
+    def minimum_level(self, dienst: str) -> str:
+        """The lowest DigiD level a session needs for `dienst`."""
+        return self.minimaal_betrouwbaarheidsniveau.get(dienst, DEFAULT_NIVEAU)
+
+    @property
+    def signing_key_path(self) -> Path:
+        """Where the signing key is (or is generated on first start)."""
+        if self.key_file is not None:
+            return self.key_file
+        if self.key_dir is not None:
+            return self.key_dir / KEY_FILE_NAME
+        raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
+
+
+def load_config(path: str | Path) -> SourceConfig:
+    """Read and check a YAML configuration file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError("--config", str(path), f"cannot read: {exc}") from exc
+    config = config_from_mapping(data, base_dir=path.parent)
+    for key in ("scheme", "scheme_key_file"):
+        if getattr(config, key) is None:
+            raise ConfigError(key, None, "required to verify app certificates")
+    return config
+
+
+def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SourceConfig:
+    """Check a configuration mapping (as read from YAML) and build a `SourceConfig`."""
+    if not isinstance(data, dict):
+        raise ConfigError("<root>", type(data).__name__, "must be a mapping")
+    known = set(SourceConfig.__dataclass_fields__)
+    for key in data:
+        if key not in known:
+            names = ", ".join(sorted(known))
+            raise ConfigError(str(key), data[key], f"unknown key (known: {names})")
+    base = base_dir or Path.cwd()
+    diensten = _diensten(data.get("diensten", ["vorderingenoverzicht"]))
+    config = SourceConfig(
+        oin=_match("oin", data.get("oin"), OIN_PATTERN, "must be a string of 20 digits"),
+        naam=_text("naam", data.get("naam")),
+        soort=_choice("soort", data.get("soort"), SOORTEN),
+        diensten=diensten,
+        contact=_contact(data.get("contact")),
+        minimaal_betrouwbaarheidsniveau=_levels(data.get("minimaal_betrouwbaarheidsniveau", {})),
+        betalingsregeling=_arrangement(data.get("betalingsregeling"), diensten),
+        pauze=_pause(data.get("pauze"), diensten),
+        database_url=_database(data.get("database_url", DEFAULT_DATABASE_URL), base),
+        key_file=_path("key_file", data.get("key_file"), base),
+        key_dir=_path("key_dir", data.get("key_dir"), base),
+        scheme=_scheme(data.get("scheme"), base),
+        scheme_key_file=_path("scheme_key_file", data.get("scheme_key_file"), base),
+        omgeving=_choice("omgeving", data.get("omgeving", "test"), OMGEVINGEN),
+        backend=_text("backend", data.get("backend", "database")),
+        seed_file=_path("seed_file", data.get("seed_file"), base),
+        state_dir=_path("state_dir", data.get("state_dir"), base),
+        base_path=_match("base_path", data.get("base_path", DEFAULT_BASE_PATH),
+                         re.compile(r"^(/[A-Za-z0-9._~-]+)+$"), "must be /segments without a /"),
+        host=_text("host", data.get("host", DEFAULT_HOST)),
+        port=_integer("port", data.get("port", DEFAULT_PORT), 0, 65535),
+        validate_documents=_boolean("validate_documents", data.get("validate_documents", True)),
+    )
+    if config.key_file is None and config.key_dir is None:
+        raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
+    return config
+
+
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, value, "must be a non-empty string")
+    return value
+
+
+def _match(key: str, value: Any, pattern: re.Pattern[str], reason: str) -> str:
+    if not isinstance(value, str) or not pattern.match(value):
+        raise ConfigError(key, value, reason)
+    return value
+
+
+def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(key, value, f"must be one of {', '.join(choices)}")
+    return value
+
+
+def _integer(key: str, value: Any, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ConfigError(key, value, f"must be an integer from {low} to {high}")
+    return value
+
+
+def _boolean(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(key, value, "must be true or false")
+    return value
+
+
+def _diensten(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(set(value)) != len(value):
+        raise ConfigError("diensten", value, "must be a list without duplicates")
+    for dienst in value:
+        _choice("diensten", dienst, DIENSTEN)
+    if "vorderingenoverzicht" not in value:
+        raise ConfigError("diensten", value, "must include vorderingenoverzicht")
+    return tuple(d for d in DIENSTEN if d in value)
+
+
+def _levels(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError("minimaal_betrouwbaarheidsniveau", value, "must be a mapping")
+    for dienst, niveau in value.items():
+        _choice("minimaal_betrouwbaarheidsniveau", dienst, DIENSTEN)
+        _choice(f"minimaal_betrouwbaarheidsniveau.{dienst}", niveau, NIVEAUS)
+    return dict(value)
+
+
+def _contact(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not value:
+        raise ConfigError("contact", value, "must name at least one of telefoon, email, url")
+    for key, text in value.items():
+        _choice("contact", key, CONTACT_KEYS)
+        _text(f"contact.{key}", text)
+    return dict(value)
+
+
+def _limits(key: str, value: Any, bounds: dict[str, tuple[int, int]]) -> dict[str, int]:
+    if not isinstance(value, dict) or set(value) != set(bounds):
+        raise ConfigError(key, value, f"must be a mapping of exactly {', '.join(bounds)}")
+    return {name: _integer(f"{key}.{name}", value[name], *bounds[name]) for name in bounds}
+
+
+def _arrangement(value: Any, diensten: tuple[str, ...]) -> ArrangementLimits | None:
+    if "betalingsregelingen" not in diensten:
+        return None
+    return ArrangementLimits(**_limits("betalingsregeling", value, {
+        "minimum_termijnbedrag": (1, 10**11),
+        "maximum_aantal_termijnen": (1, 1200),
+        "bedenktijd_dagen": (0, 365),
+        "voorstel_geldigheid_s": (1, 86_400),
+    }))
+
+
+def _pause(value: Any, diensten: tuple[str, ...]) -> PauseLimits | None:
+    if "pauzes" not in diensten:
+        return None
+    return PauseLimits(**_limits("pauze", value, {"maximum_duur_dagen": (1, 3660)}))
+
+
+def _path(key: str, value: Any, base: Path) -> Path | None:
+    if value is None:
+        return None
+    return base / _text(key, value)
+
+
+def _scheme(value: Any, base: Path) -> str | None:
+    if value is None:
+        return None
+    text = _text("scheme", value)
+    return text if text.startswith(("http://", "https://")) else str(base / text)
+
+
+def _database(value: Any, base: Path) -> str:
+    text = _text("database_url", value)
+    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+        if text.startswith(prefix):
+            rest = text[len(prefix):]
+            if rest != ":memory:" and not rest.startswith("/"):
+                return f"sqlite+aiosqlite:///{base / rest}"
+            return f"sqlite+aiosqlite:///{rest}"
+    if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        return text
+    raise ConfigError("database_url", value, "use sqlite+aiosqlite:///PATH or postgresql://...")

@@ -1,0 +1,118 @@
+"""The pause button (spec/interface.md, "Pauses").
+
+A pause holds chosen cases (or every case that can be paused) from today until its
+`einddatum`. While it holds, the overview shows those cases `gepauzeerd` and the planned
+surcharges and reminders of the backend's schedule that fall on those days are never
+imposed (overview.imposed_events). Ending a pause early moves its `einddatum` to today.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from reference_impl.common.db import Database
+from reference_impl.common.problems import Problem
+from reference_impl.source import tables
+from reference_impl.source.clock import local_date, rfc3339
+from reference_impl.source.config import PauseLimits
+from reference_impl.source.overview import Overview, PauseRecord, load_state
+
+NOT_POSSIBLE = "pauze/niet-mogelijk"
+
+
+def _reason(code: str, toelichting: str, zaakkenmerk: str | None = None) -> dict[str, str]:
+    reason = {"code": code, "toelichting": toelichting}
+    if zaakkenmerk is not None:
+        reason["zaakkenmerk"] = zaakkenmerk
+    return reason
+
+
+def wire_status(pause: PauseRecord, today: date) -> str:
+    """`actief` while it holds, `beeindigd` once ended or past its einddatum."""
+    return "actief" if pause.status == "actief" and today <= pause.einddatum else "beeindigd"
+
+
+class Pauses:
+    """The pause operations of one source."""
+
+    def __init__(self, limits: PauseLimits, database: Database, overview: Overview) -> None:
+        self.limits = limits
+        self.database = database
+        self.overview = overview
+
+    async def create(self, bsn: str, body: dict[str, Any], now: int) -> dict[str, Any]:
+        today = local_date(now)
+        einddatum = date.fromisoformat(body["einddatum"])
+        reasons = []
+        if not today < einddatum <= today + timedelta(days=self.limits.maximum_duur_dagen):
+            reasons.append(_reason(
+                "einddatum-ongeldig",
+                f"De einddatum ligt na vandaag en maximaal {self.limits.maximum_duur_dagen} "
+                "dagen na vandaag."))
+        views = {v.zaakkenmerk: v for v in await self.overview.case_views(bsn, now)}
+        paused = {k for k, v in views.items() if "pauze" in v.wire}
+        requested = body.get("zaakkenmerken")
+        if requested is None:
+            chosen = [k for k, v in views.items() if v.saldo > 0 and k not in paused]
+            if not chosen:
+                reasons.append(_reason("zaak-onbekend", "Er zijn geen zaken om te pauzeren."))
+        else:
+            chosen = list(requested)
+            for zaakkenmerk in chosen:
+                view = views.get(zaakkenmerk)
+                if view is None:
+                    reasons.append(_reason("zaak-onbekend", "Deze zaak is niet bekend.",
+                                           zaakkenmerk))
+                elif view.saldo <= 0:
+                    reasons.append(_reason("zaak-afgelost", "Deze zaak is al betaald.",
+                                           zaakkenmerk))
+                elif zaakkenmerk in paused:
+                    reasons.append(_reason("zaak-al-gepauzeerd", "Deze zaak is al gepauzeerd.",
+                                           zaakkenmerk))
+        if reasons:
+            raise Problem(422, NOT_POSSIBLE, "De pauze kan niet worden ingesteld.",
+                          extensions={"redenen": reasons})
+        pause = PauseRecord(str(uuid.uuid4()), "actief", today, einddatum, tuple(chosen), now)
+        async with self.database.engine.begin() as connection:
+            await connection.execute(sa.insert(tables.pauzes).values(
+                id=pause.id, bsn=bsn, status="actief", ingangsdatum=today.isoformat(),
+                einddatum=einddatum.isoformat(), zaakkenmerken=chosen, aangemaakt_at=now,
+                beeindigd_at=None,
+            ))
+        return render(pause, today)
+
+    async def list(self, bsn: str, now: int) -> list[dict[str, Any]]:
+        state = await load_state(self.database, bsn)
+        return [render(p, local_date(now)) for p in state.pauses]
+
+    async def end(self, bsn: str, pause_id: str, now: int) -> None:
+        """End the pause today; ending an ended pause again changes nothing."""
+        p = tables.pauzes.c
+        today = local_date(now)
+        async with self.database.engine.begin() as connection:
+            row = (await connection.execute(
+                sa.select(tables.pauzes).where(p.id == pause_id, p.bsn == bsn)
+            )).first()
+            if row is None:
+                raise Problem(404, "algemeen/niet-gevonden", "Er is geen pauze met deze id.")
+            if row.status != "actief" or date.fromisoformat(row.einddatum) < today:
+                return
+            await connection.execute(
+                sa.update(tables.pauzes).where(p.id == pause_id, p.status == "actief")
+                .values(status="beeindigd", beeindigd_at=now, einddatum=today.isoformat())
+            )
+
+
+def render(pause: PauseRecord, today: date) -> dict[str, Any]:
+    return {
+        "id": pause.id,
+        "status": wire_status(pause, today),
+        "ingangsdatum": pause.ingangsdatum.isoformat(),
+        "einddatum": pause.einddatum.isoformat(),
+        "zaakkenmerken": list(pause.zaakkenmerken),
+        "aangemaakt_op": rfc3339(pause.aangemaakt_at),
+    }

@@ -1,0 +1,110 @@
+"""The source's own database tables (SQLAlchemy Core; the schema is made by migrations/).
+
+Times are integer Unix seconds (`*_at`), calendar dates ISO strings; both mean the same on
+SQLite and PostgreSQL. Unique constraints carry the concurrency guarantees: a nonce is
+consumed by one UPDATE, one quote yields at most one arrangement (`voorstel_id` unique),
+one Idempotency-Key per citizen yields one arrangement, and a case is in at most one
+active arrangement (`regeling_zaken` primary key).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+nonces = sa.Table(
+    "nonces",
+    metadata,
+    sa.Column("nonce", sa.String(43), primary_key=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", sa.BigInteger, nullable=False, index=True),
+    sa.Column("used_at", sa.BigInteger, nullable=True),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("bsn", sa.String(9), nullable=False),
+    sa.Column("niveau", sa.String(16), nullable=False),
+    sa.Column("certificaat_jti", sa.String(36), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", sa.BigInteger, nullable=False, index=True),
+    sa.Column("ended_at", sa.BigInteger, nullable=True),
+)
+
+zaken = sa.Table(
+    "zaken",
+    metadata,
+    sa.Column("bsn", sa.String(9), primary_key=True),
+    sa.Column("zaakkenmerk", sa.String(64), primary_key=True),
+    sa.Column("volgorde", sa.Integer, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+voorstellen = sa.Table(
+    "voorstellen",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("bsn", sa.String(9), nullable=False, index=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", sa.BigInteger, nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("saldi", sa.JSON, nullable=False),
+)
+
+betalingsregelingen = sa.Table(
+    "betalingsregelingen",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("bsn", sa.String(9), nullable=False, index=True),
+    sa.Column("voorstel_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("aangegaan_at", sa.BigInteger, nullable=False),
+    sa.Column("bedenktijd_tot_at", sa.BigInteger, nullable=False),
+    sa.Column("ingetrokken_at", sa.BigInteger, nullable=True),
+    sa.UniqueConstraint("bsn", "idempotency_key", name="uq_regeling_idempotency"),
+)
+
+regeling_zaken = sa.Table(
+    "regeling_zaken",
+    metadata,
+    sa.Column("bsn", sa.String(9), primary_key=True),
+    sa.Column("zaakkenmerk", sa.String(64), primary_key=True),
+    sa.Column(
+        "betalingsregeling_id",
+        sa.String(36),
+        sa.ForeignKey("betalingsregelingen.id"),
+        nullable=False,
+        index=True,
+    ),
+)
+
+pauzes = sa.Table(
+    "pauzes",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("bsn", sa.String(9), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("ingangsdatum", sa.String(10), nullable=False),
+    sa.Column("einddatum", sa.String(10), nullable=False),
+    sa.Column("zaakkenmerken", sa.JSON, nullable=False),
+    sa.Column("aangemaakt_at", sa.BigInteger, nullable=False),
+    sa.Column("beeindigd_at", sa.BigInteger, nullable=True),
+)
+
+hulpvragen = sa.Table(
+    "hulpvragen",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("bsn", sa.String(9), nullable=False, index=True),
+    sa.Column("ontvangen_at", sa.BigInteger, nullable=False),
+    sa.Column("aantal_enveloppen", sa.Integer, nullable=False),
+    sa.Column("bundel", sa.JSON, nullable=False),
+    sa.Column("contact", sa.JSON, nullable=True),
+    sa.Column("toelichting", sa.Text, nullable=True),
+)

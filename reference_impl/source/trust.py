@@ -1,0 +1,97 @@
+"""Verifying an app certificate and a session proof (spec/trust-model.md §3.2 and §3.3).
+
+`verify_session_request` runs every step in the order of the trust model and raises
+`TokenError` with the code of the first failure. The nonce is the last step and the only
+one with a side effect: `NonceStore.consume` marks it used in one atomic statement, so a
+request refused earlier never consumes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from reference_impl.common.document import elfproef
+from reference_impl.common.errors import TokenError
+from reference_impl.common.jose import (
+    CERT_MAX_LIFETIME_S,
+    CLOCK_SKEW_S,
+    PROOF_MAX_AGE_S,
+    check_claims_schema,
+    thumbprint,
+    verify,
+)
+from reference_impl.common.scheme import Scheme
+
+CERTIFICATE_TYP = "app-certificaat+jwt"
+PROOF_TYP = "sessie-bewijs+jwt"
+
+
+class NonceStore(Protocol):
+    """Consumes a nonce atomically; answers None when it was fresh, else the failure."""
+
+    async def consume(self, nonce: str, now: int) -> str | None:
+        """`None`, `"nonce-onbekend"`, `"nonce-verlopen"` or `"nonce-gebruikt"`."""
+        ...
+
+
+def verify_certificate(token: Any, scheme: Scheme, *, now: int) -> dict[str, Any]:
+    """The claims of a valid app certificate, else `TokenError(certificaat/...)`."""
+    prefix = "certificaat"
+
+    def issuer_keys(_header: dict[str, Any], claims: dict[str, Any]) -> list[dict[str, Any]]:
+        issuer = claims.get("iss")
+        manager = scheme.trusted_app_manager(issuer) if isinstance(issuer, str) else None
+        if manager is None:
+            raise TokenError(f"{prefix}/uitgever-onbekend", "iss is no active App Manager")
+        return manager["sleutels"]["keys"]
+
+    claims = verify(token, typ=CERTIFICATE_TYP, prefix=prefix, keys_for=issuer_keys)
+    check_claims_schema(claims, "app-certificaat", prefix=prefix)
+    if not elfproef(claims["bsn"]):
+        raise TokenError(f"{prefix}/claims-ongeldig", "bsn fails the elfproef")
+    jwk = claims["cnf"]["jwk"]
+    if "kid" in jwk and jwk["kid"] != thumbprint(jwk):
+        raise TokenError(f"{prefix}/claims-ongeldig", "cnf.jwk kid is not its thumbprint")
+    if claims["nbf"] - CLOCK_SKEW_S > now or claims["iat"] - CLOCK_SKEW_S > now:
+        raise TokenError(f"{prefix}/nog-niet-geldig", "nbf or iat lies in the future")
+    if now > claims["exp"] + CLOCK_SKEW_S:
+        raise TokenError(f"{prefix}/verlopen", "the certificate has expired")
+    if claims["exp"] - claims["iat"] > CERT_MAX_LIFETIME_S:
+        raise TokenError(f"{prefix}/looptijd-te-lang", "exp - iat exceeds 43200 s")
+    if scheme.is_revoked(claims["jti"]):
+        raise TokenError(f"{prefix}/ingetrokken", "the certificate is revoked")
+    return claims
+
+
+def verify_proof(token: Any, cnf_jwk: dict[str, Any], *, oin: str, now: int) -> dict[str, Any]:
+    """Steps 1–5 of §3.3 (all but the nonce); the claims, else `TokenError(bewijs/...)`."""
+    prefix = "bewijs"
+    claims = verify(token, typ=PROOF_TYP, prefix=prefix, keys_for=lambda _h, _c: [cnf_jwk])
+    check_claims_schema(claims, "sessie-bewijs", prefix=prefix)
+    if claims["aud"] != oin:
+        raise TokenError(f"{prefix}/verkeerde-ontvanger", "aud is another organisation")
+    if claims["iat"] - CLOCK_SKEW_S > now:
+        raise TokenError(f"{prefix}/nog-niet-geldig", "iat lies in the future")
+    if now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S:
+        raise TokenError(f"{prefix}/verlopen", "the proof is stale")
+    return claims
+
+
+async def verify_proof_and_nonce(
+    token: Any, cnf_jwk: dict[str, Any], *, oin: str, nonces: NonceStore, now: int
+) -> dict[str, Any]:
+    """Every step of §3.3: the proof, then its nonce (consumed only when all else passed)."""
+    claims = verify_proof(token, cnf_jwk, oin=oin, now=now)
+    failure = await nonces.consume(claims["nonce"], now)
+    if failure is not None:
+        raise TokenError(f"bewijs/{failure}", "the nonce cannot be used")
+    return claims
+
+
+async def verify_session_request(
+    certificate: Any, proof: Any, *, scheme: Scheme, oin: str, nonces: NonceStore, now: int
+) -> dict[str, Any]:
+    """The certificate's claims when certificate, proof and nonce all pass, in order."""
+    claims = verify_certificate(certificate, scheme, now=now)
+    await verify_proof_and_nonce(proof, claims["cnf"]["jwk"], oin=oin, nonces=nonces, now=now)
+    return claims

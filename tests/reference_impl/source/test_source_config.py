@@ -1,0 +1,84 @@
+"""Configuration is read once and checked: a bad value names its key and the value; the
+signing key is generated owner-only on first start, with its public half beside it."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from source_support import GEMEENTE, SANNE, RunningSource
+
+from reference_impl.common.errors import ConfigError
+from reference_impl.demo.data import load_demo
+from reference_impl.source.__main__ import main
+from reference_impl.source.config import config_from_mapping, load_config
+
+GOOD = {"oin": "00000001001234567000", "naam": "Gemeente", "soort": "gemeente",
+        "contact": {"telefoon": "14 0999"}, "key_dir": "keys"}
+
+
+@pytest.mark.parametrize(("change", "key", "value"), [
+    ({"oin": "123"}, "oin", "123"),
+    ({"soort": "stad"}, "soort", "stad"),
+    ({"diensten": ["pauzes"]}, "diensten", ["pauzes"]),
+    ({"diensten": ["vorderingenoverzicht", "pauzes"]}, "pauze", None),
+    ({"diensten": ["vorderingenoverzicht", "pauzes"], "pauze": {"maximum_duur_dagen": 0}},
+     "pauze.maximum_duur_dagen", 0),
+    ({"minimaal_betrouwbaarheidsniveau": {"pauzes": "laag"}},
+     "minimaal_betrouwbaarheidsniveau.pauzes", "laag"),
+    ({"database_url": "mysql://x"}, "database_url", "mysql://x"),
+    ({"contact": {}}, "contact", {}),
+    ({"typo": 1}, "typo", 1),
+    ({"port": "8001"}, "port", "8001"),
+])
+def test_a_bad_value_names_key_and_value(change: dict, key: str, value: object) -> None:
+    with pytest.raises(ConfigError) as refused:
+        config_from_mapping({**GOOD, **change}, base_dir=Path("/srv"))
+    assert (refused.value.key, refused.value.value) == (key, value)
+    assert key in str(refused.value) and repr(value) in str(refused.value)
+
+
+def test_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bron.yaml"
+    path.write_text(json.dumps({**GOOD, "database_url": "sqlite:///data/bron.db",
+                                "scheme": "stelsel.jwt", "scheme_key_file": "sleutel.json"}))
+    config = load_config(path)
+    assert config.database_url == f"sqlite+aiosqlite:///{tmp_path / 'data/bron.db'}"
+    assert config.signing_key_path == tmp_path / "keys" / "bron.pem"
+    assert config.scheme == str(tmp_path / "stelsel.jwt")
+    assert config.minimum_level("pauzes") == "substantieel"
+
+
+def test_the_command_line_names_a_bad_file(capsys: pytest.CaptureFixture[str],
+                                           tmp_path: Path) -> None:
+    path = tmp_path / "bron.yaml"
+    path.write_text(json.dumps({**GOOD, "oin": "12"}))
+    assert main(["--config", str(path)]) == 2
+    message = capsys.readouterr().err.strip()
+    assert message.count("\n") == 0 and "oin='12'" in message
+
+
+def test_every_demo_organisation_is_a_valid_configuration() -> None:
+    for organisation in load_demo().organisations:
+        config = config_from_mapping(organisation.config_mapping(key_dir="k"))
+        assert config.oin == organisation.oin
+
+
+@pytest.mark.anyio
+async def test_the_signing_key_is_generated_owner_only(gemeente: RunningSource) -> None:
+    key_file = gemeente.config.signing_key_path
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    published = json.loads(key_file.with_suffix(".jwk.json").read_text())
+    assert "d" not in published
+    assert published == gemeente.trust.organisations[0]["sleutels"]["keys"][0]
+    assert GEMEENTE in str(key_file) and (await gemeente.session(SANNE))
+
+
+@pytest.mark.anyio
+async def test_an_in_memory_database_serves_a_quick_test(make_source) -> None:
+    source = await make_source(GEMEENTE, database_url="sqlite+aiosqlite:///:memory:")
+    token = await source.session(SANNE)
+    document = (await source.client.get("/vorderingenoverzicht", token=token)).json()
+    assert document["document"]["financiele_zaken"][0]["zaakkenmerk"] == "AS-2026-000101"
