@@ -1,0 +1,77 @@
+"""Proof of possession and the app certificate (spec/trust-model.md §3.2, §3.4).
+
+`verify_request(token, registration, manager_id, now)` checks a `certificaat-aanvraag+jwt`
+in the order of the OpenAPI document: JWS profile (`aanvraag/ongeldig-formaat`,
+`algoritme-niet-toegestaan`, `verboden-header`, `verkeerd-type`), `kid` = thumbprint of
+the registered key (`sleutel-onbekend`), signature (`handtekening-ongeldig`), claims
+schema (`claims-ongeldig`), `aud` (`verkeerde-ontvanger`), times (`nog-niet-geldig`,
+`verlopen`: older than `PROOF_MAX_AGE_S`), and `nonce` = the registration's challenge
+(`nonce-onbekend`). Each refusal is a `TokenError`.
+
+`issue(identity, jwk, key, manager_id, lifetime_s, now)` signs the `app-certificaat+jwt`:
+`iss`, `jti` (a lowercase UUID), `iat` = `nbf` = now, `exp` = now + lifetime (at most
+`CERT_MAX_LIFETIME_S`), `bsn`, `cnf.jwk` (the registered public key) and the level.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import Any
+
+from joserfc.jwk import ECKey
+
+from reference_impl.app_manager.identity import Identity
+from reference_impl.app_manager.registrations import Registration
+from reference_impl.common.errors import TokenError
+from reference_impl.common.jose import (
+    CERT_MAX_LIFETIME_S,
+    CLOCK_SKEW_S,
+    PROOF_MAX_AGE_S,
+    check_claims_schema,
+    sign,
+    verify,
+)
+
+REQUEST_TYP = "certificaat-aanvraag+jwt"
+REQUEST_PREFIX = "aanvraag"
+CERTIFICATE_TYP = "app-certificaat+jwt"
+
+
+def check_fresh(claims: dict[str, Any], now: int, prefix: str) -> None:
+    """`iat` not in the future and not older than `PROOF_MAX_AGE_S` (both with the skew)."""
+    if claims["iat"] - CLOCK_SKEW_S > now:
+        raise TokenError(f"{prefix}/nog-niet-geldig", "iat lies in the future")
+    if now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S:
+        raise TokenError(f"{prefix}/verlopen", f"older than {PROOF_MAX_AGE_S} s")
+
+
+def verify_request(token: Any, registration: Registration, manager_id: str,
+                   now: int) -> dict[str, Any]:
+    """The claims of a valid certificate request for `registration`; else `TokenError`."""
+    claims = verify(token, typ=REQUEST_TYP, prefix=REQUEST_PREFIX,
+                    keys_for=lambda _h, _c: [registration.jwk])
+    check_claims_schema(claims, "certificaat-aanvraag", prefix=REQUEST_PREFIX)
+    if claims["aud"] != manager_id:
+        raise TokenError(f"{REQUEST_PREFIX}/verkeerde-ontvanger", "aud is not this App Manager")
+    check_fresh(claims, now, REQUEST_PREFIX)
+    if not hmac.compare_digest(claims["nonce"], registration.uitdaging):
+        raise TokenError(f"{REQUEST_PREFIX}/nonce-onbekend",
+                         "nonce is not the registration's uitdaging")
+    return claims
+
+
+def issue(identity: Identity, jwk: dict[str, str], key: ECKey, *, manager_id: str,
+          lifetime_s: int, now: int) -> dict[str, Any]:
+    """The claims and token of a new certificate: `{"claims": ..., "token": ...}`."""
+    claims = {
+        "iss": manager_id,
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now,
+        "exp": now + min(lifetime_s, CERT_MAX_LIFETIME_S),
+        "bsn": identity.bsn,
+        "cnf": {"jwk": {k: jwk[k] for k in ("kty", "crv", "x", "y")}},
+        "betrouwbaarheidsniveau": identity.niveau,
+    }
+    return {"claims": claims, "token": sign(claims, key, typ=CERTIFICATE_TYP)}

@@ -1,0 +1,1 @@
+"""The demo federation: seed data of fictional organisations and test citizens."""

@@ -1,0 +1,106 @@
+"""The scheme description: what the operator writes, and what it refuses to sign."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from scheme_support import MANAGER_ID, OIN, description, organisation
+
+from reference_impl.common.jose import generate_key, public_jwk, thumbprint
+from reference_impl.scheme.description import description_from_mapping, load_description
+from reference_impl.scheme.errors import DescriptionError
+
+
+def _mapping(**changes: Any) -> dict[str, Any]:
+    return {"iss": "test-stelselbeheerder", "omgeving": "test",
+            "organisaties": [organisation(generate_key())],
+            "app_managers": [{"id": MANAGER_ID, "naam": "AM",
+                              "sleutels": [public_jwk(generate_key())]}], **changes}
+
+
+def test_a_yaml_description_with_key_files_gives_valid_claims(tmp_path: Path) -> None:
+    source_key, manager_key = generate_key(), generate_key()
+    jwk = {k: v for k, v in public_jwk(source_key).items() if k != "kid"}
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "bron.jwk.json").write_text(json.dumps(jwk), encoding="utf-8")
+    (tmp_path / "beschrijving.yaml").write_text(yaml.safe_dump({
+        "iss": "test-stelselbeheerder", "omgeving": "acceptatie", "looptijd_s": 3600,
+        "organisaties": [organisation(source_key, sleutels=["keys/bron.jwk.json"])],
+        "app_managers": [{"id": MANAGER_ID, "naam": "AM", "sleutels": [public_jwk(manager_key)]}],
+        "ingetrokken_certificaten": ["c661009d-3ffa-4716-99c8-b525a603a59b"],
+    }), encoding="utf-8")
+    claims = load_description(tmp_path / "beschrijving.yaml").claims(now=1000, volgnummer=7)
+    assert claims["exp"] - claims["iat"] == 3600 and claims["volgnummer"] == 7
+    assert claims["omgeving"] == "acceptatie"
+    published = claims["organisaties"][0]["sleutels"]["keys"][0]
+    assert published["kid"] == thumbprint(published) == public_jwk(source_key)["kid"]
+    assert claims["organisaties"][0]["status"] == "actief"
+    assert claims["app_managers"][0]["status"] == "actief"
+    assert claims["ingetrokken_certificaten"] == ["c661009d-3ffa-4716-99c8-b525a603a59b"]
+
+
+def test_pulled_revocations_are_merged_sorted_and_unique() -> None:
+    desc = description(generate_key(), generate_key(), ingetrokken_certificaten=[
+        "b0000000-0000-4000-8000-000000000000"])
+    claims = desc.claims(now=1, volgnummer=1, revoked={"a0000000-0000-4000-8000-000000000000",
+                                                        "b0000000-0000-4000-8000-000000000000"})
+    assert claims["ingetrokken_certificaten"] == ["a0000000-0000-4000-8000-000000000000",
+                                                  "b0000000-0000-4000-8000-000000000000"]
+
+
+@pytest.mark.parametrize(("changes", "names"), [
+    ({"onbekend": 1}, "onbekend"),
+    ({"looptijd_s": 86_401}, "looptijd_s"),
+    ({"omgeving": "prod"}, "/omgeving"),
+    ({"organisaties": [organisation(generate_key(), api_url="http://127.0.0.1:8001/v1/")]},
+     "/organisaties/0/api_url"),
+    ({"organisaties": [organisation(generate_key(), oin="123")]}, "/organisaties/0/oin"),
+    ({"organisaties": [organisation(generate_key(), diensten=["pauzes"])]},
+     "/organisaties/0/diensten"),
+    ({"organisaties": [organisation(generate_key()), organisation(generate_key())]},
+     "organisaties.oin"),
+    ({"app_managers": [{"id": MANAGER_ID, "naam": "AM", "sleutels": []}]},
+     "app_managers[0].sleutels"),
+])
+def test_a_description_that_cannot_be_signed_is_refused(changes: dict[str, Any],
+                                                        names: str) -> None:
+    with pytest.raises(DescriptionError) as refused:
+        description_from_mapping(_mapping(**changes))
+    assert refused.value.key == names
+
+
+def test_http_api_urls_are_refused_in_productie() -> None:
+    with pytest.raises(DescriptionError) as refused:
+        description_from_mapping(_mapping(omgeving="productie"))
+    assert refused.value.key == "/organisaties/0/api_url"
+
+
+def test_a_private_key_is_never_published() -> None:
+    key = generate_key()
+    private = {**public_jwk(key), "d": key.as_dict(private=True)["d"]}
+    with pytest.raises(DescriptionError) as refused:
+        description_from_mapping(_mapping(organisaties=[organisation(key, sleutels=[private])]))
+    assert private["d"] not in str(refused.value)
+
+
+def test_a_wrong_kid_is_refused() -> None:
+    jwk = {**public_jwk(generate_key()), "kid": public_jwk(generate_key())["kid"]}
+    with pytest.raises(DescriptionError, match="thumbprint"):
+        description_from_mapping(_mapping(organisaties=[organisation(generate_key(),
+                                                                     sleutels=[jwk])]))
+
+
+def test_a_missing_key_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(DescriptionError, match=r"weg\.jwk\.json"):
+        description_from_mapping(_mapping(organisaties=[
+            organisation(generate_key(), sleutels=["weg.jwk.json"])]), base_dir=tmp_path)
+
+
+def test_organisation_entry_is_kept_as_written() -> None:
+    claims = description(generate_key(), generate_key()).claims(now=5, volgnummer=2)
+    entry = claims["organisaties"][0]
+    assert entry["oin"] == OIN and entry["diensten"] == ["vorderingenoverzicht", "hulpvragen"]

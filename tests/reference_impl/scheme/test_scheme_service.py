@@ -1,0 +1,211 @@
+"""The scheme service: serving the document (ETag, 304, caching) and keeping it fresh
+(re-signing before expiry, pulling revocation lists, never going back in volgnummer)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from scheme_support import (
+    FakeAppManager,
+    FakeClock,
+    description,
+    service_config,
+    validate_stelsel,
+)
+
+from reference_impl.common.errors import TokenError
+from reference_impl.common.jose import generate_key, load_private_key, load_public_jwk
+from reference_impl.common.scheme import SchemeVerifier
+from reference_impl.scheme.app import create_app
+from reference_impl.scheme.revocations import RevocationCollector
+from reference_impl.scheme.service import SchemeService
+
+pytestmark = pytest.mark.anyio
+DOCUMENT = "/stelsel/v1/stelseldocument"
+JTI = "c661009d-3ffa-4716-99c8-b525a603a59b"
+OTHER_JTI = "ad8a0e87-2876-41d2-b9fe-4a0da2381bac"
+
+
+@pytest.fixture
+def manager(clock: FakeClock) -> FakeAppManager:
+    return FakeAppManager(clock)
+
+
+@pytest.fixture
+async def scheme(tmp_path: Path, clock: FakeClock,
+                 manager: FakeAppManager) -> AsyncIterator[dict[str, Any]]:
+    """The scheme service app (pulling from `manager`), its client and pinned verifier."""
+    config, public = service_config(tmp_path, description(generate_key(), manager.key))
+    pull = manager.client()
+    app = create_app(config, http_client=pull, clock=clock)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                               base_url="http://testserver")
+    verifier = SchemeVerifier(load_public_jwk(public), "test")
+    yield {"app": app, "client": client, "verifier": verifier, "service": app.state.service,
+           "public": public}
+    await client.aclose()
+    await pull.aclose()
+
+
+async def _get(scheme: dict[str, Any], **headers: str) -> httpx.Response:
+    response = await scheme["client"].get(DOCUMENT, headers=headers)
+    validate_stelsel(response)
+    return response
+
+
+async def test_document_is_served_signed_with_the_pinned_key(
+    scheme: dict[str, Any], clock: FakeClock
+) -> None:
+    response = await _get(scheme)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/jose"
+    assert response.headers["cache-control"] == "public, max-age=300"
+    assert response.headers["api-version"] == "1.0.0"
+    claims = scheme["verifier"].verify(response.text, now=int(clock()))
+    assert claims["iss"] == "test-stelselbeheerder" and claims["volgnummer"] >= int(clock())
+    assert claims["exp"] - claims["iat"] <= 86_400
+
+
+async def test_etag_is_strong_and_if_none_match_answers_304(scheme: dict[str, Any]) -> None:
+    first = await _get(scheme)
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    assert (await _get(scheme)).headers["etag"] == etag  # same bytes, same tag
+    for header in (etag, f'"x", {etag}', f"W/{etag}", "*"):
+        cached = await _get(scheme, **{"If-None-Match": header})
+        assert cached.status_code == 304 and cached.content == b"", header
+        assert cached.headers["etag"] == etag
+        assert cached.headers["cache-control"] == "public, max-age=300"
+    for header in ('"anders"', "geen-etag", ""):
+        assert (await _get(scheme, **{"If-None-Match": header})).status_code == 200
+
+
+async def test_the_operator_key_is_never_served(scheme: dict[str, Any]) -> None:
+    for path in ("/stelsel/v1/sleutel", "/stelsel/v1/stelseldocument/", "/stelsel/v1"):
+        response = await scheme["client"].get(path)
+        assert response.status_code == 404
+        assert response.json()["code"] == "algemeen/niet-gevonden"
+    wrong = await scheme["client"].post(DOCUMENT)
+    assert wrong.status_code == 405 and "GET" in wrong.headers["allow"]
+
+
+async def test_resigned_before_expiry_with_a_higher_volgnummer(
+    scheme: dict[str, Any], clock: FakeClock
+) -> None:
+    first = scheme["verifier"].verify((await _get(scheme)).text, now=int(clock()))
+    clock.advance(3600)
+    assert await scheme["service"].refresh() is False  # early in its life: kept
+    clock.advance(12 * 3600)
+    assert await scheme["service"].refresh() is True
+    second = scheme["verifier"].verify((await _get(scheme)).text, now=int(clock()))
+    assert second["volgnummer"] > first["volgnummer"]
+    assert second["exp"] > first["exp"] + 12 * 3600
+
+
+async def test_revocations_are_pulled_and_published(
+    scheme: dict[str, Any], clock: FakeClock, manager: FakeAppManager
+) -> None:
+    before = await _get(scheme)
+    earlier = scheme["verifier"].verify(before.text, now=int(clock()))
+    manager.revoked = [JTI]
+    clock.advance(1)
+    assert await scheme["service"].refresh() is True
+    after = await _get(scheme, **{"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200  # a new document, so the old ETag no longer matches
+    claims = scheme["verifier"].verify(after.text, now=int(clock()))
+    assert claims["ingetrokken_certificaten"] == [JTI]
+    assert claims["volgnummer"] > earlier["volgnummer"]
+
+
+async def test_a_forged_revocation_list_is_not_taken_over(
+    scheme: dict[str, Any], clock: FakeClock, manager: FakeAppManager
+) -> None:
+    manager.revoked = [JTI]
+    await scheme["service"].refresh()
+    collector = scheme["service"].collector
+    manager.key, manager.revoked = generate_key(), [JTI, OTHER_JTI]  # an impostor's list
+    clock.advance(1)
+    assert await scheme["service"].refresh() is False
+    assert collector.failures["test-app-manager"] == "intrekkingenlijst/sleutel-onbekend"
+    claims = scheme["verifier"].verify((await _get(scheme)).text, now=int(clock()))
+    assert claims["ingetrokken_certificaten"] == [JTI]  # the last good list stays in force
+
+
+@pytest.mark.parametrize(("spoil", "code"), [
+    ({"iss": "andere-app-manager"}, "intrekkingenlijst/uitgever-onbekend"),
+    ({"lifetime_s": 86_401}, "intrekkingenlijst/looptijd-te-lang"),
+    ({"status": 503}, "intrekkingenlijst/onbereikbaar"),
+])
+async def test_refused_lists_keep_the_last_good_one(
+    scheme: dict[str, Any], clock: FakeClock, manager: FakeAppManager, spoil: dict[str, Any],
+    code: str,
+) -> None:
+    manager.revoked = [JTI]
+    await scheme["service"].refresh()
+    for name, value in spoil.items():
+        setattr(manager, name, value)
+    manager.revoked = []
+    clock.advance(1)
+    await scheme["service"].refresh()
+    assert scheme["service"].collector.failures["test-app-manager"] == code
+    assert scheme["service"].current.claims["ingetrokken_certificaten"] == [JTI]
+
+
+async def test_an_unreachable_app_manager_never_unrevokes(tmp_path: Path,
+                                                          clock: FakeClock) -> None:
+    manager = FakeAppManager(clock, revoked=[JTI])
+    config, _public = service_config(tmp_path, description(generate_key(), manager.key))
+    reachable = manager.client()
+    service = SchemeService(config.description, load_private_key(config.key_file),
+                            collector=RevocationCollector(config.description, client=reachable),
+                            clock=clock)
+    await service.refresh()
+    await reachable.aclose()
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    service.collector.client = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
+    clock.advance(13 * 3600)  # old enough to be re-signed
+    assert await service.refresh() is True
+    assert service.current.claims["ingetrokken_certificaten"] == [JTI]
+    assert service.collector.failures["test-app-manager"] == "intrekkingenlijst/onbereikbaar"
+    await service.collector.client.aclose()
+
+
+async def test_volgnummer_survives_a_restart_and_a_clock_step_back(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    manager = FakeAppManager(clock)
+    config, public = service_config(tmp_path, description(generate_key(), manager.key))
+    verifier = SchemeVerifier(load_public_jwk(public), "test")
+    pull = manager.client()
+    try:
+        first = SchemeService(config.description, load_private_key(config.key_file),
+                              collector=RevocationCollector(config.description, client=pull),
+                              state_dir=config.state_dir, clock=clock)
+        one = verifier.verify((await first.document()).token, now=int(clock()))
+        clock.advance(-600)  # the clock steps back; a restart follows
+        second = SchemeService(config.description, load_private_key(config.key_file),
+                               collector=RevocationCollector(config.description, client=pull),
+                               state_dir=config.state_dir, clock=clock)
+        two = verifier.verify((await second.document()).token, now=int(clock()))
+        assert two["volgnummer"] == one["volgnummer"] + 1
+        assert (config.state_dir / "stelseldocument.jwt").read_text().strip() == (
+            second.current.token)
+    finally:
+        await pull.aclose()
+
+
+async def test_a_document_of_another_environment_is_refused_by_the_verifier(
+    scheme: dict[str, Any], clock: FakeClock
+) -> None:
+    token = (await _get(scheme)).text
+    verifier = SchemeVerifier(load_public_jwk(scheme["public"]), "productie")
+    with pytest.raises(TokenError) as refused:
+        verifier.verify(token, now=int(clock()))
+    assert refused.value.code == "stelsel/verkeerde-omgeving"
