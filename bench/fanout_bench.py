@@ -1,0 +1,316 @@
+"""Benchmark of the app's fan-out: wall time of one full overview against N sources.
+
+    .venv/bin/python bench/fanout_bench.py                     # N = 1, 5, 20, 50
+    .venv/bin/python bench/fanout_bench.py --latency-ms 200 --jitter-ms 50 --rounds 5
+
+N lightweight stub sources, conformant to spec/openapi/bron.yaml for the calls an overview
+makes, run in a child process (one uvicorn server; organisation i answers under
+`/org<i>/vorderingen/v1`), each delaying *every* answer by its latency (`--latency-ms`,
+optionally spread uniformly by `--jitter-ms`, fixed per organisation by a seed). The stubs
+serve envelopes signed beforehand with their own keys and do not check certificates: the
+benchmark measures the app, not the sources. The app here does what `vorderingen app
+overzicht` does after login — per source a challenge, a session, the signed overview, all
+sources at once — and verifies every envelope against the scheme (signature, schema,
+invariants).
+
+For each N the table gives the median wall time over `--rounds` runs, the wall time of the
+slowest of those N sources asked alone, and their ratio; the target is a ratio ≤ 1.3 at
+N = 50 (the fan-out must not grow with the number of organisations).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reference_impl.app.http import new_client  # noqa: E402
+from reference_impl.app.identity import Identity  # noqa: E402
+from reference_impl.app.overview import collect_overview  # noqa: E402
+from reference_impl.app.sources import clients_for  # noqa: E402
+from reference_impl.common.envelope import sign_envelope  # noqa: E402
+from reference_impl.common.jose import generate_key, public_jwk, random_token, sign  # noqa: E402
+from reference_impl.common.scheme import Scheme  # noqa: E402
+
+DEFAULT_SIZES = (1, 5, 20, 50)
+DEFAULT_LATENCY_MS = 200.0
+DEFAULT_ROUNDS = 3
+TARGET_RATIO = 1.3
+BSN = "999993653"
+APP_MANAGER = "bench-app-manager"
+SERVER_START_TIMEOUT_S = 30
+OVERVIEW_TIMEOUT_S = 30.0
+SEED = 20260302
+
+
+# --- the stub sources (child process) ------------------------------------------------------
+
+
+class StubSources:
+    """Pure ASGI: N organisations under /org<i>/vorderingen/v1, each with its own latency."""
+
+    def __init__(self, envelopes: list[bytes], latencies_s: list[float]) -> None:
+        self.envelopes = envelopes
+        self.latencies_s = latencies_s
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        while (await receive()).get("more_body"):
+            pass
+        parts = scope["path"].split("/", 2)  # "", "org<i>", "vorderingen/v1/..."
+        index = int(parts[1][3:]) if parts[1].startswith("org") else -1
+        if not 0 <= index < len(self.envelopes):
+            await _reply(send, 404, NOT_FOUND, PROBLEM)
+            return
+        await asyncio.sleep(self.latencies_s[index])
+        route = (scope["method"], parts[2].removeprefix("vorderingen/v1"))
+        expires = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 120))
+        if route == ("POST", "/sessies/uitdagingen"):
+            await _reply(send, 201, json.dumps({"nonce": random_token(32), "verloopt_op": expires}))
+        elif route == ("POST", "/sessies"):
+            await _reply(send, 201, json.dumps({"sessietoken": random_token(32),
+                                                "verloopt_op": expires,
+                                                "betrouwbaarheidsniveau": "substantieel"}))
+        elif route == ("GET", "/vorderingenoverzicht"):
+            await _reply(send, 200, self.envelopes[index])
+        elif route == ("DELETE", "/sessies/huidige"):
+            await _reply(send, 204, b"")
+        else:
+            await _reply(send, 404, NOT_FOUND, PROBLEM)
+
+
+PROBLEM = "application/problem+json"
+NOT_FOUND = json.dumps({"type": "urn:nl-vorderingen:probleem:algemeen/niet-gevonden",
+                        "title": "Niet gevonden", "status": 404, "detail": "Onbekend pad.",
+                        "code": "algemeen/niet-gevonden"})
+
+
+async def _reply(send: Callable, status: int, body: str | bytes,
+                 media_type: str = "application/json") -> None:
+    data = body.encode() if isinstance(body, str) else body
+    headers = [(b"api-version", b"1.0.0"), (b"cache-control", b"no-store"),
+               (b"access-control-allow-origin", b"*")]
+    if status != 204:
+        headers += [(b"content-type", media_type.encode()),
+                    (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data if status != 204 else b""})
+
+
+def serve_stubs() -> None:
+    """The child process: read envelopes and latencies from stdin, print the port, serve."""
+    import socket
+
+    import uvicorn
+
+    spec = json.load(sys.stdin)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    print(sock.getsockname()[1], flush=True)
+    app = StubSources([e.encode() for e in spec["envelopes"]], spec["latencies_s"])
+    config = uvicorn.Config(app, log_level="warning", access_log=False, backlog=1024,
+                            timeout_keep_alive=30)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+# --- the federation the app sees ------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    scheme: Scheme
+    identity: Identity
+    latencies_s: list[float]
+    envelopes: list[bytes]
+
+
+def example_document(oin: str, naam: str) -> dict[str, Any]:
+    """The spec's example claims document (two cases), for organisation `oin`."""
+    import yaml
+
+    from reference_impl.common.spec import openapi_path
+
+    spec = yaml.safe_load(openapi_path("bron").read_text(encoding="utf-8"))
+    document = spec["components"]["examples"]["EnvelopGemeente"]["value"]["document"]
+    return {**document, "bron": {"oin": oin, "naam": naam}, "bsn": BSN}
+
+
+def build(count: int, latency_ms: float, jitter_ms: float) -> Setup:
+    """Keys, envelopes and a scheme for `count` organisations; an app with a certificate."""
+    chance = random.Random(SEED)
+    organisations, envelopes, latencies = [], [], []
+    manager_key, app_key = generate_key(), generate_key()
+    for i in range(count):
+        key = generate_key()
+        oin = f"{1_000_000_000 + i:020d}"
+        organisations.append({"oin": oin, "naam": f"Bron {i}", "soort": "overig",
+                              "api_url": "http://127.0.0.1:1/placeholder",
+                              "sleutels": {"keys": [public_jwk(key)]},
+                              "diensten": ["vorderingenoverzicht"], "status": "actief"})
+        envelope = sign_envelope(example_document(oin, f"Bron {i}"), key)
+        envelopes.append(json.dumps(envelope).encode())
+        latencies.append(max(0.0, latency_ms + chance.uniform(-jitter_ms, jitter_ms)) / 1000)
+    now = int(time.time())
+    payload = {"iss": "bench", "iat": now, "exp": now + 3600, "volgnummer": 1,
+               "omgeving": "test", "organisaties": organisations,
+               "app_managers": [{"id": APP_MANAGER, "naam": "Bench App Manager",
+                                 "sleutels": {"keys": [public_jwk(manager_key)]},
+                                 "status": "actief"}],
+               "ingetrokken_certificaten": []}
+    scheme = Scheme(payload=payload, token="")
+    identity = Identity(app_key)
+    claims = {"iss": APP_MANAGER, "jti": str(uuid.uuid4()), "iat": now, "nbf": now,
+              "exp": now + 3600, "bsn": BSN, "cnf": {"jwk": identity.public_jwk},
+              "betrouwbaarheidsniveau": "substantieel"}
+    identity.accept_certificate(sign(claims, manager_key, typ="app-certificaat+jwt"), scheme)
+    return Setup(scheme, identity, latencies, envelopes)
+
+
+def at(setup: Setup, base: str, indices: list[int]) -> tuple[Scheme, list[dict[str, Any]]]:
+    """The scheme with organisation i at `base`/org<i>, and the chosen organisations."""
+    organisations = []
+    for i, organisation in enumerate(setup.scheme.payload["organisaties"]):
+        organisations.append({**organisation, "api_url": f"{base}/org{i}/vorderingen/v1"})
+    payload = {**setup.scheme.payload, "organisaties": organisations}
+    return Scheme(payload=payload, token=""), [organisations[i] for i in indices]
+
+
+async def one_overview(
+    scheme: Scheme, organisations: list[dict[str, Any]], identity: Identity,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[float, Any]:
+    """Wall time of one overview (fresh client and sessions), and the overview."""
+    shared = new_client(transport, timeout_s=OVERVIEW_TIMEOUT_S) if transport else None
+    clients, own = clients_for(organisations, identity, shared=shared,
+                               timeout_s=OVERVIEW_TIMEOUT_S)
+    try:
+        started = time.perf_counter()
+        overview = await collect_overview(clients, scheme, identity, timeout_s=OVERVIEW_TIMEOUT_S)
+        return time.perf_counter() - started, overview
+    finally:
+        for client in [*own, *([shared] if shared else [])]:
+            await client.aclose()
+
+
+@dataclass
+class Row:
+    n: int
+    wall_s: float
+    slowest_alone_s: float
+    answered: int
+
+    @property
+    def ratio(self) -> float:
+        return self.wall_s / self.slowest_alone_s
+
+
+async def measure(
+    setup: Setup, base: str, sizes: tuple[int, ...], rounds: int,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[Row]:
+    """Per N: median wall time of the overview and of its slowest source alone."""
+    rows = []
+    await one_overview(*_pick(setup, base, [0]), setup.identity, transport)  # warm up
+    for n in sizes:
+        indices = list(range(n))
+        slowest = max(indices, key=lambda i: setup.latencies_s[i])
+        walls, alone, answered = [], [], 0
+        for _ in range(rounds):
+            wall, overview = await one_overview(*_pick(setup, base, indices), setup.identity,
+                                                transport)
+            walls.append(wall)
+            answered = sum(1 for s in overview.bronnen if s.status == "beantwoord")
+            alone.append((await one_overview(*_pick(setup, base, [slowest]), setup.identity,
+                                             transport))[0])
+        rows.append(Row(n, statistics.median(walls), statistics.median(alone), answered))
+    return rows
+
+
+def _pick(setup: Setup, base: str, indices: list[int]) -> tuple[Scheme, list[dict[str, Any]]]:
+    return at(setup, base, indices)
+
+
+def start_stubs(setup: Setup) -> tuple[subprocess.Popen[str], str]:
+    """The stub sources in a child process (its own core); their base URL."""
+    process = subprocess.Popen([sys.executable, __file__, "--stubs"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdin is not None and process.stdout is not None
+    json.dump({"envelopes": [e.decode() for e in setup.envelopes],
+               "latencies_s": setup.latencies_s}, process.stdin)
+    process.stdin.close()
+    base = f"http://127.0.0.1:{int(process.stdout.readline())}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while True:
+        try:
+            httpx.get(f"{base}/ready", timeout=1)
+            return process, base
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the stub sources did not start") from None
+            time.sleep(0.05)
+
+
+def stop_stubs(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="numbers of sources, comma-separated")
+    parser.add_argument("--latency-ms", type=float, default=DEFAULT_LATENCY_MS,
+                        help="latency of every answer of a source")
+    parser.add_argument("--jitter-ms", type=float, default=0.0,
+                        help="spread the latency per source uniformly by ± this much")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS)
+    parser.add_argument("--stubs", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.stubs:
+        serve_stubs()
+        return 0
+    sizes = tuple(int(n) for n in args.sizes.split(","))
+    setup = build(max(sizes), args.latency_ms, args.jitter_ms)
+    process, base = start_stubs(setup)
+    try:
+        rows = asyncio.run(measure(setup, base, sizes, args.rounds))
+    finally:
+        stop_stubs(process)
+    print(f"fan-out: latency {args.latency_ms:g} ms ± {args.jitter_ms:g} ms per answer, "
+          f"3 answers per source, median of {args.rounds} rounds")
+    print(f"{'N':>4} {'wall (ms)':>10} {'slowest alone (ms)':>19} {'ratio':>6} {'answered':>9}")
+    for row in rows:
+        print(f"{row.n:>4} {row.wall_s * 1000:>10.0f} {row.slowest_alone_s * 1000:>19.0f} "
+              f"{row.ratio:>6.2f} {row.answered:>9}")
+    last = rows[-1]
+    verdict = "met" if last.ratio <= TARGET_RATIO else "NOT met"
+    print(f"target wall ≤ {TARGET_RATIO} × slowest at N = {last.n}: {verdict} "
+          f"({last.ratio:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Exceptions of the reference citizen app.
+
+    VorderingenError (common.errors)
+    └── AppError                   base of everything the app raises on purpose
+        ├── SetupError             the app cannot start: no scheme URL, no pinned key, no
+        │                          App Manager (the message says which option is missing)
+        ├── TrustError(code)       the scheme document, a certificate or an envelope was
+        │                          refused; `code` is the trust model's problem code
+        │                          (`stelsel/verlopen`, `envelop/handtekening-ongeldig`, ...)
+        ├── LoginError             registering at the App Manager, logging in or getting
+        │                          the certificate failed
+        ├── KeyStoreError          the stored key cannot be read (wrong passphrase, bad file)
+        ├── AnswerError(status, code)
+        │                          a counterpart answered 4xx with a problem document, or an
+        │                          answer that breaks the standard (`app/antwoord-ongeldig`)
+        ├── Unreachable(code)      a counterpart could not be reached, did not answer in time
+        │                          (`app/time-out`, `app/geen-verbinding`) or failed (5xx)
+        ├── AllocationError        no split of the monthly amount respects every
+        │                          organisation's limits (the message names the minimum)
+        └── BundleError            a bundle file cannot be read or is not a bundle
+
+Every class carries a readable message; none of them ever includes a BSN or a token.
+"""
+
+from __future__ import annotations
+
+from reference_impl.common.errors import VorderingenError
+
+
+class AppError(VorderingenError):
+    """Base class of every exception the app raises on purpose."""
+
+
+class SetupError(AppError):
+    """The app is missing what it needs to start (a scheme URL, a pinned key, ...)."""
+
+
+class TrustError(AppError):
+    """A scheme document, certificate or envelope was refused with a trust-model code."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+class LoginError(AppError):
+    """Registration, login or certificate issue at the App Manager failed."""
+
+
+class KeyStoreError(AppError):
+    """The stored private key cannot be loaded."""
+
+
+class AnswerError(AppError):
+    """A counterpart answered with an error or with an answer that breaks the standard.
+
+    `status` is the HTTP status (0 when the answer was not an HTTP error but malformed),
+    `code` the problem document's `code` (or `app/antwoord-ongeldig`), `redenen`
+    the reason list of a 422 when the counterpart gave one.
+    """
+
+    def __init__(
+        self, status: int, code: str, detail: str = "", redenen: list[dict] | None = None
+    ) -> None:
+        super().__init__(f"{status} {code}: {detail}" if detail else f"{status} {code}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.redenen = list(redenen or [])
+
+
+class Unreachable(AppError):
+    """A counterpart could not be reached, or did not answer within its timeout."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+class AllocationError(AppError):
+    """The monthly amount cannot be split within every organisation's limits."""
+
+    def __init__(self, message: str, minimum: int | None = None) -> None:
+        super().__init__(message)
+        self.minimum = minimum
+
+
+class BundleError(AppError):
+    """A bundle file cannot be read or is not a bundle."""

@@ -1,0 +1,197 @@
+"""The app's identity: its own key pair and the certificate an App Manager binds to it.
+
+Key pair. `generate_key()` makes a fresh P-256 key in memory; the private key never leaves
+the app (only its public JWK is registered, and only proofs signed with it are sent). By
+default nothing is written to disk: every run registers a new key and logs in again. Only
+when the user asks (`KeyStore.save`) is the key kept in the state directory:
+
+- with a passphrase: PKCS#8 PEM encrypted with the best available scheme of `cryptography`
+  (file mode 0600);
+- without one, only when the user explicitly asks for an unencrypted key: PEM in a file of
+  mode 0600.
+
+The certificate (which carries the BSN) is stored beside the key only when the key is
+stored, also with mode 0600, and reused while it is valid.
+
+Certificate. `Identity.accept_certificate` checks what the App Manager returned before the
+app relies on it: an `app-certificaat+jwt` signed by the active App Manager of the scheme
+it names, binding this app's public key (`cnf.jwk`), valid now (trust model §3.2).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc.jwk import ECKey
+
+from reference_impl.app.errors import KeyStoreError, TrustError
+from reference_impl.common.errors import TokenError
+from reference_impl.common.jose import (
+    CLOCK_SKEW_S,
+    PRIVATE_KEY_FILE_MODE,
+    check_claims_schema,
+    generate_key,
+    public_jwk,
+    sign,
+    thumbprint,
+    verify,
+)
+from reference_impl.common.scheme import Scheme
+
+CERTIFICATE_TYP = "app-certificaat+jwt"
+PROOF_TYP = "sessie-bewijs+jwt"
+REQUEST_TYP = "certificaat-aanvraag+jwt"
+KEY_FILE = "app-sleutel.pem"
+CERTIFICATE_FILE = "app-certificaat.jwt"
+RENEW_MARGIN_S = 120  # a certificate this close to `exp` is not reused
+
+__all__ = ["Identity", "KeyStore", "generate_key"]
+
+
+@dataclass
+class Identity:
+    """A key pair and, once logged in, its certificate and the certificate's claims."""
+
+    key: ECKey
+    certificate: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def public_jwk(self) -> dict[str, str]:
+        """The public JWK to register (`kty`, `crv`, `x`, `y`)."""
+        return {k: v for k, v in public_jwk(self.key).items() if k != "kid"}
+
+    @property
+    def kid(self) -> str:
+        return thumbprint(self.public_jwk)
+
+    @property
+    def bsn(self) -> str:
+        """The citizen's BSN, from the certificate (the only place the app learns it)."""
+        return str(self.claims["bsn"])
+
+    @property
+    def niveau(self) -> str:
+        return str(self.claims["betrouwbaarheidsniveau"])
+
+    def usable(self, now: float | None = None) -> bool:
+        """True when a certificate is held that stays valid for a while yet."""
+        moment = time.time() if now is None else now
+        return bool(self.certificate) and moment < self.claims.get("exp", 0) - RENEW_MARGIN_S
+
+    def proof(self, nonce: str, oin: str, *, now: int | None = None) -> str:
+        """A `sessie-bewijs+jwt` for one source (`aud` its OIN) over its nonce."""
+        claims = {"nonce": nonce, "aud": oin, "iat": int(time.time()) if now is None else now,
+                  "jti": str(uuid.uuid4())}
+        return sign(claims, self.key, typ=PROOF_TYP)
+
+    def certificate_request(self, manager_id: str, challenge: str) -> str:
+        """A `certificaat-aanvraag+jwt` proving possession of the registered key."""
+        claims = {"aud": manager_id, "nonce": challenge, "iat": int(time.time()),
+                  "jti": str(uuid.uuid4())}
+        return sign(claims, self.key, typ=REQUEST_TYP)
+
+    def accept_certificate(self, token: str, scheme: Scheme, *, now: int | None = None) -> None:
+        """Keep `token` after checking it binds this key and is valid; else `TrustError`."""
+        moment = int(time.time()) if now is None else now
+        prefix = "certificaat"
+
+        def issuer_keys(_header: dict[str, Any], claims: dict[str, Any]) -> list[dict[str, Any]]:
+            manager = scheme.trusted_app_manager(claims.get("iss", ""))
+            if manager is None:
+                raise TokenError(f"{prefix}/uitgever-onbekend", "iss is no active App Manager")
+            return manager["sleutels"]["keys"]
+
+        try:
+            claims = verify(token, typ=CERTIFICATE_TYP, prefix=prefix, keys_for=issuer_keys)
+            check_claims_schema(claims, "app-certificaat", prefix=prefix)
+        except TokenError as refused:
+            raise TrustError(refused.code, refused.detail) from refused
+        if thumbprint(claims["cnf"]["jwk"]) != self.kid:
+            raise TrustError(f"{prefix}/claims-ongeldig", "cnf.jwk is not this app's key")
+        if now_outside(claims, moment):
+            raise TrustError(f"{prefix}/verlopen", "the certificate is not valid now")
+        self.certificate, self.claims = token, claims
+
+
+def now_outside(claims: dict[str, Any], now: int) -> bool:
+    """True when `now` lies outside `[nbf, exp]` (with the clock skew of the trust model)."""
+    return claims["nbf"] - CLOCK_SKEW_S > now or now > claims["exp"] + CLOCK_SKEW_S
+
+
+class KeyStore:
+    """The key (and its certificate) in the state directory — only when the user asks."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+
+    @property
+    def key_path(self) -> Path:
+        return self.state_dir / KEY_FILE
+
+    @property
+    def certificate_path(self) -> Path:
+        return self.state_dir / CERTIFICATE_FILE
+
+    def exists(self) -> bool:
+        return self.key_path.is_file()
+
+    def save(
+        self, identity: Identity, passphrase: bytes | None, *, unencrypted: bool = False
+    ) -> None:
+        """Write the key (encrypted with `passphrase`, or in clear when `unencrypted`)."""
+        if passphrase:
+            encryption: serialization.KeySerializationEncryption = (
+                serialization.BestAvailableEncryption(passphrase))
+        elif unencrypted:
+            encryption = serialization.NoEncryption()
+        else:
+            raise KeyStoreError("give a passphrase, or ask explicitly for an unencrypted key file")
+        pem = identity.key.private_key.private_bytes(  # type: ignore[union-attr]
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+        _write_private(self.key_path, pem)
+        if identity.certificate:
+            _write_private(self.certificate_path, identity.certificate.encode("ascii"))
+
+    def save_certificate(self, identity: Identity) -> None:
+        if identity.certificate and self.exists():
+            _write_private(self.certificate_path, identity.certificate.encode("ascii"))
+
+    def load(self, passphrase: bytes | None) -> Identity:
+        """The stored key, with its stored certificate (unchecked) when there is one."""
+        try:
+            data = self.key_path.read_bytes()
+            private = serialization.load_pem_private_key(data, password=passphrase or None)
+        except (TypeError, ValueError) as exc:
+            raise KeyStoreError(f"cannot open {self.key_path}: wrong or missing passphrase "
+                                f"({type(exc).__name__})") from exc
+        except OSError as exc:
+            raise KeyStoreError(f"cannot read {self.key_path}: {exc}") from exc
+        if not isinstance(private, ec.EllipticCurvePrivateKey) or private.curve.name != "secp256r1":
+            raise KeyStoreError(f"{self.key_path} does not hold an EC P-256 key")
+        clear = private.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption())
+        identity = Identity(key=ECKey.import_key(clear))
+        if self.certificate_path.is_file():
+            identity.certificate = self.certificate_path.read_text(encoding="ascii").strip()
+        return identity
+
+    def forget(self) -> None:
+        for path in (self.key_path, self.certificate_path):
+            path.unlink(missing_ok=True)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_KEY_FILE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, PRIVATE_KEY_FILE_MODE)

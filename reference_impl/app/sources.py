@@ -1,0 +1,227 @@
+"""Talking to the sources of the scheme: one client per organisation, and the fan-out.
+
+`SourceClient` speaks `spec/openapi/bron.yaml` to one organisation at the `api_url` the
+scheme gives: it opens a session (challenge → proof signed with the app's key →
+certificate + proof → session token), fetches the signed overview, asks quotes, accepts
+and withdraws arrangements, starts pauses and sends help requests. Answers the app acts on
+are checked against the OpenAPI component schemas first.
+
+`fan_out(clients, work, timeout_s=...)` runs `work(client)` for every organisation at once
+(asyncio), each under its own timeout, and returns one `Outcome` per organisation in the
+order given: the value, or the `AppError` that stopped it. One slow or broken source
+never delays or breaks the others beyond its own timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from reference_impl.app.errors import AnswerError, AppError, Unreachable
+from reference_impl.app.http import (
+    INVALID_ANSWER,
+    TIMEOUT,
+    call,
+    checked_json,
+    json_of,
+    new_client,
+)
+from reference_impl.app.identity import Identity
+from reference_impl.common.spec import schema_errors, schema_validator
+
+SOURCE_TIMEOUT_S = 10.0
+T = TypeVar("T")
+
+
+class SourceClient:
+    """One source organisation of the scheme, seen by one app identity."""
+
+    def __init__(
+        self, organisation: dict[str, Any], client: httpx.AsyncClient, identity: Identity
+    ) -> None:
+        self.organisation = organisation
+        self.client = client
+        self.identity = identity
+        self.token: str | None = None
+        self._configuratie: dict[str, Any] | None = None
+
+    @property
+    def oin(self) -> str:
+        return str(self.organisation["oin"])
+
+    @property
+    def naam(self) -> str:
+        return str(self.organisation["naam"])
+
+    @property
+    def soort(self) -> str:
+        return str(self.organisation["soort"])
+
+    @property
+    def base(self) -> str:
+        return str(self.organisation["api_url"]).rstrip("/")
+
+    @property
+    def contact(self) -> dict[str, str] | None:
+        """The organisation's contact options, once its configuration has been read."""
+        return self._configuratie["contact"] if self._configuratie else None
+
+    def offers(self, dienst: str) -> bool:
+        """True when the scheme lists `dienst` for this organisation."""
+        return dienst in self.organisation["diensten"]
+
+    async def configuratie(self) -> dict[str, Any]:
+        """`GET /configuratie`, checked against its schema and the scheme's OIN."""
+        if self._configuratie is None:
+            response = await call(self.client, "GET", f"{self.base}/configuratie", expect=200)
+            body = json_of(response)
+            errors = schema_errors(schema_validator("configuratie"), body)
+            if errors:
+                raise AnswerError(0, INVALID_ANSWER, f"configuratie {errors[0][0]}: {errors[0][1]}")
+            if body["oin"] != self.oin:
+                raise AnswerError(0, INVALID_ANSWER, "configuratie names another OIN")
+            self._configuratie = body
+        return self._configuratie
+
+    async def open_session(self) -> str:
+        """A session token for this organisation (opened once, reused afterwards)."""
+        if self.token is not None:
+            return self.token
+        if not self.identity.certificate:
+            raise AppError("log in first: no certificate")
+        response = await call(self.client, "POST", f"{self.base}/sessies/uitdagingen", expect=201)
+        nonce = checked_json(response, "bron", "Uitdaging")["nonce"]
+        response = await call(
+            self.client, "POST", f"{self.base}/sessies", expect=201,
+            json_body={"certificaat": self.identity.certificate,
+                       "bewijs": self.identity.proof(nonce, self.oin)})
+        self.token = checked_json(response, "bron", "Sessie")["sessietoken"]
+        return self.token
+
+    async def close_session(self) -> None:
+        """End the session, if any (best effort: a failure only means it expires by itself)."""
+        token, self.token = self.token, None
+        if token is None:
+            return
+        with contextlib.suppress(AppError):
+            await call(self.client, "DELETE", f"{self.base}/sessies/huidige", expect=(204, 401),
+                       token=token)
+
+    async def envelope(self) -> Any:
+        """`GET /vorderingenoverzicht`: the envelope as received (verified by the caller)."""
+        token = await self.open_session()
+        response = await call(self.client, "GET", f"{self.base}/vorderingenoverzicht",
+                              expect=200, token=token)
+        return json_of(response)
+
+    async def quote(self, zaakkenmerken: Sequence[str], termijnbedrag: int) -> dict[str, Any]:
+        """`POST /betalingsregelingen/voorstellen` by monthly amount."""
+        token = await self.open_session()
+        response = await call(
+            self.client, "POST", f"{self.base}/betalingsregelingen/voorstellen", expect=201,
+            token=token,
+            json_body={"zaakkenmerken": list(zaakkenmerken), "termijnbedrag": termijnbedrag})
+        return checked_json(response, "bron", "Voorstel")
+
+    async def accept(self, voorstel_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
+        """`POST /betalingsregelingen`; a lost answer is retried once with the same key."""
+        key = idempotency_key or str(uuid.uuid4())
+        token = await self.open_session()
+        for attempt in range(2):
+            try:
+                response = await call(
+                    self.client, "POST", f"{self.base}/betalingsregelingen", expect=201,
+                    token=token, headers={"Idempotency-Key": key},
+                    json_body={"voorstel_id": voorstel_id})
+                return checked_json(response, "bron", "Betalingsregeling")
+            except Unreachable as lost:
+                if attempt == 1 or lost.code != TIMEOUT:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def withdraw(self, betalingsregeling_id: str) -> None:
+        """`DELETE /betalingsregelingen/{id}` (within the cooling-off period)."""
+        token = await self.open_session()
+        await call(self.client, "DELETE", f"{self.base}/betalingsregelingen/{betalingsregeling_id}",
+                   expect=204, token=token)
+
+    async def pause(self, einddatum: str, zaakkenmerken: Sequence[str] | None = None) -> dict:
+        """`POST /pauzes` (every case that can be paused when `zaakkenmerken` is None)."""
+        token = await self.open_session()
+        body: dict[str, Any] = {"einddatum": einddatum}
+        if zaakkenmerken is not None:
+            body["zaakkenmerken"] = list(zaakkenmerken)
+        response = await call(self.client, "POST", f"{self.base}/pauzes", expect=201,
+                              token=token, json_body=body)
+        return checked_json(response, "bron", "Pauze")
+
+    async def help_request(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`POST /hulpvragen` with a bundle and the citizen's consent."""
+        token = await self.open_session()
+        response = await call(self.client, "POST", f"{self.base}/hulpvragen", expect=201,
+                              token=token, json_body=body)
+        return checked_json(response, "bron", "Hulpvraag")
+
+
+def clients_for(
+    organisations: Sequence[dict[str, Any]],
+    identity: Identity,
+    *,
+    shared: httpx.AsyncClient | None = None,
+    timeout_s: float = SOURCE_TIMEOUT_S,
+) -> tuple[list[SourceClient], list[httpx.AsyncClient]]:
+    """One `SourceClient` per organisation, each with an HTTP client (connection pool) of its
+    own — unless `shared` is given (tests put one validating transport in front of all).
+    Returns the clients and the HTTP clients the caller must close."""
+    if shared is not None:
+        return [SourceClient(o, shared, identity) for o in organisations], []
+    own = [new_client(timeout_s=timeout_s) for _ in organisations]
+    return [SourceClient(o, c, identity) for o, c in zip(organisations, own, strict=True)], own
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What one organisation's part of a fan-out came to: a value or an error."""
+
+    source: SourceClient
+    value: T | None = None
+    error: AppError | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+async def fan_out(
+    clients: Sequence[SourceClient],
+    work: Callable[[SourceClient], Awaitable[T]],
+    *,
+    timeout_s: float = SOURCE_TIMEOUT_S,
+    on_done: Callable[[Outcome[T]], None] | None = None,
+) -> list[Outcome[T]]:
+    """`work(client)` for every client concurrently, each within `timeout_s`."""
+    loop = asyncio.get_running_loop()
+
+    async def one(client: SourceClient) -> Outcome[T]:
+        started = loop.time()
+        outcome: Outcome[T] = Outcome(client)
+        try:
+            async with asyncio.timeout(timeout_s):
+                outcome.value = await work(client)
+        except TimeoutError:
+            outcome.error = Unreachable(TIMEOUT, f"no answer within {timeout_s:g} s")
+        except AppError as failed:
+            outcome.error = failed
+        outcome.elapsed_s = loop.time() - started
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
+    return list(await asyncio.gather(*(one(c) for c in clients)))

@@ -1,0 +1,454 @@
+// The browser app: it holds its own key (WebCrypto, non-extractable, kept in IndexedDB),
+// verifies the scheme document against the pinned key, registers at the App Manager, lets
+// the citizen log in (test-DigiD in development), then talks to every source directly:
+// session, signed overview (verified here), pause, arrangement. Same rules as the Python
+// app (reference_impl/app): statuses, the four groups, the allocation rule.
+
+import { AppError, call, jsonOf } from "./api.js";
+import { allocate } from "./allocation.js";
+import { amsterdamToday, groupOf } from "./document.js";
+import { TokenError, exportPublic, generateKeyPair, sign, thumbprint } from "./jose.js";
+import { get, put, remove } from "./store.js";
+import { verifyCertificate, verifyEnvelope, verifyScheme } from "./trust.js";
+
+const GROUPS = [["achterstand", "Achterstanden"], ["deze_maand", "Deze maand verwacht"],
+  ["eenmalig", "Eenmalig te betalen"], ["langlopend", "Langlopende schulden"]];
+const STATUS_WORDS = { beantwoord: "beantwoord", niets_te_melden: "niets te melden",
+  onbereikbaar: "onbereikbaar", geweigerd: "geweigerd" };
+const EXCLUDED = ["in_regeling", "in_bezwaar", "overgedragen_aan_deurwaarder", "afgelost"];
+const NOTHING_TO_PAUSE = ["zaak-onbekend", "zaak-afgelost", "zaak-al-gepauzeerd"];
+const POLL_MS = 1000;
+const LOGIN_WAIT_MS = 600000;
+const RENEW_MARGIN_S = 120;
+
+const state = { config: null, scheme: null, keys: null, kid: null, jwk: null,
+  certificate: null, claims: null, sessions: new Map(), overview: null, plan: null };
+window.vorderingenApp = state;  // for the curious (and the browser test)
+
+const $ = (selector) => document.querySelector(selector);
+const euro = (cents) => new Intl.NumberFormat("nl-NL", { style: "currency", currency: "EUR" })
+  .format(cents / 100);
+const uuid = () => crypto.randomUUID();
+const nowS = () => Math.floor(Date.now() / 1000);
+const timeoutMs = () => Math.round((state.config.timeout_s || 10) * 1000);
+
+function say(element, text, failed = false) {
+  element.textContent = text;
+  element.dataset.state = failed ? "fout" : "ok";
+}
+
+function cell(row, text, className) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  row.append(td);
+  return td;
+}
+
+const activeOrganisations = () => state.scheme.organisaties.filter((o) => o.status === "actief");
+const offers = (org, dienst) => org.diensten.includes(dienst);
+
+// --- start: scheme, key, certificate ------------------------------------------------------
+
+async function boot() {
+  state.config = await (await fetch("/config.json", { cache: "no-store" })).json();
+  const response = await call("GET", state.config.stelsel_url, {
+    expect: 200, headers: { Accept: "application/jose" }, timeoutMs: timeoutMs() });
+  state.scheme = await verifyScheme((await response.text()).trim(), state.config.stelsel_sleutel,
+    state.config.omgeving);
+  say($("#stelsel"), `Stelseldocument geverifieerd (volgnummer ${state.scheme.volgnummer}, `
+    + `${state.scheme.organisaties.length} organisaties).`);
+  state.keys = await get("sleutelpaar");
+  if (!state.keys) {
+    state.keys = await generateKeyPair();
+    await put("sleutelpaar", state.keys);
+  }
+  state.jwk = await exportPublic(state.keys.publicKey);
+  state.kid = await thumbprint(state.jwk);
+  const stored = await get("certificaat");
+  if (stored) {
+    try {
+      const claims = await verifyCertificate(stored, state.scheme, state.kid);
+      if (claims.exp - RENEW_MARGIN_S > nowS()) {
+        [state.certificate, state.claims] = [stored, claims];
+      }
+    } catch (_) {
+      await remove("certificaat");
+    }
+  }
+  if (state.certificate) {
+    await showOverview();
+  } else {
+    $("#inloggen").hidden = false;
+  }
+}
+
+function appManager() {
+  const managers = state.scheme.app_managers.filter((m) => m.status === "actief");
+  const wanted = state.config.app_manager_url;
+  const manager = wanted ? managers.find((m) => (m.api_url || "") === wanted) || managers[0]
+    : managers.find((m) => m.api_url);
+  if (!manager) throw new Error("geen App Manager in het stelsel");
+  return { id: manager.id, url: (wanted || manager.api_url).replace(/\/$/, "") };
+}
+
+async function login() {
+  const status = $("#inlog-status");
+  const popup = window.open("about:blank", "inloggen");  // opened now, while the click counts
+  try {
+    const manager = appManager();
+    const registration = await jsonOf(await call("POST", `${manager.url}/registraties`, {
+      expect: 201, json: { publieke_sleutel: state.jwk }, timeoutMs: timeoutMs() }));
+    const link = $("#inlog-link a");
+    link.href = registration.inlog_url;
+    $("#inlog-link").hidden = false;
+    if (popup) popup.location.href = registration.inlog_url;
+    say(status, "Log in in het geopende venster; de app wacht …");
+    const deadline = Date.now() + LOGIN_WAIT_MS;
+    while (Date.now() < deadline) {
+      const aanvraag = await sign({ aud: manager.id, nonce: registration.uitdaging, iat: nowS(),
+        jti: uuid() }, { typ: "certificaat-aanvraag+jwt", privateKey: state.keys.privateKey, kid: state.kid });
+      try {
+        const answer = await jsonOf(await call("POST", `${manager.url}/certificaten`, {
+          expect: 201, json: { registratie_id: registration.registratie_id, aanvraag },
+          timeoutMs: timeoutMs() }));
+        state.claims = await verifyCertificate(answer.certificaat, state.scheme, state.kid);
+        state.certificate = answer.certificaat;
+        await put("certificaat", answer.certificaat);
+        break;
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== "registratie/niet-ingelogd") throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    if (!state.certificate) throw new Error("niet ingelogd binnen de tijd");
+    if (popup && !popup.closed) popup.close();
+    $("#inloggen").hidden = true;
+    await showOverview();
+  } catch (error) {
+    say(status, `Inloggen mislukt: ${error.code || error.message}`, true);
+  }
+}
+
+// --- per source -----------------------------------------------------------------------
+
+async function session(org, signal) {
+  if (state.sessions.has(org.oin)) return state.sessions.get(org.oin);
+  const base = org.api_url.replace(/\/$/, "");
+  const { nonce } = await jsonOf(await call("POST", `${base}/sessies/uitdagingen`, {
+    expect: 201, timeoutMs: timeoutMs(), signal }));
+  const bewijs = await sign({ nonce, aud: org.oin, iat: nowS(), jti: uuid() },
+    { typ: "sessie-bewijs+jwt", privateKey: state.keys.privateKey, kid: state.kid });
+  const answer = await jsonOf(await call("POST", `${base}/sessies`, {
+    expect: 201, json: { certificaat: state.certificate, bewijs }, timeoutMs: timeoutMs(), signal }));
+  state.sessions.set(org.oin, answer.sessietoken);
+  return answer.sessietoken;
+}
+
+async function withTimeout(work) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs());
+  try {
+    return await work(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function fetchOne(org) {
+  try {
+    return await withTimeout(async (signal) => {
+      const token = await session(org, signal);
+      const envelope = await jsonOf(await call("GET",
+        `${org.api_url.replace(/\/$/, "")}/vorderingenoverzicht`,
+        { expect: 200, token, timeoutMs: timeoutMs(), signal }));
+      const document = await verifyEnvelope(envelope, state.scheme, org.oin, state.claims.bsn);
+      const count = document.financiele_zaken.length;
+      return { org, status: count ? "beantwoord" : "niets_te_melden", document, envelope, count };
+    });
+  } catch (error) {
+    if (error instanceof TokenError) return { org, status: "geweigerd", code: error.code };
+    if (error instanceof AppError) return { org, status: error.kind, code: error.code };
+    return { org, status: "geweigerd", code: "app/fout" };
+  }
+}
+
+async function showOverview() {
+  $("#overzicht").hidden = false;
+  say($("#totalen"), "Contact met de organisaties …");
+  const results = await Promise.all(activeOrganisations().map(fetchOne));
+  const today = amsterdamToday();
+  const groups = Object.fromEntries(GROUPS.map(([g]) => [g, []]));
+  for (const result of results) {
+    for (const zaak of result.document ? result.document.financiele_zaken : []) {
+      const group = groupOf(zaak, today);
+      if (group) groups[group].push({ ...zaak, organisatie: result.org });
+    }
+  }
+  state.overview = { results, groups };
+  render();
+  const main = $("#overzicht");
+  main.dataset.ronde = String(Number(main.dataset.ronde || 0) + 1);  // one more overview shown
+}
+
+function render() {
+  const { results, groups } = state.overview;
+  const cases = GROUPS.flatMap(([g]) => groups[g]);
+  const saldo = cases.reduce((s, c) => s + c.saldo, 0);
+  const achterstand = cases.reduce((s, c) => s + c.achterstand, 0);
+  const totals = $("#totalen");
+  totals.dataset.saldo = String(saldo);
+  totals.dataset.achterstand = String(achterstand);
+  totals.dataset.zaken = String(cases.length);
+  say(totals, `Totaal openstaand: ${euro(saldo)} in ${cases.length} zaken; `
+    + `waarvan te laat betaald: ${euro(achterstand)}.`);
+  const body = $("#bronnen tbody");
+  body.replaceChildren();
+  for (const result of results) {
+    const row = document.createElement("tr");
+    row.dataset.oin = result.org.oin;
+    row.dataset.status = result.status;
+    cell(row, result.org.naam);
+    cell(row, STATUS_WORDS[result.status], "toestand");
+    cell(row, result.count ? String(result.count) : "");
+    cell(row, result.code || "");
+    body.append(row);
+  }
+  const section = $("#groepen");
+  section.replaceChildren();
+  for (const [group, title] of GROUPS) {
+    const total = groups[group].reduce((s, c) => s + c.saldo, 0);
+    const heading = document.createElement("h2");
+    heading.textContent = `${title} — ${euro(total)}`;
+    const table = document.createElement("table");
+    table.id = `groep-${group}`;
+    table.dataset.saldo = String(total);
+    table.innerHTML = "<thead><tr><th>organisatie</th><th>omschrijving</th><th class=bedrag>saldo</th>"
+      + "<th>vervaldatum</th><th>status</th><th>contact</th><th>acties</th></tr></thead><tbody></tbody>";
+    for (const zaak of groups[group]) {
+      const row = document.createElement("tr");
+      row.dataset.zaak = zaak.zaakkenmerk;
+      cell(row, zaak.organisatie.naam);
+      cell(row, zaak.omschrijving);
+      cell(row, euro(zaak.saldo), "bedrag");
+      cell(row, zaak.volgende_vervaldatum || "");
+      cell(row, zaak.status.replace(/_/g, " "));
+      cell(row, ["telefoon", "email", "url"].map((k) => zaak.contact[k]).filter(Boolean).join(" · "));
+      cell(row, zaak.acties.join(", "));
+      table.tBodies[0].append(row);
+    }
+    if (!groups[group].length) {
+      const row = document.createElement("tr");
+      cell(row, "geen").colSpan = 7;
+      table.tBodies[0].append(row);
+    }
+    section.append(heading, table);
+  }
+}
+
+// --- pause everything --------------------------------------------------------------------
+
+const addDays = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86400000)
+  .toISOString().slice(0, 10);
+
+async function pauseEverything() {
+  const days = Number($("#pauze-dagen").value) || 30;
+  const today = amsterdamToday();
+  const lines = await Promise.all(activeOrganisations().map(async (org) => {
+    if (!offers(org, "pauzes")) return { org, status: "geen_pauzedienst" };
+    const base = org.api_url.replace(/\/$/, "");
+    try {
+      return await withTimeout(async (signal) => {
+        const configuratie = await jsonOf(await call("GET", `${base}/configuratie`, {
+          expect: 200, timeoutMs: timeoutMs(), signal }));
+        const longest = (configuratie.pauze || {}).maximum_duur_dagen || days;
+        const einddatum = addDays(today, Math.min(days, longest));
+        const token = await session(org, signal);
+        const pauze = await jsonOf(await call("POST", `${base}/pauzes`, {
+          expect: 201, json: { einddatum }, token, timeoutMs: timeoutMs(), signal }));
+        return { org, status: "gepauzeerd", einddatum: pauze.einddatum };
+      });
+    } catch (error) {
+      if (error.code === "pauze/niet-mogelijk" && error.redenen.length
+        && error.redenen.every((r) => NOTHING_TO_PAUSE.includes(r.code))) {
+        return { org, status: "niets_te_pauzeren" };
+      }
+      return { org, status: error.kind === "onbereikbaar" ? "onbereikbaar" : "mislukt",
+        code: error.code || "app/fout" };
+    }
+  }));
+  const table = $("#pauze-resultaat");
+  table.tBodies[0].replaceChildren();
+  for (const line of lines) {
+    const row = document.createElement("tr");
+    row.dataset.oin = line.org.oin;
+    row.dataset.status = line.status;
+    cell(row, line.org.naam);
+    cell(row, line.status.replace(/_/g, " "), "toestand");
+    cell(row, line.einddatum || "");
+    cell(row, line.code || "");
+    table.tBodies[0].append(row);
+  }
+  table.hidden = false;
+  await showOverview();
+}
+
+// --- one arrangement across organisations -----------------------------------------------
+
+function renderPlan() {
+  const table = $("#regeling");
+  table.tBodies[0].replaceChildren();
+  for (const part of state.plan.parts) {
+    const row = document.createElement("tr");
+    row.dataset.oin = part.org.oin;
+    row.dataset.status = part.status;
+    row.dataset.termijnbedrag = String(part.termijnbedrag || 0);
+    cell(row, part.org.naam);
+    cell(row, euro(part.totaal), "bedrag");
+    cell(row, part.termijnbedrag ? euro(part.termijnbedrag) : "", "bedrag");
+    cell(row, part.voorstel ? String(part.voorstel.aantal_termijnen) : "");
+    cell(row, part.status.replace(/_/g, " "), "toestand");
+    cell(row, part.code || "");
+    table.tBodies[0].append(row);
+  }
+  table.hidden = false;
+  const melding = $("#regeling-melding");
+  melding.dataset.plan = state.plan.status;
+  say(melding, state.plan.melding, !["voorgesteld", "afgesloten"].includes(state.plan.status));
+  $("#afsluiten-knop").disabled = state.plan.status !== "voorgesteld";
+}
+
+function failPart(part, status, error) {
+  part.status = status;
+  part.code = error.code || "app/fout";
+}
+
+async function proposeArrangement() {
+  const monthly = Math.round(Number($("#maandbedrag").value) * 100);
+  const parts = [];
+  for (const org of activeOrganisations()) {
+    if (!offers(org, "betalingsregelingen")) continue;
+    const cases = GROUPS.flatMap(([g]) => state.overview.groups[g]).filter((c) =>
+      c.organisatie.oin === org.oin && c.acties.includes("betalingsregeling") && c.saldo > 0
+      && !EXCLUDED.includes(c.status));
+    if (cases.length) {
+      parts.push({ org, zaakkenmerken: cases.map((c) => c.zaakkenmerk),
+        totaal: cases.reduce((s, c) => s + c.saldo, 0), status: "voorgesteld" });
+    }
+  }
+  state.plan = { monthly, parts, status: "voorgesteld", melding: "" };
+  if (!parts.length) {
+    Object.assign(state.plan, { status: "niet_mogelijk", melding: "Er zijn geen zaken voor een regeling." });
+    return renderPlan();
+  }
+  const limits = await Promise.all(parts.map((p) => call("GET",
+    `${p.org.api_url.replace(/\/$/, "")}/configuratie`, { expect: 200, timeoutMs: timeoutMs() })
+    .then(jsonOf).catch((error) => { failPart(p, "mislukt", error); return null; })));
+  if (parts.some((p) => p.status === "mislukt")) return notPossible("Niet elke organisatie kon haar voorwaarden geven.");
+  let shares;
+  try {
+    shares = allocate(monthly, parts.map((p, i) => ({ oin: p.org.oin, total: p.totaal,
+      minimum: limits[i].betalingsregeling.minimum_termijnbedrag,
+      maxTerms: limits[i].betalingsregeling.maximum_aantal_termijnen })));
+  } catch (error) {
+    return notPossible(error.minimum ? `Het maandbedrag is te laag: minimaal ${euro(error.minimum)}.`
+      : error.message);
+  }
+  await Promise.all(parts.map(async (part) => {
+    part.termijnbedrag = shares[part.org.oin];
+    try {
+      const token = await session(part.org);
+      part.voorstel = await jsonOf(await call("POST",
+        `${part.org.api_url.replace(/\/$/, "")}/betalingsregelingen/voorstellen`, {
+          expect: 201, token, timeoutMs: timeoutMs(),
+          json: { zaakkenmerken: part.zaakkenmerken, termijnbedrag: part.termijnbedrag } }));
+    } catch (error) {
+      failPart(part, "mislukt", error);
+    }
+  }));
+  if (parts.some((p) => p.status === "mislukt")) {
+    return notPossible("Niet elke organisatie kon een voorstel doen; er is niets afgesproken.");
+  }
+  state.plan.melding = `${euro(monthly)} per maand, verdeeld over ${parts.length} organisaties.`;
+  return renderPlan();
+}
+
+function notPossible(message) {
+  Object.assign(state.plan, { status: "niet_mogelijk", melding: message });
+  for (const part of state.plan.parts) if (part.status === "voorgesteld") part.status = "niet_geprobeerd";
+  renderPlan();
+}
+
+async function concludeArrangement() {
+  const plan = state.plan;
+  const accepted = [];
+  let failure = null;
+  for (const part of plan.parts) {
+    if (failure) { part.status = "niet_geprobeerd"; continue; }
+    try {
+      const token = await session(part.org);
+      part.regeling = await jsonOf(await call("POST",
+        `${part.org.api_url.replace(/\/$/, "")}/betalingsregelingen`, {
+          expect: 201, token, timeoutMs: timeoutMs(), headers: { "Idempotency-Key": uuid() },
+          json: { voorstel_id: part.voorstel.voorstel_id } }));
+      part.status = "aangegaan";
+      accepted.push(part);
+    } catch (error) {
+      failPart(part, error.kind === "onbereikbaar" ? "onzeker" : "mislukt", error);
+      failure = part;
+    }
+  }
+  if (!failure) {
+    Object.assign(plan, { status: "afgesloten", melding: "De betalingsregeling is bij elke organisatie afgesloten." });
+  } else {
+    await Promise.all(accepted.map(async (part) => {
+      try {
+        const token = await session(part.org);
+        await call("DELETE", `${part.org.api_url.replace(/\/$/, "")}/betalingsregelingen/${part.regeling.id}`,
+          { expect: 204, token, timeoutMs: timeoutMs() });
+        part.status = "ingetrokken";
+      } catch (error) {
+        failPart(part, "intrekken_mislukt", error);
+      }
+    }));
+    const stuck = accepted.filter((p) => p.status === "intrekken_mislukt");
+    plan.status = stuck.length ? "deels_actief" : "teruggedraaid";
+    plan.melding = stuck.length
+      ? `${failure.org.naam} kon de regeling niet aangaan. Intrekken lukte niet bij `
+        + `${stuck.map((p) => p.org.naam).join(", ")}: neem contact op met die organisatie(s).`
+      : `${failure.org.naam} kon de regeling niet aangaan; de regelingen die al waren afgesloten `
+        + "zijn ingetrokken. Er loopt nu geen nieuwe regeling.";
+  }
+  renderPlan();
+  await showOverview();
+}
+
+// --- wiring ---------------------------------------------------------------------------
+
+function guard(work) {
+  return async (event) => {
+    const button = event.currentTarget;
+    button.disabled = true;
+    try {
+      await work();
+    } catch (error) {
+      say($("#stelsel"), `Fout: ${error.code || error.message}`, true);
+    } finally {
+      if (button.id !== "afsluiten-knop") button.disabled = false;
+    }
+  };
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("#inlog-knop").addEventListener("click", guard(login));
+  $("#pauze-knop").addEventListener("click", guard(pauseEverything));
+  $("#voorstel-knop").addEventListener("click", guard(proposeArrangement));
+  $("#afsluiten-knop").addEventListener("click", guard(concludeArrangement));
+  $("#vergeet-knop").addEventListener("click", guard(async () => {
+    await remove("certificaat");
+    await remove("sleutelpaar");
+    window.location.reload();
+  }));
+  boot().catch((error) => say($("#stelsel"),
+    `Het stelseldocument is geweigerd of onbereikbaar: ${error.code || error.message}`, true));
+});

@@ -1,0 +1,44 @@
+// What the browser keeps: the key pair (the private key as a non-extractable CryptoKey, which
+// IndexedDB stores without ever exposing its bytes), the certificate while it is valid, and
+// the highest scheme volgnummer accepted per pinned key (rollback protection).
+
+const DB_NAME = "vorderingen-app";
+const STORE = "sleutels";
+const VERSION = 1;
+
+function open() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, VERSION);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function run(mode, action) {
+  const db = await open();
+  try {
+    return await new Promise((resolve, reject) => {
+      const transaction = db.transaction(STORE, mode);
+      const request = action(transaction.objectStore(STORE));
+      transaction.oncomplete = () => resolve(request.result);
+      transaction.onerror = () => reject(transaction.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+export const get = (name) => run("readonly", (store) => store.get(name));
+export const put = (name, value) => run("readwrite", (store) => store.put(value, name));
+export const remove = (name) => run("readwrite", (store) => store.delete(name));
+
+export function highestVolgnummer(kid) {
+  return Number(localStorage.getItem(`stelsel-volgnummer-${kid}`) || 0);
+}
+
+export function rememberVolgnummer(kid, volgnummer) {
+  if (volgnummer > highestVolgnummer(kid)) {
+    localStorage.setItem(`stelsel-volgnummer-${kid}`, String(volgnummer));
+  }
+}

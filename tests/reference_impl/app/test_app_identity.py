@@ -1,0 +1,101 @@
+"""The app's key: kept only when asked (encrypted, or in clear at mode 0600), and the
+certificate is used only when it binds this key and comes from the scheme's App Manager."""
+
+from __future__ import annotations
+
+import stat
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from app_support import APP_MANAGER_ID, SANNE, Operator
+
+from reference_impl.app.errors import KeyStoreError, TrustError
+from reference_impl.app.identity import Identity, KeyStore
+from reference_impl.app.login import find_form
+from reference_impl.common.jose import generate_key, public_jwk, sign
+from reference_impl.common.scheme import Scheme
+
+
+def _certificate(operator: Operator, identity: Identity, *, key=None, iss=APP_MANAGER_ID,
+                 lifetime_s: int = 3600) -> str:
+    now = int(time.time())
+    claims = {"iss": iss, "jti": str(uuid.uuid4()), "iat": now, "nbf": now,
+              "exp": now + lifetime_s, "bsn": SANNE, "cnf": {"jwk": identity.public_jwk},
+              "betrouwbaarheidsniveau": "substantieel"}
+    return sign(claims, key or operator.app_manager_key, typ="app-certificaat+jwt")
+
+
+@pytest.fixture
+def scheme() -> Scheme:
+    operator = Operator()
+    return Scheme(payload=operator.payload(), token=operator.token())
+
+
+def test_a_valid_certificate_is_kept_with_its_bsn() -> None:
+    operator = Operator()
+    scheme = Scheme(payload=operator.payload(), token=operator.token())
+    identity = Identity(generate_key())
+    identity.accept_certificate(_certificate(operator, identity), scheme)
+    assert identity.bsn == SANNE and identity.usable()
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda op, me: _certificate(op, Identity(generate_key())), "certificaat/claims-ongeldig"),
+        (lambda op, me: _certificate(op, me, key=generate_key()), "certificaat/sleutel-onbekend"),
+        (lambda op, me: _certificate(op, me, iss="andere-app-manager"),
+         "certificaat/uitgever-onbekend"),
+        (lambda op, me: _certificate(op, me, lifetime_s=-600), "certificaat/verlopen"),
+    ],
+)
+def test_a_certificate_the_app_cannot_use_is_refused(make, code: str) -> None:
+    operator = Operator()
+    scheme = Scheme(payload=operator.payload(), token=operator.token())
+    identity = Identity(generate_key())
+    with pytest.raises(TrustError) as refused:
+        identity.accept_certificate(make(operator, identity), scheme)
+    assert refused.value.code == code
+    assert identity.certificate is None
+
+
+def test_the_key_is_stored_encrypted_with_a_passphrase(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path)
+    identity = Identity(generate_key(), certificate="a.b.c")
+    store.save(identity, b"geheim wachtwoord")
+    pem = store.key_path.read_text()
+    assert "ENCRYPTED PRIVATE KEY" in pem
+    assert stat.S_IMODE(store.key_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store.certificate_path.stat().st_mode) == 0o600
+    restored = store.load(b"geheim wachtwoord")
+    assert public_jwk(restored.key) == public_jwk(identity.key)
+    assert restored.certificate == "a.b.c"
+    with pytest.raises(KeyStoreError, match="passphrase"):
+        store.load(b"verkeerd")
+    with pytest.raises(KeyStoreError, match="passphrase"):
+        store.load(None)
+
+
+def test_the_key_is_never_written_in_clear_unless_asked(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path)
+    identity = Identity(generate_key())
+    with pytest.raises(KeyStoreError):
+        store.save(identity, None)
+    assert not store.exists()
+    store.save(identity, None, unencrypted=True)
+    assert "BEGIN PRIVATE KEY" in store.key_path.read_text()
+    assert stat.S_IMODE(store.key_path.stat().st_mode) == 0o600
+    assert public_jwk(store.load(None).key) == public_jwk(identity.key)
+
+
+def test_the_login_form_of_a_test_identity_provider_is_read_as_a_browser_would() -> None:
+    form = find_form("""<html><body><form method="POST" action="/idp/inloggen">
+        <input type="hidden" name="state" value="abc"><input name="bsn" type="text">
+        <select name="niveau"><option value="midden">m</option>
+        <option value="substantieel" selected>s</option></select>
+        <input type="submit" name="knop" value="Inloggen"></form></body></html>""")
+    assert form is not None
+    assert (form.method, form.action) == ("post", "/idp/inloggen")
+    assert dict(form.fields) == {"state": "abc", "bsn": "", "niveau": "substantieel"}
