@@ -1,0 +1,229 @@
+"""Payment arrangements: quotes with the fixed schedule rule, acceptance, withdrawal.
+
+Schedule rule (spec/interface.md): instalment k is due on the first day of the k-th month
+after the quote date; by monthly amount m: n = ceil(total / m), instalments 1…n−1 are m and
+the last is the remainder; by number n: m = ceil(total / n), then the same. Accepting runs
+under the store's lock, so one Idempotency-Key can never create two arrangements.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from contextlib import nullcontext
+from datetime import date
+from typing import Any
+
+from conformance.broken.errors import Problem
+from conformance.broken.source import (
+    BEDENKTIJD_DAGEN,
+    MAXIMUM_AANTAL_TERMIJNEN,
+    MINIMUM_TERMIJNBEDRAG_CENTS,
+    VOORSTEL_GELDIGHEID_S,
+    Source,
+)
+from conformance.broken.store import Arrangement, IdempotentResult, Quote, Session
+
+SECONDS_PER_DAY = 86400
+IDEMPOTENCY_KEY_MAX = 255
+# printable ASCII without leading or trailing space (spec/openapi/bron.yaml, IdempotencyKey)
+IDEMPOTENCY_KEY = re.compile(r"[!-~]([ -~]*[!-~])?")
+REASON_TEXT = {
+    "zaak-onbekend": "Deze zaak is bij ons niet bekend.",
+    "zaak-afgelost": "Deze zaak is al afgelost.",
+    "zaak-in-bezwaar": "Over deze zaak loopt een bezwaar.",
+    "zaak-overgedragen": "Deze zaak is overgedragen aan de deurwaarder.",
+    "zaak-al-in-regeling": "Deze zaak valt al onder een betalingsregeling.",
+    "termijnbedrag-te-laag": f"Het termijnbedrag is minimaal {MINIMUM_TERMIJNBEDRAG_CENTS} cent.",
+    "te-veel-termijnen": f"Er zijn ten hoogste {MAXIMUM_AANTAL_TERMIJNEN} termijnen mogelijk.",
+}
+
+
+def _reason(code: str, zaakkenmerk: str | None = None) -> dict[str, str]:
+    reason = {"code": code, "toelichting": REASON_TEXT[code]}
+    if zaakkenmerk is not None:
+        reason["zaakkenmerk"] = zaakkenmerk
+    return reason
+
+
+def _first_of_month_after(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def schedule(source: Source, total: int, amount: int, today: date) -> list[dict[str, Any]]:
+    """The instalments of `total` paid by `amount` a month, from the quote date `today`."""
+    count = math.ceil(total / amount)
+    last = total - amount * (count - 1)
+    if source.flaws.on("schema-regel-fout"):
+        last = amount
+    return [
+        {
+            "volgnummer": k,
+            "vervaldatum": _first_of_month_after(today, k).isoformat(),
+            "bedrag": amount if k < count else last,
+        }
+        for k in range(1, count + 1)
+    ]
+
+
+def _amount_refusals(source: Source, total: int, body: dict[str, Any]) -> tuple[list, int]:
+    """Reasons why the amount or term cannot be granted, and the monthly amount."""
+    by_amount = "termijnbedrag" in body
+    amount = body["termijnbedrag"] if by_amount else math.ceil(total / body["aantal_termijnen"])
+    count = math.ceil(total / amount)  # by number this may be fewer than asked
+    asked = count if by_amount else body["aantal_termijnen"]
+    reasons = []
+    if asked > MAXIMUM_AANTAL_TERMIJNEN:
+        reasons.append(_reason("te-veel-termijnen"))
+    too_low = amount < MINIMUM_TERMIJNBEDRAG_CENTS
+    if source.flaws.on("minimum-termijnbedrag-exclusief"):
+        too_low = amount <= MINIMUM_TERMIJNBEDRAG_CENTS
+    if too_low and count > 1 and not source.flaws.on("limiet-niet-gehandhaafd"):
+        reasons.append(_reason("termijnbedrag-te-laag"))
+    return reasons, amount
+
+
+def quote(source: Source, session: Session, body: dict[str, Any]) -> dict[str, Any]:
+    """`POST /betalingsregelingen/voorstellen`: a `Voorstel`, or 422 with every reason."""
+    bsn, cases = session.bsn, body["zaakkenmerken"]
+    reasons = [_reason(code, zk) for zk in cases
+               if (code := source.quote_refusal(bsn, zk)) is not None]
+    eligible = [zk for zk in cases if source.quote_refusal(bsn, zk) is None]
+    saldi = {zk: source.case(bsn, zk)["saldo"] for zk in eligible}
+    total = sum(saldi.values())
+    amount = 0
+    if eligible:
+        amount_reasons, amount = _amount_refusals(source, total, body)
+        reasons += amount_reasons
+    if source.flaws.on("alleen-eerste-reden"):
+        reasons = reasons[:1]
+    if reasons:
+        raise Problem(422, "betalingsregeling/niet-mogelijk",
+                      "No arrangement is possible on these terms.", redenen=reasons)
+    now = source.clock.now()
+    instalments = schedule(source, total, amount, source.clock.today())
+    voorstel = {
+        "voorstel_id": str(uuid.uuid4()),
+        "verloopt_op": source.clock.iso(now + VOORSTEL_GELDIGHEID_S),
+        "zaakkenmerken": list(cases),
+        "totaalbedrag": total,
+        "termijnbedrag": amount,
+        "aantal_termijnen": len(instalments),
+        "termijnen": instalments,
+    }
+    source.store.quotes[voorstel["voorstel_id"]] = Quote(
+        id=voorstel["voorstel_id"], bsn=bsn, expires=now + VOORSTEL_GELDIGHEID_S,
+        saldi=saldi, body=voorstel,
+    )
+    return voorstel
+
+
+def check_idempotency_key(key: str | None) -> str:
+    if key is None:
+        raise Problem(400, "idempotentie/sleutel-ontbreekt", "Send an Idempotency-Key header.")
+    if len(key) > IDEMPOTENCY_KEY_MAX or not IDEMPOTENCY_KEY.fullmatch(key):
+        reason = "1–255 printable ASCII characters without leading or trailing space"
+        raise Problem(400, "verzoek/ongeldig", f"Idempotency-Key: {reason}.",
+                      invalid_params=[{"name": "Idempotency-Key", "reason": reason}])
+    return key
+
+
+async def accept(source: Source, session: Session, body: dict[str, Any],
+                 key: str) -> tuple[dict[str, Any], bool]:
+    """`POST /betalingsregelingen`: the arrangement and whether this was a replay."""
+    store, bsn = source.store, session.bsn
+    ignore_key = source.flaws.on("niet-idempotent")
+    lock = nullcontext() if source.flaws.on("geen-vergrendeling") else store.lock
+    async with lock:
+        prior = None if ignore_key else store.idempotency.get((bsn, key))
+        if prior is not None:
+            if prior.request != body:
+                raise Problem(422, "idempotentie/sleutel-hergebruikt",
+                              "This Idempotency-Key was used with another body.")
+            return prior.response, True
+        found = store.quotes.get(body["voorstel_id"])
+        owner_checked = not source.flaws.on("andermans-voorstel-geaccepteerd")
+        if found is None or (found.bsn != bsn and owner_checked):
+            raise Problem(422, "betalingsregeling/voorstel-onbekend", "No such quote.")
+        now = source.clock.now()
+        if now > found.expires and not source.flaws.on("voorstel-verloopt-niet"):
+            raise Problem(409, "betalingsregeling/voorstel-verlopen", "The quote has expired.")
+        if not ignore_key:
+            _check_still_valid(source, found)
+        await store.round_trip()  # writing to the back office: other requests run meanwhile
+        arrangement = Arrangement(
+            id=str(uuid.uuid4()), bsn=bsn, quote_id=found.id,
+            body={k: v for k, v in found.body.items() if k not in ("voorstel_id", "verloopt_op")},
+            accepted_at=now, cooling_off_until=now + BEDENKTIJD_DAGEN * SECONDS_PER_DAY,
+        )
+        store.arrangements[arrangement.id] = arrangement
+        found.arrangement_id = arrangement.id
+        response = view(source, arrangement)
+        store.idempotency[(bsn, key)] = IdempotentResult(request=body, response=response)
+        return response, False
+
+
+def _check_still_valid(source: Source, found: Quote) -> None:
+    if found.arrangement_id is not None:
+        raise Problem(409, "betalingsregeling/voorstel-gebruikt", "The quote was accepted.")
+    for zaakkenmerk, saldo in found.saldi.items():
+        case = source.case(found.bsn, zaakkenmerk)
+        if (source.quote_refusal(found.bsn, zaakkenmerk) is not None
+                or case is None or case["saldo"] != saldo):
+            raise Problem(409, "betalingsregeling/zaak-gewijzigd",
+                          f"Case {zaakkenmerk} changed since the quote.")
+
+
+def view(source: Source, arrangement: Arrangement) -> dict[str, Any]:
+    """The `Betalingsregeling` as it stands."""
+    body = {
+        "id": arrangement.id,
+        "status": "actief" if arrangement.active else "ingetrokken",
+        **arrangement.body,
+        "aangegaan_op": source.clock.iso(arrangement.accepted_at),
+        "bedenktijd_tot": source.clock.iso(arrangement.cooling_off_until),
+    }
+    if arrangement.withdrawn_at is not None:
+        body["ingetrokken_op"] = source.clock.iso(arrangement.withdrawn_at)
+    return body
+
+
+def find(source: Source, session: Session, arrangement_id: str) -> Arrangement:
+    """The citizen's arrangement; another citizen's is answered exactly like an unknown one."""
+    arrangement = source.store.arrangements.get(arrangement_id)
+    if arrangement is None or arrangement.bsn != session.bsn:
+        raise Problem(404, "algemeen/niet-gevonden", "No such arrangement.")
+    return arrangement
+
+
+def read(source: Source, session: Session, arrangement_id: str) -> dict[str, Any]:
+    """`GET /betalingsregelingen/{id}`."""
+    arrangement = source.store.arrangements.get(arrangement_id)
+    if arrangement is not None and source.flaws.on("lekt-andermans-regeling"):
+        return view(source, arrangement)
+    return view(source, find(source, session, arrangement_id))
+
+
+def listing(source: Source, session: Session) -> dict[str, Any]:
+    """`GET /betalingsregelingen`: the citizen's arrangements, oldest first."""
+    mine = [a for a in source.store.arrangements.values() if a.bsn == session.bsn]
+    mine.sort(key=lambda a: a.accepted_at)
+    return {"betalingsregelingen": [view(source, a) for a in mine]}
+
+
+def withdraw(source: Source, session: Session, arrangement_id: str) -> None:
+    """`DELETE /betalingsregelingen/{id}`: within the cooling-off period only."""
+    arrangement = find(source, session, arrangement_id)
+    if arrangement.withdrawn_at is not None:
+        return
+    now = source.clock.now()
+    inside = now <= arrangement.cooling_off_until
+    if source.flaws.on("intrekken-onmogelijk"):
+        inside = now > arrangement.cooling_off_until
+    if not inside:
+        raise Problem(409, "betalingsregeling/bedenktijd-verstreken",
+                      "The cooling-off period has passed.")
+    arrangement.withdrawn_at = now
+

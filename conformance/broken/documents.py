@@ -1,0 +1,148 @@
+"""The claims document of one citizen, as of now.
+
+`build_document` starts from the organisation's records (`records.py`), lays the current
+arrangements and pauses over them (status, `betalingsregeling`, `pauze`, `acties`) and then
+lets the flaws in writing a document out do their one wrong thing each. Signing is
+`envelopes.py`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from conformance.broken.source import DOCUMENT_VERSION, SETTLED, Source
+from conformance.broken.store import Pause
+
+AMOUNTS = ("totaal_financieel_verplicht", "totaal_financieel_vereffend", "saldo", "achterstand")
+REFERENCE_FIELDS = ("correctie_van", "betalingsverplichting", "financiele_verplichting")
+PAID = "BetalingVerwerkt"
+ARCHIVED_DEMAND_ID = "BV-ARCHIEF-2019-0001"
+ARCHIVE_PREFIX = "ARCH-"
+PARENT_OIN = "00000001003214345000"  # the parent organisation, not this source
+INTEREST_CENTS = 150
+INTERNAL_STATUS = {"in_bezwaar": "in_behandeling"}
+
+
+def build_document(source: Source, bsn: str) -> dict[str, Any]:
+    """The `document` member for the citizen `bsn` as of now."""
+    source.store.document_fetches += 1
+    cases = [_with_state(source, bsn, copy.deepcopy(case)) for case in source.cases_of(bsn)]
+    document = {
+        "documentversie": DOCUMENT_VERSION,
+        "bron": {"oin": source.oin, "naam": source.naam},
+        "bsn": bsn,
+        "opgesteld_op": source.clock.iso(),
+        "financiele_zaken": cases,
+    }
+    _apply_flaws(source, document)
+    return document
+
+
+def _with_state(source: Source, bsn: str, case: dict[str, Any]) -> dict[str, Any]:
+    """Arrangement, pause and available actions of one case as they stand now."""
+    zaakkenmerk, today, flaws = case["zaakkenmerk"], source.clock.today(), source.flaws
+    case.pop("betalingsregeling", None)
+    case.pop("pauze", None)
+    arrangement = source.store.arrangement_covering(bsn, zaakkenmerk)
+    pause = source.store.pause_covering(bsn, zaakkenmerk, today)
+    if arrangement is not None and not flaws.on("regeling-niet-in-document"):
+        case["status"] = "in_regeling"
+        case["betalingsregeling"] = {"id": arrangement.id}
+    if pause is not None and not flaws.on("pauze-niet-in-document"):
+        # the pause is the more recent, temporary state: it shows first
+        case["status"] = "gepauzeerd"
+        case["pauze"] = {"id": pause.id, "einddatum": pause.einddatum.isoformat()}
+    if pause is not None and flaws.on("verhoging-tijdens-pauze"):
+        _charge_interest(source, case, pause)
+    owes = case["saldo"] > 0 and case["status"] != SETTLED
+    actions = {
+        "betalen": owes,
+        "betalingsregeling": source.quote_refusal(bsn, zaakkenmerk) is None,
+        "pauze": source.pause_refusal(bsn, zaakkenmerk, today) is None,
+        "bezwaar": bool(case.get("bezwaar", {}).get("mogelijk")),
+        "hulp": owes,
+    }
+    case["acties"] = [name for name, available in actions.items() if available]
+    return case
+
+
+def _charge_interest(source: Source, case: dict[str, Any], pause: Pause) -> None:
+    """The flaw `verhoging-tijdens-pauze`: the interest run ignores pauses (totals kept right)."""
+    case["gebeurtenissen"].append({
+        "gebeurtenis_id": f"{case['zaakkenmerk']}-rente-{pause.id[:8]}",
+        "gebeurtenistype": "FinancieleVerplichtingOpgelegd",
+        "datumtijd": source.clock.iso(pause.created_at),
+        "bedrag": INTEREST_CENTS,
+        "categorie": "rente",
+        "omschrijving": "Wettelijke rente",
+    })
+    case["totaal_financieel_verplicht"] += INTEREST_CENTS
+    case["saldo"] += INTEREST_CENTS
+    case["saldo_datumtijd"] = source.clock.iso()
+
+
+def _apply_flaws(source: Source, document: dict[str, Any]) -> None:
+    flaws, cases = source.flaws, document["financiele_zaken"]
+    if flaws.on("float-bedragen"):
+        for case in cases:
+            for name in AMOUNTS:
+                case[name] = float(case[name])
+            for event in case["gebeurtenissen"]:
+                if "bedrag" in event:
+                    event["bedrag"] = float(event["bedrag"])
+    if flaws.on("dubbele-gebeurtenis-id"):
+        _duplicate_an_event_id(cases)
+    if flaws.on("instabiele-gebeurtenis-ids"):
+        for case in cases:
+            _rename_events(case, lambda i: f"{i}.{source.store.document_fetches}")
+    if flaws.on("dangling-referentie"):
+        payment = next((e for c in cases for e in c["gebeurtenissen"]
+                        if e["gebeurtenistype"] == PAID), None)
+        if payment is not None:
+            payment["betalingsverplichting"] = ARCHIVED_DEMAND_ID
+    if flaws.on("datumtijd-zonder-offset"):
+        for case in cases:
+            for event in case["gebeurtenissen"]:
+                event["datumtijd"] = event["datumtijd"].removesuffix("Z")
+    if flaws.on("extra-veld-in-document"):
+        for case in cases:
+            case["interne_referentie"] = f"BO-{case['zaakkenmerk']}"
+    if flaws.on("dubbel-zaakkenmerk"):  # the archive's copy of settled cases listed too
+        for case in [c for c in cases if c["status"] == SETTLED]:
+            archived = copy.deepcopy(case)
+            _rename_events(archived, lambda i: ARCHIVE_PREFIX + i)
+            cases.append(archived)
+    if flaws.on("instabiel-zaakkenmerk"):  # settled cases: the archive numbers per request
+        for case in cases:
+            if case["status"] == SETTLED:
+                case["zaakkenmerk"] = f"{case['zaakkenmerk']}.{source.store.document_fetches}"
+    if flaws.on("onbekende-status"):
+        for case in cases:
+            case["status"] = INTERNAL_STATUS.get(case["status"], case["status"])
+    if flaws.on("verkeerde-bron-oin"):
+        document["bron"]["oin"] = PARENT_OIN
+
+
+def _referenced_ids(case: dict[str, Any]) -> set[str]:
+    return {e[f] for e in case["gebeurtenissen"] for f in REFERENCE_FIELDS if f in e}
+
+
+def _duplicate_an_event_id(cases: list[dict[str, Any]]) -> None:
+    """Give one event the id of another event of the same case; neither is a reference
+    target, so only uniqueness breaks."""
+    for case in cases:
+        referenced = _referenced_ids(case)
+        free = [e for e in case["gebeurtenissen"] if e["gebeurtenis_id"] not in referenced]
+        if len(free) >= 2:
+            free[1]["gebeurtenis_id"] = free[0]["gebeurtenis_id"]
+            return
+
+
+def _rename_events(case: dict[str, Any], rename: Any) -> None:
+    """Rename every event id of a case, and every reference to it, consistently."""
+    for event in case["gebeurtenissen"]:
+        event["gebeurtenis_id"] = rename(event["gebeurtenis_id"])
+        for name in REFERENCE_FIELDS:
+            if name in event:
+                event[name] = rename(event[name])

@@ -1,0 +1,50 @@
+"""Help requests: a referral to debt help carrying the citizen's signed overview bundle.
+
+Every envelope is verified against the scheme (trust model §3.5) and its `document.bsn` must
+be the session's BSN (`envelop/bsn-onjuist`, spec/openapi/bron.yaml). Any failure: 422
+`hulpvraag/envelop-ongeldig` listing each failing envelope, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from conformance.broken.errors import Problem, TrustFailure
+from conformance.broken.source import Source
+from conformance.broken.store import Session
+from conformance.broken.trust import verify_envelope
+
+WRONG_BSN = "envelop/bsn-onjuist"
+
+
+def _problem_of(source: Source, envelope: dict[str, Any], bsn: str) -> str | None:
+    """The envelope's problem code, or None when it may be part of this help request."""
+    if not source.flaws.on("hulpvraag-zonder-verificatie"):
+        try:
+            verify_envelope(envelope, source.scheme, source.flaws)
+        except TrustFailure as exc:
+            return exc.code
+    if source.flaws.on("hulpvraag-bsn-niet-gecontroleerd"):
+        return None
+    return None if envelope["document"].get("bsn") == bsn else WRONG_BSN
+
+
+def receive(source: Source, session: Session, body: dict[str, Any]) -> dict[str, Any]:
+    """`POST /hulpvragen`: the `Hulpvraag`, or 422 naming every invalid envelope."""
+    envelopes = body["bundel"]["enveloppen"]
+    invalid = [{"index": index, "code": code} for index, envelope in enumerate(envelopes)
+               if (code := _problem_of(source, envelope, session.bsn)) is not None]
+    if invalid:
+        raise Problem(422, "hulpvraag/envelop-ongeldig",
+                      "One or more envelopes of the bundle are not valid.",
+                      ongeldige_enveloppen=invalid)
+    answer = {
+        "id": str(uuid.uuid4()),
+        "status": "ontvangen",
+        "ontvangen_op": source.clock.iso(),
+        "aantal_enveloppen": len(envelopes),
+    }
+    source.store.help_requests[answer["id"]] = {"bsn": session.bsn, "verzoek": body,
+                                                "hulpvraag": answer}
+    return answer

@@ -1,0 +1,95 @@
+"""Pauses (the pause button): start with limits, list, end.
+
+A pause covers the chosen cases, or every case that can be paused when none are named. While
+active the covered cases show `status: gepauzeerd` with `pauze: {id, einddatum}` in the
+claims document (documents.py). Ending a pause sets its einddatum to today.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from conformance.broken.errors import Problem
+from conformance.broken.source import PAUZE_MAXIMUM_DUUR_DAGEN, Source
+from conformance.broken.store import Pause, Session
+
+REASON_TEXT = {
+    "einddatum-ongeldig": (f"De einddatum ligt na vandaag en ten hoogste "
+                           f"{PAUZE_MAXIMUM_DUUR_DAGEN} dagen vooruit."),
+    "zaak-onbekend": "Deze zaak is bij ons niet bekend.",
+    "zaak-afgelost": "Deze zaak is al afgelost.",
+    "zaak-al-gepauzeerd": "Voor deze zaak loopt al een pauze.",
+}
+
+
+def _reason(code: str, zaakkenmerk: str | None = None) -> dict[str, str]:
+    reason = {"code": code, "toelichting": REASON_TEXT[code]}
+    if zaakkenmerk is not None:
+        reason["zaakkenmerk"] = zaakkenmerk
+    return reason
+
+
+def _end_date_refused(source: Source, today: date, end: date) -> bool:
+    if end <= today:
+        return True
+    too_far = (end - today).days > PAUZE_MAXIMUM_DUUR_DAGEN
+    return too_far and not source.flaws.on("pauze-limiet-genegeerd")
+
+
+def start(source: Source, session: Session, body: dict[str, Any]) -> dict[str, Any]:
+    """`POST /pauzes`: a new `Pauze`, or 422 `pauze/niet-mogelijk` with every reason."""
+    today, bsn = source.clock.today(), session.bsn
+    end = date.fromisoformat(body["einddatum"])
+    reasons = [_reason("einddatum-ongeldig")] if _end_date_refused(source, today, end) else []
+    if "zaakkenmerken" in body and not source.flaws.on("pauze-dekt-alles"):
+        chosen = list(body["zaakkenmerken"])
+        reasons += [_reason(code, zk) for zk in chosen
+                    if (code := source.pause_refusal(bsn, zk, today)) is not None]
+    else:
+        every = [case["zaakkenmerk"] for case in source.cases_of(bsn)]
+        chosen = [zk for zk in every if source.pause_refusal(bsn, zk, today) is None]
+        if not chosen:
+            reasons += [_reason(source.pause_refusal(bsn, zk, today) or "zaak-onbekend", zk)
+                        for zk in every] or [_reason("zaak-onbekend")]
+    if reasons:
+        raise Problem(422, "pauze/niet-mogelijk", "No pause is possible on these terms.",
+                      redenen=reasons)
+    pause = Pause(id=str(uuid.uuid4()), bsn=bsn, zaakkenmerken=chosen, ingangsdatum=today,
+                  einddatum=end, created_at=source.clock.now())
+    source.store.pauses[pause.id] = pause
+    return view(source, pause)
+
+
+def view(source: Source, pause: Pause) -> dict[str, Any]:
+    return {
+        "id": pause.id,
+        "status": "actief" if pause.active(source.clock.today()) else "beeindigd",
+        "ingangsdatum": pause.ingangsdatum.isoformat(),
+        "einddatum": pause.einddatum.isoformat(),
+        "zaakkenmerken": list(pause.zaakkenmerken),
+        "aangemaakt_op": source.clock.iso(pause.created_at),
+    }
+
+
+def listing(source: Source, session: Session) -> dict[str, Any]:
+    """`GET /pauzes`: the citizen's pauses, oldest first."""
+    mine = sorted((p for p in source.store.pauses.values() if p.bsn == session.bsn),
+                  key=lambda p: p.created_at)
+    return {"pauzes": [view(source, p) for p in mine]}
+
+
+def end(source: Source, session: Session, pause_id: str) -> None:
+    """`DELETE /pauzes/{id}`: ends the pause today (again 204 when already ended)."""
+    pause = source.store.pauses.get(pause_id)
+    if pause is not None and pause.bsn != session.bsn and source.flaws.on("andermans-pauze-403"):
+        raise Problem(403, "algemeen/geen-toegang", "This pause belongs to someone else.")
+    if pause is None or pause.bsn != session.bsn:
+        raise Problem(404, "algemeen/niet-gevonden", "No such pause.")
+    today = source.clock.today()
+    if not pause.active(today) and source.flaws.on("pauze-beeindigen-niet-herhaalbaar"):
+        raise Problem(404, "algemeen/niet-gevonden", "No active pause with this id.")
+    if pause.active(today):
+        pause.ended = True
+        pause.einddatum = today

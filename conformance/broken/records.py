@@ -1,0 +1,64 @@
+"""The organisation's own records of its cases, as its back office keeps them.
+
+`book` copies the given cases into the source and applies the bookkeeping flaws ONCE, when
+the source is built: a wrongly computed saldo is then wrong everywhere (in the claims
+document, in quotes, in what can be paused), as it would be in a real back office. Flaws in
+how a document is written out live in `documents.py` instead.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from conformance.broken.flaws import Flaws
+
+IMPOSED = "FinancieleVerplichtingOpgelegd"
+PAID = "BetalingVerwerkt"
+SALDO_OFFSET_CENTS = 100
+
+
+def book(citizens: dict[str, list[dict[str, Any]]],
+         flaws: Flaws) -> dict[str, dict[str, dict[str, Any]]]:
+    """BSN → zaakkenmerk → case, with the bookkeeping flaw (if any) applied."""
+    booked = {}
+    for bsn, cases in citizens.items():
+        mine = [copy.deepcopy(case) for case in cases]
+        _apply_flaws(mine, flaws)
+        booked[bsn] = {case["zaakkenmerk"]: case for case in mine}
+    return booked
+
+
+def _sum(case: dict[str, Any], kind: str, *, corrections: bool = True) -> int:
+    return sum(e["bedrag"] for e in case["gebeurtenissen"]
+               if e["gebeurtenistype"] == kind and (corrections or "correctie_van" not in e))
+
+
+def _apply_flaws(cases: list[dict[str, Any]], flaws: Flaws) -> None:
+    if flaws.on("saldo-klopt-niet"):
+        case = next((c for c in cases if c["saldo"] > 0), None)
+        if case is not None:
+            case["saldo"] += SALDO_OFFSET_CENTS
+    if flaws.on("vereffend-zonder-kwijtschelding"):
+        for case in cases:
+            case["totaal_financieel_vereffend"] = _sum(case, PAID)
+            case["saldo"] = case["totaal_financieel_verplicht"] - _sum(case, PAID)
+    if flaws.on("verplicht-zonder-correctie"):
+        for case in cases:
+            case["totaal_financieel_verplicht"] = _sum(case, IMPOSED, corrections=False)
+            case["saldo"] = case["totaal_financieel_verplicht"] - case[
+                "totaal_financieel_vereffend"]
+    if flaws.on("achterstand-te-hoog"):
+        for case in cases:  # arrears taken from what was imposed, forgetting the payments
+            if case["achterstand"] > 0 and case["saldo"] < case["totaal_financieel_verplicht"]:
+                case["achterstand"] = case["totaal_financieel_verplicht"]
+                break
+    if flaws.on("afgelost-met-saldo"):
+        for case in cases:  # "nothing overdue" taken for "paid off"
+            if case["looptijd"] == "eenmalig" and case["status"] == "open" \
+                    and case["achterstand"] == 0:
+                case["status"] = "afgelost"
+    if flaws.on("saldo-datumtijd-te-vroeg"):
+        for case in cases:  # the date the case was opened, not when the saldo was computed
+            if case["gebeurtenissen"]:
+                case["saldo_datumtijd"] = min(e["datumtijd"] for e in case["gebeurtenissen"])

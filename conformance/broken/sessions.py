@@ -1,0 +1,160 @@
+"""Challenges, sessions and the authorisation of every authenticated operation.
+
+Opening a session verifies the certificate (§3.2), then the proof (§3.3 steps 1–5), then
+consumes the nonce (step 6) — only a request that got that far uses it up. Tokens are random,
+kept as their SHA-256 only, bound to the certificate's BSN, level and jti (§3.3, §4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from conformance.broken import _crypto
+from conformance.broken.errors import Problem, TrustFailure
+from conformance.broken.source import MINIMUM_LEVEL, Source, level_at_least
+from conformance.broken.store import Nonce, Session
+from conformance.broken.trust import verify_certificate, verify_proof
+
+NONCE_TTL_S = 120
+SESSION_TTL_S = 900
+FLAWED_SESSION_TTL_S = 86400  # `lange-sessie`: a day
+FLAWED_NONCE_TTL_S = 3600  # `lange-nonce-geldigheid`: an hour
+NONCE_BYTES = 32
+SESSION_TOKEN_BYTES = 32
+WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="vorderingen"'}
+
+
+def new_challenge(source: Source) -> dict[str, str]:
+    nonce = secrets.token_urlsafe(NONCE_BYTES)
+    lifetime = FLAWED_NONCE_TTL_S if source.flaws.on("lange-nonce-geldigheid") else NONCE_TTL_S
+    expires = source.clock.now() + lifetime
+    source.store.nonces[nonce] = Nonce(expires=expires)
+    challenge = {"nonce": nonce, "verloopt_op": source.clock.iso(expires)}
+    if source.flaws.on("uitdaging-extra-veld"):
+        challenge["algoritme"] = "ES256"  # a member the OpenAPI document does not define
+    return challenge
+
+
+def _unverified_nonce(proof: Any) -> str | None:
+    try:
+        return json.loads(_crypto.b64d(proof.split(".")[1])).get("nonce")
+    except (ValueError, UnicodeDecodeError, AttributeError, IndexError):
+        return None
+
+
+def _burn_early(source: Source, proof: Any) -> str | None:
+    """The flaw `nonce-verbruikt-bij-fout`: take the nonce before anything is verified."""
+    nonce = _unverified_nonce(proof)
+    record = source.store.nonces.get(nonce) if isinstance(nonce, str) else None
+    if record is None or record.used:
+        return None
+    record.used = True
+    return nonce
+
+
+def _check_nonce(source: Source, nonce: Any, burned_by_this_request: str | None) -> Nonce:
+    """§3.3 step 6 without consuming: known, not expired, not used."""
+    record = source.store.nonces.get(nonce) if isinstance(nonce, str) else None
+    if record is None and source.flaws.on("onbekende-nonce-geaccepteerd"):
+        record = source.store.nonces[nonce] = Nonce(expires=source.clock.now() + NONCE_TTL_S)
+    if record is None:
+        raise TrustFailure("bewijs/nonce-onbekend")
+    if source.clock.now() > record.expires:
+        raise TrustFailure("bewijs/nonce-verlopen")
+    if record.used and nonce != burned_by_this_request:
+        raise TrustFailure("bewijs/nonce-gebruikt")
+    return record
+
+
+def _consume_nonce(source: Source, nonce: str, burned_by_this_request: str | None) -> None:
+    """§3.3 step 6: checked, then used (no await in between: atomic)."""
+    record = _check_nonce(source, nonce, burned_by_this_request)
+    if not source.flaws.on("nonce-herbruikbaar"):
+        record.used = True
+
+
+def open_session(source: Source, body: dict[str, str]) -> dict[str, Any]:
+    """`POST /sessies`: a new session, or Problem 401 with the trust model's code."""
+    burned = None
+    if source.flaws.on("nonce-verbruikt-bij-fout"):
+        burned = _burn_early(source, body.get("bewijs"))
+    now = source.clock.seconds()
+    try:
+        certificate = verify_certificate(body["certificaat"], source.scheme, now, source.flaws)
+        if source.flaws.on("nonce-voor-ontvanger"):  # "a cheap filter first"
+            _check_nonce(source, _unverified_nonce(body.get("bewijs")), burned)
+        if "bewijs" in body:  # always, except with the flaw `sessie-zonder-bewijs`
+            proof = verify_proof(body["bewijs"], certificate, source.oin, now, source.flaws)
+            _consume_nonce(source, proof["nonce"], burned)
+    except TrustFailure as exc:
+        raise Problem(401, exc.code, exc.detail or "The session could not be opened.",
+                      headers=_challenge(source)) from exc
+    token = _new_token(source, certificate["bsn"])
+    lifetime = FLAWED_SESSION_TTL_S if source.flaws.on("lange-sessie") else SESSION_TTL_S
+    expires = source.clock.now() + lifetime
+    source.store.sessions[_hash(token)] = Session(
+        bsn=certificate["bsn"], niveau=certificate["betrouwbaarheidsniveau"],
+        jti=certificate["jti"], expires=expires,
+    )
+    return {
+        "sessietoken": token,
+        "verloopt_op": source.clock.iso(expires),
+        "betrouwbaarheidsniveau": certificate["betrouwbaarheidsniveau"],
+    }
+
+
+def _new_token(source: Source, bsn: str) -> str:
+    """32 random bytes; with `voorspelbaar-sessietoken`, the BSN and a counter instead."""
+    if source.flaws.on("voorspelbaar-sessietoken"):
+        source.store.tokens_issued += 1
+        return _crypto.b64e(f"{bsn}-{source.store.tokens_issued:022d}".encode("ascii"))
+    return secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+
+
+def _challenge(source: Source) -> dict[str, str]:
+    """The WWW-Authenticate header of every 401."""
+    return {} if source.flaws.on("geen-www-authenticate") else WWW_AUTHENTICATE
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _bearer(source: Source, authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(401, "sessie/token-ontbreekt", "Send Authorization: Bearer <sessietoken>.",
+                      headers=_challenge(source))
+    return token.strip()
+
+
+def authenticate(source: Source, authorization: str | None) -> tuple[str, Session]:
+    """The session key and session of a bearer token; Problem 401 otherwise."""
+    key = _hash(_bearer(source, authorization))
+    session = source.store.sessions.get(key)
+    if session is None or source.clock.now() > session.expires:
+        raise Problem(401, "sessie/token-ongeldig", "Unknown, expired or ended session.",
+                      headers=_challenge(source))
+    return key, session
+
+
+def authorize(source: Source, authorization: str | None, dienst: str) -> Session:
+    """Service offered, valid session, and a level at least the service's minimum."""
+    if dienst not in source.diensten:
+        raise Problem(404, "algemeen/dienst-niet-aangeboden", f"{dienst} is not offered.")
+    _key, session = authenticate(source, authorization)
+    minimum = MINIMUM_LEVEL[dienst]
+    if not level_at_least(session.niveau, minimum) and not source.flaws.on(
+            "niveau-niet-gecontroleerd"):
+        raise Problem(403, "sessie/niveau-te-laag", f"{dienst} needs at least {minimum}.")
+    return session
+
+
+def end_session(source: Source, authorization: str | None) -> None:
+    """`DELETE /sessies/huidige`."""
+    key, _session = authenticate(source, authorization)
+    if not source.flaws.on("sessie-niet-beeindigd"):
+        del source.store.sessions[key]

@@ -1,0 +1,53 @@
+"""Reading what an endpoint answered: JSON bodies, instants and the calendar dates a check
+must tolerate.
+
+The standard writes datetimes with any offset and does not fix the time zone of "today"
+(the date of a quote, the first day of a pause). A source in the Netherlands may use
+Europe/Amsterdam, another UTC; checks accept either and nothing else (`calendar_dates`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
+
+from conformance.document_rules import parse_datetime
+
+try:
+    DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
+except ZoneInfoNotFoundError:  # no tz database: UTC only
+    DUTCH_TIME = UTC
+
+
+def json_body(resp: httpx.Response) -> dict[str, Any]:
+    """The response body as a JSON object; {} when it is not one."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """An aware datetime for an RFC 3339 date-time with offset, else None."""
+    return parse_datetime(value)
+
+
+def calendar_dates(*moments: datetime) -> list[date]:
+    """The dates "today" may be at these moments (UTC and Dutch time), earliest first."""
+    found = {m.astimezone(zone).date() for m in moments for zone in (UTC, DUTCH_TIME)}
+    return sorted(found)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+async def wait(seconds: float) -> None:
+    """The one place a check waits for time to pass (a nonce, a quote, a session to expire);
+    the suite's own tests replace it with a jump of the source's clock."""
+    await asyncio.sleep(seconds)

@@ -1,0 +1,199 @@
+"""The trust-model attack matrix at ``POST /sessies``: the proof of possession and the nonce
+(spec/trust-model.md §3.3, §5; tokens and certificate are in `checks.trust`).
+
+A proof must be signed with the certificate's own key, addressed to this organisation, fresh
+and well-formed; a nonce must be one the source issued, unexpired and unused, consumed only
+by a request that got that far. Waiting out a nonce (NONCE_TTL_S, 120 s) happens only when
+slow checks are enabled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import httpx
+
+from conformance import jose
+from conformance.checks import answers
+from conformance.checks.answers import json_body, parse_instant
+from conformance.checks.base import check, expect_problem, fail
+from conformance.checks.trust import (
+    CLOCK_SKEW_S,
+    FAR_OFF_S,
+    FOREIGN_OIN,
+    FORGED_BSN,
+    NONCE_TTL_S,
+    SLOW_ENV,
+    citizen,
+    slow_checks_enabled,
+    unknown_nonce,
+    with_proof,
+)
+from conformance.context import CheckContext
+from conformance.errors import CheckSkipped
+
+AREA = "trust"
+NEEDS = ("test_bsn",)
+NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 random bytes, base64url
+
+
+@check(rule="/sessie/uitdaging", area=AREA)
+async def challenge_issued(ctx: CheckContext) -> None:
+    """``POST /sessies/uitdagingen`` without session or body answers 201 with a fresh nonce of
+    32 random bytes (43 base64url characters) and ``verloopt_op`` NONCE_TTL_S (120 s) ahead."""
+    before = ctx.now()
+    first, second = await ctx.post("/sessies/uitdagingen"), await ctx.post("/sessies/uitdagingen")
+    for resp in (first, second):
+        if resp.status_code != httpx.codes.CREATED:
+            fail(f"expected HTTP 201, got {resp.status_code}", resp)
+        body = json_body(resp)
+        if not NONCE_PATTERN.match(str(body.get("nonce", ""))):
+            fail("nonce is not 43 base64url characters (32 random bytes)", resp)
+        expires = parse_instant(body.get("verloopt_op"))
+        if expires is None or abs(expires.timestamp() - (before + NONCE_TTL_S)) > CLOCK_SKEW_S:
+            fail(f"verloopt_op {body.get('verloopt_op')!r} is not {NONCE_TTL_S} s after issue",
+                 resp)
+    if json_body(first).get("nonce") == json_body(second).get("nonce"):
+        fail("two challenges answered the same nonce", first, second)
+
+
+@check(rule="/sessie/bewijs-sleutel", area=AREA, needs=NEEDS)
+async def proof_by_other_key_rejected(ctx: CheckContext) -> None:
+    """A session proof signed by a key other than the certificate's ``cnf.jwk`` (and saying so
+    in its kid) is refused with 401 bewijs/sleutel-onbekend."""
+    resp = await with_proof(ctx, signing_key=ctx.actors.new_app_key())
+    expect_problem(resp, 401, "bewijs/sleutel-onbekend")
+
+
+@check(rule="/sessie/bewijs-sleutel", area=AREA, needs=NEEDS)
+async def proof_with_forged_kid_rejected(ctx: CheckContext) -> None:
+    """A session proof carrying the thumbprint of the certificate's ``cnf.jwk`` as kid but
+    signed by another key is refused with 401 bewijs/handtekening-ongeldig."""
+    key = ctx.actors.new_app_key()
+    cert = ctx.actors.certificate(citizen(ctx), key)
+    proof = ctx.actors.proof(
+        key, await ctx.challenge(), header={"kid": key.thumbprint},
+        signing_key=ctx.actors.new_app_key(),
+    )
+    resp = await ctx.open_session(app_key=key, certificate=cert, proof=proof)
+    expect_problem(resp, 401, "bewijs/handtekening-ongeldig")
+
+
+@check(rule="/sessie/bewijs-sleutel", area=AREA, needs=NEEDS)
+async def proof_kid_mismatch_rejected(ctx: CheckContext) -> None:
+    """A session proof signed by the certificate's key but naming another kid is refused with
+    401 bewijs/sleutel-onbekend: the kid must be the thumbprint of ``cnf.jwk``."""
+    resp = await with_proof(ctx, header={"kid": ctx.actors.new_app_key().thumbprint})
+    expect_problem(resp, 401, "bewijs/sleutel-onbekend")
+
+
+@check(rule="/sessie/bewijs-ontvanger", area=AREA, needs=NEEDS)
+async def proof_for_other_organisation_rejected(ctx: CheckContext) -> None:
+    """A session proof addressed (``aud``) to another organisation is refused with 401
+    bewijs/verkeerde-ontvanger."""
+    other = FOREIGN_OIN if ctx.target.oin != FOREIGN_OIN else FOREIGN_OIN[::-1]
+    resp = await with_proof(ctx, aud=other)
+    expect_problem(resp, 401, "bewijs/verkeerde-ontvanger")
+
+
+@check(rule="/sessie/bewijs-vers", area=AREA, needs=NEEDS)
+async def stale_proof_rejected(ctx: CheckContext) -> None:
+    """A session proof signed 10 minutes ago (older than PROOF_MAX_AGE_S plus skew) is refused
+    with 401 bewijs/verlopen, even with a fresh nonce."""
+    resp = await with_proof(ctx, iat=ctx.now() - FAR_OFF_S)
+    expect_problem(resp, 401, "bewijs/verlopen")
+
+
+@check(rule="/sessie/bewijs-vers", area=AREA, needs=NEEDS)
+async def future_proof_rejected(ctx: CheckContext) -> None:
+    """A session proof dated 10 minutes in the future is refused with 401
+    bewijs/nog-niet-geldig."""
+    resp = await with_proof(ctx, iat=ctx.now() + FAR_OFF_S)
+    expect_problem(resp, 401, "bewijs/nog-niet-geldig")
+
+
+@check(rule="/sessie/nonce-eenmalig", area=AREA, needs=NEEDS)
+async def replayed_nonce_rejected(ctx: CheckContext) -> None:
+    """A nonce opens one session only: a second, otherwise valid proof over the same nonce is
+    refused with 401 bewijs/nonce-gebruikt."""
+    key = ctx.actors.new_app_key()
+    cert = ctx.actors.certificate(citizen(ctx), key)
+    nonce = await ctx.challenge()
+    first = await ctx.open_session(app_key=key, certificate=cert, nonce=nonce)
+    if first.status_code != httpx.codes.CREATED:
+        fail("/sessie/certificaat-vereist",
+             f"a valid session request was refused ({first.status_code}); cannot test replay",
+             first)
+    second = await ctx.open_session(app_key=key, certificate=cert, nonce=nonce)
+    expect_problem(second, 401, "bewijs/nonce-gebruikt")
+
+
+@check(rule="/sessie/nonce-eenmalig", area=AREA, needs=NEEDS)
+async def concurrent_nonce_use_opens_one_session(ctx: CheckContext) -> None:
+    """The nonce is consumed atomically: of two simultaneous valid requests over one nonce,
+    exactly one opens a session and the other gets 401 bewijs/nonce-gebruikt."""
+    key = ctx.actors.new_app_key()
+    cert = ctx.actors.certificate(citizen(ctx), key)
+    nonce = await ctx.challenge()
+    results = await asyncio.gather(
+        ctx.open_session(app_key=key, certificate=cert, nonce=nonce),
+        ctx.open_session(app_key=key, certificate=cert, nonce=nonce),
+    )
+    created = [r for r in results if r.status_code == httpx.codes.CREATED]
+    if len(created) != 1:
+        fail(f"{len(created)} of two concurrent requests with one nonce opened a session "
+             "(expected exactly 1)", *results)
+    expect_problem(next(r for r in results if r is not created[0]), 401, "bewijs/nonce-gebruikt")
+
+
+@check(rule="/sessie/nonce-bekend", area=AREA, needs=NEEDS)
+async def unknown_nonce_rejected(ctx: CheckContext) -> None:
+    """A proof over a nonce the source never issued is refused with 401 bewijs/nonce-onbekend."""
+    resp = await ctx.open_session(nonce=unknown_nonce())
+    expect_problem(resp, 401, "bewijs/nonce-onbekend")
+
+
+@check(rule="/sessie/nonce-geldigheid", area=AREA, needs=NEEDS)
+async def failed_attempt_keeps_nonce(ctx: CheckContext) -> None:
+    """A session request refused for its certificate or proof does not consume the nonce: a
+    valid proof over the same nonce then opens the session."""
+    key = ctx.actors.new_app_key()
+    cert = ctx.actors.certificate(citizen(ctx), key)
+    nonce = await ctx.challenge()
+    expired = ctx.actors.certificate(citizen(ctx), key, iat=ctx.now() - 2 * FAR_OFF_S,
+                                     lifetime_s=FAR_OFF_S)
+    bad_cert = await ctx.open_session(app_key=key, certificate=expired, nonce=nonce)
+    expect_problem(bad_cert, 401, "certificaat/verlopen", rule="/certificaat/geldigheid")
+    misaddressed = ctx.actors.proof(key, nonce, aud=FOREIGN_OIN)
+    bad_proof = await ctx.open_session(app_key=key, certificate=cert, proof=misaddressed)
+    expect_problem(bad_proof, 401, "bewijs/verkeerde-ontvanger", rule="/sessie/bewijs-ontvanger")
+    good = await ctx.open_session(app_key=key, certificate=cert, nonce=nonce)
+    if good.status_code != httpx.codes.CREATED:
+        fail(f"after two refused attempts, a valid proof over the same nonce got "
+             f"{good.status_code} instead of 201: the refused attempts consumed the nonce",
+             bad_cert, bad_proof, good)
+
+
+@check(rule="/sessie/nonce-geldigheid", area=AREA, needs=NEEDS)
+async def expired_nonce_rejected(ctx: CheckContext) -> None:
+    """A proof over a nonce older than NONCE_TTL_S (120 s) is refused with 401
+    bewijs/nonce-verlopen.
+
+    Needs waiting NONCE_TTL_S plus the clock skew: only run when slow checks are enabled."""
+    if not slow_checks_enabled(ctx):
+        raise CheckSkipped(f"waits {NONCE_TTL_S + CLOCK_SKEW_S} s for a nonce to expire; "
+                           f"enable slow checks ({SLOW_ENV}=1) to run it")
+    nonce = await ctx.challenge()
+    await answers.wait(NONCE_TTL_S + CLOCK_SKEW_S + 1)
+    resp = await ctx.open_session(nonce=nonce)  # the proof itself is fresh
+    expect_problem(resp, 401, "bewijs/nonce-verlopen")
+
+
+@check(rule="/sessie/bewijs-claims", area=AREA, needs=NEEDS)
+async def proof_with_invalid_claims_rejected(ctx: CheckContext) -> None:
+    """A correctly signed session proof whose claims are not exactly nonce, aud, iat and jti
+    (an extra ``bsn``; a missing ``jti``) is refused with 401 bewijs/claims-ongeldig."""
+    for claims in ({"bsn": FORGED_BSN}, {"jti": jose.OMIT}):
+        resp = await with_proof(ctx, claims=claims)
+        expect_problem(resp, 401, "bewijs/claims-ongeldig")

@@ -1,0 +1,305 @@
+"""What every check gets: the target, an HTTP client that records evidence, the endpoint's
+/configuratie, the test scheme, the suite's actors, and session helpers.
+
+Public API (used by every check module)::
+
+    ctx.target            Target(base_url, oin, test_bsns, profile, seed, max_examples, timeout_s)
+    ctx.client            httpx.AsyncClient(base_url=target.base_url, timeout=target.timeout_s)
+    ctx.config            dict: the /configuratie answer (fetched once)
+    ctx.scheme            dict: verified payload of the test scheme the organisation trusts
+    ctx.actors            Actors (conformance.actors): certificate(), proof(), new_app_key() …
+    ctx.exchanges         the last responses made through ctx.client in the running check
+    await ctx.challenge() -> str                                   POST /sessies/uitdagingen
+    await ctx.open_session(bsn=None, *, app_key=None, certificate=None, proof=None,
+                           nonce=None) -> httpx.Response           POST /sessies, raw answer
+    await ctx.session(bsn=None) -> Session                         or SessionUnavailable
+    await ctx.get/post/put/delete/request(path, session=None, **httpx_kwargs) -> Response
+    await ctx.overview(session) -> dict                            the envelope, or CheckError
+    await ctx.eligible_case(action, bsn=None) -> str | None        an open case offering it
+    ctx.other_bsn(bsn) -> str | None                               another test citizen
+    ctx.now() -> int                                               the suite's clock (unix s)
+
+A request never carries a BSN in its URL: the BSN travels only inside certificates.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from conformance.actors import Actors, AppKey, highest_niveau
+from conformance.errors import CheckError, CouldNotRun, SessionUnavailable
+from conformance.keys import SuiteKeys
+
+REQUEST_TIMEOUT_S = 10.0
+EXCHANGES_KEPT = 20
+PROFILE_OF_DIENST = {
+    "vorderingenoverzicht": "basis",
+    "betalingsregelingen": "betalingsregelingen",
+    "pauzes": "pauzes",
+    "hulpvragen": "hulpvragen",
+}
+PROFILES = tuple(PROFILE_OF_DIENST.values())
+USER_AGENT = "vorderingen-conformance"
+
+__all__ = ["PROFILES", "PROFILE_OF_DIENST", "AppKey", "CheckContext", "Session", "Target"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The endpoint under test and the run's parameters."""
+
+    base_url: str
+    oin: str
+    test_bsns: list[str] = field(default_factory=list)
+    profile: frozenset[str] = frozenset({"basis"})
+    seed: int = 0
+    max_examples: int = 10
+    timeout_s: float = REQUEST_TIMEOUT_S
+
+
+@dataclass(frozen=True)
+class Session:
+    """A working session: the bearer token and what it was opened with."""
+
+    token: str
+    bsn: str
+    app_key: AppKey
+    certificate: str
+    niveau: str
+    verloopt_op: str = ""
+
+
+def profiles_of(config: dict[str, Any]) -> frozenset[str]:
+    """The profiles /configuratie announces through its `diensten`."""
+    diensten = config.get("diensten") if isinstance(config, dict) else None
+    if not isinstance(diensten, list):
+        return frozenset({"basis"})
+    return frozenset(PROFILE_OF_DIENST[d] for d in diensten if d in PROFILE_OF_DIENST)
+
+
+async def fetch_config(client: httpx.AsyncClient) -> dict[str, Any]:
+    """GET /configuratie; CouldNotRun when the endpoint is unreachable or answers unusably."""
+    try:
+        resp = await client.get("/configuratie")
+    except httpx.HTTPError as exc:
+        raise CouldNotRun(f"endpoint unreachable: {client.base_url}configuratie ({exc!r})") from exc
+    if resp.status_code != httpx.codes.OK:
+        raise CouldNotRun(f"GET /configuratie answered {resp.status_code}; cannot run")
+    try:
+        body = resp.json()
+    except ValueError as exc:
+        raise CouldNotRun("GET /configuratie did not answer JSON; cannot run") from exc
+    if not isinstance(body, dict):
+        raise CouldNotRun("GET /configuratie did not answer a JSON object; cannot run")
+    return body
+
+
+class CheckContext:
+    """Shared state of one run; create with `CheckContext.create` and close with `aclose`."""
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        client: httpx.AsyncClient,
+        config: dict[str, Any],
+        scheme: dict[str, Any],
+        actors: Actors,
+        keys: SuiteKeys,
+    ) -> None:
+        self.target = target
+        self.client = client
+        self.config = config
+        self.scheme = scheme
+        self.actors = actors
+        self.keys = keys
+        self.exchanges: collections.deque[httpx.Response] = collections.deque(maxlen=EXCHANGES_KEPT)
+        client.event_hooks["response"].append(self._record)
+
+    @classmethod
+    async def create(
+        cls,
+        base_url: str,
+        *,
+        keys: SuiteKeys,
+        scheme: dict[str, Any],
+        oin: str | None = None,
+        test_bsns: list[str] | None = None,
+        profile: frozenset[str] | set[str] | None = None,
+        seed: int = 0,
+        max_examples: int = 10,
+        timeout_s: float = REQUEST_TIMEOUT_S,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> CheckContext:
+        """Connect: fetch /configuratie once, then fill in OIN and profile from it when not
+        given. CouldNotRun when /configuratie is unusable."""
+        client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout_s,
+            transport=transport,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+        )
+        try:
+            config = await fetch_config(client)
+        except BaseException:
+            await client.aclose()
+            raise
+        levels = config.get("minimaal_betrouwbaarheidsniveau")
+        niveau = highest_niveau(list(levels.values()) if isinstance(levels, dict) else [])
+        target_oin = oin or str(config.get("oin", ""))
+        target = Target(
+            base_url=base_url.rstrip("/"),
+            oin=target_oin,
+            test_bsns=list(test_bsns or []),
+            profile=frozenset(profile) if profile else profiles_of(config),
+            seed=seed,
+            max_examples=max_examples,
+            timeout_s=timeout_s,
+        )
+        actors = Actors(keys, target_oin=target_oin, niveau=niveau)
+        return cls(target, client=client, config=config, scheme=scheme, actors=actors, keys=keys)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def __aenter__(self) -> CheckContext:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def _record(self, response: httpx.Response) -> None:
+        await response.aread()
+        self.exchanges.append(response)
+
+    def now(self) -> int:
+        return int(time.time())
+
+    def other_bsn(self, bsn: str) -> str | None:
+        return next((b for b in self.target.test_bsns if b != bsn), None)
+
+    def _bsn(self, bsn: str | None) -> str:
+        if bsn is not None:
+            return bsn
+        if not self.target.test_bsns:
+            raise CheckError("no --test-bsn given; this check needs a test citizen")
+        return self.target.test_bsns[0]
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    async def request(
+        self, method: str, path: str, session: Session | str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """A request through the recording client; adds ``Authorization: Bearer`` for a
+        session (a Session or a raw token string)."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if session is not None:
+            token = session.token if isinstance(session, Session) else session
+            headers["Authorization"] = f"Bearer {token}"
+        return await self.client.request(method, path, headers=headers, **kwargs)
+
+    async def get(self, path: str, session: Session | str | None = None, **kw: Any):
+        return await self.request("GET", path, session, **kw)
+
+    async def post(self, path: str, session: Session | str | None = None, **kw: Any):
+        return await self.request("POST", path, session, **kw)
+
+    async def put(self, path: str, session: Session | str | None = None, **kw: Any):
+        return await self.request("PUT", path, session, **kw)
+
+    async def delete(self, path: str, session: Session | str | None = None, **kw: Any):
+        return await self.request("DELETE", path, session, **kw)
+
+    # -- sessions -------------------------------------------------------------------------
+
+    async def challenge(self) -> str:
+        """A fresh nonce from POST /sessies/uitdagingen; CheckError when none is given."""
+        resp = await self.post("/sessies/uitdagingen")
+        body = _json_object(resp)
+        if resp.status_code != httpx.codes.CREATED or not isinstance(body.get("nonce"), str):
+            raise SessionUnavailable(
+                f"POST /sessies/uitdagingen answered {resp.status_code} without a nonce"
+            )
+        return body["nonce"]
+
+    async def open_session(
+        self,
+        bsn: str | None = None,
+        *,
+        app_key: AppKey | None = None,
+        certificate: str | None = None,
+        proof: str | None = None,
+        nonce: str | None = None,
+    ) -> httpx.Response:
+        """POST /sessies with the given parts; whatever is not given is built valid (a fresh
+        app key, a certificate by the suite's App Manager, a fresh nonce and its proof)."""
+        key = app_key or self.actors.new_app_key()
+        cert = certificate or self.actors.certificate(self._bsn(bsn), key)
+        if proof is None:
+            proof = self.actors.proof(key, nonce or await self.challenge())
+        return await self.post("/sessies", json={"certificaat": cert, "bewijs": proof})
+
+    async def session(self, bsn: str | None = None) -> Session:
+        """A working session for `bsn` (default: the first test citizen).
+
+        Raises SessionUnavailable when the endpoint refuses a valid session; the session
+        checks report that as nonconformance, other checks as an error."""
+        citizen = self._bsn(bsn)
+        key = self.actors.new_app_key()
+        cert = self.actors.certificate(citizen, key)
+        resp = await self.open_session(citizen, app_key=key, certificate=cert)
+        body = _json_object(resp)
+        token = body.get("sessietoken")
+        if resp.status_code != httpx.codes.CREATED or not isinstance(token, str):
+            code = body.get("code", "")
+            raise SessionUnavailable(
+                f"POST /sessies refused a valid session: {resp.status_code} {code}".rstrip()
+            )
+        return Session(
+            token=token,
+            bsn=citizen,
+            app_key=key,
+            certificate=cert,
+            niveau=str(body.get("betrouwbaarheidsniveau", self.actors.niveau)),
+            verloopt_op=str(body.get("verloopt_op", "")),
+        )
+
+    # -- data the behaviour checks need ------------------------------------------------
+
+    async def overview(self, session: Session) -> dict[str, Any]:
+        """The envelope of GET /vorderingenoverzicht; CheckError when it is not 200 JSON."""
+        resp = await self.get("/vorderingenoverzicht", session)
+        body = _json_object(resp)
+        if resp.status_code != httpx.codes.OK or "document" not in body:
+            raise CheckError(f"GET /vorderingenoverzicht answered {resp.status_code}")
+        return body
+
+    async def eligible_case(self, action: str, bsn: str | None = None) -> str | None:
+        """The zaakkenmerk of the first `open` case with saldo > 0 whose `acties` include
+        `action` (``betalingsregeling``, ``pauze`` …), or None."""
+        envelope = await self.overview(await self.session(bsn))
+        document = envelope.get("document") or {}
+        for case in document.get("financiele_zaken") or []:
+            if (
+                isinstance(case, dict)
+                and case.get("status") == "open"
+                and isinstance(case.get("saldo"), int)
+                and case["saldo"] > 0
+                and action in (case.get("acties") or [])
+            ):
+                return case.get("zaakkenmerk")
+        return None
+
+
+def _json_object(resp: httpx.Response) -> dict[str, Any]:
+    try:
+        body = resp.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

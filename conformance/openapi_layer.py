@@ -1,0 +1,360 @@
+"""The OpenAPI layer: schemathesis against the live endpoint, openapi-core as second oracle.
+
+Three runs, each seeded (``--seed``) and bounded (``--max-examples`` per operation):
+
+- positive: schema-valid requests to every operation of the selected profiles;
+- negative: schema-INVALID requests, which the endpoint must reject with a documented 4xx;
+- stateful: scenarios that follow the OpenAPI `links` (session → overview → quote →
+  arrangement → read/withdraw; overview → pause → end), starting from a REAL session.
+
+Built-in checks used, and why:
+  not_a_server_error            never a 5xx (bad input is a 4xx problem document)
+  status_code_conformance       only documented status codes
+  content_type_conformance      the documented media type (problem+json for errors)
+  response_headers_conformance  documented required headers (API-Version, Location …)
+  response_schema_conformance   bodies match the schemas
+  negative_data_rejection       (negative run) invalid input is refused with a 4xx
+  missing_required_header       (positive run) leaving out Idempotency-Key is refused
+  ensure_resource_availability  (stateful run) a created arrangement/pause can be read
+Not used: positive_data_acceptance (schema-valid requests are routinely and rightly
+refused on semantics: an unknown zaakkenmerk is 422, a random certificate 401),
+use_after_free (a withdrawn arrangement stays readable, by design), ignored_auth and the
+other auth checks (the trust-model checks cover authentication far more precisely).
+Every response is also validated by openapi-core (`conformance.openapi_oracle`).
+
+Authentication: every authenticated operation gets a real session token, opened through
+the CheckContext on the runner's event loop; `DELETE /sessies/huidige` always gets a fresh
+one, shared tokens are renewed well before SESSION_TTL_S. `POST /sessies` in the stateful
+run carries a valid certificate and proof so the links after it are exercised.
+
+schemathesis is synchronous (requests); the layer runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import hypothesis
+import schemathesis
+from hypothesis import HealthCheck, Phase
+from hypothesis.errors import Unsatisfiable
+from hypothesis.stateful import get_state_machine_test
+from requests.exceptions import RequestException
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ensure_resource_availability,
+    missing_required_header,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from conformance import specfiles
+from conformance.context import CheckContext
+from conformance.errors import CheckError
+from conformance.model import Evidence
+from conformance.openapi_oracle import MESSAGE_MAX_CHARS, evidence_of, openapi_core_oracle
+
+SESSION_REFRESH_S = 600  # renew shared tokens well before SESSION_TTL_S (900 s)
+STATEFUL_STEPS = 6
+MAX_FAILURES_KEPT = 50
+CUSTOM_FAILURE_CODE = "ST901"  # schemathesis' code for a failure raised by a custom check
+ORACLE = "openapi-core"
+OPERATIONS_BY_PROFILE = {
+    "basis": (
+        "getConfiguratie",
+        "createUitdaging",
+        "createSessie",
+        "deleteHuidigeSessie",
+        "getVorderingenoverzicht",
+    ),
+    "betalingsregelingen": (
+        "createBetalingsregelingVoorstel",
+        "createBetalingsregeling",
+        "listBetalingsregelingen",
+        "getBetalingsregeling",
+        "deleteBetalingsregeling",
+    ),
+    "pauzes": ("createPauze", "listPauzes", "deletePauze"),
+    "hulpvragen": ("createHulpvraag",),
+}
+FRESH_TOKEN_OPERATIONS = frozenset({"deleteHuidigeSessie"})
+# Generating a help-request bundle (nested signed documents) costs ~0.5 s a case: cap it so
+# a full run stays within minutes whatever --max-examples says.
+MAX_EXAMPLES_CAP = {"createHulpvraag": 3}
+SESSION_OPERATION = "createSessie"
+QUOTE_OPERATION = "createBetalingsregelingVoorstel"
+PAUSE_OPERATION = "createPauze"
+APP_PAUSE_DAYS = 30
+BASE_CHECKS = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+)
+POSITIVE_CHECKS = (*BASE_CHECKS, missing_required_header)
+NEGATIVE_CHECKS = (*BASE_CHECKS, negative_data_rejection)
+STATEFUL_CHECKS = (*BASE_CHECKS, ensure_resource_availability)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One distinct failure: where, which check, what, and the exchange that shows it."""
+
+    operation: str
+    check: str
+    title: str
+    message: str
+    evidence: Evidence | None
+
+
+@dataclass
+class Outcome:
+    """What one run found: distinct problems, errors of the suite, operations exercised."""
+
+    problems: list[Problem] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    exercised: set[str] = field(default_factory=set)
+    _keys: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def add(self, problem: Problem) -> None:
+        key = (problem.operation, problem.check, problem.title)
+        if key not in self._keys and len(self.problems) < MAX_FAILURES_KEPT:
+            self._keys.add(key)
+            self.problems.append(problem)
+
+
+def operation_ids(profiles: frozenset[str]) -> list[str]:
+    return [op for p in sorted(profiles) for op in OPERATIONS_BY_PROFILE.get(p, ())]
+
+
+class TokenSource:
+    """Session tokens for the worker thread, opened via CheckContext on the runner's loop."""
+
+    def __init__(self, ctx: CheckContext, loop: asyncio.AbstractEventLoop, timeout_s: float):
+        self._ctx, self._loop, self._timeout_s = ctx, loop, timeout_s
+        self._token: str | None = None
+        self._opened = 0.0
+        self._lock = threading.Lock()
+
+    def _call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self._timeout_s)
+
+    def fresh(self) -> str:
+        return self._call(self._ctx.session()).token
+
+    def shared(self) -> str:
+        with self._lock:
+            if self._token is None or time.monotonic() - self._opened > SESSION_REFRESH_S:
+                self._token, self._opened = self.fresh(), time.monotonic()
+            return self._token
+
+    def session_body(self) -> dict[str, str]:
+        """A valid POST /sessies body (certificate by the suite's App Manager, fresh proof)."""
+        ctx = self._ctx
+        key = ctx.actors.new_app_key()
+        nonce = self._call(ctx.challenge())
+        return {
+            "certificaat": ctx.actors.certificate(ctx.target.test_bsns[0], key),
+            "bewijs": ctx.actors.proof(key, nonce),
+        }
+
+
+class Layer:
+    """One schemathesis session against the target; `run(kind)` is synchronous (run it in a
+    worker thread) and returns the `Outcome`."""
+
+    def __init__(self, ctx: CheckContext, loop: asyncio.AbstractEventLoop) -> None:
+        target = ctx.target
+        self.ctx = ctx
+        self.base_url = target.base_url
+        self.timeout_s = target.timeout_s
+        self.seed = target.seed
+        self.max_examples = target.max_examples
+        self.tokens = TokenSource(ctx, loop, timeout_s=4 * target.timeout_s)
+        self.oracle = openapi_core_oracle(self.base_url)
+        config = schemathesis.Config.from_dict({})  # never auto-discover a schemathesis.toml
+        schema = schemathesis.openapi.from_path(specfiles.openapi_path(), config=config)
+        schema.config.update(base_url=self.base_url)
+        schema.config.generation.update(
+            max_examples=self.max_examples,
+            with_security_parameters=False,
+            database="none",
+            no_shrink=True,
+        )
+        self.ids = operation_ids(target.profile)
+        self.schema = schema.include(operation_id=self.ids)
+        self.secured = self._secured_operations()
+
+    def _secured_operations(self) -> set[str]:
+        """operationIds whose effective `security` requires a scheme (not empty, no `{}`)."""
+        raw = specfiles.openapi()
+        out = set()
+        for item in raw.get("paths", {}).values():
+            for op in item.values():
+                if isinstance(op, dict) and "operationId" in op:
+                    security = op.get("security", raw.get("security", []))
+                    if security and all(security):
+                        out.add(op["operationId"])
+        return out
+
+    # -- one request ----------------------------------------------------------------------
+
+    def prepare(self, case: Any, *, as_app: bool = False) -> None:
+        """Put a real bearer token on authenticated operations (a fresh one where the
+        operation ends the session). With `as_app` also make the choices the links leave to
+        the app: a valid POST /sessies body, one instalment for a quote, a pause end date
+        within the limits (the cases still come from the links)."""
+        op_id = case.operation.definition.raw.get("operationId")
+        headers = dict(case.headers or {})
+        headers.pop("Authorization", None)
+        if op_id in self.secured:
+            token = self.tokens.fresh() if op_id in FRESH_TOKEN_OPERATIONS else self.tokens.shared()
+            headers["Authorization"] = f"Bearer {token}"
+        case.headers = headers
+        if not as_app:
+            return
+        body = case.body if isinstance(case.body, dict) else {}
+        if op_id == SESSION_OPERATION and self.ctx.target.test_bsns:
+            case.body = self.tokens.session_body()
+        elif op_id == QUOTE_OPERATION and isinstance(body.get("zaakkenmerken"), list):
+            case.body = {"zaakkenmerken": body["zaakkenmerken"], "aantal_termijnen": 1}
+        elif op_id == PAUSE_OPERATION and isinstance(body.get("zaakkenmerken"), list):
+            limits = self.ctx.config.get("pauze") or {}
+            days = min(APP_PAUSE_DAYS, int(limits.get("maximum_duur_dagen", APP_PAUSE_DAYS)))
+            end = datetime.now(UTC).date() + timedelta(days=days)
+            case.body = {"zaakkenmerken": body["zaakkenmerken"], "einddatum": end.isoformat()}
+
+    def validate(self, case: Any, response: Any, checks: tuple, outcome: Outcome, **kw: Any):
+        outcome.exercised.add(case.operation.label)
+        try:
+            case.validate_response(response, checks=[*checks, self.oracle], **kw)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                self._record(case, response, failure, outcome)
+        except Failure as failure:
+            self._record(case, response, failure, outcome)
+        except AssertionError as exc:
+            self._record(case, response, exc, outcome)
+
+    def _record(self, case: Any, response: Any, failure: Exception, outcome: Outcome) -> None:
+        message = " ".join(str(getattr(failure, "message", None) or failure).split())
+        code = getattr(failure, "code", "")
+        if code == CUSTOM_FAILURE_CODE or not code:  # our openapi-core oracle
+            title, _, rest = message.partition(": ")
+            check, message = ORACLE, rest or message
+        else:
+            check, title = code, str(getattr(failure, "title", None) or type(failure).__name__)
+        outcome.add(
+            Problem(
+                operation=case.operation.label,
+                check=check,
+                title=title,
+                message=message[:MESSAGE_MAX_CHARS],
+                evidence=evidence_of(response),
+            )
+        )
+
+    def exercise(self, case: Any, checks: tuple, outcome: Outcome, **prepare: Any) -> None:
+        try:
+            self.prepare(case, **prepare)
+            response = case.call(timeout=self.timeout_s)
+        except (RequestException, TimeoutError, CheckError) as exc:
+            outcome.errors.append(f"{case.operation.label}: {type(exc).__name__}: {exc}")
+            return
+        self.validate(case, response, checks, outcome)
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def _settings(self, operation_id: str | None = None) -> hypothesis.settings:
+        cap = MAX_EXAMPLES_CAP.get(operation_id or "", self.max_examples)
+        return hypothesis.settings(
+            max_examples=min(self.max_examples, cap),
+            database=None,
+            deadline=None,
+            derandomize=False,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+            report_multiple_bugs=False,
+            print_blob=False,
+            verbosity=hypothesis.Verbosity.quiet,
+            stateful_step_count=STATEFUL_STEPS,
+        )
+
+    def run_operations(self, mode: GenerationMode) -> Outcome:
+        """Every operation of the profiles with generated data of `mode`."""
+        outcome = Outcome()
+        checks = POSITIVE_CHECKS if mode is GenerationMode.POSITIVE else NEGATIVE_CHECKS
+        for result in self.schema.get_all_operations():
+            try:
+                operation = result.ok()
+            except Exception as exc:  # the spec itself is unusable for this operation
+                outcome.errors.append(f"schema: {exc}")
+                continue
+
+            op_id = operation.definition.raw.get("operationId")
+
+            @hypothesis.seed(self.seed)
+            @self._settings(op_id)
+            @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
+            def test(case: Any) -> None:
+                self.exercise(case, checks, outcome)
+
+            try:
+                test()
+            except Unsatisfiable:
+                pass  # nothing to vary (e.g. no parameters to make invalid): not a problem
+            except Exception as exc:  # generation impossible, not a failure of the endpoint
+                outcome.errors.append(f"{operation.label}: {type(exc).__name__}: {exc}")
+            if (
+                mode is GenerationMode.POSITIVE
+                and operation.definition.raw.get("operationId") == SESSION_OPERATION
+                and self.ctx.target.test_bsns
+            ):
+                self.exercise(operation.Case(body={}), checks, outcome, as_app=True)
+        return outcome
+
+    def run_stateful(self) -> Outcome:
+        """Scenarios along the OpenAPI links, starting with a real session."""
+        outcome = Outcome()
+        layer = self
+
+        class Workflow(self.schema.as_state_machine()):  # type: ignore[misc]
+            def before_call(self, case: Any) -> None:
+                layer.prepare(case, as_app=True)
+
+            def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+                return {"timeout": layer.timeout_s}
+
+            def validate_response(self, response: Any, case: Any, *args: Any, **kw: Any) -> None:
+                recorder = getattr(self, "recorder", None)
+                layer.validate(case, response, STATEFUL_CHECKS, outcome, recorder=recorder)
+
+        test = get_state_machine_test(Workflow, settings=self._settings(), _min_steps=2)
+        try:
+            hypothesis.seed(self.seed)(test)()
+        except (RequestException, CheckError) as exc:
+            outcome.errors.append(f"stateful: {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            outcome.errors.append(f"stateful: {type(exc).__name__}: {exc}")
+        return outcome
+
+
+async def run_layer(ctx: CheckContext, kind: str) -> Outcome:
+    """Run `kind` (``positive``, ``negative`` or ``stateful``) in a worker thread."""
+    loop = asyncio.get_running_loop()
+    layer = Layer(ctx, loop)
+    if kind == "stateful":
+        return await asyncio.to_thread(layer.run_stateful)
+    mode = GenerationMode.POSITIVE if kind == "positive" else GenerationMode.NEGATIVE
+    return await asyncio.to_thread(layer.run_operations, mode)

@@ -1,0 +1,210 @@
+"""Profiles: which checks certify which service, listed explicitly.
+
+A profile is named after the service of /configuratie's `diensten` it certifies
+(`vorderingenoverzicht` → ``basis``, which every source offers and every run includes).
+Each profile lists its check functions by name, in the order they run; nothing is
+discovered or registered by import. `checks_for` returns the selected profiles' checks,
+``basis`` first, without repeats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+
+from conformance.checks import betalingsregelingen as br
+from conformance.checks import (
+    bewijs,
+    document,
+    http,
+    hulpvragen,
+    openapi,
+    pauzes,
+    sessie,
+    transport,
+    trust,
+    voorstellen,
+)
+from conformance.errors import UsageError
+
+Check = Callable[..., Awaitable[None]]
+
+BASIS = "basis"
+PROFILE_OF_DIENST = {
+    "vorderingenoverzicht": BASIS,
+    "betalingsregelingen": "betalingsregelingen",
+    "pauzes": "pauzes",
+    "hulpvragen": "hulpvragen",
+}
+
+PROFILES: dict[str, tuple[Check, ...]] = {
+    BASIS: (
+        # the public configuration and the HTTP conventions
+        http.configuratie_public,
+        http.configuratie_valid,
+        http.diensten_match_operations,
+        http.api_version_on_success,
+        http.api_version_on_errors,
+        http.unknown_path_not_found,
+        http.wrong_method_refused,
+        http.errors_are_problem_documents,
+        http.problem_documents_valid,
+        http.trailing_slash_not_served,
+        http.cors_on_responses,
+        http.cors_preflight_answered,
+        http.security_headers_present,
+        http.authenticated_answers_not_stored,
+        http.non_json_body_refused,
+        http.malformed_json_refused,
+        http.schema_breaking_body_refused,
+        http.bad_requests_never_5xx,
+        transport.https_with_hsts,
+        transport.old_tls_refused,
+        transport.tls13_offered,
+        # opening a session, the attack matrix: the request, tokens and certificate ...
+        trust.session_without_certificate_rejected,
+        trust.session_without_proof_rejected,
+        trust.malformed_certificate_rejected,
+        trust.malformed_proof_rejected,
+        trust.unknown_app_manager_rejected,
+        trust.rogue_key_of_known_app_manager_rejected,
+        trust.forged_certificate_signature_rejected,
+        trust.certificate_without_kid_rejected,
+        trust.tampered_certificate_signature_rejected,
+        trust.tampered_certificate_payload_rejected,
+        trust.der_encoded_signature_rejected,
+        trust.unsigned_certificate_rejected,
+        trust.hmac_certificate_rejected,
+        trust.unsigned_proof_rejected,
+        trust.proof_as_certificate_rejected,
+        trust.certificate_typ_on_proof_rejected,
+        trust.certificate_with_jku_rejected,
+        trust.certificate_with_jwk_rejected,
+        trust.certificate_with_x5u_rejected,
+        trust.certificate_with_crit_rejected,
+        trust.proof_with_embedded_jwk_rejected,
+        trust.certificate_with_invalid_claims_rejected,
+        trust.expired_certificate_rejected,
+        trust.not_yet_valid_certificate_rejected,
+        trust.long_lived_certificate_rejected,
+        trust.revoked_certificate_rejected,
+        trust.clock_skew_exactly_tolerated,
+        trust.first_failing_step_reported,
+        # ... the proof of possession and the nonce
+        bewijs.challenge_issued,
+        bewijs.proof_by_other_key_rejected,
+        bewijs.proof_with_forged_kid_rejected,
+        bewijs.proof_kid_mismatch_rejected,
+        bewijs.proof_with_invalid_claims_rejected,
+        bewijs.proof_for_other_organisation_rejected,
+        bewijs.stale_proof_rejected,
+        bewijs.future_proof_rejected,
+        bewijs.replayed_nonce_rejected,
+        bewijs.concurrent_nonce_use_opens_one_session,
+        bewijs.unknown_nonce_rejected,
+        bewijs.failed_attempt_keeps_nonce,
+        bewijs.expired_nonce_rejected,
+        # using a session
+        sessie.valid_session_opened,
+        sessie.session_token_is_random,
+        sessie.session_lifetime_bounded,
+        sessie.expired_session_token_rejected,
+        sessie.missing_token_rejected,
+        sessie.unknown_token_rejected,
+        sessie.ended_session_token_rejected,
+        sessie.session_level_enforced,
+        sessie.bsn_parameters_ignored,
+        # the signed claims document
+        document.envelope_signature_valid,
+        document.envelope_source_in_scheme,
+        document.envelope_detached_over_jcs,
+        document.citizen_without_claims_gets_signed_document,
+        document.document_matches_schema,
+        document.amounts_in_cents,
+        document.datetimes_with_offset,
+        document.event_ids_unique,
+        document.case_ids_unique,
+        document.references_resolve,
+        document.verplicht_is_sum,
+        document.vereffend_is_sum,
+        document.saldo_adds_up,
+        document.arrears_bounded,
+        document.balance_time_after_events,
+        document.bsn_passes_elfproef,
+        document.bsn_is_certificates,
+        document.settled_without_balance,
+        document.enums_closed,
+        document.event_ids_stable,
+        document.case_ids_stable,
+        # the OpenAPI layer (schemathesis): last, it generates many requests
+        openapi.openapi_positive_conformant,
+        openapi.openapi_negative_rejected,
+        openapi.openapi_stateful_links,
+    ),
+    "betalingsregelingen": (
+        # quotes (change nothing)
+        voorstellen.quote_by_amount_follows_schedule,
+        voorstellen.quote_by_count_follows_schedule,
+        voorstellen.quote_validity_announced,
+        voorstellen.arrangement_limits_applied,
+        voorstellen.low_instalment_refused,
+        voorstellen.too_many_instalments_refused,
+        voorstellen.unknown_case_refused,
+        voorstellen.all_reasons_reported,
+        # acceptance; withdrawal first: every later check that accepts withdraws again
+        br.missing_idempotency_key_refused,
+        br.unknown_quote_refused,
+        br.withdrawal_within_cooling_off,
+        br.arrangement_shown_in_document,
+        br.acceptance_is_idempotent,
+        br.reused_idempotency_key_refused,
+        br.used_quote_refused,
+        br.changed_case_refused,
+        br.concurrent_acceptances_create_one,
+        br.concurrent_keys_accept_quote_once,
+        br.other_citizens_quote_refused,
+        br.expired_quote_refused,
+        sessie.other_citizens_arrangement_not_found,
+    ),
+    "pauzes": (
+        pauzes.pause_beyond_limit_refused,
+        pauzes.pause_not_after_today_refused,
+        pauzes.pause_limit_applied,
+        pauzes.ended_pause_lifted,
+        pauzes.pause_shown_in_document,
+        pauzes.pause_covers_named_cases,
+        pauzes.pause_without_cases_covers_all,
+        pauzes.no_surcharges_while_paused,
+        sessie.other_citizens_pause_not_found,
+    ),
+    "hulpvragen": (
+        hulpvragen.own_envelope_accepted,
+        hulpvragen.consent_required,
+        hulpvragen.tampered_envelope_refused,
+        hulpvragen.unknown_source_envelope_refused,
+        hulpvragen.other_citizens_envelope_refused,
+    ),
+}
+
+
+def profiles_for_diensten(diensten: Iterable[str]) -> set[str]:
+    """The profiles certifying the services a /configuratie announces (basis always)."""
+    return {BASIS} | {PROFILE_OF_DIENST[d] for d in diensten if d in PROFILE_OF_DIENST}
+
+
+def checks_for(profiles: set[str] | frozenset[str]) -> list[Check]:
+    """The checks of ``basis`` plus the given profiles, in profile order, without repeats.
+
+    UsageError naming an unknown profile."""
+    unknown = set(profiles) - set(PROFILES)
+    if unknown:
+        raise UsageError(f"unknown profile(s) {sorted(unknown)}; known: {sorted(PROFILES)}")
+    chosen: list[Check] = []
+    for name in PROFILES:
+        if name == BASIS or name in profiles:
+            chosen.extend(fn for fn in PROFILES[name] if fn not in chosen)
+    return chosen
+
+
+def all_checks() -> list[Check]:
+    """Every check of every profile, once."""
+    return checks_for(set(PROFILES))

@@ -1,0 +1,111 @@
+"""Console output: live progress with rich on a terminal, plain lines otherwise (CI logs).
+
+One line per finished check (outcome, name, rule, and the message when it did not pass),
+then a summary with the verdict and the failures."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+from conformance.model import CheckResult, Outcome, RunReport, Severity
+from conformance.reporting.badge import MESSAGES
+from conformance.runner import CheckFinished, CheckStarted, Event, RunFinished, RunStarted
+
+STYLES = {
+    "passed": "green",
+    "failed": "bold red",
+    "warning": "yellow",
+    "expected": "magenta",
+    "skipped": "dim",
+    "error": "bold magenta",
+}
+VERDICT_STYLES = {"conformant": "bold green", "not_conformant": "bold red", "error": "bold"}
+
+
+def _label(result: CheckResult) -> str:
+    if result.expected_failure:
+        return "expected"
+    if result.outcome is Outcome.FAILED and result.severity == Severity.SHOULD:
+        return "warning"
+    return result.outcome.value
+
+
+class ConsoleReporter:
+    """Prints progress and the summary; `console` defaults to stdout."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+        self._progress: Progress | None = None
+        self._task: int | None = None
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self._started(event)
+        elif isinstance(event, CheckStarted) and self._progress is not None:
+            self._progress.update(self._task, description=event.meta.name)  # type: ignore[arg-type]
+        elif isinstance(event, CheckFinished):
+            self._finished(event)
+        elif isinstance(event, RunFinished):
+            self._stop_progress()
+            self.summary(event.report)
+
+    def _started(self, event: RunStarted) -> None:
+        report = event.report
+        self.console.print(
+            f"vorderingen-conformance {escape(report.suite_version)} — standard "
+            f"{escape(report.spec_version)}\ntarget {escape(report.target)}  OIN "
+            f"{escape(report.oin or '?')}  profiles {escape(', '.join(report.profiles))}  "
+            f"seed {report.seed}"
+        )
+        if self.console.is_terminal and event.checks:
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self._task = self._progress.add_task("starting", total=len(event.checks))
+            self._progress.start()
+
+    def _finished(self, event: CheckFinished) -> None:
+        result = event.result
+        label = _label(result)
+        width = len(str(event.total))
+        line = (
+            f"[{event.index:>{width}}/{event.total}] [{STYLES[label]}]{label:<8}[/] "
+            f"{escape(result.check)} [dim]{escape(result.rule)}[/]"
+        )
+        if result.outcome is not Outcome.PASSED and result.message:
+            line += f"\n    {escape(result.message)}"
+        self.console.print(line)
+        if self._progress is not None:
+            self._progress.advance(self._task)  # type: ignore[arg-type]
+
+    def _stop_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def summary(self, report: RunReport) -> None:
+        counts = report.counts()
+        if report.error:
+            self.console.print(f"[bold]could not run:[/] {escape(report.error)}")
+        self.console.print(
+            f"\n{counts['passed']} passed, {counts['failed']} failed "
+            f"({counts['warnings']} SHOULD warnings, {counts['expected_failures']} expected), "
+            f"{counts['skipped']} skipped, {counts['error']} errors"
+        )
+        verdict = report.verdict.value
+        self.console.print(f"[{VERDICT_STYLES[verdict]}]{MESSAGES[report.verdict]}[/]")
+        for result in report.results:
+            if result.counts_against:
+                self.console.print(
+                    f"  [red]✗[/] {escape(result.check)} ({escape(result.rule)}): "
+                    f"{escape(result.message)}"
+                )

@@ -1,0 +1,212 @@
+"""The command line: exit codes, one-line errors, and the key material it writes."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from conformance import cli, jose, keys
+from conformance.serving import bind_loopback, socket_url
+
+OIN = "00000001234567890000"
+
+
+def _main(argv: list[str]) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    return int(exit_info.value.code or 0)
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("vorderingen-conformance: ")
+    return err
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["run", "http://127.0.0.1:9/v1", "--oin", "123"], "OIN"),
+        (["run", "http://127.0.0.1:9/v1", "--test-bsn", "12"], "BSN"),
+        (["run", "ftp://example.org"], "URL"),
+        (["run", "http://127.0.0.1:9/v1", "--profile", "alles"], "alles"),
+        (["run"], "BASE_URL"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    argv: list[str], names: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _main(argv) == 2
+    assert names in _one_line_error(capsys)
+
+
+def test_missing_key_material_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _main(["run", "http://127.0.0.1:9/v1", "--sleutels", str(tmp_path / "none")])
+    assert code == 2
+    assert "sleutels" in _one_line_error(capsys)
+
+
+def _bron_key_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bron.jwk"
+    path.write_text(json.dumps(jose.SigningKey.generate().public_jwk))
+    return path
+
+
+def test_sleutels_writes_pinnable_key_scheme_and_private_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_dir = tmp_path / "suite"
+    argv = [
+        "sleutels",
+        "--oin",
+        OIN,
+        "--api-url",
+        "http://127.0.0.1:8000/vorderingen/v1",
+        "--bron-sleutel",
+        str(_bron_key_file(tmp_path)),
+        "--dir",
+        str(key_dir),
+    ]
+    assert _main(argv) == 0
+    out = capsys.readouterr().out
+    assert "stelsel-sleutel.jwk" in out and "stelseldocument.jwt" in out
+    pinned = json.loads((key_dir / keys.SCHEME_KEY_FILE).read_text())
+    assert "d" not in pinned
+    for private in (key_dir / keys.PRIVATE_DIR).iterdir():
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+        assert "d" in json.loads(private.read_text())
+    suite_keys = keys.load_keys(key_dir)
+    first = keys.load_scheme(suite_keys)
+    org = first["organisaties"][0]
+    assert org["oin"] == OIN and org["api_url"].endswith("/vorderingen/v1")
+    assert set(org["diensten"]) == set(keys.ALL_DIENSTEN)
+    assert first["app_managers"][0]["id"] == "conformance-test-am"
+    assert first["ingetrokken_certificaten"] == [suite_keys.revoked_jti]
+    assert first["exp"] - first["iat"] == 86400
+    # Re-running reuses the keys and raises volgnummer (unix time, never lower).
+    assert _main(argv) == 0
+    second = keys.load_scheme(keys.load_keys(key_dir))
+    assert second["volgnummer"] >= first["volgnummer"]
+    assert keys.load_keys(key_dir).scheme_key.kid == suite_keys.scheme_key.kid
+
+
+def test_sleutels_refuses_a_private_organisation_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "private.jwk"
+    path.write_text(json.dumps(jose.SigningKey.generate().private_jwk()))
+    code = _main(
+        [
+            "sleutels",
+            "--oin",
+            OIN,
+            "--api-url",
+            "https://bron.example/v1",
+            "--bron-sleutel",
+            str(path),
+            "--dir",
+            str(tmp_path / "suite"),
+        ]
+    )
+    assert code == 2
+    assert "PRIVATE" in _one_line_error(capsys)
+
+
+def test_unreachable_endpoint_exits_3_with_error_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sock = bind_loopback()
+    url = socket_url(sock) + "/vorderingen/v1"
+    sock.close()  # nothing listens there now
+    key_dir = tmp_path / "suite"
+    assert (
+        _main(
+            [
+                "sleutels",
+                "--oin",
+                OIN,
+                "--api-url",
+                url,
+                "--bron-sleutel",
+                str(_bron_key_file(tmp_path)),
+                "--dir",
+                str(key_dir),
+            ]
+        )
+        == 0
+    )
+    report_dir = tmp_path / "reports"
+    code = _main(
+        ["run", url, "--sleutels", str(key_dir), "--report-dir", str(report_dir), "--timeout", "2"]
+    )
+    assert code == 3
+    assert "unreachable" in capsys.readouterr().out
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["verdict"] == "error" and "unreachable" in report["error"]
+    assert json.loads((report_dir / "badge.json").read_text())["color"] == "lightgrey"
+
+
+def test_help_documents_what_the_test_citizens_need(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _main(["run", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "saldo > 0" in out and "cross-citizen" in out
+
+
+def test_sleutels_refuses_an_api_url_the_scheme_cannot_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _main(
+        [
+            "sleutels",
+            "--oin",
+            OIN,
+            "--api-url",
+            "http://bron.example/vorderingen/v1",
+            "--bron-sleutel",
+            str(_bron_key_file(tmp_path)),
+            "--dir",
+            str(tmp_path / "s"),
+        ]
+    )
+    assert code == 2
+    assert "api_url" in _one_line_error(capsys)
+
+
+def test_demo_lists_the_broken_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance import broken
+
+    assert _main(["demo", "--list-broken"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == broken.list_broken()
+    assert all("\t" in line and line.split("\t")[1] for line in lines)
+
+
+def test_demo_refuses_an_unknown_broken_source(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _main(["demo", "--broken", "bestaat-niet"]) == 2
+    assert "bestaat-niet" in _one_line_error(capsys)
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_demo_is_green_for_the_correct_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _main(["demo", "--profile", "basis", "--report-dir", str(tmp_path)]) == 0
+    assert "self-tested: conformant" in capsys.readouterr().out
+    assert json.loads((tmp_path / "badge.json").read_text())["color"] == "brightgreen"
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_demo_is_red_for_a_broken_source_and_names_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _main(["demo", "--broken", "alg-none-geaccepteerd", "--profile", "basis"]) == 1
+    out = capsys.readouterr().out
+    summary = out[out.index("self-tested: not conformant") :]
+    assert "unsigned_certificate_rejected" in summary and "/token/alg-es256" in summary

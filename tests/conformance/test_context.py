@@ -1,0 +1,114 @@
+"""CheckContext against the gallery's correct source: real sessions, real signatures."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from conformance import broken, jose, keys
+from conformance.checks.base import expect_problem, fail, problem_code
+from conformance.context import CheckContext
+from conformance.errors import CheckFailed, SessionUnavailable
+
+FIRST, SECOND = broken.DEFAULT_TEST_BSNS
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def ctx(suite_keys: keys.SuiteKeys, gallery_target):
+    context = await CheckContext.create(
+        gallery_target.base_url,
+        keys=suite_keys,
+        scheme=keys.load_scheme(suite_keys),
+        test_bsns=[FIRST, SECOND],
+        transport=gallery_target.transport,
+    )
+    async with context:
+        yield context
+
+
+async def test_target_is_filled_in_from_configuratie(ctx: CheckContext, gallery_target) -> None:
+    assert ctx.target.oin == gallery_target.oin
+    assert ctx.config["oin"] == gallery_target.oin
+    assert ctx.target.profile == {"basis", "betalingsregelingen", "pauzes", "hulpvragen"}
+    assert ctx.actors.target_oin == gallery_target.oin
+    assert ctx.other_bsn(FIRST) == SECOND and ctx.other_bsn(SECOND) == FIRST
+
+
+async def test_a_session_opens_and_its_envelope_verifies(ctx: CheckContext) -> None:
+    session = await ctx.session()
+    assert len(session.token) == 43 and session.bsn == FIRST
+    envelope = await ctx.overview(session)
+    assert jose.verify_envelope(envelope, ctx.scheme, expected_bsn=FIRST) is None
+    assert envelope["document"]["bsn"] == FIRST
+    last = ctx.exchanges[-1]
+    assert last.request.headers["authorization"] == f"Bearer {session.token}"
+
+
+async def test_raw_session_attempts_report_the_trust_codes(ctx: CheckContext) -> None:
+    app = ctx.actors.new_app_key()
+    nonce = await ctx.challenge()
+    wrong_aud = ctx.actors.proof(app, nonce, aud="0" * 20)
+    resp = await ctx.open_session(app_key=app, proof=wrong_aud)
+    expect_problem(resp, 401, "bewijs/verkeerde-ontvanger")
+
+    rogue = ctx.actors.certificate(FIRST, app, signing_key=ctx.actors.rogue_app_manager_key)
+    resp = await ctx.open_session(app_key=app, certificate=rogue)
+    expect_problem(resp, 401, "certificaat/sleutel-onbekend")
+
+    revoked = ctx.actors.certificate(FIRST, app, claims={"jti": ctx.actors.revoked_jti})
+    resp = await ctx.open_session(app_key=app, certificate=revoked)
+    expect_problem(resp, 401, "certificaat/ingetrokken")
+
+    forged = ctx.actors.certificate(FIRST, app, alg="none")
+    resp = await ctx.open_session(app_key=app, certificate=forged)
+    assert problem_code(resp) == "certificaat/algoritme-niet-toegestaan"
+
+
+async def test_expect_problem_fails_with_evidence_and_names_the_difference(
+    ctx: CheckContext,
+) -> None:
+    resp = await ctx.get("/configuratie")
+    with pytest.raises(CheckFailed) as failed:
+        expect_problem(resp, 404, "algemeen/niet-gevonden")
+    finding = failed.value.finding
+    assert "status 200 (expected 404)" in finding.message
+    assert "'algemeen/niet-gevonden'" in finding.message
+    assert finding.evidence[0].response_status == 200
+    assert finding.evidence[0].request_url.endswith("/configuratie")
+    with pytest.raises(CheckFailed) as named:
+        fail("/http/iets", "wrong", resp)
+    assert named.value.finding.rule == "/http/iets"
+    with pytest.raises(CheckFailed) as own:
+        fail("only a message", resp)
+    assert own.value.finding.rule == "" and own.value.finding.message == "only a message"
+
+
+async def test_eligible_case_finds_an_open_case_with_a_balance(ctx: CheckContext) -> None:
+    zaakkenmerk = await ctx.eligible_case("betalingsregeling")
+    document = (await ctx.overview(await ctx.session()))["document"]
+    case = next(c for c in document["financiele_zaken"] if c["zaakkenmerk"] == zaakkenmerk)
+    assert case["status"] == "open" and case["saldo"] > 0
+    assert "betalingsregeling" in case["acties"]
+
+
+async def test_a_refused_valid_session_is_session_unavailable(ctx: CheckContext) -> None:
+    ctx.actors.app_manager_key = ctx.actors.rogue_app_manager_key  # the source won't know it
+    with pytest.raises(SessionUnavailable, match="401 certificaat/sleutel-onbekend"):
+        await ctx.session()
+
+
+async def test_an_unreachable_endpoint_cannot_run(suite_keys: keys.SuiteKeys) -> None:
+    from conformance.errors import CouldNotRun
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(CouldNotRun, match="unreachable"):
+        await CheckContext.create(
+            "http://127.0.0.1:9/v1",
+            keys=suite_keys,
+            scheme={},
+            transport=httpx.MockTransport(refuse),
+        )
