@@ -588,7 +588,7 @@ def stelsel_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
         ], code="stelsel/claims-ongeldig"),
         schema_case("published keys are public P-256 JWKs", rules["jwk"], s, [
             test("a key with a private member d", False,
-                 data=edit(base, org + "/sleutels/keys/0/d", "redacted-not-a-private-key")),
+                 data=edit(base, org + "/sleutels/keys/0/d", "REDACTED")),
             test("a P-384 key", False, data=edit(base, org + "/sleutels/keys/0/crv", "P-384")),
             test("an RSA key", False, data=edit(base, org + "/sleutels/keys/0/kty", "RSA")),
             test("an empty key set", False, data=edit(base, org + "/sleutels/keys", [])),
@@ -623,7 +623,7 @@ def token_claims_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
             test("valid certificate claims", True, data=cert),
             test("no cnf", False, data=edit(cert, "/cnf"), rule=rules["bewijs-sleutel"]),
             test("cnf.jwk with a private member d", False,
-                 data=edit(cert, "/cnf/jwk/d", "redacted-not-a-private-key"),
+                 data=edit(cert, "/cnf/jwk/d", "REDACTED"),
                  rule=rules["bewijs-sleutel"]),
             test("cnf with jkt instead of jwk", False,
                  data=edit(cert, "/cnf", {"jkt": STATIC_KID}),
@@ -713,7 +713,7 @@ def common_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
             test("with use sig and alg ES256", True,
                  data={**STATIC_JWK, "use": "sig", "alg": "ES256"}),
             test("with a private member d", False,
-                 data={**STATIC_JWK, "d": "redacted-not-a-private-key"}),
+                 data={**STATIC_JWK, "d": "REDACTED"}),
             test("without y", False, data={k: v for k, v in STATIC_JWK.items() if k != "y"}),
             test("crv P-384", False, data={**STATIC_JWK, "crv": "P-384"}),
             test("x too short", False, data={**STATIC_JWK, "x": RFC7515_X[:42]}),
@@ -1078,7 +1078,7 @@ def stelsel_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
     bad_kid = copy.deepcopy(claims)
     bad_kid["organisaties"][0]["sleutels"]["keys"][0]["kid"] = keys.bron_b.kid
     private = copy.deepcopy(claims)
-    private["organisaties"][0]["sleutels"]["keys"][0]["d"] = "redacted-not-a-private-key"
+    private["organisaties"][0]["sleutels"]["keys"][0]["d"] = "REDACTED"
     t = NOW
     return [
         case("signed with the pinned key", rules["stelsel-handtekening"], [
@@ -1219,7 +1219,7 @@ def certificaat_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any
                  token=signed(cnf=OMIT)),
             test("cnf.jwk with a private member d", False, "certificaat/claims-ongeldig",
                  rule=rules["bewijs-sleutel"], token=signed(
-                     cnf={"jwk": {**keys.app.public_jwk, "d": "redacted-not-a-private-key"}})),
+                     cnf={"jwk": {**keys.app.public_jwk, "d": "REDACTED"}})),
             test("a bsn failing the elfproef", False, "certificaat/claims-ongeldig",
                  rule="/document/bsn-elfproef", token=signed(bsn=BSN_ELFPROEF_FOUT)),
             test("an unknown betrouwbaarheidsniveau", False, "certificaat/claims-ongeldig",

@@ -27,7 +27,7 @@ KEY_FILES = sorted((VECTORS / "keys").glob("*.json"))
 ALL_FILES = sorted(VECTORS.glob("*/*.json"))
 RULE_ID = re.compile(r"^/[a-z]+(/[a-z0-9-]+)+$")
 PUBLIC_JWK_MEMBERS = {"kty", "crv", "x", "y", "kid", "use", "alg"}
-NOT_A_KEY = "redacted-not-a-private-key"  # the only `d` a vector may carry (to be refused)
+NOT_A_KEY = "REDACTED"  # the only `d` a vector may carry (to be refused)
 # Problem codes the vectors must exercise (spec/trust-model.md §3).
 REQUIRED_CODES = {
     *(f"stelsel/{c}" for c in (

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from app_support import APP_MANAGER_ID, SANNE, Operator
+from cryptography.hazmat.primitives import serialization
 
 from reference_impl.app.errors import KeyStoreError, TrustError
 from reference_impl.app.identity import Identity, KeyStore
@@ -85,7 +86,8 @@ def test_the_key_is_never_written_in_clear_unless_asked(tmp_path: Path) -> None:
         store.save(identity, None)
     assert not store.exists()
     store.save(identity, None, unencrypted=True)
-    assert "BEGIN PRIVATE KEY" in store.key_path.read_text()
+    # Written in clear: it loads without a password.
+    serialization.load_pem_private_key(store.key_path.read_bytes(), password=None)
     assert stat.S_IMODE(store.key_path.stat().st_mode) == 0o600
     assert public_jwk(store.load(None).key) == public_jwk(identity.key)
 
