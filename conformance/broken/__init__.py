@@ -14,6 +14,13 @@ Every check of the suite must pass on the baseline and fail on the flaws of its 
 `signing_key` is a private EC P-256 key: a `cryptography` `EllipticCurvePrivateKey` (a joserfc
 `ECKey` holding a private key is accepted too). Its public key must be in the scheme's entry
 for `oin` for envelopes to verify. The gallery never writes keys anywhere.
+
+Modules: `app` (routes), `http` (conventions: problems, bodies, headers, CORS), `sessions`
+and `trust` (challenge–response, certificate and proof verification in the trust model's
+order), `documents`, `envelopes` and `records` (the claims document, its signature, the back
+office's figures), `arrangements`, `pauses`, `hulpvragen`, `store` (in-memory state),
+`source` (identity, limits, eligibility), `data` (the default citizens), `flaws` (the registry),
+`_crypto` (the gallery's own JOSE primitives, independent of the suite's `jose.py`).
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+BACK_OFFICE_ROUND_TRIP_S = 0.05  # a database write; long enough for a concurrent request
+
 
 @dataclass
 class Nonce:
@@ -90,9 +92,9 @@ class Store:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def round_trip(self) -> None:
-        """Stands for the I/O of a real back office: yields to other requests, so only the
-        lock keeps a check-then-act atomic (as it must be with a real database)."""
-        await asyncio.sleep(0)
+        """Stands for the I/O of a real back office: other requests run meanwhile, so only
+        the lock keeps a check-then-act atomic (as it must be with a real database)."""
+        await asyncio.sleep(BACK_OFFICE_ROUND_TRIP_S)
 
     def arrangement_covering(self, bsn: str, zaakkenmerk: str) -> Arrangement | None:
         """The citizen's active arrangement that includes the case, if any."""

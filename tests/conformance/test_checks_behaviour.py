@@ -123,9 +123,11 @@ def pause_never_ends(fed: Federation):
 
 def surcharge_while_paused(fed: Federation):
     """A source that adds a verhoging to a case the moment it is paused."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def change(doc):
+        # Dated when the document is served, i.e. after the pause exists (a time taken when
+        # the wrapper is built could fall in the second before the pause and not count).
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for case in doc["financiele_zaken"]:
             if case["status"] == "gepauzeerd":
                 case["gebeurtenissen"].append({
