@@ -110,6 +110,12 @@ def cli() -> None:
     show_default=True,
     help="Timeout of each HTTP request, in seconds.",
 )
+@click.option(
+    "--slow",
+    is_flag=True,
+    help="Also run the checks that wait out a lifetime: an expired nonce (about 3 minutes) "
+    "and an expired session token (about 16 minutes). Without it they are skipped.",
+)
 def run_command(
     base_url: str,
     profiles: tuple[str, ...],
@@ -121,6 +127,7 @@ def run_command(
     max_examples: int,
     expected_failures: Path | None,
     timeout: float,
+    slow: bool,
 ) -> None:
     """Certify the endpoint at BASE_URL (the organisation's api_url, e.g.
     https://api.example.nl/vorderingen/v1).
@@ -138,6 +145,7 @@ def run_command(
         max_examples=max_examples,
         timeout_s=timeout,
         expected_failures=expected.load(expected_failures) if expected_failures else (),
+        slow=slow,
     )
     report = asyncio.run(run(options, [ConsoleReporter()]))
     finish(report, report_dir)

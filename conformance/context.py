@@ -60,6 +60,7 @@ class Target:
     seed: int = 0
     max_examples: int = 10
     timeout_s: float = REQUEST_TIMEOUT_S
+    slow: bool = False  # allow checks that wait out a lifetime (minutes)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class CheckContext:
         max_examples: int = 10,
         timeout_s: float = REQUEST_TIMEOUT_S,
         transport: httpx.AsyncBaseTransport | None = None,
+        slow: bool = False,
     ) -> CheckContext:
         """Connect: fetch /configuratie once, then fill in OIN and profile from it when not
         given. CouldNotRun when /configuratie is unusable."""
@@ -161,6 +163,7 @@ class CheckContext:
             seed=seed,
             max_examples=max_examples,
             timeout_s=timeout_s,
+            slow=slow,
         )
         actors = Actors(keys, target_oin=target_oin, niveau=niveau)
         return cls(target, client=client, config=config, scheme=scheme, actors=actors, keys=keys)

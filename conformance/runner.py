@@ -28,6 +28,7 @@ from conformance.errors import CheckError, CheckFailed, CheckSkipped, CouldNotRu
 from conformance.model import CheckResult, Evidence, Outcome, RunReport
 
 CHECK_TIMEOUT_S = 600.0
+SLOW_CHECK_TIMEOUT_S = 1200.0  # the expired-session check waits SESSION_TTL_S (900 s) + skew
 DEFAULT_MAX_EXAMPLES = 10
 PACKAGE_NAME = "vorderingen"
 
@@ -48,6 +49,7 @@ class RunOptions:
     transport: httpx.AsyncBaseTransport | None = None
     checks: tuple[Callable[..., Any], ...] | None = None
     check_timeout_s: float = CHECK_TIMEOUT_S
+    slow: bool = False  # run the checks that wait out a nonce's or session's lifetime
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunRep
             max_examples=options.max_examples,
             timeout_s=options.timeout_s,
             transport=options.transport,
+            slow=options.slow,
         )
     except CouldNotRun as exc:
         report.error, report.finished_at = str(exc), _now_iso()
@@ -221,7 +224,9 @@ async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunRep
         results: list[CheckResult] = []
         for index, fn in enumerate(checks, start=1):
             _emit(reporters, CheckStarted(metas[index - 1], index, len(checks)))
-            result = await run_check(ctx, fn, options.check_timeout_s)
+            check_timeout_s = max(options.check_timeout_s, SLOW_CHECK_TIMEOUT_S) \
+                if options.slow else options.check_timeout_s
+            result = await run_check(ctx, fn, check_timeout_s)
             results.append(result)
             _emit(reporters, CheckFinished(result, index, len(checks)))
     report.results = expected.apply(results, options.expected_failures)

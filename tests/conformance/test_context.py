@@ -112,3 +112,21 @@ async def test_an_unreachable_endpoint_cannot_run(suite_keys: keys.SuiteKeys) ->
             scheme={},
             transport=httpx.MockTransport(refuse),
         )
+
+
+async def test_slow_checks_run_only_when_the_run_allows_them(
+    suite_keys: keys.SuiteKeys, gallery_target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.checks.trust import SLOW_ENV, slow_checks_enabled
+
+    monkeypatch.delenv(SLOW_ENV, raising=False)
+    for slow in (False, True):
+        context = await CheckContext.create(
+            gallery_target.base_url,
+            keys=suite_keys,
+            scheme=keys.load_scheme(suite_keys),
+            transport=gallery_target.transport,
+            slow=slow,
+        )
+        async with context:
+            assert slow_checks_enabled(context) is slow
