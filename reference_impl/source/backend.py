@@ -58,7 +58,10 @@ class Case:
     to a planned event. `status` is the organisation's own view (open, in_bezwaar,
     overgedragen_aan_deurwaarder); `afgelost`, `in_regeling` and `gepauzeerd` are derived
     by the source. `achterstand` overrides the source's arrears rule when the system knows
-    better.
+    better. `totalen` (`totaal_financieel_verplicht`, `totaal_financieel_vereffend`) passes
+    the system's own ledger totals instead of the sums of the events — then `saldo` is
+    their difference, and the source's safety net (`validate_documents`) refuses to sign a
+    document whose ledger disagrees with its events.
     """
 
     zaakkenmerk: str
@@ -74,6 +77,7 @@ class Case:
     schuldeiser: dict[str, str] | None = None
     gepland: tuple[dict[str, Any], ...] = ()
     achterstand: int | None = None
+    totalen: dict[str, int] | None = None
 
     def to_mapping(self) -> dict[str, Any]:
         """Plain JSON-able form (for storage)."""
@@ -103,6 +107,9 @@ def case_from_mapping(data: Any) -> Case:
     return case
 
 
+TOTALEN_KEYS = ("totaal_financieel_verplicht", "totaal_financieel_vereffend")
+
+
 def check_case(case: Case) -> None:
     """Refuse a case the source could not turn into a valid document."""
     label = f"case {case.zaakkenmerk!r}"
@@ -114,6 +121,12 @@ def check_case(case: Case) -> None:
         raise BackendError(f"{label}: status {case.status!r} not in {BASE_STATUSES}")
     if any(a not in ACTIES for a in case.acties):
         raise BackendError(f"{label}: acties {case.acties!r} not all in {ACTIES}")
+    if case.totalen is not None and (
+        set(case.totalen) != set(TOTALEN_KEYS)
+        or not all(type(case.totalen[k]) is int for k in TOTALEN_KEYS)
+    ):
+        raise BackendError(f"{label}: totalen must hold exactly the integer cents "
+                           f"{', '.join(TOTALEN_KEYS)}")
     for event in case.gepland:
         if not is_suppressible(event):
             raise BackendError(

@@ -187,6 +187,9 @@ def case_view(case: Case, state: CitizenState, config: SourceConfig, now: float)
     today = local_date(now)
     events = imposed_events(case, state.pauses, now)
     verplicht, vereffend = claims_document.totals(events)
+    if case.totalen is not None:  # the organisation's ledger speaks for itself
+        verplicht = case.totalen["totaal_financieel_verplicht"]
+        vereffend = case.totalen["totaal_financieel_vereffend"]
     saldo = verplicht - vereffend
     arrangement = state.arrangements.get(case.zaakkenmerk)
     pause = state.active_pause(case.zaakkenmerk, today)
