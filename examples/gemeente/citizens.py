@@ -1,0 +1,29 @@
+"""The test citizens seeded in the bundled export (export/aanslagen.csv), for the suite.
+
+The order is the suite's: the FIRST `--test-bsn` needs an open case with saldo > 0 that
+offers a betalingsregeling and a pauze; the SECOND is another citizen with at least one
+case (for the cross-citizen checks). BSNs are test numbers that pass the elfproef.
+"""
+
+from __future__ import annotations
+
+from examples.source_cli import TestCitizen
+
+TEST_CITIZENS = (
+    TestCitizen(
+        "999991012", "Anna Visser", "first --test-bsn",
+        "assessment 2026.0012345 (OZB, afvalstoffenheffing, rioolheffing) in ten direct-debit "
+        "instalments; afvalstoffenheffing remitted and the instalments recalculated; one debit "
+        "reversed (arrears), reminder and final notice planned; a paid parking fine (afgelost)",
+    ),
+    TestCitizen(
+        "999991024", "Bram de Groot", "second --test-bsn",
+        "assessment 2026.0023456 with a pending objection to the WOZ value (in_bezwaar, "
+        "second instalment withdrawn: payment deferred); last year's assessment 2025.0098765 "
+        "with a final notice and its costs (arrears)",
+    ),
+    TestCitizen(
+        "999991036", "Chris Jansen", "",
+        "no assessments: an empty, signed document (the app shows 'nothing to report')",
+    ),
+)

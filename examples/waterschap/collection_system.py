@@ -1,0 +1,167 @@
+"""Read access to the cooperative's collection system: two views, one query each.
+
+`CollectionSystem(url)` opens an async SQLAlchemy engine on the system's database (the
+bundled test database is SQLite; the cooperative's own is PostgreSQL or anything with an
+async SQLAlchemy driver) and reads, for one citizen:
+
+- `vw_vorderingen`: the claims, one per tax bill and participant (creditor);
+- `vw_boekingen`: the ledger of those claims (levies, costs, instalments, notices,
+  payments, remissions), facts and the planned steps of the collection run.
+
+Only SELECTs, with bound parameters; each read (connect and both queries) has a timeout.
+Dates arrive as `date` (PostgreSQL) or ISO text (SQLite) and are returned as `date`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from examples.waterschap.errors import CollectionSystemError
+
+READ_TIMEOUT_S = 5.0
+SQLITE_BUSY_TIMEOUT_S = 5.0
+
+CLAIMS = sa.text(
+    "SELECT vordering_id, biljetnummer, belastingjaar, dagtekening, aantal_termijnen, "
+    "bezwaar_tot, invorderingsfase, deelnemer, deelnemer_oin, deelnemer_naam, deelnemer_soort "
+    "FROM vw_vorderingen WHERE bsn = :bsn ORDER BY dagtekening, vordering_id"
+)
+BOOKINGS = sa.text(
+    "SELECT vordering_id, boeking_id, boekdatum, soort, bedrag_cent, omschrijving, vervaldatum, "
+    "kenmerk, tegenboeking, gepland FROM vw_boekingen "
+    "WHERE vordering_id IN (SELECT vordering_id FROM vw_vorderingen WHERE bsn = :bsn) "
+    "ORDER BY vordering_id, boekdatum, boeking_id"
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A row of `vw_vorderingen`: one bill's part of one participant (the creditor)."""
+
+    vordering_id: str
+    biljetnummer: str
+    belastingjaar: int
+    dagtekening: date
+    aantal_termijnen: int
+    bezwaar_tot: date
+    invorderingsfase: str  # regulier | bezwaar | dwanginvordering
+    deelnemer: str
+    deelnemer_oin: str
+    deelnemer_naam: str
+    deelnemer_soort: str  # waterschap | gemeente
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A row of `vw_boekingen`; `tegenboeking` is the booking it settles or withdraws."""
+
+    vordering_id: str
+    boeking_id: str
+    boekdatum: date
+    soort: str
+    bedrag_cent: int
+    omschrijving: str
+    vervaldatum: date | None
+    kenmerk: str | None
+    tegenboeking: str | None
+    gepland: bool
+
+
+def as_date(value: object, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise CollectionSystemError(f"{where}: {value!r} is not a date")
+
+
+class CollectionSystem:
+    """The collection system's database, read through its two views."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: AsyncEngine | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            # SQLite: a connection per read (cheap), so no pooled connection outlives the
+            # event loop that opened it. Other databases: a pool, checked before use.
+            options = ({"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}, "poolclass": NullPool}
+                       if self.url.startswith("sqlite") else {"pool_pre_ping": True})
+            self._engine = create_async_engine(self.url, **options)
+        return self._engine
+
+    async def claims_and_bookings(
+        self, bsn: str
+    ) -> tuple[list[Claim], dict[str, list[Booking]]]:
+        """The citizen's claims (oldest first) and each claim's bookings (by date)."""
+        try:
+            async with asyncio.timeout(READ_TIMEOUT_S), self.engine.connect() as connection:
+                claim_rows = (await connection.execute(CLAIMS, {"bsn": bsn})).all()
+                booking_rows = (await connection.execute(BOOKINGS, {"bsn": bsn})).all()
+        except TimeoutError:
+            raise CollectionSystemError(
+                f"the collection system did not answer within {READ_TIMEOUT_S:g} s") from None
+        except SQLAlchemyError as exc:
+            # The driver's message may quote parameters: name only the kind of failure.
+            raise CollectionSystemError(
+                f"the collection system cannot be read ({type(exc).__name__})") from None
+        claims = [_claim(row) for row in claim_rows]
+        bookings: dict[str, list[Booking]] = {c.vordering_id: [] for c in claims}
+        for row in booking_rows:
+            booking = _booking(row)
+            bookings.setdefault(booking.vordering_id, []).append(booking)
+        return claims, bookings
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+
+def _claim(row: sa.Row[Any]) -> Claim:
+    data = dict(row._mapping)
+    where = f"vw_vorderingen {data['vordering_id']}"
+    return Claim(
+        vordering_id=str(data["vordering_id"]),
+        biljetnummer=str(data["biljetnummer"]),
+        belastingjaar=int(data["belastingjaar"]),
+        dagtekening=as_date(data["dagtekening"], f"{where} dagtekening"),
+        aantal_termijnen=int(data["aantal_termijnen"]),
+        bezwaar_tot=as_date(data["bezwaar_tot"], f"{where} bezwaar_tot"),
+        invorderingsfase=str(data["invorderingsfase"]),
+        deelnemer=str(data["deelnemer"]),
+        deelnemer_oin=str(data["deelnemer_oin"]),
+        deelnemer_naam=str(data["deelnemer_naam"]),
+        deelnemer_soort=str(data["deelnemer_soort"]),
+    )
+
+
+def _booking(row: sa.Row[Any]) -> Booking:
+    data = dict(row._mapping)
+    where = f"vw_boekingen {data['vordering_id']}/{data['boeking_id']}"
+    due = data["vervaldatum"]
+    return Booking(
+        vordering_id=str(data["vordering_id"]),
+        boeking_id=str(data["boeking_id"]),
+        boekdatum=as_date(data["boekdatum"], f"{where} boekdatum"),
+        soort=str(data["soort"]),
+        bedrag_cent=int(data["bedrag_cent"]),
+        omschrijving=str(data["omschrijving"] or ""),
+        vervaldatum=None if due is None else as_date(due, f"{where} vervaldatum"),
+        kenmerk=None if data["kenmerk"] is None else str(data["kenmerk"]),
+        tegenboeking=None if data["tegenboeking"] is None else str(data["tegenboeking"]),
+        gepland=bool(data["gepland"]),
+    )
