@@ -29,6 +29,7 @@ from conformance.serving import BackgroundServer, bind_loopback, socket_url
 
 API_PATH = "/vorderingen/v1"
 DEMO_OIN = "00000001234567890000"
+DEMO_QUOTE_VALIDITY_S = 20  # the suite waits out at most 30 s for a quote to expire
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,10 @@ class ReferenceLauncher:
     def start(self, material: SuiteMaterial) -> LaunchedTarget:
         from reference_impl.demo.single_source import SourceLauncher
 
-        self._launcher = (SourceLauncher(self.organisation) if self.organisation
-                          else SourceLauncher())
+        # A test environment's short quote validity, so the expiry check runs too.
+        options = {"quote_validity_s": DEMO_QUOTE_VALIDITY_S}
+        self._launcher = (SourceLauncher(self.organisation, **options) if self.organisation
+                          else SourceLauncher(**options))
         started = self._launcher.start(material)
         return LaunchedTarget(base_url=started.base_url, oin=started.oin,
                               test_bsns=tuple(started.test_bsns),

@@ -183,7 +183,7 @@ async def expired_nonce_rejected(ctx: CheckContext) -> None:
     Needs waiting NONCE_TTL_S plus the clock skew: only run when slow checks are enabled."""
     if not slow_checks_enabled(ctx):
         raise CheckSkipped(f"waits {NONCE_TTL_S + CLOCK_SKEW_S} s for a nonce to expire; "
-                           f"enable slow checks ({SLOW_ENV}=1) to run it")
+                           f"run with --slow (or {SLOW_ENV}=1) to include it")
     nonce = await ctx.challenge()
     await answers.wait(NONCE_TTL_S + CLOCK_SKEW_S + 1)
     resp = await ctx.open_session(nonce=nonce)  # the proof itself is fresh

@@ -143,7 +143,7 @@ async def expired_session_token_rejected(ctx: CheckContext) -> None:
     Waits SESSION_TTL_S plus the clock skew: only run when slow checks are enabled."""
     if not slow_checks_enabled(ctx):
         raise CheckSkipped(f"waits {SESSION_TTL_S + CLOCK_SKEW_S} s for a session to expire; "
-                           f"enable slow checks ({SLOW_ENV}=1) to run it")
+                           f"run with --slow (or {SLOW_ENV}=1) to include it")
     token, _resp = await session_token(ctx)
     await answers.wait(SESSION_TTL_S + CLOCK_SKEW_S + 1)
     expect_problem(await ctx.get(OVERVIEW, token), 401, "sessie/token-ongeldig")

@@ -47,10 +47,12 @@ class StartedSource:
 
 
 class _SingleSource:
-    def __init__(self, organisation: str, material: Any, omgeving: str) -> None:
+    def __init__(self, organisation: str, material: Any, omgeving: str,
+                 quote_validity_s: int | None) -> None:
         self.organisation = organisation
         self.material = material
         self.omgeving = omgeving
+        self.quote_validity_s = quote_validity_s
         self.state_dir = Path(tempfile.mkdtemp(prefix="vorderingen-bron-"))
         self.started: StartedSource | None = None
         self._server: EmbeddedServer | None = None
@@ -66,11 +68,15 @@ class _SingleSource:
         pinned.write_text(json.dumps(self.material.scheme_key_jwk), encoding="utf-8")
         self.material.write_scheme(oin=organisation.oin, api_url=api_url,
                                    bron_jwk=public_jwk(key), diensten=organisation.diensten)
-        config = config_from_mapping(organisation.config_mapping(
+        mapping = organisation.config_mapping(
             database_url=f"sqlite+aiosqlite:///{self.state_dir / 'bron.db'}",
             key_dir=str(self.state_dir), state_dir=str(self.state_dir),
             scheme=str(self.material.scheme_document_path), scheme_key_file=str(pinned),
-            omgeving=self.omgeving, seed_file=str(DEMO_DATA)))
+            omgeving=self.omgeving, seed_file=str(DEMO_DATA))
+        if self.quote_validity_s is not None and "betalingsregeling" in mapping:
+            mapping["betalingsregeling"] = {**mapping["betalingsregeling"],
+                                            "voorstel_geldigheid_s": self.quote_validity_s}
+        config = config_from_mapping(mapping)
         self._server = EmbeddedServer(uvicorn.Config(create_app(config), lifespan="on",
                                               access_log=False, log_config=None,
                                               log_level="warning"))
@@ -94,14 +100,18 @@ class _SingleSource:
 class SourceLauncher:
     """Starts and stops one reference source for a synchronous caller; see the module doc."""
 
-    def __init__(self, organisation: str = DEFAULT_ORGANISATION, *, omgeving: str = "test"
-                 ) -> None:
+    def __init__(self, organisation: str = DEFAULT_ORGANISATION, *, omgeving: str = "test",
+                 quote_validity_s: int | None = None) -> None:
+        """`quote_validity_s` shortens the quotes' validity (a test environment's setting)
+        so that a certification run can see a quote expire."""
         self.organisation = organisation
         self.omgeving = omgeving
+        self.quote_validity_s = quote_validity_s
         self._background: Background | None = None
 
     def start(self, material: Any) -> StartedSource:
-        self._background = Background(_SingleSource(self.organisation, material, self.omgeving))
+        self._background = Background(_SingleSource(self.organisation, material, self.omgeving,
+                                                     self.quote_validity_s))
         self._background.start()
         return self._background.service.started
 
