@@ -54,7 +54,7 @@ from reference_impl.app_manager.revocation import (
     RevocationList,
     verify_revocation,
 )
-from reference_impl.common.db import Database
+from reference_impl.common.db import DatabaseActor
 from reference_impl.common.errors import TokenError
 from reference_impl.common.http import (
     StandardHttpMiddleware,
@@ -62,7 +62,7 @@ from reference_impl.common.http import (
     exception_handlers,
     read_json,
 )
-from reference_impl.common.jose import ensure_private_key, key_from_jwk, public_jwk, thumbprint
+from reference_impl.common.jose import ensure_signing_key, key_from_jwk, public_jwk, thumbprint
 from reference_impl.common.problems import Problem, invalid_request, unauthorized
 
 API = "app-manager"
@@ -83,36 +83,28 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 
-class AppManager:
+class AppManager(DatabaseActor):
     """The running parts of one App Manager."""
 
     def __init__(self, config: AppManagerConfig, *,
                  identity_provider: IdentityProvider | None = None,
                  http_client: httpx.AsyncClient | None = None, clock: Clock = time.time) -> None:
+        super().__init__(config.database_url, MIGRATIONS)
         self.config = config
         self.clock = clock
         self._provider = identity_provider
         self._http_client = http_client
         self._citizens = (simulator.load_citizens(config.identity_provider.burgers_file)
                           if isinstance(config.identity_provider, TestIdpSettings) else [])
-        self._started = False
-        self._lock = asyncio.Lock()
 
-    async def start(self) -> None:
-        """Open (and migrate) the database, load the key, set up the identity provider."""
-        if self._started:
-            return
-        async with self._lock:
-            if self._started:
-                return
-            self.database = await Database.open(self.config.database_url, MIGRATIONS)
-            self.key = await asyncio.to_thread(signing_key, self.config)
-            self.public_jwk = public_jwk(self.key)
-            self.registrations = RegistrationStore(self.database)
-            self.ledger = CertificateLedger(self.database)
-            self.revocation_list = RevocationList(self.ledger, self.key, self.config.id)
-            self.identity_provider = self._provider or self._default_provider()
-            self._started = True
+    async def _set_up(self) -> None:
+        """On the open database: load the key, the stores, set up the identity provider."""
+        self.key = await asyncio.to_thread(signing_key, self.config)
+        self.public_jwk = public_jwk(self.key)
+        self.registrations = RegistrationStore(self.database)
+        self.ledger = CertificateLedger(self.database)
+        self.revocation_list = RevocationList(self.ledger, self.key, self.config.id)
+        self.identity_provider = self._provider or self._default_provider()
 
     def _default_provider(self) -> IdentityProvider:
         settings = self.config.identity_provider
@@ -131,21 +123,10 @@ class AppManager:
     def return_uri(self, request: Request) -> str:
         return self.base_url(request) + "/inloggen/terugkeer"
 
-    async def close(self) -> None:
-        if self._started:
-            await self.database.close()
-            self._started = False
-
 
 def signing_key(config: AppManagerConfig) -> ECKey:
     """The App Manager's signing key; generated (0600) with its public JWK on first start."""
-    path = config.signing_key_path
-    key = ensure_private_key(path)
-    if config.key_file is None:
-        public = path.with_suffix(".jwk.json")
-        if not public.exists():
-            public.write_text(json.dumps(public_jwk(key), indent=2) + "\n", encoding="utf-8")
-    return key
+    return ensure_signing_key(config.signing_key_path, publish=config.key_file is None)
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -35,11 +35,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from reference_impl.app_manager.errors import TestIdentityProviderRefused
 from reference_impl.common.errors import ConfigError
 from reference_impl.common.jose import CERT_MAX_LIFETIME_S
+from reference_impl.common.settings import (
+    key_location,
+    optional_path,
+    read_yaml,
+    reject_unknown,
+    require_choice,
+    require_database_url,
+    require_integer,
+    require_match,
+    require_text,
+)
 
 BASE_PATH = "/app-manager/v1"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/app-manager.db"
@@ -112,20 +121,13 @@ class AppManagerConfig:
 
     @property
     def signing_key_path(self) -> Path:
-        if self.key_file is not None:
-            return self.key_file
-        if self.key_dir is not None:
-            return self.key_dir / KEY_FILE_NAME
-        raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
+        return key_location(self.key_file, self.key_dir, KEY_FILE_NAME)
 
 
 def load_config(path: str | Path) -> AppManagerConfig:
     """Read and check a YAML configuration file."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError("--config", str(path), f"cannot read: {exc}") from exc
+    data = read_yaml(path)
     return config_from_mapping(data, base_dir=path.parent)
 
 
@@ -134,22 +136,22 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> AppManage
     base = base_dir or Path.cwd()
     if not isinstance(data, dict):
         raise ConfigError("<root>", type(data).__name__, "must be a mapping")
-    _known("", data, KNOWN_KEYS)
-    omgeving = _choice("omgeving", data.get("omgeving", "test"), OMGEVINGEN)
+    reject_unknown("", data, KNOWN_KEYS)
+    omgeving = require_choice("omgeving", data.get("omgeving", "test"), OMGEVINGEN)
     config = AppManagerConfig(
-        id=_match("id", data.get("id"), ID_PATTERN, "must match ^[a-z0-9][a-z0-9-]{1,62}$"),
-        naam=_text("naam", data.get("naam")),
+        id=require_match("id", data.get("id"), ID_PATTERN, "must match ^[a-z0-9][a-z0-9-]{1,62}$"),
+        naam=require_text("naam", data.get("naam")),
         identity_provider=_identity_provider(data.get("identity_provider"), omgeving, base),
         omgeving=omgeving,
-        database_url=_database(data.get("database_url", DEFAULT_DATABASE_URL), base),
-        key_file=_path("key_file", data.get("key_file"), base),
-        key_dir=_path("key_dir", data.get("key_dir"), base),
+        database_url=require_database_url(data.get("database_url", DEFAULT_DATABASE_URL), base),
+        key_file=optional_path("key_file", data.get("key_file"), base),
+        key_dir=optional_path("key_dir", data.get("key_dir"), base),
         public_url=_public_url(data.get("public_url")),
-        certificaat_looptijd_s=_integer(
+        certificaat_looptijd_s=require_integer(
             "certificaat_looptijd_s", data.get("certificaat_looptijd_s", CERT_MAX_LIFETIME_S),
             60, CERT_MAX_LIFETIME_S),
-        host=_text("host", data.get("host", DEFAULT_HOST)),
-        port=_integer("port", data.get("port", DEFAULT_PORT), 0, 65535),
+        host=require_text("host", data.get("host", DEFAULT_HOST)),
+        port=require_integer("port", data.get("port", DEFAULT_PORT), 0, 65535),
     )
     if config.key_file is None and config.key_dir is None:
         raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
@@ -169,14 +171,14 @@ def _identity_provider(value: Any, omgeving: str, base: Path) -> TestIdpSettings
         raise ConfigError("identity_provider.type", (value or {}).get("type")
                           if isinstance(value, dict) else value, "must be test or oidc")
     if value["type"] == "test":
-        _known("identity_provider.", value, frozenset({"type", "burgers"}))
+        reject_unknown("identity_provider.", value, frozenset({"type", "burgers"}))
         refuse_test_idp_in_production(omgeving)
-        burgers = _path("identity_provider.burgers", value.get("burgers"), base)
+        burgers = optional_path("identity_provider.burgers", value.get("burgers"), base)
         return TestIdpSettings(burgers or DEMO_DATA)
-    _known("identity_provider.", value, OIDC_KEYS)
+    reject_unknown("identity_provider.", value, OIDC_KEYS)
     secret = value.get("client_secret")
-    secret_file = _path("identity_provider.client_secret_file",
-                        value.get("client_secret_file"), base)
+    secret_file = optional_path("identity_provider.client_secret_file",
+                                value.get("client_secret_file"), base)
     if secret_file is not None:
         try:
             secret = secret_file.read_text(encoding="utf-8").strip()
@@ -191,69 +193,20 @@ def _identity_provider(value: Any, omgeving: str, base: Path) -> TestIdpSettings
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= 60:
         raise ConfigError("identity_provider.timeout_s", timeout, "must be a number from 0 to 60")
     return OidcSettings(
-        issuer=_match("identity_provider.issuer", value.get("issuer"), URL_PATTERN,
-                      "must be an http(s) URL"),
-        client_id=_text("identity_provider.client_id", value.get("client_id")),
-        client_secret=_text("identity_provider.client_secret", secret),
-        scope=_text("identity_provider.scope", value.get("scope", "openid")),
-        bsn_claim=_text("identity_provider.bsn_claim", value.get("bsn_claim", "sub")),
-        niveau_claim=_text("identity_provider.niveau_claim", value.get("niveau_claim", "acr")),
+        issuer=require_match("identity_provider.issuer", value.get("issuer"), URL_PATTERN,
+                             "must be an http(s) URL"),
+        client_id=require_text("identity_provider.client_id", value.get("client_id")),
+        client_secret=require_text("identity_provider.client_secret", secret),
+        scope=require_text("identity_provider.scope", value.get("scope", "openid")),
+        bsn_claim=require_text("identity_provider.bsn_claim", value.get("bsn_claim", "sub")),
+        niveau_claim=require_text("identity_provider.niveau_claim",
+                                  value.get("niveau_claim", "acr")),
         niveaus=dict(niveaus),
         timeout_s=float(timeout),
     )
 
 
-def _known(prefix: str, data: dict[str, Any], known: frozenset[str]) -> None:
-    for key in data:
-        if key not in known:
-            raise ConfigError(f"{prefix}{key}", data[key],
-                              f"unknown key (known: {', '.join(sorted(known))})")
-
-
-def _text(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(key, value, "must be a non-empty string")
-    return value
-
-
-def _match(key: str, value: Any, pattern: re.Pattern[str], reason: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
-        raise ConfigError(key, value, reason)
-    return value
-
-
-def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ConfigError(key, value, f"must be one of {', '.join(choices)}")
-    return value
-
-
-def _integer(key: str, value: Any, low: int, high: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ConfigError(key, value, f"must be an integer from {low} to {high}")
-    return value
-
-
-def _path(key: str, value: Any, base: Path) -> Path | None:
-    if value is None:
-        return None
-    return base / _text(key, value)
-
-
 def _public_url(value: Any) -> str | None:
     if value is None:
         return None
-    return _match("public_url", value, URL_PATTERN, "must be an http(s) URL").rstrip("/")
-
-
-def _database(value: Any, base: Path) -> str:
-    text = _text("database_url", value)
-    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
-        if text.startswith(prefix):
-            rest = text[len(prefix):]
-            if rest != ":memory:" and not rest.startswith("/"):
-                return f"sqlite+aiosqlite:///{base / rest}"
-            return f"sqlite+aiosqlite:///{rest}"
-    if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        return text
-    raise ConfigError("database_url", value, "use sqlite+aiosqlite:///PATH or postgresql://...")
+    return require_match("public_url", value, URL_PATTERN, "must be an http(s) URL").rstrip("/")

@@ -7,6 +7,9 @@ driver). The same migration scripts and the same queries serve both databases:
 each actor keeps its scripts in its own `migrations/` folder whose `env.py` is just
 `run_migrations_online()` from here.
 
+`DatabaseActor` is the base of an actor's running parts (`Source`, `AppManager`): its
+database opened once, on the ASGI lifespan or the first request, whichever comes first.
+
 Start-up runs `await migrate(engine, folder)`: Alembic upgrades to `head` on a connection
 taken from the async engine. On PostgreSQL a transaction-scoped advisory lock makes
 several processes starting together migrate one after another; within one process a lock
@@ -134,3 +137,44 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+class DatabaseActor:
+    """The running parts of an actor around its database, started once and lazily.
+
+    `start()` runs in the ASGI lifespan and on the first request, whichever comes first
+    (an in-process test client runs no lifespan): it opens and migrates the database, then
+    awaits the subclass's `_set_up()`; callers arriving meanwhile wait for that one start.
+    `close()` awaits the subclass's `_tear_down()`, then disposes the database; a later
+    `start()` starts again.
+    """
+
+    database: Database
+
+    def __init__(self, database_url: str, migrations: Path) -> None:
+        self._database_url = database_url
+        self._migrations = migrations
+        self._started = False
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        async with self._lock:
+            if self._started:
+                return
+            self.database = await Database.open(self._database_url, self._migrations)
+            await self._set_up()
+            self._started = True
+
+    async def _set_up(self) -> None:
+        """Build what the actor keeps on top of the open `self.database`."""
+
+    async def _tear_down(self) -> None:
+        """Release what `_set_up()` acquired, before the database closes."""
+
+    async def close(self) -> None:
+        if self._started:
+            await self._tear_down()
+            await self.database.close()
+            self._started = False

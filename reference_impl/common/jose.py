@@ -119,6 +119,16 @@ def ensure_private_key(path: str | os.PathLike[str]) -> ECKey:
     return load_private_key(path)
 
 
+def ensure_signing_key(path: Path, *, publish: bool) -> ECKey:
+    """`ensure_private_key(path)`; with `publish`, its public JWK is written beside it
+    (`<name>.jwk.json`, once) for the scheme operator to list."""
+    key = ensure_private_key(path)
+    public = path.with_suffix(".jwk.json")
+    if publish and not public.exists():
+        public.write_text(json.dumps(public_jwk(key), indent=2) + "\n", encoding="utf-8")
+    return key
+
+
 def load_public_jwk(path: str | os.PathLike[str]) -> dict[str, str]:
     """Read a public P-256 JWK (or a JWKS holding exactly one) from a JSON file."""
     try:

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from reference_impl.common.errors import ConfigError
+from reference_impl.common.settings import read_yaml, reject_unknown, require_integer
 from reference_impl.scheme.description import SchemeDescription, load_description
 from reference_impl.scheme.service import DEFAULT_POLL_INTERVAL_S
 
@@ -47,21 +46,14 @@ class SchemeServiceConfig:
 def load_config(path: str | Path) -> SchemeServiceConfig:
     """Read and check a YAML configuration file."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError("--config", str(path), f"cannot read: {exc}") from exc
-    return config_from_mapping(data, base_dir=path.parent)
+    return config_from_mapping(read_yaml(path), base_dir=path.parent)
 
 
 def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SchemeServiceConfig:
     base = base_dir or Path.cwd()
     if not isinstance(data, dict):
         raise ConfigError("<root>", type(data).__name__, "must be a mapping")
-    for key in data:
-        if key not in KNOWN_KEYS:
-            raise ConfigError(str(key), data[key],
-                              f"unknown key (known: {', '.join(sorted(KNOWN_KEYS))})")
+    reject_unknown("", data, KNOWN_KEYS)
     for key in ("description", "key_file"):
         if not isinstance(data.get(key), str) or not data[key]:
             raise ConfigError(key, data.get(key), "required: a file path")
@@ -71,9 +63,7 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SchemeSer
     ):
         raise ConfigError("poll_interval_s", interval,
                           f"must be a number from {MIN_POLL_INTERVAL_S} to {MAX_POLL_INTERVAL_S}")
-    port = data.get("port", DEFAULT_PORT)
-    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
-        raise ConfigError("port", port, "must be an integer from 0 to 65535")
+    port = require_integer("port", data.get("port", DEFAULT_PORT), 0, 65535)
     host = data.get("host", DEFAULT_HOST)
     if not isinstance(host, str) or not host:
         raise ConfigError("host", host, "must be a non-empty string")

@@ -33,8 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from reference_impl.common.errors import KeyFileError
 from reference_impl.common.jose import (
     SCHEME_MAX_LIFETIME_S,
@@ -42,6 +40,7 @@ from reference_impl.common.jose import (
     load_public_jwk,
     thumbprint,
 )
+from reference_impl.common.settings import read_yaml, reject_unknown, require_integer
 from reference_impl.common.spec import schema_errors, schema_validator
 from reference_impl.scheme.errors import DescriptionError
 
@@ -106,10 +105,7 @@ def _value_at(claims: dict[str, Any], pointer: str) -> Any:
 def load_description(path: str | Path) -> SchemeDescription:
     """Read a description file (YAML or JSON; JSON is YAML)."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DescriptionError("beschrijving", str(path), f"cannot read: {exc}") from exc
+    data = read_yaml(path, key="beschrijving", error=DescriptionError)
     return description_from_mapping(data, base_dir=path.parent)
 
 
@@ -118,16 +114,12 @@ def description_from_mapping(data: Any, *, base_dir: Path | None = None) -> Sche
     base = base_dir or Path.cwd()
     if not isinstance(data, dict):
         raise DescriptionError("<root>", type(data).__name__, "must be a mapping")
-    _known_keys("", data, TOP_LEVEL_KEYS)
+    reject_unknown("", data, TOP_LEVEL_KEYS, error=DescriptionError)
     for key in ("iss", "omgeving", "organisaties", "app_managers"):
         if key not in data:
             raise DescriptionError(key, None, "is required")
-    lifetime = data.get("looptijd_s", SCHEME_MAX_LIFETIME_S)
-    if not isinstance(lifetime, int) or isinstance(lifetime, bool) or not (
-        1 <= lifetime <= SCHEME_MAX_LIFETIME_S
-    ):
-        raise DescriptionError("looptijd_s", lifetime,
-                               f"must be an integer from 1 to {SCHEME_MAX_LIFETIME_S}")
+    lifetime = require_integer("looptijd_s", data.get("looptijd_s", SCHEME_MAX_LIFETIME_S),
+                               1, SCHEME_MAX_LIFETIME_S, error=DescriptionError)
     organisations = _entries("organisaties", data["organisaties"], ORGANISATION_KEYS, base)
     managers = _entries("app_managers", data["app_managers"], APP_MANAGER_KEYS, base)
     _unique("organisaties", [o.get("oin") for o in organisations], "oin")
@@ -144,13 +136,6 @@ def description_from_mapping(data: Any, *, base_dir: Path | None = None) -> Sche
     return description
 
 
-def _known_keys(where: str, entry: dict[str, Any], known: frozenset[str]) -> None:
-    for key in entry:
-        if key not in known:
-            raise DescriptionError(f"{where}{key}", entry[key],
-                                   f"unknown key (known: {', '.join(sorted(known))})")
-
-
 def _entries(name: str, value: Any, known: frozenset[str], base: Path) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise DescriptionError(name, value, "must be a list")
@@ -159,7 +144,7 @@ def _entries(name: str, value: Any, known: frozenset[str], base: Path) -> list[d
         where = f"{name}[{index}]."
         if not isinstance(entry, dict):
             raise DescriptionError(f"{name}[{index}]", entry, "must be a mapping")
-        _known_keys(where, entry, known)
+        reject_unknown(where, entry, known, error=DescriptionError)
         resolved = {k: v for k, v in entry.items() if v is not None}
         resolved.setdefault("status", DEFAULT_STATUS)
         resolved["sleutels"] = {"keys": _keys(f"{where}sleutels", entry.get("sleutels"), base)}

@@ -32,9 +32,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from reference_impl.common.errors import ConfigError
+from reference_impl.common.settings import (
+    key_location,
+    optional_path,
+    read_yaml,
+    reject_unknown,
+    require_boolean,
+    require_choice,
+    require_database_url,
+    require_integer,
+    require_match,
+    require_text,
+)
 
 DIENSTEN = ("vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen")
 NIVEAUS = ("basis", "midden", "substantieel", "hoog")
@@ -47,6 +57,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 KEY_FILE_NAME = "bron.pem"
 OIN_PATTERN = re.compile(r"^[0-9]{20}$")
+BASE_PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 CONTACT_KEYS = ("telefoon", "email", "url")
 
 
@@ -103,20 +114,13 @@ class SourceConfig:
     @property
     def signing_key_path(self) -> Path:
         """Where the signing key is (or is generated on first start)."""
-        if self.key_file is not None:
-            return self.key_file
-        if self.key_dir is not None:
-            return self.key_dir / KEY_FILE_NAME
-        raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
+        return key_location(self.key_file, self.key_dir, KEY_FILE_NAME)
 
 
 def load_config(path: str | Path) -> SourceConfig:
     """Read and check a YAML configuration file."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError("--config", str(path), f"cannot read: {exc}") from exc
+    data = read_yaml(path)
     config = config_from_mapping(data, base_dir=path.parent)
     for key in ("scheme", "scheme_key_file"):
         if getattr(config, key) is None:
@@ -128,77 +132,44 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SourceCon
     """Check a configuration mapping (as read from YAML) and build a `SourceConfig`."""
     if not isinstance(data, dict):
         raise ConfigError("<root>", type(data).__name__, "must be a mapping")
-    known = set(SourceConfig.__dataclass_fields__)
-    for key in data:
-        if key not in known:
-            names = ", ".join(sorted(known))
-            raise ConfigError(str(key), data[key], f"unknown key (known: {names})")
+    reject_unknown("", data, frozenset(SourceConfig.__dataclass_fields__))
     base = base_dir or Path.cwd()
     diensten = _diensten(data.get("diensten", ["vorderingenoverzicht"]))
     config = SourceConfig(
-        oin=_match("oin", data.get("oin"), OIN_PATTERN, "must be a string of 20 digits"),
-        naam=_text("naam", data.get("naam")),
-        soort=_choice("soort", data.get("soort"), SOORTEN),
+        oin=require_match("oin", data.get("oin"), OIN_PATTERN, "must be a string of 20 digits"),
+        naam=require_text("naam", data.get("naam")),
+        soort=require_choice("soort", data.get("soort"), SOORTEN),
         diensten=diensten,
         contact=_contact(data.get("contact")),
         minimaal_betrouwbaarheidsniveau=_levels(data.get("minimaal_betrouwbaarheidsniveau", {})),
         betalingsregeling=_arrangement(data.get("betalingsregeling"), diensten),
         pauze=_pause(data.get("pauze"), diensten),
-        database_url=_database(data.get("database_url", DEFAULT_DATABASE_URL), base),
-        key_file=_path("key_file", data.get("key_file"), base),
-        key_dir=_path("key_dir", data.get("key_dir"), base),
+        database_url=require_database_url(data.get("database_url", DEFAULT_DATABASE_URL), base),
+        key_file=optional_path("key_file", data.get("key_file"), base),
+        key_dir=optional_path("key_dir", data.get("key_dir"), base),
         scheme=_scheme(data.get("scheme"), base),
-        scheme_key_file=_path("scheme_key_file", data.get("scheme_key_file"), base),
-        omgeving=_choice("omgeving", data.get("omgeving", "test"), OMGEVINGEN),
-        backend=_text("backend", data.get("backend", "database")),
-        seed_file=_path("seed_file", data.get("seed_file"), base),
-        state_dir=_path("state_dir", data.get("state_dir"), base),
-        base_path=_match("base_path", data.get("base_path", DEFAULT_BASE_PATH),
-                         re.compile(r"^(/[A-Za-z0-9._~-]+)+$"), "must be /segments without a /"),
-        host=_text("host", data.get("host", DEFAULT_HOST)),
-        port=_integer("port", data.get("port", DEFAULT_PORT), 0, 65535),
-        validate_documents=_boolean("validate_documents", data.get("validate_documents", True)),
+        scheme_key_file=optional_path("scheme_key_file", data.get("scheme_key_file"), base),
+        omgeving=require_choice("omgeving", data.get("omgeving", "test"), OMGEVINGEN),
+        backend=require_text("backend", data.get("backend", "database")),
+        seed_file=optional_path("seed_file", data.get("seed_file"), base),
+        state_dir=optional_path("state_dir", data.get("state_dir"), base),
+        base_path=require_match("base_path", data.get("base_path", DEFAULT_BASE_PATH),
+                                BASE_PATH_PATTERN, "must be /segments without a /"),
+        host=require_text("host", data.get("host", DEFAULT_HOST)),
+        port=require_integer("port", data.get("port", DEFAULT_PORT), 0, 65535),
+        validate_documents=require_boolean("validate_documents",
+                                           data.get("validate_documents", True)),
     )
     if config.key_file is None and config.key_dir is None:
         raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
     return config
 
 
-def _text(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(key, value, "must be a non-empty string")
-    return value
-
-
-def _match(key: str, value: Any, pattern: re.Pattern[str], reason: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
-        raise ConfigError(key, value, reason)
-    return value
-
-
-def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ConfigError(key, value, f"must be one of {', '.join(choices)}")
-    return value
-
-
-def _integer(key: str, value: Any, low: int, high: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ConfigError(key, value, f"must be an integer from {low} to {high}")
-    return value
-
-
-def _boolean(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(key, value, "must be true or false")
-    return value
-
-
 def _diensten(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or len(set(value)) != len(value):
         raise ConfigError("diensten", value, "must be a list without duplicates")
     for dienst in value:
-        _choice("diensten", dienst, DIENSTEN)
+        require_choice("diensten", dienst, DIENSTEN)
     if "vorderingenoverzicht" not in value:
         raise ConfigError("diensten", value, "must include vorderingenoverzicht")
     return tuple(d for d in DIENSTEN if d in value)
@@ -208,8 +179,8 @@ def _levels(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ConfigError("minimaal_betrouwbaarheidsniveau", value, "must be a mapping")
     for dienst, niveau in value.items():
-        _choice("minimaal_betrouwbaarheidsniveau", dienst, DIENSTEN)
-        _choice(f"minimaal_betrouwbaarheidsniveau.{dienst}", niveau, NIVEAUS)
+        require_choice("minimaal_betrouwbaarheidsniveau", dienst, DIENSTEN)
+        require_choice(f"minimaal_betrouwbaarheidsniveau.{dienst}", niveau, NIVEAUS)
     return dict(value)
 
 
@@ -217,15 +188,15 @@ def _contact(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not value:
         raise ConfigError("contact", value, "must name at least one of telefoon, email, url")
     for key, text in value.items():
-        _choice("contact", key, CONTACT_KEYS)
-        _text(f"contact.{key}", text)
+        require_choice("contact", key, CONTACT_KEYS)
+        require_text(f"contact.{key}", text)
     return dict(value)
 
 
 def _limits(key: str, value: Any, bounds: dict[str, tuple[int, int]]) -> dict[str, int]:
     if not isinstance(value, dict) or set(value) != set(bounds):
         raise ConfigError(key, value, f"must be a mapping of exactly {', '.join(bounds)}")
-    return {name: _integer(f"{key}.{name}", value[name], *bounds[name]) for name in bounds}
+    return {name: require_integer(f"{key}.{name}", value[name], *bounds[name]) for name in bounds}
 
 
 def _arrangement(value: Any, diensten: tuple[str, ...]) -> ArrangementLimits | None:
@@ -245,27 +216,8 @@ def _pause(value: Any, diensten: tuple[str, ...]) -> PauseLimits | None:
     return PauseLimits(**_limits("pauze", value, {"maximum_duur_dagen": (1, 3660)}))
 
 
-def _path(key: str, value: Any, base: Path) -> Path | None:
-    if value is None:
-        return None
-    return base / _text(key, value)
-
-
 def _scheme(value: Any, base: Path) -> str | None:
     if value is None:
         return None
-    text = _text("scheme", value)
+    text = require_text("scheme", value)
     return text if text.startswith(("http://", "https://")) else str(base / text)
-
-
-def _database(value: Any, base: Path) -> str:
-    text = _text("database_url", value)
-    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
-        if text.startswith(prefix):
-            rest = text[len(prefix):]
-            if rest != ":memory:" and not rest.startswith("/"):
-                return f"sqlite+aiosqlite:///{base / rest}"
-            return f"sqlite+aiosqlite:///{rest}"
-    if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        return text
-    raise ConfigError("database_url", value, "use sqlite+aiosqlite:///PATH or postgresql://...")

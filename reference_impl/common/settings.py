@@ -1,0 +1,101 @@
+"""Reading typed configuration: each function checks one value and names key and value.
+
+Every actor reads its YAML configuration once into a small typed object; these are the
+checks they share. A value that does not fit raises `ConfigError(key, value, reason)`
+(or the subclass passed as `error`, e.g. the scheme's `DescriptionError`), so the
+message always says which key was wrong and what it held.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reference_impl.common.errors import ConfigError
+
+
+def read_yaml(path: Path, *, key: str = "--config",
+              error: type[ConfigError] = ConfigError) -> Any:
+    """The parsed content of the YAML (or JSON) file at `path`; unreadable → `error`."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise error(key, str(path), f"cannot read: {exc}") from exc
+
+
+def reject_unknown(prefix: str, data: dict[Any, Any], known: frozenset[str], *,
+                   error: type[ConfigError] = ConfigError) -> None:
+    """Refuse the first key of `data` not in `known`; its name is reported as `prefix+key`."""
+    for key in data:
+        if key not in known:
+            raise error(f"{prefix}{key}", data[key],
+                        f"unknown key (known: {', '.join(sorted(known))})")
+
+
+def require_text(key: str, value: Any) -> str:
+    """`value` as a string with more than white space in it."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, value, "must be a non-empty string")
+    return value
+
+
+def require_match(key: str, value: Any, pattern: re.Pattern[str], reason: str) -> str:
+    """`value` as a string that `pattern` matches; otherwise `reason` is the message."""
+    if not isinstance(value, str) or not pattern.match(value):
+        raise ConfigError(key, value, reason)
+    return value
+
+
+def require_choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    """`value`, which must be one of `choices`."""
+    if value not in choices:
+        raise ConfigError(key, value, f"must be one of {', '.join(choices)}")
+    return value
+
+
+def require_integer(key: str, value: Any, low: int, high: int, *,
+                    error: type[ConfigError] = ConfigError) -> int:
+    """`value` as an integer from `low` to `high` inclusive (a bool is not an integer)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise error(key, value, f"must be an integer from {low} to {high}")
+    return value
+
+
+def require_boolean(key: str, value: Any) -> bool:
+    """`value`, which must be `true` or `false`."""
+    if not isinstance(value, bool):
+        raise ConfigError(key, value, "must be true or false")
+    return value
+
+
+def optional_path(key: str, value: Any, base: Path) -> Path | None:
+    """`None` when unset; otherwise the non-empty path `value`, relative to `base`."""
+    if value is None:
+        return None
+    return base / require_text(key, value)
+
+
+def key_location(key_file: Path | None, key_dir: Path | None, file_name: str) -> Path:
+    """`key_file` (a key the operator manages), else `file_name` in `key_dir` (generated)."""
+    if key_file is not None:
+        return key_file
+    if key_dir is not None:
+        return key_dir / file_name
+    raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
+
+
+def require_database_url(value: Any, base: Path, *, key: str = "database_url") -> str:
+    """A SQLite (relative paths taken from `base`) or PostgreSQL URL for `common.db`."""
+    text = require_text(key, value)
+    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+        if text.startswith(prefix):
+            rest = text[len(prefix):]
+            if rest != ":memory:" and not rest.startswith("/"):
+                return f"sqlite+aiosqlite:///{base / rest}"
+            return f"sqlite+aiosqlite:///{rest}"
+    if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        return text
+    raise ConfigError(key, value, "use sqlite+aiosqlite:///PATH or postgresql://...")
