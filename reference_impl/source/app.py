@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reference_impl.common.db import Database
+from reference_impl.common.db import DatabaseActor
 from reference_impl.common.errors import SchemeUnavailable, TokenError
 from reference_impl.common.http import (
     StandardHttpMiddleware,
@@ -37,7 +37,7 @@ from reference_impl.common.http import (
     exception_handlers,
     read_json,
 )
-from reference_impl.common.jose import ensure_private_key, load_public_jwk, public_jwk
+from reference_impl.common.jose import ensure_signing_key, load_public_jwk
 from reference_impl.common.problems import Problem, invalid_request, unauthorized
 from reference_impl.common.scheme import (
     FileVolgnummer,
@@ -83,7 +83,7 @@ class ResourceIdConvertor(Convertor[str]):
 register_url_convertor("resource_id", ResourceIdConvertor())
 
 
-class Source:
+class Source(DatabaseActor):
     """The running parts of one source organisation."""
 
     def __init__(
@@ -94,38 +94,36 @@ class Source:
         scheme_source: SchemeSource | None = None,
         clock: Clock = system_clock,
     ) -> None:
+        super().__init__(config.database_url, MIGRATIONS)
         self.config = config
         self.clock = clock
         self._backend = backend
         self._scheme_source = scheme_source
-        self._started = False
-        self._lock = asyncio.Lock()
 
-    async def start(self) -> None:
-        """Open the database (migrating it), load the key, the backend and any seed data."""
-        if self._started:
-            return
-        async with self._lock:
-            if self._started:
-                return
-            self.database = await Database.open(self.config.database_url, MIGRATIONS)
-            self.key = await asyncio.to_thread(signing_key, self.config)
-            self.backend = self._backend or load_backend(
-                self.config.backend, self.config, self.database)
-            self.sessions = SessionStore(self.database)
-            self.overview = Overview(self.config, self.backend, self.database, self.key)
-            self.arrangements = (
-                Arrangements(self.config.betalingsregeling, self.database, self.overview)
-                if self.config.betalingsregeling else None
-            )
-            self.pauses = (
-                Pauses(self.config.pauze, self.database, self.overview)
-                if self.config.pauze else None
-            )
-            self.help_requests = HelpRequests(self.database)
-            self.scheme_source = self._scheme_source or default_scheme_source(self.config)
-            await self._seed()
-            self._started = True
+    async def _set_up(self) -> None:
+        """On the open database: load the key, the backend and any seed data."""
+        self.key = await asyncio.to_thread(signing_key, self.config)
+        self.backend = self._backend or load_backend(
+            self.config.backend, self.config, self.database)
+        self.sessions = SessionStore(self.database)
+        self.overview = Overview(self.config, self.backend, self.database, self.key)
+        self.arrangements = (
+            Arrangements(self.config.betalingsregeling, self.database, self.overview)
+            if self.config.betalingsregeling else None
+        )
+        self.pauses = (
+            Pauses(self.config.pauze, self.database, self.overview)
+            if self.config.pauze else None
+        )
+        self.help_requests = HelpRequests(self.database)
+        self.scheme_source = self._scheme_source or default_scheme_source(self.config)
+        await self._seed()
+
+    async def _tear_down(self) -> None:
+        # An organisation's backend may hold a pool to its own system (see backend.py).
+        close_backend = getattr(self.backend, "aclose", None)
+        if close_backend is not None:
+            await close_backend()
 
     async def _seed(self) -> None:
         if self.config.seed_file is None or not isinstance(self.backend, DatabaseBackend):
@@ -160,21 +158,10 @@ class Source:
     def now(self) -> int:
         return int(self.clock())
 
-    async def close(self) -> None:
-        if self._started:
-            await self.database.close()
-            self._started = False
-
 
 def signing_key(config: SourceConfig) -> ECKey:
     """The source's signing key; generated (0600) with its public JWK on first start."""
-    path = config.signing_key_path
-    key = ensure_private_key(path)
-    if config.key_file is None:  # a generated key: publish its public half beside it
-        public = path.with_suffix(".jwk.json")
-        if not public.exists():
-            public.write_text(json.dumps(public_jwk(key), indent=2) + "\n", encoding="utf-8")
-    return key
+    return ensure_signing_key(config.signing_key_path, publish=config.key_file is None)
 
 
 def default_scheme_source(config: SourceConfig) -> SchemeSource:

@@ -16,6 +16,9 @@ pause works: a planned surcharge or reminder whose moment falls inside a pause o
 is never imposed. An organisation whose own system runs its dunning instead must hold it
 for the cases listed in the source's `pauzes` table.
 
+A backend that holds resources of its own (a connection pool to the organisation's
+system) may also define `async aclose()`; the source awaits it when it shuts down.
+
 `DatabaseBackend` is the reference implementation: cases stored as JSON in the source's
 own database (table `zaken`), seeded from the demo data file or by `store`.
 `load_backend(name, ...)` picks a backend from the configuration: `database`, or

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from source_support import start_source
 
 from reference_impl.source.backend import BackendError, case_from_mapping
 
@@ -32,3 +35,25 @@ def test_ledger_totals_are_taken_as_given() -> None:
 def test_malformed_ledger_totals_are_refused_naming_the_case(totalen: dict) -> None:
     with pytest.raises(BackendError, match=r"OZB-2026-1.*totalen"):
         case_from_mapping({**CASE, "totalen": totalen})
+
+
+class ClosingBackend:
+    """A backend holding a resource of its own, as an organisation's adapter would."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def cases_for(self, bsn: str) -> list:
+        return []
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.anyio
+async def test_the_source_closes_a_backend_that_holds_resources(tmp_path: Path) -> None:
+    backend = ClosingBackend()
+    running = await start_source(tmp_path, backend=backend)
+    assert not backend.closed
+    await running.source.close()
+    assert backend.closed
