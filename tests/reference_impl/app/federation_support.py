@@ -26,60 +26,23 @@ from urllib.parse import urlparse
 
 import httpx
 import uvicorn
-from openapi_core import Config, OpenAPI
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+from openapi_support import openapi, validate_exchange
 
 from reference_impl.app.citizen import AppSettings, CitizenApp
 from reference_impl.app.trust import TrustAnchor
-from reference_impl.common.spec import openapi_path
 
 APIS = {"/vorderingen/v1": "bron", "/app-manager/v1": "app-manager", "/stelsel/v1": "stelsel"}
 NOT_IN_SPEC = re.compile(r"/test-idp/")
 
 
-class _Request:
-    def __init__(self, request: httpx.Request) -> None:
-        url = urlparse(str(request.url))
-        self.host_url = f"{url.scheme}://{url.netloc}"
-        # An api_url may sit below any path (`https://host/org7/vorderingen/v1`); the
-        # documents' servers are relative (`/vorderingen/v1`), so match from there.
-        starts = [url.path.find(prefix) for prefix in APIS if prefix in url.path]
-        self.path = url.path[min(starts):] if starts else url.path
-        self.method = request.method.lower()
-        self.body = request.content or None
-        self.content_type = request.headers.get("content-type", "")
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(httpx.QueryParams(url.query).multi_items()),
-            header=Headers(list(request.headers.items())),
-            cookie=ImmutableMultiDict(),
-        )
+def spec_path(url_path: str) -> str:
+    """The path as the OpenAPI documents see it.
 
-
-class _Response:
-    def __init__(self, response: httpx.Response) -> None:
-        self.status_code = response.status_code
-        self.content_type = response.headers.get("content-type", "")
-        self.headers = Headers(list(response.headers.items()))
-        self.data = response.content
-
-
-_APIS: dict[str, OpenAPI] = {}
-
-
-def _text(data: Any, **_: Any) -> str:
-    return data.decode() if isinstance(data, bytes) else data
-
-
-def openapi(name: str) -> OpenAPI:
-    if name not in _APIS:
-        config = Config(extra_media_type_deserializers={
-            "application/problem+json": lambda data, **_: json.loads(data),
-            "application/jose": _text,
-            "text/html": _text,
-        })
-        _APIS[name] = OpenAPI.from_file_path(str(openapi_path(name)), config=config)
-    return _APIS[name]
+    An api_url may sit below any path (`https://host/org7/vorderingen/v1`); the documents'
+    servers are relative (`/vorderingen/v1`), so match from there.
+    """
+    starts = [url_path.find(prefix) for prefix in APIS if prefix in url_path]
+    return url_path[min(starts):] if starts else url_path
 
 
 def api_of(path: str) -> str | None:
@@ -106,9 +69,7 @@ class ValidatingTransport(httpx.AsyncBaseTransport):
         await response.aread()
         checked = httpx.Response(response.status_code, headers=response.headers,
                                  content=response.content, request=request)
-        api = openapi(name)
-        api.validate_request(_Request(request))
-        api.validate_response(_Request(request), _Response(checked))
+        validate_exchange(openapi(name), checked, path=spec_path(request.url.path))
         self.validated[name] = self.validated.get(name, 0) + 1
         return checked
 

@@ -1,6 +1,6 @@
 """Test support for the App Manager: the test plays the app (and, for OIDC, the provider).
 
-- `FakeClock`: time that moves only when a test says so.
+- `FakeClock` (from clock_support): time that moves only when a test says so.
 - `ValidatingClient`: an httpx client over the ASGI app that validates every request and
   response against spec/openapi/app-manager.yaml with openapi-core (opt out per request
   with `valid_request=False` for a request made invalid on purpose, `in_spec=False` for a
@@ -20,18 +20,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+from clock_support import FakeClock
 from joserfc.jwk import ECKey
-from openapi_core import Config, OpenAPI
-from openapi_core.datatypes import RequestParameters
-from openapi_core.deserializing.media_types.util import json_loads, plain_loads
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+from openapi_support import ValidatingAsgiClient
 
 from reference_impl.app_manager.app import create_app
 from reference_impl.app_manager.config import config_from_mapping
 from reference_impl.common.jose import generate_key, public_jwk, sign
-from reference_impl.common.spec import openapi_path
 
-START = 1_767_225_600 + 10 * 3600  # 2026-01-01 11:00 Amsterdam: a fixed "now"
 BASE = "/app-manager/v1"
 BASE_URL = f"http://testserver{BASE}"
 MANAGER_ID = "test-app-manager"
@@ -56,86 +52,11 @@ def problem(response: httpx.Response) -> tuple[int, str]:
     return response.status_code, response.json()["code"]
 
 
-class FakeClock:
-    def __init__(self, start: float = START) -> None:
-        self.now = float(start)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-# --- openapi-core adapters over httpx ------------------------------------------------------
-
-
-class _Request:
-    def __init__(self, request: httpx.Request) -> None:
-        url = urlparse(str(request.url))
-        self.host_url = f"{url.scheme}://{url.netloc}"
-        self.path = url.path
-        self.method = request.method.lower()
-        self.body = request.content or None
-        self.content_type = request.headers.get("content-type", "")
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(httpx.QueryParams(url.query).multi_items()),
-            header=Headers(list(request.headers.items())),
-            cookie=ImmutableMultiDict(),
-        )
-
-
-class _Response:
-    def __init__(self, response: httpx.Response) -> None:
-        self.status_code = response.status_code
-        self.content_type = response.headers.get("content-type", "")
-        self.headers = Headers(list(response.headers.items()))
-        self.data = response.content
-
-
-_APIS: dict[str, OpenAPI] = {}
-
-
-def openapi(name: str) -> OpenAPI:
-    """spec/openapi/<name>.yaml for openapi-core, with the standard's other media types."""
-    if name not in _APIS:
-        config = Config(extra_media_type_deserializers={
-            "application/problem+json": json_loads, "application/jose": plain_loads})
-        _APIS[name] = OpenAPI.from_file_path(str(openapi_path(name)), config=config)
-    return _APIS[name]
-
-
-def validate(api: OpenAPI, response: httpx.Response, *, valid_request: bool = True) -> None:
-    request = _Request(response.request)
-    if valid_request:
-        api.validate_request(request)
-    api.validate_response(request, _Response(response))
-
-
-class ValidatingClient:
+class ValidatingClient(ValidatingAsgiClient):
     """Every exchange checked against spec/openapi/app-manager.yaml (openapi-core)."""
 
     def __init__(self, app: Any, base_url: str = BASE_URL) -> None:
-        self.api = openapi("app-manager")
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
-        self.validated = 0
-
-    async def request(self, method: str, path: str, *, valid_request: bool = True,
-                      in_spec: bool = True, **kwargs: Any) -> httpx.Response:
-        response = await self.http.request(method, path, **kwargs)
-        if in_spec:
-            validate(self.api, response, valid_request=valid_request)
-            self.validated += 1
-        return response
-
-    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("GET", path, **kwargs)
-
-    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("POST", path, **kwargs)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        super().__init__("app-manager", app, base_url)
 
 
 # --- the app's side ------------------------------------------------------------------------

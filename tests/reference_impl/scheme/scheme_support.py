@@ -7,40 +7,24 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
+from clock_support import FakeClock
 from joserfc.jwk import ECKey
-from openapi_core import Config, OpenAPI
-from openapi_core.datatypes import RequestParameters
-from openapi_core.deserializing.media_types.util import json_loads, plain_loads
+from openapi_support import openapi, validate_exchange
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from reference_impl.common.jose import generate_key, public_jwk, sign
-from reference_impl.common.spec import openapi_path
 from reference_impl.scheme.config import SchemeServiceConfig
 from reference_impl.scheme.description import SchemeDescription, description_from_mapping
 from reference_impl.scheme.signing import create_operator_key
 
-START = 1_767_225_600 + 10 * 3600  # 2026-01-01 11:00 Amsterdam: a fixed "now"
 MANAGER_ID = "test-app-manager"
 MANAGER_URL = "http://127.0.0.1:8002/app-manager/v1"
 OIN = "00000001001234567000"
-
-
-class FakeClock:
-    def __init__(self, start: float = START) -> None:
-        self.now = float(start)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def organisation(key: ECKey, **changes: Any) -> dict[str, Any]:
@@ -97,39 +81,9 @@ class FakeAppManager:
 # --- openapi-core ----------------------------------------------------------------------------
 
 
-class _Request:
-    def __init__(self, request: httpx.Request) -> None:
-        url = urlparse(str(request.url))
-        self.host_url = f"{url.scheme}://{url.netloc}"
-        self.path = url.path
-        self.method = request.method.lower()
-        self.body = request.content or None
-        self.content_type = request.headers.get("content-type", "")
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(httpx.QueryParams(url.query).multi_items()),
-            header=Headers(list(request.headers.items())), cookie=ImmutableMultiDict())
-
-
-class _Response:
-    def __init__(self, response: httpx.Response) -> None:
-        self.status_code = response.status_code
-        self.content_type = response.headers.get("content-type", "")
-        self.headers = Headers(list(response.headers.items()))
-        self.data = response.content
-
-
-_API: list[OpenAPI] = []
-
-
 def validate_stelsel(response: httpx.Response) -> None:
     """Request and response checked against spec/openapi/stelsel.yaml."""
-    if not _API:
-        config = Config(extra_media_type_deserializers={
-            "application/problem+json": json_loads, "application/jose": plain_loads})
-        _API.append(OpenAPI.from_file_path(str(openapi_path("stelsel")), config=config))
-    request = _Request(response.request)
-    _API[0].validate_request(request)
-    _API[0].validate_response(request, _Response(response))
+    validate_exchange(openapi("stelsel"), response)
 
 
 def load_json(path: Path) -> Any:

@@ -1,6 +1,6 @@
 """Test support for the reference source: the test plays scheme operator, App Manager and app.
 
-- `FakeClock`: time that moves only when a test says so.
+- `FakeClock` (from clock_support): time that moves only when a test says so.
 - `Trust`: a scheme operator key and an App Manager key made at test time; it signs a scheme
   document listing the source (and the App Manager), and issues certificates and proofs.
 - `ValidatingClient`: an httpx client over the ASGI app that validates every request and
@@ -11,28 +11,23 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
+from clock_support import FakeClock
 from joserfc.jwk import ECKey
-from openapi_core import Config, OpenAPI
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+from openapi_support import ValidatingAsgiClient
 
 from reference_impl.common.jose import generate_key, public_jwk, sign
 from reference_impl.common.scheme import MemoryVolgnummer, SchemeSource, SchemeVerifier
-from reference_impl.common.spec import openapi_path
 from reference_impl.demo.data import DEMO_DATA, load_demo
 from reference_impl.source.app import create_app, signing_key
 from reference_impl.source.clock import local_date
 from reference_impl.source.config import SourceConfig, config_from_mapping
 
-START = 1_767_225_600 + 10 * 3600  # 2026-01-01 11:00 Amsterdam: a fixed "now"
 BASE = "/vorderingen/v1"
 APP_MANAGER = "test-app-manager"
 CJIB, DUO, GEMEENTE, WATERSCHAP = "cjib", "duo", "voorbeeldstad", "delta"
@@ -44,17 +39,6 @@ def problem(response: httpx.Response) -> tuple[int, str]:
     """`(status, code)` of a problem answer."""
     assert response.headers["content-type"] == "application/problem+json", response.text
     return response.status_code, response.json()["code"]
-
-
-class FakeClock:
-    def __init__(self, start: float = START) -> None:
-        self.now = float(start)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass
@@ -114,78 +98,19 @@ class Trust:
         return sign(payload, app_key, typ="sessie-bewijs+jwt")
 
 
-# --- openapi-core adapters over httpx ------------------------------------------------------
-
-
-class _Request:
-    def __init__(self, request: httpx.Request) -> None:
-        url = urlparse(str(request.url))
-        self.host_url = f"{url.scheme}://{url.netloc}"
-        self.path = url.path
-        self.method = request.method.lower()
-        self.body = request.content or None
-        self.content_type = request.headers.get("content-type", "")
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(httpx.QueryParams(url.query).multi_items()),
-            header=Headers(list(request.headers.items())),
-            cookie=ImmutableMultiDict(),
-        )
-
-
-class _Response:
-    def __init__(self, response: httpx.Response) -> None:
-        self.status_code = response.status_code
-        self.content_type = response.headers.get("content-type", "")
-        self.headers = Headers(list(response.headers.items()))
-        self.data = response.content
-
-
-_API: OpenAPI | None = None
-
-
-def bron_api() -> OpenAPI:
-    global _API
-    if _API is None:
-        config = Config(extra_media_type_deserializers={
-            "application/problem+json": lambda data, **_: json.loads(data)})
-        _API = OpenAPI.from_file_path(str(openapi_path("bron")), config=config)
-    return _API
-
-
-class ValidatingClient:
-    """Every exchange checked against spec/openapi/bron.yaml (openapi-core)."""
+class ValidatingClient(ValidatingAsgiClient):
+    """Every exchange checked against spec/openapi/bron.yaml (openapi-core); `token=` sends
+    it as the bearer session token."""
 
     def __init__(self, app: Any, base_url: str = f"http://testserver{BASE}") -> None:
-        self.api = bron_api()
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
-        self.exchanges = 0
+        super().__init__("bron", app, base_url)
 
-    async def request(self, method: str, path: str, *, valid_request: bool = True,
-                      in_spec: bool = True, token: str | None = None,
+    async def request(self, method: str, path: str, *, token: str | None = None,
                       **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", None) or {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        response = await self.http.request(method, path, headers=headers, **kwargs)
-        if in_spec:
-            request = _Request(response.request)
-            if valid_request:
-                self.api.validate_request(request)
-            self.api.validate_response(request, _Response(response))
-        self.exchanges += 1
-        return response
-
-    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("GET", path, **kwargs)
-
-    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("POST", path, **kwargs)
-
-    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kwargs)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        return await super().request(method, path, headers=headers, **kwargs)
 
 
 # --- a running source ----------------------------------------------------------------------

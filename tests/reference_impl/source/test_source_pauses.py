@@ -10,7 +10,7 @@ from source_support import DUO, KEES, SANNE, RunningSource, problem
 
 pytestmark = pytest.mark.anyio
 DAY_S = 86_400
-TODAY = date(2026, 1, 1)  # source_support.START
+TODAY = date(2026, 1, 1)  # clock_support.START
 FINE = "CJIB-2026-0001"  # a second surcharge and a final notice are planned for day 18
 
 
