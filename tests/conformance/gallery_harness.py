@@ -28,7 +28,7 @@ from conformance import broken, jose, keys, runner
 from conformance.actors import Actors
 from conformance.checks import answers
 from conformance.context import CheckContext
-from conformance.model import CheckResult
+from conformance.model import CheckResult, Outcome
 
 OIN = "00000001234567890000"
 BASE_URL = "https://bron.test"
@@ -317,3 +317,26 @@ def claims_of(token: str) -> dict[str, Any]:
         return json.loads(jose.b64d(token.split(".")[1]))
     except (ValueError, IndexError, AttributeError):
         return {}
+
+
+def check_id(value: Any) -> str:
+    """Readable pytest ids for parametrised checks and broken sources."""
+    return getattr(value, "__name__", value)
+
+
+async def assert_passes(fn: Callable[..., Awaitable[None]], correct: str, suite_keys: Any
+                        ) -> None:
+    """The check passes against the named correct source."""
+    fed = Federation(suite_keys)
+    result = await run(fn, CORRECT_SOURCES[correct](fed), fed)
+    assert result.outcome is Outcome.PASSED, result.message
+
+
+async def assert_fails(fn: Callable[..., Awaitable[None]], broken_source: Broken, rule: str,
+                       fragment: str, suite_keys: Any) -> None:
+    """The check fails against the broken source, on `rule`, naming the cause."""
+    fed = Federation(suite_keys)
+    result = await run(fn, build(fed, broken_source), fed)
+    assert result.outcome is Outcome.FAILED, result.message
+    assert (result.rule, fragment in result.message) == (rule, True), result.message
+    assert result.evidence, "a failure carries the exchange that shows it"

@@ -21,7 +21,9 @@ from tests.conformance.gallery_harness import (
     CORRECT_SOURCES,
     OIN,
     Federation,
+    assert_passes,
     build,
+    check_id,
     problem,
     rewrite_json,
     run,
@@ -148,21 +150,15 @@ BROKEN = [
 ]
 
 
-def _id(value):
-    return getattr(value, "__name__", value)
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize("correct", sorted(CORRECT_SOURCES))
-@pytest.mark.parametrize("fn", CHECKS, ids=_id)
+@pytest.mark.parametrize("fn", CHECKS, ids=check_id)
 async def test_passes_on_correct_source(fn, correct, suite_keys):
-    fed = Federation(suite_keys)
-    result = await run(fn, CORRECT_SOURCES[correct](fed), fed)
-    assert result.outcome is Outcome.PASSED, result.message
+    await assert_passes(fn, correct, suite_keys)
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("fn", "broken_source", "rule", "fragment"), BROKEN, ids=_id)
+@pytest.mark.parametrize(("fn", "broken_source", "rule", "fragment"), BROKEN, ids=check_id)
 async def test_fails_on_broken_source(fn, broken_source, rule, fragment, suite_keys):
     fed = Federation(suite_keys)
     result = await run(fn, build(fed, broken_source), fed)
@@ -285,7 +281,7 @@ async def test_tls_versions(minimum, maximum, fn, outcome, fragment, server_cert
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("fn", [transport.old_tls_refused, transport.tls13_offered], ids=_id)
+@pytest.mark.parametrize("fn", [transport.old_tls_refused, transport.tls13_offered], ids=check_id)
 async def test_tls_checks_skip_plain_http(fn, suite_keys):
     fed = Federation(suite_keys)
     result = await run(fn, fed.source(), fed, base_url="http://127.0.0.1:8000")
