@@ -340,3 +340,11 @@ async def assert_fails(fn: Callable[..., Awaitable[None]], broken_source: Broken
     assert result.outcome is Outcome.FAILED, result.message
     assert (result.rule, fragment in result.message) == (rule, True), result.message
     assert result.evidence, "a failure carries the exchange that shows it"
+
+
+def checks_defined_in(module: Any) -> list[Callable[..., Awaitable[None]]]:
+    """Every check a module defines (functions carrying `__check__`), in definition order, so
+    a check added to the module is proven without also being listed in its test."""
+    return [value for value in vars(module).values()
+            if callable(value) and hasattr(value, "__check__")
+            and getattr(value, "__module__", None) == module.__name__]

@@ -16,33 +16,12 @@ from tests.conformance.gallery_harness import (
     assert_passes,
     build,
     check_id,
+    checks_defined_in,
     rewrite_document,
     run,
 )
 
-CHECKS = [
-    document.envelope_signature_valid,
-    document.envelope_source_in_scheme,
-    document.envelope_detached_over_jcs,
-    document.document_matches_schema,
-    document.amounts_in_cents,
-    document.datetimes_with_offset,
-    document.event_ids_unique,
-    document.case_ids_unique,
-    document.references_resolve,
-    document.verplicht_is_sum,
-    document.vereffend_is_sum,
-    document.saldo_adds_up,
-    document.arrears_bounded,
-    document.balance_time_after_events,
-    document.bsn_passes_elfproef,
-    document.bsn_is_certificates,
-    document.settled_without_balance,
-    document.enums_closed,
-    document.event_ids_stable,
-    document.case_ids_stable,
-    document.citizen_without_claims_gets_signed_document,
-]
+CHECKS = checks_defined_in(document)
 ELFPROEF_FAILS = "999993654"
 OTHER_VALID_BSN = "111222333"  # passes the elfproef; no test citizen of the gallery
 
