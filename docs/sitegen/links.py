@@ -21,6 +21,8 @@ PAGES = {
     "README.md": "standard.html",
     "trust-model.md": "trust-model.html",
     "interface.md": "interface.html",
+    "versioning.md": "versioning.html",
+    "governance.md": "governance.html",
     "CHANGELOG.md": "changelog.html",
     "vectors/README.md": "vectors.html",
     "rules/README.md": "rules.html",

@@ -6,9 +6,15 @@ listed in `conformance.profiles.PROFILES` (and the suite's preflight checks); no
 guessed from names. A rule testable from outside without a check shows the reason from
 `conformance/untestable.yaml`, if there is one.
 
+Every rule shows its lifecycle (spec/versioning.md §7): status (in force or withdrawn), the
+version that introduced it, the version that last changed it, the version that withdrew it
+and the rules that supersede it (linked).
+
 Warnings: an index entry without its text or a text without its entry, a title that differs
 between the two, a text without its Statement, Rationale or How to test, an area file that
-is missing, and a check that cites a rule the index does not have.
+is missing, a check that cites a rule the index does not have or a rule that is withdrawn, a
+lifecycle that contradicts itself (withdrawn without `withdrawn_in`, or the reverse), and a
+`superseded_by` naming a rule the index does not have.
 """
 
 from __future__ import annotations
@@ -65,10 +71,38 @@ class Rule:
     how_to_test: str  # HTML
     checks: list[CheckRef] = field(default_factory=list)
     untested_reason: str = ""
+    status: str = "in-force"
+    changed: str = ""
+    withdrawn_in: str = ""
+    superseded_by: list[str] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
         return rule_anchor(self.id)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == "withdrawn"
+
+    @property
+    def status_label(self) -> str:
+        """`in force` or `withdrawn in 2.0.0`, as the index shows it."""
+        if self.withdrawn:
+            return f"withdrawn in {self.withdrawn_in}" if self.withdrawn_in else "withdrawn"
+        return "in force"
+
+    @property
+    def versions(self) -> str:
+        """`since 1.0.0 · changed 2.0.0` (the withdrawal is in `status_label`)."""
+        parts = [f"since {self.since}"]
+        if self.changed:
+            parts.append(f"changed {self.changed}")
+        return " · ".join(parts)
+
+    @property
+    def superseded_anchors(self) -> list[tuple[str, str]]:
+        """(id, anchor) of every rule that supersedes this one."""
+        return [(rule_id, rule_anchor(rule_id)) for rule_id in self.superseded_by]
 
 
 @dataclass
@@ -139,17 +173,18 @@ def suite_checks() -> dict[str, list[CheckRef]]:
         PREFLIGHT_CHECKS = ()
     listed += [("preflight", fn) for fn in PREFLIGHT_CHECKS]
     listed += [(profile, fn) for profile, fns in PROFILES.items() for fn in fns]
+    # Keyed by the function's module and name: two modules may hold checks of one name.
     profiles_of: dict[str, list[str]] = {}
     metas: dict[str, Any] = {}
     for profile, fn in listed:
-        meta = meta_of(fn)
-        metas.setdefault(meta.name, meta)
-        if profile not in profiles_of.setdefault(meta.name, []):
-            profiles_of[meta.name].append(profile)
+        key = f"{fn.__module__}.{fn.__qualname__}"
+        metas.setdefault(key, meta_of(fn))
+        if profile not in profiles_of.setdefault(key, []):
+            profiles_of[key].append(profile)
     by_rule: dict[str, list[CheckRef]] = {}
-    for name, meta in metas.items():
+    for key, meta in metas.items():
         by_rule.setdefault(meta.rule, []).append(CheckRef(
-            name=name, profiles=tuple(profiles_of[name]), severity=meta.severity,
+            name=meta.name, profiles=tuple(profiles_of[key]), severity=meta.severity,
             statement=meta.statement))
     return by_rule
 
@@ -164,6 +199,26 @@ def untested_reasons() -> dict[str, str]:
     return {entry["rule"]: entry["reason"] for entry in data.get("untestable") or []}
 
 
+def read_lifecycle(entry: dict[str, Any], known: set[str], source: str,
+                   problems: Problems) -> dict[str, Any]:
+    """The lifecycle fields of one index entry, with a warning for each contradiction."""
+    rule_id = entry["id"]
+    status = str(entry.get("status", "in-force"))
+    withdrawn_in = str(entry.get("withdrawn_in") or "")
+    superseded_by = [str(i) for i in entry.get("superseded_by") or []]
+    if status not in ("in-force", "withdrawn"):
+        problems.warn("rules.yaml", f"rule {rule_id}: unknown status {status!r}")
+    if (status == "withdrawn") != bool(withdrawn_in):
+        problems.warn("rules.yaml", f"rule {rule_id}: status {status} with withdrawn_in "
+                                    f"{withdrawn_in or 'missing'}")
+    for successor in superseded_by:
+        if successor not in known:
+            problems.warn(source, f"rule {rule_id} is superseded by {successor}, which is "
+                                  "not in rules.yaml")
+    return {"status": status, "changed": str(entry.get("changed") or ""),
+            "withdrawn_in": withdrawn_in, "superseded_by": superseded_by}
+
+
 def load(spec_dir: Path, markdown: Markdown, problems: Problems) -> list[Area]:
     """Every area with its rules, in the order of `rules.yaml`."""
     index_path = spec_dir / "rules.yaml"
@@ -173,6 +228,7 @@ def load(spec_dir: Path, markdown: Markdown, problems: Problems) -> list[Area]:
     entries = index["rules"] if isinstance(index, dict) else index
     checks = suite_checks()
     reasons = untested_reasons()
+    known = {entry["id"] for entry in entries}
     areas: dict[str, Area] = {}
     texts: dict[str, dict[str, Section]] = {}
     for entry in entries:
@@ -198,6 +254,12 @@ def load(spec_dir: Path, markdown: Markdown, problems: Problems) -> list[Area]:
         for part in PARTS:
             if not section.parts.get(part):
                 problems.warn(source, f"rule {rule_id} has no {part}")
+        lifecycle = read_lifecycle(entry, known, source, problems)
+        rule_checks = sorted(checks.pop(rule_id, []), key=lambda c: c.name)
+        if lifecycle["status"] == "withdrawn":
+            for ref in rule_checks:
+                problems.warn(f"conformance check {ref.name}",
+                              f"cites rule {rule_id}, which is withdrawn")
         areas[area_name].rules.append(Rule(
             id=rule_id, title=section.title, level=str(entry.get("level", "")),
             area=area_name, testable=str(entry.get("testable", "")),
@@ -207,8 +269,9 @@ def load(spec_dir: Path, markdown: Markdown, problems: Problems) -> list[Area]:
             statement=markdown.render(section.parts.get("Statement", ""), source=source),
             rationale=markdown.render(section.parts.get("Rationale", ""), source=source),
             how_to_test=markdown.render(section.parts.get("How to test", ""), source=source),
-            checks=sorted(checks.pop(rule_id, []), key=lambda c: c.name),
+            checks=rule_checks,
             untested_reason=reasons.get(rule_id, ""),
+            **lifecycle,
         ))
     for area_name, left in texts.items():
         for rule_id in left:

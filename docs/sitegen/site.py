@@ -35,6 +35,8 @@ TEXT_PAGES = (  # (spec file, page, title in the navigation)
     ("README.md", "standard.html", "The standard"),
     ("trust-model.md", "trust-model.html", "Trust model"),
     ("interface.md", "interface.html", "Interface"),
+    ("versioning.md", "versioning.html", "Versioning"),
+    ("governance.md", "governance.html", "Governance"),
     ("vectors/README.md", "vectors.html", "Test vectors"),
     ("CHANGELOG.md", "changelog.html", "Changelog"),
 )

@@ -18,7 +18,7 @@ from conformance.profiles import PROFILES
 SPEC = REPO / "spec"
 PAGES = ("index.html", "rules.html", "bron.html", "app-manager.html", "stelsel.html",
          "schemas.html", "trust-model.html", "interface.html", "standard.html",
-         "vectors.html", "changelog.html")
+         "vectors.html", "changelog.html", "versioning.html", "governance.html")
 
 
 class Scan(HTMLParser):
@@ -83,8 +83,15 @@ def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
 
 def _article(rules_html: str, rule_id: str) -> str:
     anchor = "rule" + rule_id.replace("/", "-")
-    start = rules_html.index(f'<article class="rule" id="{anchor}">')
-    return rules_html[start:rules_html.index("</article>", start)]
+    match = re.search(rf'<article class="rule( withdrawn)?" id="{re.escape(anchor)}">', rules_html)
+    assert match, rule_id
+    return rules_html[match.start():rules_html.index("</article>", match.start())]
+
+
+def _index_row(rules_html: str, rule_id: str) -> str:
+    anchor = "rule" + rule_id.replace("/", "-")
+    start = rules_html.index(f'<a href="#{anchor}"><code>{rule_id}</code></a></td>')
+    return rules_html[start:rules_html.index("</tr>", start)]
 
 
 def test_every_rule_has_its_text_and_checks(site: Path) -> None:
@@ -107,6 +114,28 @@ def test_the_example_rule_reads_right(site: Path) -> None:
     assert "FinancieleVerplichtingKwijtgescholden" in article  # the statement
     assert "<code>vereffend_is_sum</code>" in article  # the check that tests it
     assert "MUST" in article and "envelop/document-ongeldig" in article
+
+
+def test_every_rule_shows_its_lifecycle(site: Path) -> None:
+    """The index row and the rule's own section show status and versions (rules.yaml)."""
+    html = (site / "rules.html").read_text(encoding="utf-8")
+    index = yaml.safe_load((SPEC / "rules.yaml").read_text("utf-8"))["rules"]
+    assert any(r["status"] == "withdrawn" for r in index)
+    assert any("changed" in r for r in index)
+    for rule in index:
+        row, article = _index_row(html, rule["id"]), _article(html, rule["id"])
+        for part in (row, article):
+            assert f"since {rule['since']}" in part, rule["id"]
+            if "changed" in rule:
+                assert f"changed {rule['changed']}" in part, rule["id"]
+        if rule["status"] == "withdrawn":
+            assert f"withdrawn in {rule['withdrawn_in']}" in row, rule["id"]
+            assert f"<strong>Withdrawn in {rule['withdrawn_in']}</strong>" in article
+            for successor in rule.get("superseded_by", []):
+                anchor = "rule" + successor.replace("/", "-")
+                assert f'<a href="#{anchor}"><code>{successor}</code></a>' in article
+        else:
+            assert "in force" in row and "withdrawn" not in row, rule["id"]
 
 
 def test_every_operation_is_rendered(site: Path) -> None:
@@ -142,6 +171,12 @@ def _broken_spec(tmp_path: Path) -> Path:
     text = document.read_text("utf-8")
     start = text.index("## `/document/vereffend-is-som`")
     document.write_text(text[:start] + text[text.index("## `", start + 4):], "utf-8")
+    index = spec / "rules.yaml"
+    text = index.read_text("utf-8")
+    withdrawn = yaml.safe_load(text)["rules"]
+    successor = next(r for r in withdrawn if r.get("superseded_by"))["superseded_by"][0]
+    index.write_text(text.replace(f"  - {successor}\n", "  - /sessie/opvolger-bestaat-niet\n", 1),
+                     "utf-8")
     return spec
 
 
@@ -153,6 +188,7 @@ def test_a_broken_standard_fails_the_build_and_writes_nothing(tmp_path: Path) ->
     assert "link to geen-bestand.md, which does not exist" in done.stderr
     assert "cites rule /sessie/bestaat-niet, which is not in rules.yaml" in done.stderr
     assert "rule /document/vereffend-is-som of rules.yaml has no section" in done.stderr
+    assert "superseded by /sessie/opvolger-bestaat-niet, which is not in rules.yaml" in done.stderr
     assert "nothing written" in done.stderr
     assert not out.exists()
 

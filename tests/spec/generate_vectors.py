@@ -1,4 +1,4 @@
-"""Generate the test vectors of the standard into spec/vectors/.
+"""Generate the test vectors of standard 2.0.0 into spec/vectors/.
 
     .venv/bin/python tests/spec/generate_vectors.py            # writes spec/vectors/**
     .venv/bin/python tests/spec/generate_vectors.py --out DIR  # writes DIR/** instead
@@ -6,8 +6,10 @@
 Everything is fixed except the keys: each run creates fresh private keys in memory, signs with
 them and writes only their PUBLIC halves (spec/vectors/keys/). ECDSA signatures are randomised,
 so token bytes change on every run, but what each vector checks (its description, context,
-outcome and problem code) does not; schema and document vectors are byte-for-byte the same.
-Vectors are append-only in spirit: add cases here, never change what an existing one checks.
+outcome and problem code) does not; schema, document and PKCE vectors are byte-for-byte the
+same.
+Within a major the vectors are append-only: add cases here, never change what an existing one
+checks. A new major rebuilds the set (2.0.0 did).
 
 This file is data first: it is long because every vector is spelled out, not because it hides
 logic. It shares no code with the verifier the tests use (tests/spec/vector_verifier.py).
@@ -21,6 +23,7 @@ import copy
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +38,20 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 VECTORS_DIR = Path(__file__).resolve().parents[2] / "spec" / "vectors"
 
 NOW = 1767225600  # 2026-01-01T00:00:00Z: the fixed "now" of every token vector
+DAY = 86400
 SKEW_S = 60
 SCHEME_MAX_LIFETIME_S = 86400
 CERT_MAX_LIFETIME_S = 43200
 PROOF_MAX_AGE_S = 60
+REGISTRATION_TTL_S = 600
+HULPVRAAG_MAX_LEEFTIJD_S = 1209600
+VERSION = "2.0"  # every wire version of this major (MAJOR.MINOR)
+NEXT_MINOR = "2.1"
+NEXT_MAJOR = "3.0"
+# Key windows of the scheme (NumericDates).
+KEYS_FROM = NOW - 400 * DAY  # when the long-standing keys started signing
+ROTATION = 1765756800  # 2025-12-15T00:00:00Z: bron-b retired, bron-b-2 signs from then on
+REVOKED_AT = 1766361600  # 2025-12-22T00:00:00Z: bron-a-ingetrokken was compromised
 OMIT = object()  # a claim or header member value meaning "leave this member out"
 
 OIN_A = "00000001000000000001"
@@ -50,6 +63,11 @@ BSN_ANDER = "999990019"
 BSN_ELFPROEF_FOUT = "999993654"
 AM_A = "app-manager-a"
 AM_B = "app-manager-b"
+API_A = "https://bron-a.vorderingen.example/vorderingen/v2"
+API_A_V1 = "https://bron-a.vorderingen.example/vorderingen/v1"  # the same source's 1.x endpoint
+API_B = "http://127.0.0.1:8402/vorderingen/v2"
+API_AM_A = "https://am-a.vorderingen.example/app-manager/v2"
+HTU = API_A + "/vorderingenoverzicht"
 CERT_JTI = "5b0b6f0e-3f43-4a43-9d4c-1c1f7a3b9e01"
 REVOKED_JTI = "0c6f3a52-8f8e-4d0e-b0d4-6f5e2a1d7c02"
 PROOF_JTI = "a3e1c0d2-6b7f-4c3e-8a9d-2f4b5c6d7e03"
@@ -77,6 +95,20 @@ NONCE_VERLOPEN = _nonce("nonce-verlopen")
 NONCE_GEBRUIKT = _nonce("nonce-gebruikt")
 NONCE_ONBEKEND = _nonce("nonce-onbekend")
 NONCE_AANVRAAG = _nonce("uitdaging-registratie")
+SESSIETOKEN = _nonce("sessietoken")  # the session token a request proof is bound to (ath)
+SESSIETOKEN_ANDER = _nonce("sessietoken-ander")
+REQUEST_JTI = "c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e06"
+REQUEST_JTI_2 = "d5e6f7a8-1b2c-4d3e-8f4a-5b6c7d8e9f07"
+
+
+def iso(numericdate: int) -> str:
+    """RFC 3339 in UTC for a NumericDate: the `opgesteld_op` of a document signed then."""
+    return datetime.fromtimestamp(numericdate, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ath(session_token: str) -> str:
+    """BASE64URL(SHA-256(ASCII session token)): the request proof's binding to the token."""
+    return b64(hashlib.sha256(session_token.encode("ascii")).digest())
 
 
 # --- JOSE ----------------------------------------------------------------------------------
@@ -117,10 +149,18 @@ class Key:
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
     def published(self) -> dict[str, str]:
-        return {**self.public_jwk, "kid": self.kid, "use": "sig", "alg": "ES256"}
+        return {**self.public_jwk, "kid": self.kid, "use": "sig"}
 
-    def jwks(self, *more: Key) -> dict[str, list[dict[str, str]]]:
-        return {"keys": [k.published() for k in (self, *more)]}
+    def entry(self, vanaf: int = KEYS_FROM, tot: int | None = None,
+              ingetrokken: int | None = None, *, with_kid: bool = True) -> dict[str, Any]:
+        """A key entry of the scheme: the public JWK and the window in which it may sign."""
+        result: dict[str, Any] = {"jwk": self.published() if with_kid else self.public_jwk,
+                                  "geldig_vanaf": vanaf}
+        if tot is not None:
+            result["geldig_tot"] = tot
+        if ingetrokken is not None:
+            result["ingetrokken_op"] = ingetrokken
+        return result
 
 
 def merged(base: dict[str, Any], changes: dict[str, Any] | None) -> dict[str, Any]:
@@ -332,7 +372,7 @@ def zaak_pauze() -> dict[str, Any]:
 def document(*zaken: dict[str, Any], oin: str = OIN_A, bsn: str = BSN) -> dict[str, Any]:
     naam = {OIN_A: "Centraal Incassobureau (test)", OIN_B: "Gemeente Voorbeeldstad (test)"}
     return {
-        "documentversie": "1.0.0",
+        "documentversie": VERSION,
         "bron": {"oin": oin, "naam": naam.get(oin, "Onbekende organisatie (test)")},
         "bsn": bsn,
         "opgesteld_op": "2025-12-31T12:00:00+01:00",
@@ -401,12 +441,12 @@ def schema_case(description: str, rule: str, schema: str, tests: list[dict],
     return case(description, rule, tests, schema=schema)
 
 
-def vorderingendocument_schema_vectors() -> list[dict[str, Any]]:
+def vorderingendocument_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
     small = document(zaak_boete())
     regeling = document(zaak_regeling())
     s = "vorderingendocument.schema.json"
     return [
-        schema_case("valid claims documents", "/document/schema", s, [
+        schema_case("valid claims documents", rules["document-schema"], s, [
             test("a document with four cases: open, in an arrangement, settled, paused", True,
                  data=full_document()),
             test("a document without cases (nothing to report)", True, data=document()),
@@ -448,7 +488,7 @@ def vorderingendocument_schema_vectors() -> list[dict[str, Any]]:
             test("an impossible vervaldatum (needs format assertion)", False,
                  data=edit(small, E + "/2/vervaldatum", "2025-13-01")),
         ], code=DOCUMENT_INVALID),
-        schema_case("enums are closed", "/document/schema", s, [
+        schema_case("enums are closed", rules["enums"], s, [
             test("unknown case status", False, data=edit(small, Z0 + "/status", "betaald")),
             test("unknown looptijd", False, data=edit(small, Z0 + "/looptijd", "maandelijks")),
             test("unknown categorie", False, data=edit(small, E + "/0/categorie", "boete")),
@@ -458,19 +498,37 @@ def vorderingendocument_schema_vectors() -> list[dict[str, Any]]:
                  data=edit(small, E + "/3/gebeurtenistype", "BetalingOntvangen")),
             test("unknown actie", False, data=edit(small, Z0 + "/acties", ["kwijtschelding"])),
             test("an actie twice", False, data=edit(small, Z0 + "/acties", ["betalen", "betalen"])),
-            test("documentversie 1.1.0", False, data=edit(small, "/documentversie", "1.1.0")),
         ], code=DOCUMENT_INVALID),
-        schema_case("objects are closed (additionalProperties: false)", "/document/schema", s, [
-            test("unknown top-level member", False, data=edit(small, "/opmerking", "x")),
-            test("unknown member of bron", False, data=edit(small, "/bron/kvk", "12345678")),
-            test("unknown member of a case", False,
+        schema_case("documentversie is MAJOR.MINOR of major 2", rules["versie"], s, [
+            test("2.0", True, data=small),
+            test("2.1 (a later minor of this major)", True,
+                 data=edit(small, "/documentversie", NEXT_MINOR)),
+            test("2.9999 (the largest minor the pattern allows)", True,
+                 data=edit(small, "/documentversie", "2.9999")),
+            test("2.10000", False, data=edit(small, "/documentversie", "2.10000")),
+            test("2.01 (a leading zero)", False, data=edit(small, "/documentversie", "2.01")),
+            test("2.0.0 (a patch number is never on the wire)", False,
+                 data=edit(small, "/documentversie", "2.0.0")),
+            test("3.0 (the next major)", False, data=edit(small, "/documentversie", NEXT_MAJOR)),
+            test("1.0.0 (the previous major)", False,
+                 data=edit(small, "/documentversie", "1.0.0")),
+            test("2 without a minor", False, data=edit(small, "/documentversie", "2")),
+            test("2.0 as a number", False, data=edit(small, "/documentversie", 2.0)),
+        ], code=DOCUMENT_INVALID),
+        schema_case("objects are open: a member this version does not define is ignored",
+                    rules["open-data"], s, [
+            test("unknown top-level member", True, data=edit(small, "/opmerking", "x")),
+            test("unknown member of bron", True, data=edit(small, "/bron/kvk", "12345678")),
+            test("unknown member of a case", True,
                  data=edit(small, Z0 + "/rentepercentage", 4)),
-            test("a BetalingVerwerkt carrying categorie (a member of another event type)", False,
-                 data=edit(small, E + "/3/categorie", "hoofdsom")),
-            test("unknown member of grondslag", False,
+            test("unknown member of an event", True,
+                 data=edit(small, E + "/3/kanaal", "ideal")),
+            test("unknown member of grondslag", True,
                  data=edit(small, Z0 + "/grondslag/artikel", "5")),
+            test("an unknown member does not relax a defined one: saldo still an integer",
+                 False, data=edit(edit(small, "/opmerking", "x"), Z0 + "/saldo", "8900")),
         ], code=DOCUMENT_INVALID),
-        schema_case("required members", "/document/schema", s, [
+        schema_case("required members", rules["document-schema"], s, [
             test("no bsn", False, data=edit(small, "/bsn")),
             test("no bron.oin", False, data=edit(small, "/bron/oin")),
             test("a case without saldo", False, data=edit(small, Z0 + "/saldo")),
@@ -485,7 +543,7 @@ def vorderingendocument_schema_vectors() -> list[dict[str, Any]]:
             test("status gepauzeerd without pauze", False,
                  data=edit(document(zaak_pauze()), Z0 + "/pauze")),
         ], code=DOCUMENT_INVALID),
-        schema_case("identifiers and codes", "/document/schema", s, [
+        schema_case("identifiers and codes", rules["document-schema"], s, [
             test("bsn of 8 digits", False, data=edit(small, "/bsn", "99999365")),
             test("bsn as a number", False, data=edit(small, "/bsn", 999993653)),
             test("oin of 19 digits", False, data=edit(small, "/bron/oin", OIN_A[1:])),
@@ -499,7 +557,7 @@ def vorderingendocument_schema_vectors() -> list[dict[str, Any]]:
             test("betalingsregeling id in uppercase", False,
                  data=edit(regeling, Z0 + "/betalingsregeling/id", REGELING_ID.upper())),
         ], code=DOCUMENT_INVALID),
-        schema_case("signs of event amounts", "/document/schema", s, [
+        schema_case("signs of event amounts", rules["document-schema"], s, [
             test("imposed amount of zero", False, data=edit(small, E + "/0/bedrag", 0)),
             test("negative imposed amount without correctie_van", False,
                  data=edit(small, E + "/0/bedrag", -100)),
@@ -512,10 +570,23 @@ def vorderingendocument_schema_vectors() -> list[dict[str, Any]]:
     ]
 
 
+def next_minor_document() -> dict[str, Any]:
+    """A claims document of 2.1 with members 2.0 does not define, at every level."""
+    doc = edit_many(document(zaak_boete()), {
+        "/documentversie": NEXT_MINOR,
+        "/taal": "nl",
+        "/bron/kvk": "12345678",
+        Z0 + "/rente": {"percentage": "4.00", "sinds": "2025-12-01"},
+        E + "/3/kanaal": "ideal",
+    })
+    return doc
+
+
 def static_stelsel(**changes: Any) -> dict[str, Any]:
-    """Scheme claims with the fixed RFC 7515 key, for schema vectors."""
-    keys = {"keys": [STATIC_JWK]}
+    """Scheme claims (format 2) with the fixed RFC 7515 key, for schema vectors."""
+    entry = {"jwk": STATIC_JWK, "geldig_vanaf": KEYS_FROM}
     claims = {
+        "versie": VERSION,
         "iss": "stelselbeheerder-test",
         "iat": NOW - 3600,
         "exp": NOW - 3600 + SCHEME_MAX_LIFETIME_S,
@@ -523,10 +594,11 @@ def static_stelsel(**changes: Any) -> dict[str, Any]:
         "omgeving": "test",
         "organisaties": [{
             "oin": OIN_A, "naam": "Centraal Incassobureau (test)", "soort": "rijk",
-            "api_url": "http://127.0.0.1:8401/vorderingen/v1", "sleutels": keys,
+            "eindpunten": [{"api_url": "http://127.0.0.1:8401/vorderingen/v2", "major": 2}],
+            "sleutels": [entry],
             "diensten": ["vorderingenoverzicht", "betalingsregelingen"], "status": "actief",
         }],
-        "app_managers": [{"id": AM_A, "naam": "App Manager A (test)", "sleutels": keys,
+        "app_managers": [{"id": AM_A, "naam": "App Manager A (test)", "sleutels": [entry],
                           "status": "actief"}],
         "ingetrokken_certificaten": [REVOKED_JTI],
     }
@@ -536,24 +608,27 @@ def static_stelsel(**changes: Any) -> dict[str, Any]:
 def stelsel_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
     s = "stelseldocument.schema.json"
     base = static_stelsel()
-    org = "/organisaties/0"
-    production = edit(base, org + "/api_url", "https://bron-a.vorderingen.example/vorderingen/v1")
+    org, ep, key = "/organisaties/0", "/organisaties/0/eindpunten", "/organisaties/0/sleutels"
+    production = edit(base, ep + "/0/api_url", API_A)
     production["omgeving"] = "productie"
+    two_majors = edit(base, ep, [{"api_url": API_A, "major": 2}, {"api_url": API_A_V1, "major": 1}])
+    entry = base["organisaties"][0]["sleutels"][0]
     return [
-        schema_case("scheme document claims", rules["stelsel-claims"], s, [
+        schema_case("scheme document claims (format 2)", rules["stelsel-claims"], s, [
             test("a test scheme with a loopback http api_url", True, data=base),
             test("a production scheme with https only", True, data=production),
+            test("an organisation listed with the endpoint of each major it serves", True,
+                 data=two_majors),
             test("an App Manager with its own api_url", True,
-                 data=edit(base, "/app_managers/0/api_url", "https://am.vorderingen.example/app-manager/v1")),
+                 data=edit(base, "/app_managers/0/api_url", API_AM_A)),
             test("unknown soort", False, data=edit(base, org + "/soort", "ministerie")),
             test("unknown dienst", False,
                  data=edit(base, org + "/diensten", ["vorderingenoverzicht", "schuldhulp"])),
             test("diensten without vorderingenoverzicht", False,
                  data=edit(base, org + "/diensten", ["pauzes"])),
             test("unknown organisation status", False, data=edit(base, org + "/status", "actief ")),
-            test("unknown member of an organisation", False,
-                 data=edit(base, org + "/website", "https://example.org")),
-            test("unknown claim", False, data=edit(base, "/nbf", NOW - 3600)),
+            test("organisation status opgeschort", True,
+                 data=edit(base, org + "/status", "opgeschort")),
             test("no app_managers", False, data=edit(base, "/app_managers")),
             test("App Manager id with capitals", False,
                  data=edit(base, "/app_managers/0/id", "AM-A")),
@@ -562,22 +637,62 @@ def stelsel_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
                  data=edit(base, "/ingetrokken_certificaten", ["cert-1"])),
             test("revoked certificate id in uppercase", False,
                  data=edit(base, "/ingetrokken_certificaten", [REVOKED_JTI.upper()])),
+            test("a revoked certificate id twice", False,
+                 data=edit(base, "/ingetrokken_certificaten", [REVOKED_JTI, REVOKED_JTI])),
             test("iat with a fraction", False, data=edit(base, "/iat", NOW - 3600.5)),
+            test("an organisation with the 1.0.0 api_url instead of eindpunten", False,
+                 data=edit(edit(base, ep), org + "/api_url", API_A)),
+        ], code="stelsel/claims-ongeldig"),
+        schema_case("versie is MAJOR.MINOR of major 2", rules["stelsel-versie"], s, [
+            test("versie 2.1", True, data=edit(base, "/versie", NEXT_MINOR)),
+            test("no versie", False, data=edit(base, "/versie")),
+            test("versie 2.0.0", False, data=edit(base, "/versie", "2.0.0")),
+            test("versie 3.0", False, data=edit(base, "/versie", NEXT_MAJOR)),
+            test("versie as a number", False, data=edit(base, "/versie", 2)),
+        ], code="stelsel/claims-ongeldig"),
+        schema_case("closed, except uitbreidingen", rules["uitbreidingen"], s, [
+            test("uitbreidingen of minor 2.1 on the document, an organisation and an App Manager",
+                 True, data=edit_many(base, {
+                     "/uitbreidingen": {"2.1": {"publicatie_url": "https://x.example/s"}},
+                     org + "/uitbreidingen": {"2.1": {"regio": "noord"}},
+                     "/app_managers/0/uitbreidingen": {"2.1": {}}})),
+            test("an unknown claim nbf", False, data=edit(base, "/nbf", NOW - 3600)),
+            test("an unknown member of an organisation", False,
+                 data=edit(base, org + "/website", "https://example.org")),
+            test("an unknown member of an App Manager", False,
+                 data=edit(base, "/app_managers/0/website", "https://example.org")),
+            test("an unknown member of an endpoint", False,
+                 data=edit(base, ep + "/0/minor", 0)),
+            test("uitbreidingen keyed by a name instead of a minor version", False,
+                 data=edit(base, "/uitbreidingen", {"regio": {}})),
+            test("uitbreidingen keyed by 2.1.0", False,
+                 data=edit(base, "/uitbreidingen", {"2.1.0": {}})),
+            test("an uitbreidingen value that is not an object", False,
+                 data=edit(base, "/uitbreidingen", {"2.1": "ja"})),
+        ], code="stelsel/claims-ongeldig"),
+        schema_case("endpoints: 1..4, each {api_url, major ≥ 1}", rules["stelsel-eindpunten"], s, [
+            test("no endpoints", False, data=edit(base, ep, [])),
+            test("five endpoints", False, data=edit(base, ep, [
+                {"api_url": f"https://bron-a.vorderingen.example/v{m}", "major": m}
+                for m in range(1, 6)])),
+            test("major 0", False, data=edit(base, ep + "/0/major", 0)),
+            test("major as a string", False, data=edit(base, ep + "/0/major", "2")),
+            test("an endpoint without major", False, data=edit(base, ep + "/0/major")),
         ], code="stelsel/claims-ongeldig"),
         schema_case("api_url: https, or http on loopback outside production",
                     rules["stelsel-omgeving"], s, [
-            test("http on a non-loopback host", False,
-                 data=edit(base, org + "/api_url", "http://bron-a.vorderingen.example/vorderingen/v1")),
+            test("http on a non-loopback host", False, data=edit(
+                base, ep + "/0/api_url", "http://bron-a.vorderingen.example/vorderingen/v2")),
             test("http on 127.0.0.1 in a production scheme", False,
-                 data=edit(production, org + "/api_url", "http://127.0.0.1:8401/vorderingen/v1")),
-            test("http on localhost in a test scheme", True,
-                 data=edit(base, org + "/api_url", "http://localhost:8401/vorderingen/v1")),
+                 data=edit(production, ep + "/0/api_url", "http://127.0.0.1:8401/vorderingen/v2")),
+            test("http on [::1] in a test scheme", True,
+                 data=edit(base, ep + "/0/api_url", "http://[::1]:8401/vorderingen/v2")),
             test("a trailing slash", False,
-                 data=edit(base, org + "/api_url", "https://bron-a.vorderingen.example/vorderingen/v1/")),
+                 data=edit(base, ep + "/0/api_url", API_A + "/")),
             test("a query", False,
-                 data=edit(base, org + "/api_url", "https://bron-a.vorderingen.example/v1?x=1")),
+                 data=edit(base, ep + "/0/api_url", "https://bron-a.vorderingen.example/v2?x=1")),
             test("user info", False,
-                 data=edit(base, org + "/api_url", "https://u:p@bron-a.vorderingen.example/v1")),
+                 data=edit(base, ep + "/0/api_url", "https://u:p@bron-a.vorderingen.example/v2")),
             test("unknown omgeving", False, data=edit(base, "/omgeving", "prod")),
         ], code="stelsel/claims-ongeldig"),
         schema_case("volgnummer is an integer from 1", rules["stelsel-volgnummer"], s, [
@@ -586,20 +701,35 @@ def stelsel_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
             test("no volgnummer", False, data=edit(base, "/volgnummer")),
             test("volgnummer 1", True, data=edit(base, "/volgnummer", 1)),
         ], code="stelsel/claims-ongeldig"),
-        schema_case("published keys are public P-256 JWKs", rules["jwk"], s, [
+        schema_case("key entries: a public P-256 JWK and its signing window",
+                    rules["sleutelvenster"], s, [
+            test("a rotated-out key (geldig_tot) and a revoked key (ingetrokken_op)", True,
+                 data=edit(base, key, [{**entry, "geldig_tot": ROTATION},
+                                       {**entry, "ingetrokken_op": REVOKED_AT}])),
+            test("a key with kid and use sig", True, data=edit(
+                base, key + "/0/jwk", {**STATIC_JWK, "kid": STATIC_KID, "use": "sig"})),
+            test("a bare JWK instead of a key entry (1.0.0)", False,
+                 data=edit(base, key, [STATIC_JWK])),
+            test("a JWK set instead of a list of key entries (1.0.0)", False,
+                 data=edit(base, key, {"keys": [STATIC_JWK]})),
+            test("a key entry without geldig_vanaf", False,
+                 data=edit(base, key + "/0/geldig_vanaf")),
+            test("geldig_tot with a fraction", False,
+                 data=edit(base, key + "/0/geldig_tot", ROTATION + 0.5)),
+            test("ingetrokken_op as an RFC 3339 string", False,
+                 data=edit(base, key + "/0/ingetrokken_op", iso(REVOKED_AT))),
+            test("an unknown member of a key entry", False,
+                 data=edit(base, key + "/0/reden", "gestolen")),
+            test("no key entries", False, data=edit(base, key, [])),
+            test("eleven key entries", False, data=edit(base, key, [entry] * 11)),
             test("a key with a private member d", False,
-                 data=edit(base, org + "/sleutels/keys/0/d", "REDACTED")),
-            test("a P-384 key", False, data=edit(base, org + "/sleutels/keys/0/crv", "P-384")),
-            test("an RSA key", False, data=edit(base, org + "/sleutels/keys/0/kty", "RSA")),
-            test("an empty key set", False, data=edit(base, org + "/sleutels/keys", [])),
-            test("a key for encryption", False,
-                 data=edit(base, org + "/sleutels/keys/0/use", "enc")),
-            test("a key with alg ES384", False,
-                 data=edit(base, org + "/sleutels/keys/0/alg", "ES384")),
-            test("a key with kid, use and alg", True,
-                 data=edit(base, org + "/sleutels/keys/0", {
-                     **STATIC_JWK, "kid": STATIC_KID,
-                     "use": "sig", "alg": "ES256"})),
+                 data=edit(base, key + "/0/jwk/d", "REDACTED"), rule=rules["jwk"]),
+            test("a P-384 key", False, data=edit(base, key + "/0/jwk/crv", "P-384"),
+                 rule=rules["jwk"]),
+            test("an RSA key", False, data=edit(base, key + "/0/jwk/kty", "RSA"),
+                 rule=rules["jwk"]),
+            test("a key for encryption", False, data=edit(base, key + "/0/jwk/use", "enc"),
+                 rule=rules["jwk"]),
         ], code="stelsel/claims-ongeldig"),
     ]
 
@@ -608,16 +738,25 @@ def static_certificaat(**changes: Any) -> dict[str, Any]:
     return merged({
         "iss": AM_A, "jti": CERT_JTI, "iat": NOW - 300, "nbf": NOW - 300, "exp": NOW + 3300,
         "bsn": BSN, "cnf": {"jwk": STATIC_JWK}, "betrouwbaarheidsniveau": "substantieel",
+        "inlogmoment": NOW - 420, "identiteitsdienst": "test-idp",
     }, changes)
+
+
+def static_verzoekbewijs(**changes: Any) -> dict[str, Any]:
+    return merged({"jti": REQUEST_JTI, "htm": "GET", "htu": HTU, "iat": NOW - 5,
+                   "ath": ath(SESSIETOKEN)}, changes)
 
 
 def token_claims_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
     cert = static_certificaat()
-    proof = {"nonce": NONCE, "aud": OIN_A, "iat": NOW - 5, "jti": PROOF_JTI}
-    c, p = "app-certificaat.schema.json", "sessie-bewijs.schema.json"
+    proof = {"nonce": NONCE, "aud": OIN_A, "api_url": API_A, "iat": NOW - 5, "jti": PROOF_JTI}
+    request_proof = static_verzoekbewijs()
+    c, p, v = ("app-certificaat.schema.json", "sessie-bewijs.schema.json",
+               "verzoek-bewijs.schema.json")
     request = {"aud": AM_A, "nonce": NONCE_AANVRAAG, "iat": NOW - 5, "jti": PROOF_JTI}
     revocation = {"aud": AM_A, "certificaat_jti": CERT_JTI, "iat": NOW - 5, "jti": PROOF_JTI}
     revocations = {"iss": AM_A, "iat": NOW - 60, "exp": NOW + 3540, "ingetrokken": [REVOKED_JTI]}
+    extension = {NEXT_MINOR: {"apparaat_soort": "telefoon"}}
     return [
         schema_case("app certificate claims", rules["certificaat-claims"], c, [
             test("valid certificate claims", True, data=cert),
@@ -634,16 +773,37 @@ def token_claims_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
             test("jti that is not a UUID", False, data=edit(cert, "/jti", "certificaat-1")),
             test("iss with capitals", False, data=edit(cert, "/iss", "App-Manager-A"),
                  rule=rules["uitgever"]),
-            test("unknown claim aud", False, data=edit(cert, "/aud", OIN_A)),
+            test("unknown claim aud", False, data=edit(cert, "/aud", OIN_A),
+                 rule=rules["uitbreidingen"]),
+            test("a member of minor 2.1 inside uitbreidingen", True,
+                 data=edit(cert, "/uitbreidingen", extension), rule=rules["uitbreidingen"]),
             test("no exp", False, data=edit(cert, "/exp"), rule=rules["cert-geldigheid"]),
             test("nbf with a fraction", False, data=edit(cert, "/nbf", NOW - 299.5),
                  rule=rules["cert-geldigheid"]),
+        ], code="certificaat/claims-ongeldig"),
+        schema_case("evidence of the login in the certificate", rules["inlogbewijs"], c, [
+            test("no inlogmoment", False, data=edit(cert, "/inlogmoment")),
+            test("inlogmoment as an RFC 3339 string", False,
+                 data=edit(cert, "/inlogmoment", iso(NOW - 420))),
+            test("no identiteitsdienst", False, data=edit(cert, "/identiteitsdienst")),
+            test("identiteitsdienst digid", True, data=edit(cert, "/identiteitsdienst", "digid")),
+            test("identiteitsdienst in capitals", False,
+                 data=edit(cert, "/identiteitsdienst", "DigiD")),
+            test("identiteitsdienst starting with a dash", False,
+                 data=edit(cert, "/identiteitsdienst", "-digid")),
+            test("identiteitsdienst of 65 characters", False,
+                 data=edit(cert, "/identiteitsdienst", "a" * 65)),
+            test("identiteitsdienst of 64 characters", True,
+                 data=edit(cert, "/identiteitsdienst", "a" * 64)),
         ], code="certificaat/claims-ongeldig"),
         schema_case("session proof claims", rules["bewijs-ontvanger"], p, [
             test("valid proof claims", True, data=proof),
             test("aud as an array", False, data=edit(proof, "/aud", [OIN_A])),
             test("aud of 19 digits", False, data=edit(proof, "/aud", OIN_A[1:])),
             test("no aud", False, data=edit(proof, "/aud")),
+            test("no api_url", False, data=edit(proof, "/api_url"), rule=rules["bewijs-eindpunt"]),
+            test("api_url that is not a URL", False, data=edit(proof, "/api_url", "bron-a"),
+                 rule=rules["bewijs-eindpunt"]),
             test("nonce of 42 characters", False, data=edit(proof, "/nonce", NONCE[:42]),
                  rule=rules["nonce-bekend"]),
             test("nonce with base64 padding", False, data=edit(proof, "/nonce", NONCE[:42] + "="),
@@ -651,8 +811,34 @@ def token_claims_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
             test("no iat", False, data=edit(proof, "/iat"), rule=rules["bewijs-vers"]),
             test("no jti", False, data=edit(proof, "/jti"), rule=rules["bewijs-vers"]),
             test("unknown claim exp", False, data=edit(proof, "/exp", NOW + 60),
-                 rule=rules["bewijs-vers"]),
+                 rule=rules["uitbreidingen"]),
+            test("a member of minor 2.1 inside uitbreidingen", True,
+                 data=edit(proof, "/uitbreidingen", extension), rule=rules["uitbreidingen"]),
         ], code="bewijs/claims-ongeldig"),
+        schema_case("request proof claims", rules["vb-claims"], v, [
+            test("valid request proof claims", True, data=request_proof),
+            test("a POST with a member of minor 2.1 inside uitbreidingen", True,
+                 data=edit(edit(request_proof, "/htm", "POST"), "/uitbreidingen", extension),
+                 rule=rules["uitbreidingen"]),
+            test("no jti", False, data=edit(request_proof, "/jti")),
+            test("jti in uppercase", False, data=edit(request_proof, "/jti", REQUEST_JTI.upper())),
+            test("no htm", False, data=edit(request_proof, "/htm")),
+            test("htm in lowercase", False, data=edit(request_proof, "/htm", "get")),
+            test("no htu", False, data=edit(request_proof, "/htu")),
+            test("no iat", False, data=edit(request_proof, "/iat")),
+            test("iat with a fraction", False, data=edit(request_proof, "/iat", NOW - 4.5)),
+            test("no ath", False, data=edit(request_proof, "/ath")),
+            test("ath of 42 characters", False,
+                 data=edit(request_proof, "/ath", ath(SESSIETOKEN)[:42])),
+            test("ath with base64 padding", False,
+                 data=edit(request_proof, "/ath", ath(SESSIETOKEN) + "=")),
+            test("ath in hex (64 characters)", False, data=edit(
+                request_proof, "/ath", hashlib.sha256(SESSIETOKEN.encode()).hexdigest())),
+            test("an unknown claim nonce", False, data=edit(request_proof, "/nonce", NONCE),
+                 rule=rules["uitbreidingen"]),
+            test("an unknown claim aud", False, data=edit(request_proof, "/aud", OIN_A),
+                 rule=rules["uitbreidingen"]),
+        ], code="verzoekbewijs/claims-ongeldig"),
         schema_case("certificate request claims", rules["aanvraag"],
                     "certificaat-aanvraag.schema.json", [
             test("valid request claims", True, data=request),
@@ -710,8 +896,9 @@ def common_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
         ]),
         schema_case("public P-256 JWK", rules["jwk"], jwk, [
             test("kty, crv, x, y", True, data=STATIC_JWK),
-            test("with use sig and alg ES256", True,
-                 data={**STATIC_JWK, "use": "sig", "alg": "ES256"}),
+            test("with its thumbprint as kid and use sig", True,
+                 data={**STATIC_JWK, "kid": STATIC_KID, "use": "sig"}),
+            test("use enc", False, data={**STATIC_JWK, "use": "enc"}),
             test("with a private member d", False,
                  data={**STATIC_JWK, "d": "REDACTED"}),
             test("without y", False, data={k: v for k, v in STATIC_JWK.items() if k != "y"}),
@@ -725,46 +912,66 @@ def common_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
 def envelope_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
     good = {"document": document(zaak_boete()), "handtekening": STATIC_SIGNATURE}
     head, _, signature = STATIC_SIGNATURE.split(".")
-    bundle = {"bundelversie": "1.0.0", "aangemaakt_op": "2026-01-01T09:30:00+01:00",
+    bundle = {"bundelversie": VERSION, "aangemaakt_op": "2026-01-01T09:30:00+01:00",
               "enveloppen": [good]}
     return [
         schema_case("envelope shape", rules["detached-jcs"], "envelop.schema.json", [
             test("document and a detached signature", True, data=good),
+            test("a member next to document and handtekening (ignored, not signed)", True,
+                 data=edit(good, "/ontvangen_op", "2026-01-01T09:00:00+01:00"),
+                 rule=rules["open-data"]),
             test("a signature with an attached payload", False,
                  data=edit(good, "/handtekening", f"{head}.eyJ4IjoxfQ.{signature}")),
             test("a signature of two parts", False,
                  data=edit(good, "/handtekening", f"{head}.{signature}")),
-            test("an extra member next to the document", False, data=edit(good, "/bron", "x")),
             test("no document", False, data=edit(good, "/document")),
-            test("a document that breaks its schema", False,
-                 data=edit(good, "/document/opmerking", "x"), rule="/document/schema"),
+            test("no handtekening", False, data=edit(good, "/handtekening")),
+            test("the document as a JSON string", False,
+                 data=edit(good, "/document", json.dumps(good["document"]))),
         ], code="envelop/ongeldig-formaat"),
-        schema_case("overview bundle", rules["detached-jcs"], "bundel.schema.json", [
+        schema_case("overview bundle", rules["bundel"], "bundel.schema.json", [
             test("one envelope", True, data=bundle),
-            test("bundelversie 2.0.0", False, data=edit(bundle, "/bundelversie", "2.0.0")),
+            test("a member next to the envelopes (ignored)", True,
+                 data=edit(bundle, "/toelichting", "x"), rule=rules["open-data"]),
+            test("an envelope with a member next to document and handtekening", True,
+                 data=edit(bundle, "/enveloppen/0/ontvangen_op", "2026-01-01T09:00:00Z"),
+                 rule=rules["open-data"]),
+            test("an envelope without handtekening: the bundle's structure holds, the envelope "
+                 "itself fails envelope verification", True,
+                 data=edit(bundle, "/enveloppen/0/handtekening")),
+            test("an envelope that is a string", False,
+                 data=edit(bundle, "/enveloppen/0", STATIC_SIGNATURE)),
+            test("bundelversie 1.0.0", False, data=edit(bundle, "/bundelversie", "1.0.0"),
+                 rule=rules["versie"]),
+            test("bundelversie 2.0.0", False, data=edit(bundle, "/bundelversie", "2.0.0"),
+                 rule=rules["versie"]),
+            test("no bundelversie", False, data=edit(bundle, "/bundelversie")),
             test("no envelopes", False, data=edit(bundle, "/enveloppen", [])),
+            test("101 envelopes", False, data=edit(bundle, "/enveloppen", [good] * 101)),
+            test("100 envelopes", True, data=edit(bundle, "/enveloppen", [good] * 100)),
             test("aangemaakt_op without offset", False,
                  data=edit(bundle, "/aangemaakt_op", "2026-01-01T09:30:00"),
                  rule="/document/datumtijd-met-offset"),
-            test("an envelope with an extra member", False,
-                 data=edit(bundle, "/enveloppen/0/bron", "x")),
         ], code="verzoek/ongeldig"),
     ]
 
 
-def other_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
-    problem = {
-        "type": "urn:nl-vorderingen:probleem:betalingsregeling/niet-mogelijk",
-        "title": "Betalingsregeling niet mogelijk",
-        "status": 422,
-        "detail": "Voor deze zaken kan geen betalingsregeling worden voorgesteld.",
-        "code": "betalingsregeling/niet-mogelijk",
-        "redenen": [{"code": "zaak-afgelost", "zaakkenmerk": "WAHV-2024-009876",
-                     "toelichting": "Deze zaak is al betaald."}],
-    }
-    config = {
+PROBLEM = {
+    "type": "urn:nl-vorderingen:probleem:betalingsregeling/niet-mogelijk",
+    "title": "Betalingsregeling niet mogelijk",
+    "status": 422,
+    "detail": "Voor deze zaken kan geen betalingsregeling worden voorgesteld.",
+    "code": "betalingsregeling/niet-mogelijk",
+    "redenen": [{"code": "zaak-afgelost", "zaakkenmerk": "WAHV-2024-009876",
+                 "toelichting": "Deze zaak is al betaald."}],
+}
+
+
+def configuratie(**changes: Any) -> dict[str, Any]:
+    """A source's `/configuratie` answer of this version."""
+    return merged({
         "oin": OIN_A, "naam": "Centraal Incassobureau (test)", "soort": "rijk",
-        "api_versie": "1.0.0", "documentversie": "1.0.0",
+        "api_versie": VERSION, "documentversie": VERSION,
         "diensten": ["vorderingenoverzicht", "betalingsregelingen", "pauzes"],
         "minimaal_betrouwbaarheidsniveau": {
             "vorderingenoverzicht": "midden", "betalingsregelingen": "substantieel",
@@ -773,7 +980,11 @@ def other_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
                               "bedenktijd_dagen": 14, "voorstel_geldigheid_s": 900},
         "pauze": {"maximum_duur_dagen": 90},
         "contact": {"telefoon": "+31 58 000 0000"},
-    }
+    }, changes)
+
+
+def other_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
+    problem, config = PROBLEM, configuratie()
     return [
         schema_case("problem document", rules["probleem"], "probleem.schema.json", [
             test("with reasons", True, data=problem),
@@ -784,13 +995,18 @@ def other_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
                 "type": "urn:nl-vorderingen:probleem:verzoek/ongeldig", "title": "Ongeldig verzoek",
                 "invalid_params": [{"name": "/termijnbedrag",
                                     "reason": "moet een geheel getal zijn"}]}),
+            test("a 429 problem document", True, data={
+                **edit(problem, "/redenen"), "status": 429, "code": "algemeen/te-veel-verzoeken",
+                "type": "urn:nl-vorderingen:probleem:algemeen/te-veel-verzoeken",
+                "title": "Te veel verzoeken"}),
             test("code with capitals", False, data=edit(problem, "/code", "Betalingsregeling/X")),
             test("code without a namespace", False, data=edit(problem, "/code", "ongeldig")),
             test("status 200", False, data=edit(problem, "/status", 200)),
             test("type not in the urn namespace", False,
                  data=edit(problem, "/type", "https://example.org/probleem")),
             test("no detail", False, data=edit(problem, "/detail")),
-            test("unknown reason code", False, data=edit(problem, "/redenen/0/code", "te-duur")),
+            test("unknown reason code (enums are closed)", False,
+                 data=edit(problem, "/redenen/0/code", "te-duur")),
         ]),
         schema_case("configuration of a source", rules["configuratie"],
                     "configuratie.schema.json", [
@@ -805,9 +1021,15 @@ def other_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
             test("services without vorderingenoverzicht", False,
                  data=edit(config, "/diensten", ["betalingsregelingen"])),
             test("no contact option", False, data=edit(config, "/contact", {})),
-            test("api_versie 1.1.0", False, data=edit(config, "/api_versie", "1.1.0")),
-            test("unknown member", False, data=edit(config, "/website", "https://example.org")),
-            test("unknown level", False,
+            test("api_versie 1.0.0", False, data=edit(config, "/api_versie", "1.0.0"),
+                 rule=rules["versie"]),
+            test("api_versie 2.0.0 (the full release is in the API-Version header)", False,
+                 data=edit(config, "/api_versie", "2.0.0"), rule=rules["versie"]),
+            test("documentversie 2.0.0", False, data=edit(config, "/documentversie", "2.0.0"),
+                 rule=rules["versie"]),
+            test("an unknown member (ignored)", True,
+                 data=edit(config, "/website", "https://example.org"), rule=rules["open-data"]),
+            test("unknown level (enums are closed)", False,
                  data=edit(config, "/minimaal_betrouwbaarheidsniveau/pauzes", "laag")),
             test("minimum instalment with a fraction", False,
                  data=edit(config, "/betalingsregeling/minimum_termijnbedrag", 25.0001),
@@ -826,7 +1048,7 @@ def overpaid() -> dict[str, Any]:
     return {**z, "totaal_financieel_vereffend": 5500, "saldo": -500}
 
 
-def document_vectors() -> tuple[list[dict], list[dict]]:
+def document_vectors(rules: dict[str, str]) -> tuple[list[dict], list[dict]]:
     """(invariant cases, valid documents) for vectors/document/."""
     boete, regeling = document(zaak_boete()), document(zaak_regeling())
     k, kr = "WAHV-2025-000123", "SB-2025-004567"
@@ -929,13 +1151,15 @@ def document_vectors() -> tuple[list[dict], list[dict]]:
         ], kind="document", context={"expected_bsn": BSN}),
     ]
     valid = [
-        case("complete documents that meet every invariant", "/document/schema", [
+        case("complete documents that meet every invariant", rules["document-schema"], [
             test("four cases: open, in an arrangement (with a correction and a partial "
                  "remission), settled, paused", True, data=full_document()),
             test("a municipal document with non-ASCII text", True,
                  data=document(zaak_gemeente(), oin=OIN_B, bsn=BSN_ANDER)),
             test("no cases", True, data=document()),
             test("a settled case with a credit balance", True, data=document(overpaid())),
+            test("a document of the next minor with members this version does not define "
+                 "(ignored)", True, data=next_minor_document()),
         ], kind="document"),
     ]
     return invariants, valid
@@ -949,9 +1173,11 @@ class Keys:
 
     def __init__(self) -> None:
         self.stelsel = Key("stelselbeheerder")
+        self.stelsel_volgend = Key("stelselbeheerder-volgend")
         self.am_a = Key("app-manager-a")
         self.am_b = Key("app-manager-b")
         self.bron_a = Key("bron-a")
+        self.bron_a_ingetrokken = Key("bron-a-ingetrokken")
         self.bron_b = Key("bron-b")
         self.bron_b2 = Key("bron-b-2")
         self.onbekend = Key("onbekende-bron")
@@ -962,10 +1188,17 @@ class Keys:
     def all(self) -> list[Key]:
         return [v for v in vars(self).values() if isinstance(v, Key)]
 
+    def pinned(self) -> list[dict[str, str]]:
+        """The pinned scheme key set: the current signing key and the next one."""
+        return [self.stelsel.published(), self.stelsel_volgend.published()]
+
 
 def stelsel_claims(keys: Keys, **changes: Any) -> dict[str, Any]:
+    """Scheme claims (format 2): organisation A serves majors 2 and 1 and has a revoked key;
+    organisation B rotated its key at ROTATION (the new entry carries no kid)."""
     every_service = ["vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen"]
     claims = {
+        "versie": VERSION,
         "iss": "stelselbeheerder-test",
         "iat": NOW - 3600,
         "exp": NOW - 3600 + SCHEME_MAX_LIFETIME_S,
@@ -973,18 +1206,21 @@ def stelsel_claims(keys: Keys, **changes: Any) -> dict[str, Any]:
         "omgeving": "test",
         "organisaties": [
             {"oin": OIN_A, "naam": "Centraal Incassobureau (test)", "soort": "rijk",
-             "api_url": "https://bron-a.vorderingen.example/vorderingen/v1",
-             "sleutels": keys.bron_a.jwks(), "diensten": every_service[:3], "status": "actief"},
+             "eindpunten": [{"api_url": API_A, "major": 2}, {"api_url": API_A_V1, "major": 1}],
+             "sleutels": [keys.bron_a.entry(),
+                          keys.bron_a_ingetrokken.entry(ingetrokken=REVOKED_AT)],
+             "diensten": every_service[:3], "status": "actief"},
             {"oin": OIN_B, "naam": "Gemeente Voorbeeldstad (test)", "soort": "gemeente",
-             "api_url": "http://127.0.0.1:8402/vorderingen/v1",
-             "sleutels": {"keys": [keys.bron_b.published(), keys.bron_b2.public_jwk]},
+             "eindpunten": [{"api_url": API_B, "major": 2}],
+             "sleutels": [keys.bron_b.entry(tot=ROTATION),
+                          keys.bron_b2.entry(vanaf=ROTATION, with_kid=False)],
              "diensten": every_service, "status": "actief"},
         ],
         "app_managers": [
-            {"id": AM_A, "naam": "App Manager A (test)", "sleutels": keys.am_a.jwks(),
-             "status": "actief"},
-            {"id": AM_B, "naam": "App Manager B (test, opgeschort)", "sleutels": keys.am_b.jwks(),
-             "status": "opgeschort"},
+            {"id": AM_A, "naam": "App Manager A (test)", "sleutels": [keys.am_a.entry()],
+             "status": "actief", "api_url": API_AM_A},
+            {"id": AM_B, "naam": "App Manager B (test, opgeschort)",
+             "sleutels": [keys.am_b.entry()], "status": "opgeschort"},
         ],
         "ingetrokken_certificaten": [REVOKED_JTI],
     }
@@ -1061,45 +1297,85 @@ def profile_tests(typ: str, prefix: str, claims: dict, key: Key, rules: dict[str
 
 
 def stelsel_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
-    typ, k = "stelsel+jwt", keys.stelsel
+    typ, k, volgend = "stelsel-v2+jwt", keys.stelsel, keys.stelsel_volgend
     claims = stelsel_claims(keys)
     ok = jws(typ, claims, k)
-    context = {"now": NOW, "pinned_key": k.published(), "expected_omgeving": "test",
+    context = {"now": NOW, "pinned_keys": keys.pinned(), "expected_omgeving": "test",
                "last_volgnummer": 7}
+    after_rotation = {"pinned_keys": [volgend.published()]}
 
     def signed(**changes: Any) -> str:
         return jws(typ, stelsel_claims(keys, **changes), k)
 
-    hijacked = copy.deepcopy(claims)
-    hijacked["organisaties"][0]["api_url"] = "https://aanvaller.example/vorderingen/v1"
-    hijacked["organisaties"][0]["sleutels"] = keys.aanvaller.jwks()
-    production = stelsel_claims(keys, omgeving="productie")
-    production["organisaties"][1]["api_url"] = "https://gemeente.vorderingen.example/vorderingen/v1"
-    bad_kid = copy.deepcopy(claims)
-    bad_kid["organisaties"][0]["sleutels"]["keys"][0]["kid"] = keys.bron_b.kid
-    private = copy.deepcopy(claims)
-    private["organisaties"][0]["sleutels"]["keys"][0]["d"] = "REDACTED"
+    def changed(path: str, value: Any = OMIT) -> str:
+        return jws(typ, edit(claims, path, value), k)
+
+    hijacked = edit_many(claims, {
+        "/organisaties/0/eindpunten/0/api_url": "https://aanvaller.example/vorderingen/v2",
+        "/organisaties/0/sleutels": [keys.aanvaller.entry()]})
+    production = edit(stelsel_claims(keys, omgeving="productie"),
+                      "/organisaties/1/eindpunten/0/api_url",
+                      "https://gemeente.vorderingen.example/vorderingen/v2")
+    org_a, org_b = "/organisaties/0", "/organisaties/1"
+    third_major = {"api_url": "https://bron-a.vorderingen.example/vorderingen/v2-nieuw",
+                   "major": 2}
+    next_major = {"versie": NEXT_MAJOR, "iss": "stelselbeheerder-test", "iat": NOW - 3600,
+                  "exp": NOW + 3600, "deelnemers": [], "formaat": "anders"}
     t = NOW
     return [
-        case("signed with the pinned key", rules["stelsel-handtekening"], [
-            test("a valid scheme document", True, token=ok),
-            test("signed by another key, with that key's kid", False, "stelsel/sleutel-onbekend",
-                 rule=rules["kid"], token=jws(typ, claims, keys.aanvaller)),
-            test("signed by another key, with the pinned key's kid", False,
+        case("signed with a key of the pinned set", rules["stelsel-handtekening"], [
+            test("a valid scheme document, signed with the current key", True, token=ok),
+            test("signed with the second pinned key (the next or backup key)", True,
+                 rule=rules["sleutelset"], token=jws(typ, claims, volgend)),
+            test("after a rotation: only the next key is pinned, and it signed", True,
+                 rule=rules["sleutelrotatie"], context=after_rotation,
+                 token=jws(typ, claims, volgend)),
+            test("after a rotation: signed with the old key, no longer pinned", False,
+                 "stelsel/sleutel-onbekend", rule=rules["sleutelrotatie"],
+                 context=after_rotation, token=ok),
+            test("signed by a key outside the pinned set, with that key's kid", False,
+                 "stelsel/sleutel-onbekend", rule=rules["kid"],
+                 token=jws(typ, claims, keys.aanvaller)),
+            test("signed by a key outside the pinned set, under the current key's kid", False,
                  "stelsel/handtekening-ongeldig",
                  token=jws(typ, claims, keys.aanvaller, {"kid": k.kid})),
-            test("an organisation's api_url and keys replaced after signing", False,
+            test("signed by the current key under the next key's kid", False,
+                 "stelsel/handtekening-ongeldig", token=jws(typ, claims, k, {"kid": volgend.kid})),
+            test("an organisation's endpoint and keys replaced after signing", False,
                  "stelsel/handtekening-ongeldig", token=with_payload(ok, hijacked)),
         ], kind="stelseldocument", context=context),
         case("JWS profile of a scheme document", rules["stelsel-handtekening"],
              profile_tests(typ, "stelsel", claims, k, rules,
                            json.dumps(k.published(), separators=(",", ":")).encode()),
              kind="stelseldocument", context=context),
-        case("a token of another type is not a scheme document", rules["typ"], [
+        case("typ names the scheme format: stelsel-v2+jwt", rules["typ"], [
+            test("typ stelsel+jwt (the 1.0.0 format)", False, "stelsel/verkeerd-type",
+                 token=jws(typ, claims, k, {"typ": "stelsel+jwt"})),
+            test("typ stelsel-v3+jwt (the next format, published on its own path)", False,
+                 "stelsel/verkeerd-type", rule=rules["stelsel-versie"],
+                 token=jws("stelsel-v3+jwt", {**claims, "versie": NEXT_MAJOR}, k)),
             test("an app certificate signed with the pinned key", False, "stelsel/verkeerd-type",
                  token=jws("app-certificaat+jwt", claims, k)),
             test("a revocation list signed with the pinned key", False, "stelsel/verkeerd-type",
                  token=jws("intrekkingenlijst+jwt", claims, k)),
+        ], kind="stelseldocument", context=context),
+        case("versie has major 2 (checked before the schema)", rules["stelsel-versie"], [
+            test("versie 2.1 with a member of 2.1 inside uitbreidingen", True,
+                 rule=rules["uitbreidingen"], token=jws(typ, {
+                     **claims, "versie": NEXT_MINOR,
+                     "uitbreidingen": {NEXT_MINOR: {"publicatie": "parallel"}}}, k)),
+            test("versie 3.0", False, "stelsel/versie-niet-ondersteund",
+                 token=signed(versie=NEXT_MAJOR)),
+            test("versie 1.0", False, "stelsel/versie-niet-ondersteund",
+                 token=signed(versie="1.0")),
+            test("versie 3.0 with members and a structure this version does not know", False,
+                 "stelsel/versie-niet-ondersteund", token=jws(typ, next_major, k)),
+            test("versie 3.0 and expired: the version is checked before the times", False,
+                 "stelsel/versie-niet-ondersteund",
+                 token=signed(versie=NEXT_MAJOR, iat=t - 90000, exp=t - 3600)),
+            test("no versie", False, "stelsel/claims-ongeldig", token=signed(versie=OMIT)),
+            test("versie 2.0.0 (a patch number is never on the wire)", False,
+                 "stelsel/claims-ongeldig", token=signed(versie="2.0.0")),
         ], kind="stelseldocument", context=context),
         case("claims valid against stelseldocument.schema.json", rules["stelsel-claims"], [
             test("no volgnummer", False, "stelsel/claims-ongeldig",
@@ -1108,11 +1384,44 @@ def stelsel_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
                  token=signed(exp=OMIT)),
             test("unknown omgeving", False, "stelsel/claims-ongeldig",
                  rule=rules["stelsel-omgeving"], token=signed(omgeving="prod")),
-            test("an unknown claim nbf", False, "stelsel/claims-ongeldig", token=signed(nbf=t)),
             test("a published key with a private member d", False, "stelsel/claims-ongeldig",
-                 rule=rules["jwk"], token=jws(typ, private, k)),
+                 rule=rules["jwk"], token=changed(org_a + "/sleutels/0/jwk/d", "REDACTED")),
             test("a published kid that is not the key's thumbprint", False,
-                 "stelsel/claims-ongeldig", rule=rules["kid"], token=jws(typ, bad_kid, k)),
+                 "stelsel/claims-ongeldig", rule=rules["kid"],
+                 token=changed(org_a + "/sleutels/0/jwk/kid", keys.bron_b.kid)),
+            test("keys as a 1.0.0 JWK set instead of key entries", False,
+                 "stelsel/claims-ongeldig", rule=rules["sleutelvenster"],
+                 token=changed(org_a + "/sleutels", {"keys": [keys.bron_a.published()]})),
+        ], kind="stelseldocument", context=context),
+        case("closed, except uitbreidingen", rules["uitbreidingen"], [
+            test("an unknown claim outside uitbreidingen", False, "stelsel/claims-ongeldig",
+                 token=signed(nbf=t - 3600)),
+            test("an unknown member of an organisation", False, "stelsel/claims-ongeldig",
+                 token=changed(org_a + "/website", "https://cjib.example")),
+            test("an unknown member of a key entry", False, "stelsel/claims-ongeldig",
+                 token=changed(org_a + "/sleutels/0/reden", "rotatie")),
+            test("members inside uitbreidingen of the document, an organisation and an "
+                 "App Manager", True, token=jws(typ, edit_many(claims, {
+                     "/uitbreidingen": {NEXT_MINOR: {"publicatie": "parallel"}},
+                     org_a + "/uitbreidingen": {NEXT_MINOR: {"website": "https://cjib.example"}},
+                     "/app_managers/0/uitbreidingen": {NEXT_MINOR: {}}}), k)),
+            test("uitbreidingen keyed by a name instead of a minor version", False,
+                 "stelsel/claims-ongeldig",
+                 token=signed(uitbreidingen={"publicatie": {"soort": "parallel"}})),
+        ], kind="stelseldocument", context=context),
+        case("every api_url is unique in the document; one endpoint per major",
+             rules["api-url-uniek"], [
+            test("two organisations with the same api_url", False, "stelsel/claims-ongeldig",
+                 token=changed(org_b + "/eindpunten/0/api_url", API_A)),
+            test("an organisation's api_url equal to an App Manager's", False,
+                 "stelsel/claims-ongeldig", token=changed("/app_managers/0/api_url", API_A_V1)),
+            test("one organisation listing one api_url for two majors", False,
+                 "stelsel/claims-ongeldig",
+                 token=changed(org_a + "/eindpunten/1/api_url", API_A)),
+            test("one organisation with two endpoints of major 2", False,
+                 "stelsel/claims-ongeldig",
+                 token=changed(org_a + "/eindpunten/1", third_major)),
+            test("an App Manager without api_url next to one with it", True, token=ok),
         ], kind="stelseldocument", context=context),
         case("validity window and lifetime", rules["stelsel-looptijd"], [
             test("exp 60 s ago (within the clock skew)", True,
@@ -1146,6 +1455,9 @@ def stelsel_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
             test("the same volgnummer (the same document again)", True, token=ok),
             test("a lower volgnummer", False, "stelsel/volgnummer-teruggedraaid",
                  token=signed(volgnummer=6)),
+            test("a lower volgnummer signed with the next key (rotation resets nothing)", False,
+                 "stelsel/volgnummer-teruggedraaid",
+                 token=jws(typ, {**claims, "volgnummer": 6}, volgend)),
             test("volgnummer 1 when none was accepted before", True,
                  context={"last_volgnummer": None}, token=signed(volgnummer=1)),
         ], kind="stelseldocument", context=context),
@@ -1156,11 +1468,13 @@ def certificaat_claims(keys: Keys, **changes: Any) -> dict[str, Any]:
     return merged({
         "iss": AM_A, "jti": CERT_JTI, "iat": NOW - 300, "nbf": NOW - 300, "exp": NOW + 3300,
         "bsn": BSN, "cnf": {"jwk": keys.app.public_jwk}, "betrouwbaarheidsniveau": "substantieel",
+        "inlogmoment": NOW - 420, "identiteitsdienst": "test-idp",
     }, changes)
 
 
 def proof_claims(**changes: Any) -> dict[str, Any]:
-    return merged({"nonce": NONCE, "aud": OIN_A, "iat": NOW - 5, "jti": PROOF_JTI}, changes)
+    return merged({"nonce": NONCE, "aud": OIN_A, "api_url": API_A, "iat": NOW - 5,
+                   "jti": PROOF_JTI}, changes)
 
 
 def certificaat_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
@@ -1206,13 +1520,15 @@ def certificaat_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any
         case("a token of another type is not a certificate", rules["typ"], [
             test("a session proof presented as a certificate", False, "certificaat/verkeerd-type",
                  token=jws("sessie-bewijs+jwt", proof_claims(), keys.app)),
+            test("a request proof presented as a certificate", False, "certificaat/verkeerd-type",
+                 token=jws("verzoek-bewijs+jwt", verzoekbewijs_claims(), keys.app)),
             test("the App Manager's revocation list presented as a certificate", False,
                  "certificaat/verkeerd-type", token=jws("intrekkingenlijst+jwt", {
                      "iss": AM_A, "iat": NOW - 60, "exp": NOW + 3600,
                      "ingetrokken": [REVOKED_JTI]}, k)),
             test("the scheme document presented as a certificate", False,
                  "certificaat/verkeerd-type",
-                 token=jws("stelsel+jwt", stelsel_claims(keys), keys.stelsel)),
+                 token=jws("stelsel-v2+jwt", stelsel_claims(keys), keys.stelsel)),
         ], kind="app-certificaat", context=context),
         case("claims valid against app-certificaat.schema.json", rules["certificaat-claims"], [
             test("no cnf", False, "certificaat/claims-ongeldig", rule=rules["bewijs-sleutel"],
@@ -1227,12 +1543,32 @@ def certificaat_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any
             test("no exp", False, "certificaat/claims-ongeldig", rule=rules["cert-geldigheid"],
                  token=signed(exp=OMIT)),
             test("an unknown claim aud", False, "certificaat/claims-ongeldig",
-                 token=signed(aud=OIN_A)),
+                 rule=rules["uitbreidingen"], token=signed(aud=OIN_A)),
+            test("a member of minor 2.1 inside uitbreidingen", True, rule=rules["uitbreidingen"],
+                 token=signed(uitbreidingen={NEXT_MINOR: {"apparaat_soort": "telefoon"}})),
+        ], kind="app-certificaat", context=context),
+        case("evidence of the login: inlogmoment at most 600 s before iat",
+             rules["inlogbewijs"], [
+            test("iat − inlogmoment = 600", True, token=signed(inlogmoment=t - 900)),
+            test("iat − inlogmoment = 601", False, "certificaat/claims-ongeldig",
+                 token=signed(inlogmoment=t - 901)),
+            test("issued at the moment of the login", True, token=signed(inlogmoment=t - 300)),
+            test("no inlogmoment", False, "certificaat/claims-ongeldig",
+                 token=signed(inlogmoment=OMIT)),
+            test("no identiteitsdienst", False, "certificaat/claims-ongeldig",
+                 token=signed(identiteitsdienst=OMIT)),
+            test("identiteitsdienst digid", True, token=signed(identiteitsdienst="digid")),
+            test("identiteitsdienst DigiD in capitals", False, "certificaat/claims-ongeldig",
+                 token=signed(identiteitsdienst="DigiD")),
+            test("a stale login and an expired certificate: claims are checked first", False,
+                 "certificaat/claims-ongeldig",
+                 token=signed(iat=t - 3661, nbf=t - 3661, exp=t - 61, inlogmoment=t - 5000)),
         ], kind="app-certificaat", context=context),
         case("nbf, iat and exp with 60 s clock skew", rules["cert-geldigheid"], [
-            test("exp 60 s ago", True, token=signed(iat=t - 3660, nbf=t - 3660, exp=t - 60)),
-            test("exp 61 s ago", False, "certificaat/verlopen",
-                 token=signed(iat=t - 3661, nbf=t - 3661, exp=t - 61)),
+            test("exp 60 s ago", True, token=signed(
+                iat=t - 3660, nbf=t - 3660, exp=t - 60, inlogmoment=t - 3700)),
+            test("exp 61 s ago", False, "certificaat/verlopen", token=signed(
+                iat=t - 3661, nbf=t - 3661, exp=t - 61, inlogmoment=t - 3700)),
             test("nbf 60 s ahead", True, token=signed(iat=t, nbf=t + 60, exp=t + 3600)),
             test("nbf 61 s ahead", False, "certificaat/nog-niet-geldig",
                  token=signed(iat=t, nbf=t + 61, exp=t + 3600)),
@@ -1244,12 +1580,13 @@ def certificaat_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any
             test("exp − iat = 43201", False, "certificaat/looptijd-te-lang",
                  token=signed(iat=t - 100, nbf=t - 100, exp=t + 43101)),
             test("expired and too long: expiry is checked first", False, "certificaat/verlopen",
-                 token=signed(iat=t - 50000, nbf=t - 50000, exp=t - 100)),
+                 token=signed(iat=t - 50000, nbf=t - 50000, exp=t - 100, inlogmoment=t - 50100)),
         ], kind="app-certificaat", context=context),
         case("not revoked in the scheme", rules["ingetrokken"], [
             test("a revoked jti", False, "certificaat/ingetrokken", token=signed(jti=REVOKED_JTI)),
             test("revoked and expired: times are checked first", False, "certificaat/verlopen",
-                 token=signed(jti=REVOKED_JTI, iat=t - 3661, nbf=t - 3661, exp=t - 61)),
+                 token=signed(jti=REVOKED_JTI, iat=t - 3661, nbf=t - 3661, exp=t - 61,
+                              inlogmoment=t - 3700)),
             test("the revoked jti in uppercase is not a canonical UUID", False,
                  "certificaat/claims-ongeldig", token=signed(jti=REVOKED_JTI.upper())),
         ], kind="app-certificaat", context=context),
@@ -1262,6 +1599,7 @@ def bewijs_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
     ok = jws(typ, claims, k)
     context = {
         "now": NOW, "cnf": keys.app.public_jwk, "expected_aud": OIN_A,
+        "expected_api_url": API_A,
         "nonces": {"known": [NONCE, NONCE_VERLOPEN, NONCE_GEBRUIKT],
                    "expired": [NONCE_VERLOPEN], "used": [NONCE_GEBRUIKT]},
     }
@@ -1283,6 +1621,8 @@ def bewijs_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
                  rule=rules["kid"], token=jws(typ, claims, keys.am_a)),
             test("nonce changed after signing", False, "bewijs/handtekening-ongeldig",
                  token=with_payload(ok, {**claims, "nonce": NONCE_ONBEKEND})),
+            test("api_url changed after signing", False, "bewijs/handtekening-ongeldig",
+                 token=with_payload(ok, {**claims, "api_url": API_B})),
         ], kind="sessie-bewijs", context=context),
         case("JWS profile of a session proof", rules["bewijs-sleutel"],
              profile_tests(typ, "bewijs", claims, k, rules,
@@ -1298,10 +1638,20 @@ def bewijs_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
                  token=jws("intrekking-verzoek+jwt", {
                      "aud": AM_A, "certificaat_jti": CERT_JTI, "iat": NOW - 5,
                      "jti": PROOF_JTI}, k)),
+            test("a request proof (same key) as a session proof", False, "bewijs/verkeerd-type",
+                 token=jws("verzoek-bewijs+jwt", claims, k)),
+        ], kind="sessie-bewijs", context=context),
+        case("claims valid against sessie-bewijs.schema.json", rules["bewijs-claims"], [
+            test("an unknown claim exp", False, "bewijs/claims-ongeldig",
+                 rule=rules["uitbreidingen"], token=signed(exp=t + 60)),
+            test("a member of minor 2.1 inside uitbreidingen", True, rule=rules["uitbreidingen"],
+                 token=signed(uitbreidingen={NEXT_MINOR: {"apparaat": "telefoon"}})),
+            test("no api_url (a 1.0.0 proof)", False, "bewijs/claims-ongeldig",
+                 rule=rules["bewijs-eindpunt"], token=signed(api_url=OMIT)),
         ], kind="sessie-bewijs", context=context),
         case("aud is this source's OIN", rules["bewijs-ontvanger"], [
             test("a proof for another organisation", False, "bewijs/verkeerde-ontvanger",
-                 token=signed(aud=OIN_B)),
+                 token=signed(aud=OIN_B, api_url=API_B)),
             test("aud as an array with this OIN", False, "bewijs/claims-ongeldig",
                  token=signed(aud=[OIN_A])),
             test("aud as an array of two organisations", False, "bewijs/claims-ongeldig",
@@ -1309,6 +1659,21 @@ def bewijs_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
             test("no aud", False, "bewijs/claims-ongeldig", token=signed(aud=OMIT)),
             test("for another organisation with a used nonce: aud is checked first", False,
                  "bewijs/verkeerde-ontvanger", token=signed(aud=OIN_B, nonce=NONCE_GEBRUIKT)),
+            test("another organisation's OIN with this source's api_url: aud is checked first",
+                 False, "bewijs/verkeerde-ontvanger", token=signed(aud=OIN_B)),
+        ], kind="sessie-bewijs", context=context),
+        case("api_url is the scheme endpoint of this source for the major called",
+             rules["bewijs-eindpunt"], [
+            test("the api_url of this source's 1.x endpoint", False, "bewijs/verkeerd-eindpunt",
+                 token=signed(api_url=API_A_V1)),
+            test("this OIN with another organisation's api_url (a relayed proof)", False,
+                 "bewijs/verkeerd-eindpunt", token=signed(api_url=API_B)),
+            test("an api_url that is in no scheme document", False, "bewijs/verkeerd-eindpunt",
+                 token=signed(api_url="https://aanvaller.example/vorderingen/v2")),
+            test("the wrong endpoint and a stale proof: the endpoint is checked first", False,
+                 "bewijs/verkeerd-eindpunt", token=signed(api_url=API_A_V1, iat=t - 121)),
+            test("the 1.x endpoint's proof at a source whose endpoint for this major is that URL",
+                 True, context={"expected_api_url": API_A_V1}, token=signed(api_url=API_A_V1)),
         ], kind="sessie-bewijs", context=context),
         case("fresh: iat within 60 s (+60 s skew)", rules["bewijs-vers"], [
             test("iat 120 s ago", True, token=signed(iat=t - 120)),
@@ -1349,12 +1714,138 @@ def jsonify(value: Any, **options: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, **options).encode("utf-8")
 
 
+def _der_of(raw_b64: str) -> bytes:
+    raw = b64decode(raw_b64)
+    return encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+
+
+def _hs256_detached(document_: dict[str, Any], key: Key) -> str:
+    protected = encode_json({"alg": "HS256", "typ": "vorderingen-document+jws", "kid": key.kid})
+    secret = json.dumps(key.published(), separators=(",", ":")).encode()
+    mac = hmac.new(secret, f"{protected}.{b64(rfc8785.dumps(document_))}".encode(), hashlib.sha256)
+    return f"{protected}..{b64(mac.digest())}"
+
+
+def verzoekbewijs_claims(**changes: Any) -> dict[str, Any]:
+    return merged({"jti": REQUEST_JTI, "htm": "GET", "htu": HTU, "iat": NOW - 5,
+                   "ath": ath(SESSIETOKEN)}, changes)
+
+
+def verzoekbewijs_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
+    """Request proofs (verzoek-bewijs+jwt) sent with every request that carries a session."""
+    typ, k, prefix = "verzoek-bewijs+jwt", keys.app, "verzoekbewijs"
+    claims = verzoekbewijs_claims()
+    ok = jws(typ, claims, k)
+    context = {"now": NOW, "cnf": keys.app.public_jwk, "session_token": SESSIETOKEN,
+               "method": "GET", "url": HTU, "seen_jti": []}
+    post = {"method": "POST", "url": API_A + "/betalingsregelingen"}
+    t = NOW
+
+    def signed(**changes: Any) -> str:
+        return jws(typ, verzoekbewijs_claims(**changes), k)
+
+    return [
+        case("signed with the key the session is bound to (the certificate's cnf.jwk)",
+             rules["vb-sleutel"], [
+            test("a valid request proof for GET /vorderingenoverzicht", True, token=ok),
+            test("a valid request proof for POST /betalingsregelingen", True, context=post,
+                 token=signed(htm="POST", htu=post["url"])),
+            test("signed by another app's key, with that key's kid", False,
+                 f"{prefix}/sleutel-onbekend", token=jws(typ, claims, keys.app_ander)),
+            test("signed by another app's key under the session key's thumbprint", False,
+                 f"{prefix}/handtekening-ongeldig",
+                 token=jws(typ, claims, keys.app_ander, {"kid": k.kid})),
+            test("signed by the App Manager's key", False, f"{prefix}/sleutel-onbekend",
+                 token=jws(typ, claims, keys.am_a)),
+            test("a proof of another session's key: the copied token is bound to this key",
+                 False, f"{prefix}/sleutel-onbekend",
+                 context={"cnf": keys.app_ander.public_jwk}, token=ok),
+            test("htu changed after signing", False, f"{prefix}/handtekening-ongeldig",
+                 token=with_payload(ok, {**claims, "htu": post["url"]})),
+        ], kind="verzoek-bewijs", context=context),
+        case("JWS profile of a request proof", rules["vb-profiel"],
+             profile_tests(typ, prefix, claims, k, rules,
+                           json.dumps(k.public_jwk, separators=(",", ":")).encode()),
+             kind="verzoek-bewijs", context=context),
+        case("a token of another type is not a request proof", rules["typ"], [
+            test("typ dpop+jwt (RFC 9449's type, not this standard's)", False,
+                 f"{prefix}/verkeerd-type", token=jws("dpop+jwt", claims, k)),
+            test("the session proof (same key) as a request proof", False,
+                 f"{prefix}/verkeerd-type", token=jws("sessie-bewijs+jwt", proof_claims(), k)),
+            test("the certificate as a request proof", False, f"{prefix}/verkeerd-type",
+                 token=jws("app-certificaat+jwt", certificaat_claims(keys), keys.am_a)),
+        ], kind="verzoek-bewijs", context=context),
+        case("claims valid against verzoek-bewijs.schema.json", rules["vb-claims"], [
+            test("no ath", False, f"{prefix}/claims-ongeldig", token=signed(ath=OMIT)),
+            test("no htm", False, f"{prefix}/claims-ongeldig", token=signed(htm=OMIT)),
+            test("htm in lowercase", False, f"{prefix}/claims-ongeldig", token=signed(htm="get")),
+            test("no htu", False, f"{prefix}/claims-ongeldig", token=signed(htu=OMIT)),
+            test("no jti", False, f"{prefix}/claims-ongeldig", token=signed(jti=OMIT)),
+            test("jti in uppercase", False, f"{prefix}/claims-ongeldig",
+                 token=signed(jti=REQUEST_JTI.upper())),
+            test("no iat", False, f"{prefix}/claims-ongeldig", token=signed(iat=OMIT)),
+            test("an unknown claim nonce", False, f"{prefix}/claims-ongeldig",
+                 rule=rules["uitbreidingen"], token=signed(nonce=NONCE)),
+            test("a member of minor 2.1 inside uitbreidingen", True, rule=rules["uitbreidingen"],
+                 token=signed(uitbreidingen={NEXT_MINOR: {"volgnummer": 1}})),
+            test("an invalid claim and a wrong ath: the schema is checked first", False,
+                 f"{prefix}/claims-ongeldig", token=signed(htm="get", ath=ath(SESSIETOKEN_ANDER))),
+        ], kind="verzoek-bewijs", context=context),
+        case("ath is the hash of the session token sent with it", rules["vb-token"], [
+            test("ath of another session's token", False, f"{prefix}/token-onjuist",
+                 token=signed(ath=ath(SESSIETOKEN_ANDER))),
+            test("the session token itself as ath", False, f"{prefix}/token-onjuist",
+                 token=signed(ath=SESSIETOKEN)),
+            test("a copied proof sent with another session token of the same key", False,
+                 f"{prefix}/token-onjuist", context={"session_token": SESSIETOKEN_ANDER},
+                 token=ok),
+            test("a wrong ath and a wrong method: ath is checked first", False,
+                 f"{prefix}/token-onjuist", context=post, token=signed(ath=SESSIETOKEN)),
+        ], kind="verzoek-bewijs", context=context),
+        case("htm is the method of the request", rules["vb-methode"], [
+            test("a GET proof sent with a POST", False, f"{prefix}/verkeerde-methode",
+                 context={"method": "POST"}, token=ok),
+            test("a DELETE proof sent with a GET", False, f"{prefix}/verkeerde-methode",
+                 token=signed(htm="DELETE")),
+            test("a wrong method and a wrong URL: the method is checked first", False,
+                 f"{prefix}/verkeerde-methode", context=post, token=ok),
+        ], kind="verzoek-bewijs", context=context),
+        case("htu is this source's scheme api_url + the path called", rules["vb-url"], [
+            test("a proof for /vorderingenoverzicht sent to /betalingsregelingen", False,
+                 f"{prefix}/verkeerde-url", context={"url": post["url"]}, token=ok),
+            test("a proof for another source's api_url with the same path", False,
+                 f"{prefix}/verkeerde-url", token=signed(htu=API_B + "/vorderingenoverzicht")),
+            test("a proof for this source's 1.x endpoint", False, f"{prefix}/verkeerde-url",
+                 token=signed(htu=API_A_V1 + "/vorderingenoverzicht")),
+            test("a wrong URL and a stale proof: the URL is checked first", False,
+                 f"{prefix}/verkeerde-url", token=signed(htu=API_B + "/vorderingenoverzicht",
+                                                         iat=t - 121)),
+        ], kind="verzoek-bewijs", context=context),
+        case("fresh: iat within 60 s (+60 s skew)", rules["vb-vers"], [
+            test("iat 120 s ago", True, token=signed(iat=t - 120)),
+            test("iat 121 s ago", False, f"{prefix}/verlopen", token=signed(iat=t - 121)),
+            test("iat 60 s ahead", True, token=signed(iat=t + 60)),
+            test("iat 61 s ahead", False, f"{prefix}/nog-niet-geldig", token=signed(iat=t + 61)),
+            test("stale and already seen: freshness is checked first", False, f"{prefix}/verlopen",
+                 context={"seen_jti": [REQUEST_JTI]}, token=signed(iat=t - 121)),
+        ], kind="verzoek-bewijs", context=context),
+        case("a proof is used once per session (two steps: seen_jti is the state after the "
+             "first)", rules["vb-eenmalig"], [
+            test("step 1: the first use of a proof", True, token=ok),
+            test("step 2: the same proof again, its jti now seen (a replayed request)", False,
+                 f"{prefix}/hergebruikt", context={"seen_jti": [REQUEST_JTI]}, token=ok),
+            test("a new proof (another jti) after the first", True,
+                 context={"seen_jti": [REQUEST_JTI]}, token=signed(jti=REQUEST_JTI_2)),
+        ], kind="verzoek-bewijs", context=context),
+    ]
+
+
 def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
     doc_a = document(zaak_boete())
     doc_b = document(zaak_gemeente(), oin=OIN_B)
     ok = envelope(doc_a, keys.bron_a)
     head, _, signature = ok["handtekening"].split(".")
-    context = {"stelsel": stelsel_claims(keys)}
+    context = {"now": NOW, "stelsel": stelsel_claims(keys)}
     tampered = copy.deepcopy(doc_a)  # the surcharge removed, totals made to match
     del tampered["financiele_zaken"][0]["gebeurtenissen"][4]
     tampered["financiele_zaken"][0].update(
@@ -1367,21 +1858,32 @@ def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
     def hdr(changes: dict[str, Any]) -> dict[str, Any]:
         return envelope(doc_a, keys.bron_a, header=changes)
 
+    def at(doc: dict[str, Any], when: int, key: Key) -> dict[str, Any]:
+        """`doc` created (opgesteld_op) at NumericDate `when`, signed by `key`."""
+        return envelope({**doc, "opgesteld_op": iso(when)}, key)
+
+    def version(value: Any, key: Key = keys.bron_a) -> dict[str, Any]:
+        return envelope(edit(doc_a, "/documentversie", value), key)
+
+    next_major = {"documentversie": NEXT_MAJOR, "bron": doc_a["bron"], "bsn": BSN,
+                  "opgesteld_op": doc_a["opgesteld_op"], "vorderingen": [], "valuta": "EUR"}
+    old = NOW - HULPVRAAG_MAX_LEEFTIJD_S
     return [
         case("signed by a key of the document's bron", rules["envelop-handtekening"], [
             test("a valid envelope of an organisation", True, token=ok),
             test("a valid envelope with four cases", True,
                  token=envelope(full_document(), keys.bron_a)),
-            test("a valid envelope signed with the second key of an organisation in rollover",
-                 True, token=envelope(doc_b, keys.bron_b2)),
+            test("a valid envelope signed with the new key of an organisation after its "
+                 "rotation (its key entry has no kid)", True, token=envelope(doc_b, keys.bron_b2)),
             test("a surcharge removed from the document after signing (totals made to match)",
                  False, f"{env}/handtekening-ongeldig",
                  token={"document": tampered, "handtekening": ok["handtekening"]}),
             test("signed by another organisation's key, with that key's kid", False,
-                 f"{env}/sleutel-onbekend", rule=rules["kid"], token=envelope(doc_a, keys.bron_b)),
+                 f"{env}/sleutel-onbekend", rule=rules["kid"],
+                 token=envelope(doc_a, keys.bron_b2)),
             test("signed by another organisation's key under the bron's kid", False,
                  f"{env}/handtekening-ongeldig",
-                 token=envelope(doc_a, keys.bron_b, header={"kid": keys.bron_a.kid})),
+                 token=envelope(doc_a, keys.bron_b2, header={"kid": keys.bron_a.kid})),
             test("bron.oin changed to another organisation after signing", False,
                  f"{env}/sleutel-onbekend", token={
                      "document": {**doc_a, "bron": doc_b["bron"]},
@@ -1407,7 +1909,7 @@ def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
             test("members in another order than signed (JCS sorts them)", True,
                  token={"document": reordered, "handtekening": ok["handtekening"]}),
             test("non-ASCII text signed as UTF-8, not as \\u escapes", True,
-                 token=envelope(doc_b, keys.bron_b)),
+                 token=envelope(doc_b, keys.bron_b2)),
             test("signed over the document indented instead of JCS", False,
                  f"{env}/handtekening-ongeldig",
                  token=envelope(doc_a, keys.bron_a, payload=jsonify(doc_a, indent=2))),
@@ -1415,7 +1917,7 @@ def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
                  f"{env}/handtekening-ongeldig",
                  token=envelope(doc_a, keys.bron_a, payload=jsonify(doc_a, sort_keys=True))),
             test("signed over JCS with non-ASCII escaped as \\u", False,
-                 f"{env}/handtekening-ongeldig", token=envelope(doc_b, keys.bron_b, payload=(
+                 f"{env}/handtekening-ongeldig", token=envelope(doc_b, keys.bron_b2, payload=(
                      json.dumps(doc_b, sort_keys=True, separators=(",", ":")).encode("ascii")))),
             test("an attached payload (middle part not empty)", False, f"{env}/ongeldig-formaat",
                  token={"document": doc_a, "handtekening":
@@ -1425,11 +1927,13 @@ def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
             test("the signature as an object", False, f"{env}/ongeldig-formaat",
                  token={"document": doc_a, "handtekening": {"protected": head,
                                                             "signature": signature}}),
-            test("a member next to document and handtekening", False, f"{env}/ongeldig-formaat",
-                 token={**ok, "bron": OIN_A}),
+            test("a member next to document and handtekening (ignored, not signed)", True,
+                 rule=rules["open-data"], token={**ok, "ontvangen_op": "2026-01-01T09:00:00Z"}),
             test("the document as a JSON string", False, f"{env}/ongeldig-formaat",
                  token={"document": json.dumps(doc_a), "handtekening": ok["handtekening"]}),
             test("no handtekening", False, f"{env}/ongeldig-formaat", token={"document": doc_a}),
+            test("an envelope that is a JSON array", False, f"{env}/ongeldig-formaat",
+                 token=[doc_a, ok["handtekening"]]),
         ], kind="envelop", context=context),
         case("JWS profile of the envelope signature", rules["envelop-handtekening"], [
             test("alg none", False, f"{env}/algoritme-niet-toegestaan", rule=rules["alg"],
@@ -1455,36 +1959,240 @@ def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
             test("no kid", False, f"{env}/sleutel-onbekend", rule=rules["kid"],
                  token=hdr({"kid": OMIT})),
         ], kind="envelop", context=context),
-        case("a validly signed document must itself be valid", "/document/schema", [
+        case("documentversie has major 2 (checked after the signature, before the schema)",
+             rules["envelop-versie"], [
+            test("documentversie 3.0", False, f"{env}/versie-niet-ondersteund",
+                 token=version(NEXT_MAJOR)),
+            test("documentversie 1.0.0 (a 1.0.0 document)", False,
+                 f"{env}/versie-niet-ondersteund", token=version("1.0.0")),
+            test("a 3.0 document with members and a structure this version does not know",
+                 False, f"{env}/versie-niet-ondersteund", token=envelope(next_major, keys.bron_a)),
+            test("documentversie 3.0 signed by a key outside the scheme: the signature first",
+                 False, f"{env}/sleutel-onbekend", token=version(NEXT_MAJOR, keys.aanvaller)),
+            test("documentversie 2.0.0 (major 2, but not MAJOR.MINOR)", False,
+                 f"{env}/document-ongeldig", token=version("2.0.0")),
+            test("no documentversie", False, f"{env}/document-ongeldig",
+                 token=envelope(edit(doc_a, "/documentversie"), keys.bron_a)),
+            test("documentversie as a number", False, f"{env}/document-ongeldig",
+                 token=version(2.0)),
+        ], kind="envelop", context=context),
+        case("a validly signed document must itself be valid", rules["document-schema"], [
             test("saldo does not add up", False, f"{env}/document-ongeldig",
                  rule="/document/saldo-klopt", token=envelope(broken, keys.bron_a)),
-            test("an unknown member in the document", False, f"{env}/document-ongeldig",
+            test("an unknown member in the document (ignored, and signed)", True,
+                 rule=rules["open-data"],
                  token=envelope(edit(doc_a, "/opmerking", "x"), keys.bron_a)),
             test("an amount with a fraction", False, f"{env}/document-ongeldig",
                  rule="/document/bedragen-in-centen",
                  token=envelope(edit(doc_a, E + "/0/bedrag", 95.5), keys.bron_a)),
-            test("in a help request: the session's bsn", True,
-                 context={"expected_bsn": BSN}, token=ok),
-            test("in a help request: another citizen's document", False,
+            test("an unknown status (enums are closed)", False, f"{env}/document-ongeldig",
+                 rule=rules["enums"], token=envelope(edit(doc_a, Z0 + "/status", "betaald"),
+                                                     keys.bron_a)),
+        ], kind="envelop", context=context),
+        case("the key was valid when it signed (opgesteld_op within its window ± 60 s)",
+             rules["envelop-venster"], [
+            test("the retired key, signed a day before its geldig_tot", True,
+                 token=at(doc_b, ROTATION - DAY, keys.bron_b)),
+            test("the retired key, signed 60 s after its geldig_tot", True,
+                 token=at(doc_b, ROTATION + 60, keys.bron_b)),
+            test("the retired key, signed 61 s after its geldig_tot", False,
+                 f"{env}/sleutel-niet-geldig", token=at(doc_b, ROTATION + 61, keys.bron_b)),
+            test("the retired key, signed after the rotation", False,
+                 f"{env}/sleutel-niet-geldig", token=envelope(doc_b, keys.bron_b)),
+            test("the new key, signed a day before its geldig_vanaf", False,
+                 f"{env}/sleutel-niet-geldig", token=at(doc_b, ROTATION - DAY, keys.bron_b2)),
+            test("the new key, signed 60 s before its geldig_vanaf", True,
+                 token=at(doc_b, ROTATION - 60, keys.bron_b2)),
+            test("the new key, signed 61 s before its geldig_vanaf", False,
+                 f"{env}/sleutel-niet-geldig", token=at(doc_b, ROTATION - 61, keys.bron_b2)),
+            test("outside the window and an invalid document: the document is checked first",
+                 False, f"{env}/document-ongeldig",
+                 token=at(edit(doc_b, Z0 + "/saldo", 1), NOW - DAY, keys.bron_b)),
+        ], kind="envelop", context=context),
+        case("a revoked key: refused from ingetrokken_op, valid before",
+             rules["sleutel-ingetrokken"], [
+            test("signed 1 s before ingetrokken_op", True,
+                 token=at(doc_a, REVOKED_AT - 1, keys.bron_a_ingetrokken)),
+            test("signed at ingetrokken_op", False, f"{env}/sleutel-ingetrokken",
+                 token=at(doc_a, REVOKED_AT, keys.bron_a_ingetrokken)),
+            test("signed after ingetrokken_op", False, f"{env}/sleutel-ingetrokken",
+                 token=envelope(doc_a, keys.bron_a_ingetrokken)),
+            test("signed after ingetrokken_op and in the future: revocation is checked first",
+                 False, f"{env}/sleutel-ingetrokken",
+                 token=at(doc_a, NOW + DAY, keys.bron_a_ingetrokken)),
+        ], kind="envelop", context=context),
+        case("opgesteld_op is not in the future", rules["opgesteld-op"], [
+            test("opgesteld_op 60 s ahead", True, token=at(doc_a, NOW + 60, keys.bron_a)),
+            test("opgesteld_op 61 s ahead", False, f"{env}/nog-niet-geldig",
+                 token=at(doc_a, NOW + 61, keys.bron_a)),
+            test("opgesteld_op with an offset, 61 s ahead as an instant", False,
+                 f"{env}/nog-niet-geldig", token=envelope(
+                     {**doc_a, "opgesteld_op": "2026-01-01T01:01:01+01:00"}, keys.bron_a)),
+        ], kind="envelop", context=context),
+        case("in a help request: the session's citizen, at most 14 days old",
+             rules["hulpvraag"], [
+            test("the session's bsn, 13 hours old", True, context={"expected_bsn": BSN},
+                 token=ok),
+            test("another citizen's document", False, f"{env}/bsn-onjuist",
+                 rule="/document/bsn-van-certificaat", context={"expected_bsn": BSN_ANDER},
+                 token=ok),
+            test("created exactly 14 days ago", True, context={"expected_bsn": BSN},
+                 token=at(doc_a, old, keys.bron_a)),
+            test("created 14 days and 1 s ago", False, f"{env}/verouderd",
+                 context={"expected_bsn": BSN}, token=at(doc_a, old - 1, keys.bron_a)),
+            test("the same old document outside a help request", True,
+                 token=at(doc_a, old - 1, keys.bron_a)),
+            test("another citizen's old document: the bsn is checked first", False,
                  f"{env}/bsn-onjuist", rule="/document/bsn-van-certificaat",
-                 context={"expected_bsn": BSN_ANDER}, token=ok),
-            test("in a help request: another citizen's invalid document: validity first",
-                 False, f"{env}/document-ongeldig", rule="/document/saldo-klopt",
+                 context={"expected_bsn": BSN_ANDER}, token=at(doc_a, old - 1, keys.bron_a)),
+            test("another citizen's invalid document: validity first", False,
+                 f"{env}/document-ongeldig", rule="/document/saldo-klopt",
                  context={"expected_bsn": BSN_ANDER}, token=envelope(broken, keys.bron_a)),
+            test("another citizen's document signed by a revoked key: the key first", False,
+                 f"{env}/sleutel-ingetrokken", context={"expected_bsn": BSN_ANDER},
+                 token=envelope(doc_a, keys.bron_a_ingetrokken)),
         ], kind="envelop", context=context),
     ]
 
 
-def _der_of(raw_b64: str) -> bytes:
-    raw = b64decode(raw_b64)
-    return encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+# --- forward compatibility: the next minor and the next major ------------------------------
 
 
-def _hs256_detached(document_: dict[str, Any], key: Key) -> str:
-    protected = encode_json({"alg": "HS256", "typ": "vorderingen-document+jws", "kid": key.kid})
-    secret = json.dumps(key.published(), separators=(",", ":")).encode()
-    mac = hmac.new(secret, f"{protected}.{b64(rfc8785.dumps(document_))}".encode(), hashlib.sha256)
-    return f"{protected}..{b64(mac.digest())}"
+def compat_vectors(keys: Keys, rules: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """What a 2.0 verifier does with data of 2.1 (accepts it) and of 3.0 (refuses it)."""
+    context = {"now": NOW, "stelsel": stelsel_claims(keys)}
+    minor_doc = next_minor_document()
+    minor = envelope(minor_doc, keys.bron_a)
+    major_doc = {**document(zaak_boete()), "documentversie": NEXT_MAJOR}
+    major_other = {"documentversie": NEXT_MAJOR, "bron": minor_doc["bron"], "bsn": BSN,
+                   "opgesteld_op": minor_doc["opgesteld_op"], "vorderingen": []}
+    stripped = {k: v for k, v in minor_doc.items() if k != "taal"}
+    plain = envelope(document(zaak_gemeente(), oin=OIN_B), keys.bron_b2)
+    bundle = {"bundelversie": NEXT_MINOR, "aangemaakt_op": "2026-01-01T09:30:00+01:00",
+              "enveloppen": [minor, plain], "toelichting": "member of 2.1"}
+    major_bundle = {**bundle, "bundelversie": NEXT_MAJOR}
+    config_minor = edit_many(configuratie(api_versie=NEXT_MINOR, documentversie=NEXT_MINOR), {
+        "/talen": ["nl", "en"], "/betalingsregeling/rente": False,
+        "/contact/chat": "https://cjib.example/chat"})
+    typ, k = "stelsel-v2+jwt", keys.stelsel
+    scheme = stelsel_claims(keys, versie=NEXT_MINOR)
+    scheme_context = {"now": NOW, "pinned_keys": keys.pinned(), "expected_omgeving": "test",
+                      "last_volgnummer": 7}
+    return {
+        "compat/envelop.json": [
+            case("a claims document of the next minor (2.1): accepted", rules["open-data"], [
+                test("members 2.0 does not define, at every level, signed", True, token=minor),
+                test("the same envelope in a help request", True,
+                     context={"expected_bsn": BSN}, token=minor),
+                test("the same, members reordered (the signature covers the unknown members "
+                     "in JCS form)", True, token={
+                         "document": dict(reversed(list(minor_doc.items()))),
+                         "handtekening": minor["handtekening"]}),
+                test("an unknown member removed after signing: the signature covers it", False,
+                     "envelop/handtekening-ongeldig",
+                     token={"document": stripped, "handtekening": minor["handtekening"]}),
+            ], kind="envelop", context=context),
+            case("a claims document of the next major (3.0): refused", rules["envelop-versie"], [
+                test("documentversie 3.0 in the 2.0 structure", False,
+                     "envelop/versie-niet-ondersteund", token=envelope(major_doc, keys.bron_a)),
+                test("documentversie 3.0 in a structure 2.0 does not know", False,
+                     "envelop/versie-niet-ondersteund", token=envelope(major_other, keys.bron_a)),
+            ], kind="envelop", context=context),
+        ],
+        "compat/bundel.json": [
+            schema_case("bundle structure (bundel.schema.json) of the next minor and major",
+                        rules["bundel"], "bundel.schema.json", [
+                test("2.1 with a member 2.0 does not define and a 2.1 envelope", True,
+                     data=bundle),
+                test("3.0", False, data=major_bundle),
+            ], code="verzoek/ongeldig"),
+            case("a bundle of the next minor (2.1): accepted, every envelope verified",
+                 rules["open-data"], [
+                test("bundelversie 2.1 with a 2.1 and a 2.0 envelope", True, token=bundle),
+            ], kind="bundel", context=context),
+            case("a bundle of the next major (3.0): refused", rules["andere-major"], [
+                test("bundelversie 3.0 with 2.x envelopes", False, "bundel/versie-niet-ondersteund",
+                     token=major_bundle),
+                test("bundelversie 3.0 in a structure 2.0 does not know", False,
+                     "bundel/versie-niet-ondersteund",
+                     token={"bundelversie": NEXT_MAJOR, "documenten": [minor]}),
+                test("bundelversie 1.0.0", False, "bundel/versie-niet-ondersteund",
+                     token={**bundle, "bundelversie": "1.0.0"}),
+            ], kind="bundel", context=context),
+        ],
+        "compat/configuratie.json": [
+            schema_case("a /configuratie answer of the next minor (2.1): accepted",
+                        rules["open-data"], "configuratie.schema.json", [
+                test("api_versie and documentversie 2.1, members 2.0 does not define", True,
+                     data=config_minor),
+            ]),
+            schema_case("a /configuratie answer of the next major (3.0): refused",
+                        rules["versie"], "configuratie.schema.json", [
+                test("api_versie 3.0", False, data={**config_minor, "api_versie": NEXT_MAJOR}),
+                test("documentversie 3.0", False,
+                     data={**config_minor, "documentversie": NEXT_MAJOR}),
+            ]),
+        ],
+        "compat/stelseldocument.json": [
+            case("a scheme document of the next minor (2.1): accepted", rules["uitbreidingen"], [
+                test("versie 2.1, its new members inside uitbreidingen", True, token=jws(
+                    typ, edit_many(scheme, {
+                        "/uitbreidingen": {NEXT_MINOR: {"publicatie": "parallel"}},
+                        "/organisaties/0/uitbreidingen": {NEXT_MINOR: {"regio": "noord"}}}), k)),
+                test("versie 2.1 with a new member outside uitbreidingen", False,
+                     "stelsel/claims-ongeldig", token=jws(typ, {**scheme, "regio": "noord"}, k)),
+            ], kind="stelseldocument", context=scheme_context),
+            case("a scheme document of the next major format (3): refused",
+                 rules["stelsel-versie"], [
+                test("typ stelsel-v3+jwt (served at /stelsel/v3/stelseldocument)", False,
+                     "stelsel/verkeerd-type",
+                     token=jws("stelsel-v3+jwt", {**scheme, "versie": NEXT_MAJOR}, k)),
+                test("versie 3.0 under typ stelsel-v2+jwt", False,
+                     "stelsel/versie-niet-ondersteund",
+                     token=jws(typ, {**scheme, "versie": NEXT_MAJOR}, k)),
+            ], kind="stelseldocument", context=scheme_context),
+        ],
+    }
+
+
+# --- PKCE: the login result is bound to the app that started the login ---------------------
+
+
+def challenge(verifier: str) -> str:
+    """BASE64URL(SHA-256(ASCII code_verifier)), RFC 7636 §4.2 (S256)."""
+    return b64(hashlib.sha256(verifier.encode("ascii")).digest())
+
+
+def pkce_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
+    rfc = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 appendix B
+    longest = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~" * 2)[:128]
+    shortest = _nonce("code-verifier")
+    wrong = "inloggen/verifier-onjuist"
+
+    def pair(verifier: str, code_challenge: str) -> dict[str, str]:
+        return {"code_verifier": verifier, "code_challenge": code_challenge}
+
+    return [
+        case("BASE64URL(SHA-256(code_verifier)) equals the registered code_challenge",
+             rules["pkce"], [
+            test("the example of RFC 7636 appendix B", True,
+                 data=pair(rfc, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")),
+            test("a verifier of 43 characters (the shortest)", True,
+                 data=pair(shortest, challenge(shortest))),
+            test("a verifier of 128 characters with every allowed character", True,
+                 data=pair(longest, challenge(longest))),
+            test("the challenge of another verifier", False, wrong,
+                 data=pair(rfc, challenge(shortest))),
+            test("the verifier with one character changed", False, wrong,
+                 data=pair(rfc[:-1] + "j", challenge(rfc))),
+            test("method plain: the verifier itself as the challenge", False, wrong,
+                 data=pair(shortest, shortest)),
+            test("SHA-256 over the base64url-decoded verifier instead of its ASCII", False, wrong,
+                 data=pair(shortest, b64(hashlib.sha256(b64decode(shortest)).digest()))),
+            test("the challenge sent as the verifier (swapped)", False, wrong,
+                 data=pair(challenge(rfc), rfc)),
+        ], kind="pkce"),
+    ]
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -1495,37 +2203,67 @@ RULES = {
     "typ": "/token/typ-per-type",
     "kid": "/token/kid-thumbprint",
     "jwk": "/token/kid-thumbprint",
+    "uitbreidingen": "/versie/tokens-gesloten",
+    "open-data": "/versie/onbekende-leden-genegeerd",
+    "versie": "/versie/wire-major-minor",
+    "enums": "/versie/enums-gesloten",
     "stelsel-handtekening": "/stelsel/handtekening-gepind",
-    "stelsel-claims": "/stelsel/handtekening-gepind",
+    "stelsel-claims": "/stelsel/claims",
+    "stelsel-versie": "/stelsel/formaatversie",
+    "stelsel-eindpunten": "/stelsel/claims",
+    "api-url-uniek": "/stelsel/api-url-uniek",
+    "sleutelvenster": "/stelsel/sleutelvensters",
     "stelsel-looptijd": "/stelsel/looptijd",
     "stelsel-volgnummer": "/stelsel/volgnummer-oplopend",
     "stelsel-omgeving": "/stelsel/omgeving",
     "uitgever": "/certificaat/uitgever-in-stelsel",
-    "certificaat-claims": "/certificaat/geldigheid",
+    "certificaat-claims": "/certificaat/claims",
+    "inlogbewijs": "/certificaat/inlogbewijs",
     "cert-geldigheid": "/certificaat/geldigheid",
     "cert-looptijd": "/certificaat/looptijd",
     "ingetrokken": "/certificaat/niet-ingetrokken",
+    "bewijs-claims": "/sessie/bewijs-claims",
     "bewijs-sleutel": "/sessie/bewijs-sleutel",
     "bewijs-ontvanger": "/sessie/bewijs-ontvanger",
+    "bewijs-eindpunt": "/sessie/bewijs-eindpunt",
     "bewijs-vers": "/sessie/bewijs-vers",
     "nonce-bekend": "/sessie/nonce-bekend",
     "nonce-geldigheid": "/sessie/nonce-geldigheid",
     "nonce-eenmalig": "/sessie/nonce-eenmalig",
+    "vb-profiel": "/verzoekbewijs/sleutel",
+    "vb-sleutel": "/verzoekbewijs/sleutel",
+    "vb-claims": "/verzoekbewijs/claims",
+    "vb-token": "/verzoekbewijs/token-gebonden",
+    "vb-methode": "/verzoekbewijs/methode",
+    "vb-url": "/verzoekbewijs/url",
+    "vb-vers": "/verzoekbewijs/vers",
+    "vb-eenmalig": "/verzoekbewijs/eenmalig",
     "envelop-handtekening": "/envelop/handtekening",
+    "envelop-versie": "/versie/andere-major-geweigerd",
+    "sleutel-ingetrokken": "/envelop/sleutel-ingetrokken",
+    "opgesteld-op": "/envelop/sleutelvenster",
+    "hulpvraag": "/hulpvraag/versheid",
     "bron": "/envelop/bron-in-stelsel",
     "detached-jcs": "/envelop/detached-jcs",
-    "aanvraag": "/sessie/bewijs-sleutel",
+    "bundel": "/hulpvraag/bundel-schema",
+    "pkce": "/app-manager/code-verifier",
+    "aanvraag": "/app-manager/aanvraag-bezit",
     "intrekking": "/certificaat/niet-ingetrokken",
     "probleem": "/http/problem-details",
-    "configuratie": "/http/openapi-conform",
+    "configuratie": "/configuratie/schema-open",
+    "andere-major": "/versie/andere-major-geweigerd",
+    "document-schema": "/document/schema-open",
+    "sleutelset": "/stelsel/sleutelset-reserve",
+    "sleutelrotatie": "/stelsel/sleutelrotatie",
+    "envelop-venster": "/envelop/sleutelvenster",
 }
 
 
 def build(keys: Keys) -> dict[str, Any]:
     """Every vector file: relative path -> content."""
-    invariants, valid_documents = document_vectors()
+    invariants, valid_documents = document_vectors(RULES)
     files: dict[str, Any] = {
-        "schema/vorderingendocument.json": vorderingendocument_schema_vectors(),
+        "schema/vorderingendocument.json": vorderingendocument_schema_vectors(RULES),
         "schema/stelseldocument.json": stelsel_schema_vectors(RULES),
         "schema/token-claims.json": token_claims_schema_vectors(RULES),
         "schema/common.json": common_schema_vectors(RULES),
@@ -1536,7 +2274,10 @@ def build(keys: Keys) -> dict[str, Any]:
         "tokens/stelseldocument.json": stelsel_vectors(keys, RULES),
         "tokens/app-certificaat.json": certificaat_vectors(keys, RULES),
         "tokens/sessie-bewijs.json": bewijs_vectors(keys, RULES),
+        "tokens/verzoek-bewijs.json": verzoekbewijs_vectors(keys, RULES),
         "tokens/envelop.json": envelop_vectors(keys, RULES),
+        **compat_vectors(keys, RULES),
+        "inloggen/pkce.json": pkce_vectors(RULES),
     }
     for key in keys.all():
         files[f"keys/{key.name}.json"] = key.published()
@@ -1544,6 +2285,10 @@ def build(keys: Keys) -> dict[str, Any]:
 
 
 def write(out: Path, files: dict[str, Any]) -> None:
+    """Write every file; a vector file the set no longer has is removed (a major rebuilds)."""
+    for stale in out.glob("*/*.json"):
+        if str(stale.relative_to(out)) not in files:
+            stale.unlink()
     for relative, content in files.items():
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)

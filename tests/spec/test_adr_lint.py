@@ -42,6 +42,16 @@ CLEAN: dict[str, Any] = {
     },
     "servers": [{"url": "/gebouwen-api/v1"}],
     "paths": {
+        "/openapi.json": {
+            "get": {
+                "security": [],
+                "responses": {"200": {
+                    "description": "Dit document.",
+                    "headers": API_VERSION,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }},
+            },
+        },
         "/gebouwen": {
             "get": {
                 "parameters": [{"name": "typeGebouw", "in": "query",
@@ -156,6 +166,7 @@ BREAKERS: dict[str, Callable[[dict], None]] = {
     "snake-case-properties": lambda d: schemas(d)["Gebouw"]["properties"].update(
         bouwJaar={"type": "integer"}),
     "request-bodies-closed": lambda d: schemas(d)["Gebouw"].pop("additionalProperties"),
+    "publish-openapi": lambda d: d["paths"].pop("/openapi.json"),
 }
 
 
@@ -180,12 +191,18 @@ def test_the_standard_has_no_adr_errors() -> None:
 
 def test_only_the_documented_exceptions_are_waived() -> None:
     waived = {(f.rule, f.location) for f in FINDINGS if f.waived}
+    consent = "app-manager.yaml#/paths/~1registraties~1{registratie_id}~1inloggen"
+    form = "requestBody/content/application~1x-www-form-urlencoded"
     assert waived == {
-        ("resources-not-verbs",
-         "app-manager.yaml#/paths/~1registraties~1{registratie_id}~1inloggen"),
+        ("resources-not-verbs", consent),
         ("resources-not-verbs", "app-manager.yaml#/paths/~1inloggen~1terugkeer"),
-        ("json-only", "app-manager.yaml#/paths/~1inloggen~1terugkeer/get/responses/200/content/"
+        ("resources-not-verbs", "app-manager.yaml#/paths/~1burger~1inloggen"),
+        ("json-only", f"{consent}/get/responses/200/content/text~1html"),
+        ("json-only", f"{consent}/post/{form}"),
+        ("json-only", "app-manager.yaml#/paths/~1burger/get/responses/200/content/text~1html"),
+        ("json-only", "app-manager.yaml#/paths/~1burger~1certificaten/get/responses/200/content/"
                       "text~1html"),
+        ("json-only", f"app-manager.yaml#/paths/~1burger~1intrekkingen/post/{form}"),
     }
 
 
@@ -217,7 +234,7 @@ def test_rules_name_real_adr_ids_or_a_basis() -> None:
     assert {"/core/version-header", "/core/uri-version", "/core/no-trailing-slash",
             "/core/error-handling/problem-details", "/core/http-methods", "/core/doc-openapi",
             "/core/semver", "/core/doc-openapi-contact", "/core/naming-collections",
-            "/core/path-segments-kebab-case"} <= ids
+            "/core/path-segments-kebab-case", "/core/publish-openapi"} <= ids
 
 
 # --------------------------------------------------------------------------- each rule can fail
@@ -237,6 +254,31 @@ def test_rule_fires_on_a_wrong_document(tmp_path: Path, rule: str) -> None:
     doc = copy.deepcopy(CLEAN)
     BREAKERS[rule](doc)
     assert rule in fired(tmp_path, doc)
+
+
+@pytest.mark.parametrize("break_it", [
+    lambda d: d["paths"]["/openapi.json"]["get"]["responses"]["200"].update(
+        content={"application/yaml": {"schema": {"type": "object"}}}),
+    lambda d: d["paths"]["/openapi.json"]["get"].update(security=[{"sessie": []}]),
+    lambda d: d["paths"]["/openapi.json"].update(post=d["paths"]["/openapi.json"].pop("get")),
+])
+def test_publish_openapi_wants_a_public_json_document(tmp_path: Path, break_it: Callable) -> None:
+    doc = copy.deepcopy(CLEAN)
+    break_it(doc)
+    assert "publish-openapi" in fired(tmp_path, doc)
+
+
+def test_only_the_openapi_document_may_have_a_dot_in_its_path(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CLEAN)
+    rename_path(doc, "/gebouwen", "/gebouwen.json")
+    assert "paths-kebab-case" in fired(tmp_path, doc)
+
+
+def test_a_form_request_body_must_be_closed(tmp_path: Path) -> None:
+    doc = copy.deepcopy(CLEAN)
+    doc["paths"]["/gebouwen"]["post"]["requestBody"]["content"] = {
+        "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
+    assert "request-bodies-closed" in fired(tmp_path, doc)
 
 
 def test_a_ref_into_a_missing_file_does_not_resolve(tmp_path: Path) -> None:

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urldefrag, urljoin
+from urllib.parse import quote, urldefrag, urlencode, urljoin
 
 import pytest
+import vector_verifier as vv
 import yaml
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from jsonschema import Draft202012Validator
 from openapi_core import Config, OpenAPI
 from openapi_core.deserializing.media_types.util import json_loads, plain_loads
@@ -41,6 +48,7 @@ COMPACT_JWS = re.compile(r"^(eyJ[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-
 # spec/interface.md, the operation tables: (method, path) -> (operationId, success status).
 INTERFACE = {
     "bron.yaml": {
+        ("get", "/openapi.json"): ("getOpenapiDocument", "200"),
         ("get", "/configuratie"): ("getConfiguratie", "200"),
         ("post", "/sessies/uitdagingen"): ("createUitdaging", "201"),
         ("post", "/sessies"): ("createSessie", "201"),
@@ -54,31 +62,44 @@ INTERFACE = {
             "deleteBetalingsregeling", "204"),
         ("post", "/pauzes"): ("createPauze", "201"),
         ("get", "/pauzes"): ("listPauzes", "200"),
+        ("get", "/pauzes/{pauze_id}"): ("getPauze", "200"),
         ("delete", "/pauzes/{pauze_id}"): ("deletePauze", "204"),
         ("post", "/hulpvragen"): ("createHulpvraag", "201"),
     },
     "app-manager.yaml": {
+        ("get", "/openapi.json"): ("getOpenapiDocument", "200"),
         ("post", "/registraties"): ("createRegistratie", "201"),
-        ("get", "/registraties/{registratie_id}/inloggen"): ("startInloggen", "302"),
-        ("get", "/inloggen/terugkeer"): ("inlogTerugkeer", "200"),
+        ("get", "/registraties/{registratie_id}/inloggen"): ("startInloggen", "200"),
+        ("post", "/registraties/{registratie_id}/inloggen"): ("kiesInloggen", "302"),
+        ("get", "/inloggen/terugkeer"): ("inlogTerugkeer", "302"),
         ("post", "/certificaten"): ("createCertificaat", "201"),
         ("post", "/intrekkingen"): ("createIntrekking", "201"),
         ("get", "/intrekkingen"): ("getIntrekkingenlijst", "200"),
+        ("get", "/burger"): ("getBurgerStart", "200"),
+        ("post", "/burger/inloggen"): ("startBurgerInloggen", "302"),
+        ("get", "/burger/certificaten"): ("getBurgerCertificaten", "200"),
+        ("post", "/burger/intrekkingen"): ("createBurgerIntrekkingen", "303"),
     },
     "stelsel.yaml": {
+        ("get", "/openapi.json"): ("getOpenapiDocument", "200"),
         ("get", "/stelseldocument"): ("getStelseldocument", "200"),
     },
 }
-SERVERS = {"bron.yaml": "/vorderingen/v1", "app-manager.yaml": "/app-manager/v1",
-           "stelsel.yaml": "/stelsel/v1"}
+VERSION = "2.0.0"
+SERVERS = {"bron.yaml": "/vorderingen/v2", "app-manager.yaml": "/app-manager/v2",
+           "stelsel.yaml": "/stelsel/v2"}
+# Pages for people (HTML answers, form posts) exist only on the App Manager.
+HTML = "text/html"
+FORM = "application/x-www-form-urlencoded"
 # typ of a signed example -> the JSON Schema of its claims
 CLAIM_SCHEMAS = {
-    "stelsel+jwt": "stelseldocument.schema.json",
+    "stelsel-v2+jwt": "stelseldocument.schema.json",
     "app-certificaat+jwt": "app-certificaat.schema.json",
     "sessie-bewijs+jwt": "sessie-bewijs.schema.json",
     "certificaat-aanvraag+jwt": "certificaat-aanvraag.schema.json",
     "intrekking-verzoek+jwt": "intrekking-verzoek.schema.json",
     "intrekkingenlijst+jwt": "intrekkingenlijst.schema.json",
+    "verzoek-bewijs+jwt": "verzoek-bewijs.schema.json",
 }
 
 
@@ -252,7 +273,7 @@ def test_every_ref_resolves_from_disk(document: str) -> None:
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_info_version_major_equals_server_major(document: str) -> None:
     root = load(OPENAPI_DIR / document)
-    assert root["info"]["version"] == "1.0.0"
+    assert root["info"]["version"] == VERSION
     assert [s["url"] for s in root["servers"]] == [SERVERS[document]]
     major = root["info"]["version"].split(".")[0]
     for server in root["servers"]:
@@ -313,9 +334,11 @@ def test_example_validation_can_fail() -> None:
         {"einddatum": "2026-02-30"},  # no such day (format: date)
         {"id": "8402AAA1-0054-4A08-8264-6239B3C68581"},  # not lowercase
         {"zaakkenmerken": []},
-        {"opmerking": "extra member"},
+        {"status": "gepland"},  # enums are closed
     ):
         assert not validator.is_valid({**good, **change}), change
+    # a response is data, so open: a member of a later minor is ignored, not refused
+    assert validator.is_valid({**good, "opmerking": "lid van een latere minor"})
 
 
 def test_examples_are_realistic() -> None:
@@ -364,6 +387,108 @@ def test_signed_examples_carry_valid_claims() -> None:
     assert seen_types == set(CLAIM_SCHEMAS) | {"vorderingen-document+jws"}
 
 
+def example(document: str, *path: str) -> Any:
+    """The single example (or the named one, last path part) at `path` of `document`."""
+    node: Any = load(OPENAPI_DIR / document)
+    for part in path:
+        node = deref(document, node)[part]
+    return deref(document, node)
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    return json.loads(b64decode(token.split(".")[1]))
+
+
+def public_key(jwk: dict[str, str]) -> ec.EllipticCurvePublicKey:
+    """Raises ValueError when (x, y) is not a point of P-256."""
+    x, y = (int.from_bytes(b64decode(jwk[c]), "big") for c in ("x", "y"))
+    return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+
+
+def signed_by(token: str, jwk: dict[str, str]) -> bool:
+    head, payload, signature = token.split(".")
+    raw = b64decode(signature)
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    try:
+        public_key(jwk).verify(der, f"{head}.{payload}".encode(), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def test_example_keys_are_real_p256_points() -> None:
+    """Every JWK in an example (also inside the signed examples) is a public key on P-256."""
+    keys = []
+    for document in DOCUMENTS:
+        for _, _, value in all_examples(document):
+            values = [value] + [claims_of(node) for _, node in walk(value)
+                                if isinstance(node, str) and COMPACT_JWS.match(node)
+                                and node.split(".")[1]]
+            keys += [node for v in values for _, node in walk(v)
+                     if isinstance(node, dict) and node.get("kty") == "EC"]
+    assert len(keys) >= 5
+    for jwk in keys:
+        public_key(jwk)
+        assert "d" not in jwk
+    with pytest.raises(ValueError):
+        public_key({**keys[0], "y": keys[0]["x"]})
+
+
+def test_signed_examples_verify_as_one_federation() -> None:
+    """The examples are one consistent story: the scheme example lists the App Manager and the
+    source whose keys signed the certificate, the envelopes and the revocation list; the app key
+    of the certificate signed the session proof, the request proof, the certificate request and
+    the revocation request (checked with the independent verifier of the vectors)."""
+    stelsel = claims_of(example("stelsel.yaml", "paths", "/stelseldocument", "get", "responses",
+                                "200", "content", "application/jose", "example"))
+    am = "app-manager.yaml"
+    issued = example(am, "paths", "/certificaten", "post", "responses", "201", "content",
+                     "application/json", "example")["certificaat"]
+    certificate = vv.verify_certificaat(issued, now=claims_of(issued)["iat"], stelsel=stelsel)
+    app_key = certificate["cnf"]["jwk"]
+    registered = example(am, "paths", "/registraties", "post", "requestBody", "content",
+                         "application/json", "example")["publieke_sleutel"]
+    assert registered == app_key
+    body = example("bron.yaml", "paths", "/sessies", "post", "requestBody", "content",
+                   "application/json", "example")
+    assert body["certificaat"] == issued
+    [gemeente] = [o for o in stelsel["organisaties"] if o["naam"] == "Gemeente Voorbeeldstad"]
+    [endpoint] = [e["api_url"] for e in gemeente["eindpunten"] if e["major"] == 2]
+    proof = claims_of(body["bewijs"])
+    vv.verify_bewijs(body["bewijs"], now=proof["iat"], cnf=app_key, expected_aud=gemeente["oin"],
+                     expected_api_url=endpoint,
+                     nonces={"known": [proof["nonce"]], "expired": [], "used": []})
+    session = example("bron.yaml", "paths", "/sessies", "post", "responses", "201", "content",
+                      "application/json", "example")["sessietoken"]
+    request_proof = example("bron.yaml", "components", "parameters", "VerzoekBewijs", "example")
+    vv.verify_verzoekbewijs(request_proof, now=claims_of(request_proof)["iat"], cnf=app_key,
+                            session_token=session, method="GET",
+                            url=endpoint + "/vorderingenoverzicht", seen_jti=[])
+    envelope = example("bron.yaml", "components", "examples", "EnvelopGemeente", "value")
+    opgesteld = datetime.fromisoformat(envelope["document"]["opgesteld_op"]).timestamp()
+    vv.verify_envelop(envelope, now=int(opgesteld), stelsel=stelsel)
+    bundle = example("bron.yaml", "paths", "/hulpvragen", "post", "requestBody", "content",
+                     "application/json", "example")["bundel"]
+    for item in bundle["enveloppen"]:
+        made = datetime.fromisoformat(item["document"]["opgesteld_op"]).timestamp()
+        vv.verify_envelop(item, now=int(made), stelsel=stelsel, expected_bsn=certificate["bsn"])
+    [manager] = stelsel["app_managers"]
+    manager_keys = [entry["jwk"] for entry in manager["sleutels"]]
+    revocations = example(am, "paths", "/intrekkingen", "get", "responses", "200", "content",
+                          "application/jose", "example")
+    assert any(signed_by(revocations, k) for k in manager_keys)
+    assert claims_of(revocations)["ingetrokken"] == [certificate["jti"]]
+    request = example(am, "paths", "/certificaten", "post", "requestBody", "content",
+                      "application/json", "example")["aanvraag"]
+    revoke = example(am, "paths", "/intrekkingen", "post", "requestBody", "content",
+                     "application/json", "example")["verzoek"]
+    assert signed_by(request, app_key) and signed_by(revoke, app_key)
+    assert not signed_by(revoke, manager_keys[0])  # the check can fail
+    nonce = example(am, "paths", "/registraties", "post", "responses", "201", "content",
+                    "application/json", "example")["uitdaging"]
+    assert claims_of(request)["nonce"] == nonce
+
+
 # --------------------------------------------------------------------------- responses
 
 
@@ -395,6 +520,54 @@ def test_every_error_is_a_problem_document_listing_its_codes(document: str) -> N
             assert example["type"] == "urn:nl-vorderingen:probleem:" + example["code"], label
 
 
+def codes_in(document: str, extension: str) -> set[str]:
+    return {code for parts, node in walk(load(OPENAPI_DIR / document))
+            if parts and parts[-1] == extension and not is_literal(parts) for code in node}
+
+
+def test_the_codes_of_2_0_are_declared_and_withdrawn_ones_are_gone() -> None:
+    declared = set().union(*(codes_in(d, e) for d in DOCUMENTS for e in (
+        "x-probleemcodes", "x-verificatiecodes", "x-algemene-probleemcodes")))
+    required = {
+        "bewijs/verkeerd-eindpunt", "registratie/redirect-uri-ongeldig", "inloggen/code-ongeldig",
+        "inloggen/verifier-onjuist", "algemeen/te-veel-verzoeken",
+        "algemeen/stelsel-niet-beschikbaar", "algemeen/methode-niet-toegestaan",
+        "stelsel/versie-niet-ondersteund", "bundel/versie-niet-ondersteund",
+        *(f"envelop/{name}" for name in (
+            "versie-niet-ondersteund", "sleutel-niet-geldig", "sleutel-ingetrokken",
+            "nog-niet-geldig", "verouderd", "bsn-onjuist")),
+    }
+    assert required <= declared, required - declared
+    assert "registratie/niet-ingelogd" not in declared  # 1.0.0's polling code is withdrawn
+    assert all(PROBLEM_CODE.match(code) for code in declared)
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_codes_of_any_path_are_listed_once(document: str) -> None:
+    root = load(OPENAPI_DIR / document)
+    assert root["x-algemene-probleemcodes"] == [
+        "algemeen/niet-gevonden", "algemeen/methode-niet-toegestaan", "algemeen/te-veel-verzoeken",
+        "algemeen/interne-fout"]
+    assert "x-algemene-probleemcodes" in root["info"]["description"]
+
+
+def test_help_request_reports_every_envelope_code_a_verifier_has() -> None:
+    """The municipality's 422 can carry every envelope code of trust-model §3.5 (in
+    `ongeldige_enveloppen`), the help-request-only ones included; and the precedence of the
+    design is written down in each document."""
+    help_request = load(OPENAPI_DIR / "bron.yaml")["paths"]["/hulpvragen"]["post"]
+    in_422 = set(help_request["responses"]["422"]["x-probleemcodes"])
+    app = set(load(OPENAPI_DIR / "bron.yaml")["paths"]["/vorderingenoverzicht"]["get"][
+        "responses"]["200"]["x-verificatiecodes"])
+    assert app | {"hulpvraag/envelop-ongeldig", "envelop/verouderd"} == in_422
+    for document in DOCUMENTS:
+        description = load(OPENAPI_DIR / document)["info"]["description"]
+        assert "Error precedence" in description, document
+        positions = [description.find(f"`{code}`") for code in (
+            "algemeen/niet-gevonden", "algemeen/te-veel-verzoeken")]
+        assert -1 not in positions and positions == sorted(positions), document
+
+
 @pytest.mark.parametrize("document", ["bron.yaml", "app-manager.yaml"])
 def test_every_401_carries_www_authenticate(document: str) -> None:
     statuses = [(where, response) for where, status, _, response in responses(document)
@@ -403,24 +576,152 @@ def test_every_401_carries_www_authenticate(document: str) -> None:
     for where, response in statuses:
         header = deref(document, response["headers"].get("WWW-Authenticate"))
         assert header and header["required"] is True, where
+        assert header["example"] == 'Sessie realm="vorderingen"', where  # no Bearer scheme
+        assert re.match(header["schema"]["pattern"], header["example"]), where
 
 
-def test_bearer_operations_answer_401_and_public_ones_do_not() -> None:
+def secured(root: dict[str, Any], operation: dict[str, Any]) -> bool:
+    return operation.get("security", root.get("security", [])) != []
+
+
+def test_session_operations_answer_401_and_public_ones_do_not() -> None:
     root = load(OPENAPI_DIR / "bron.yaml")
     scheme = root["components"]["securitySchemes"]["sessietoken"]
-    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
-    assert "POST /sessies" in scheme["description"].replace("`", "")
-    public = {"getConfiguratie", "createUitdaging", "createSessie"}
+    # `Sessie` (RFC 9110: scheme names are case-insensitive); lowercase because openapi-core
+    # compares the lowercased Authorization scheme with this value
+    assert (scheme["type"], scheme["scheme"]) == ("http", "sessie")
+    description = scheme["description"].replace("`", "")
+    assert "POST /sessies" in description and "Authorization: Sessie" in description
+    assert "Verzoek-Bewijs" in description and "bearer" not in description.lower().replace(
+        "not a bearer token", "")
+    public = {"getOpenapiDocument", "getConfiguratie", "createUitdaging", "createSessie"}
     for _, _, operation in operations("bron.yaml"):
-        secured = operation.get("security", root["security"]) != []
-        assert secured == (operation["operationId"] not in public), operation["operationId"]
-        if secured:
+        is_secured = secured(root, operation)
+        assert is_secured == (operation["operationId"] not in public), operation["operationId"]
+        if is_secured:
             assert operation["responses"]["401"] == {"$ref": "#/components/responses/Sessie401"}
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_every_authenticated_operation_declares_verzoek_bewijs(document: str) -> None:
+    """A session token never travels without a request proof (design: no bearer sessions)."""
+    root = load(OPENAPI_DIR / document)
+    proof = root.get("components", {}).get("parameters", {}).get("VerzoekBewijs")
+    checked = 0
+    for path, method, operation in operations(document):
+        params = [deref(document, p) for p in
+                  [*root["paths"][path].get("parameters", []), *operation.get("parameters", [])]]
+        declared = [p for p in params if p["in"] == "header" and p["name"] == "Verzoek-Bewijs"]
+        if secured(root, operation):
+            checked += 1
+            assert declared and declared[0]["required"] is True, f"{method} {path}"
+        else:
+            assert not declared, f"{method} {path}: a public operation takes no proof"
+    if document == "bron.yaml":
+        assert checked == 12 and proof is not None
+        assert "verzoek-bewijs+jwt" in proof["description"]
+        for code in load(OPENAPI_DIR / document)["components"]["responses"]["Sessie401"][
+                "x-probleemcodes"]:
+            assert code.startswith(("sessie/", "verzoekbewijs/")), code
+    else:
+        assert checked == 0
+
+
+def test_session_401_lists_every_request_proof_code_in_the_order_of_the_design() -> None:
+    codes = load(OPENAPI_DIR / "bron.yaml")["components"]["responses"]["Sessie401"][
+        "x-probleemcodes"]
+    assert codes == ["sessie/token-ontbreekt", "sessie/token-ongeldig"] + [
+        f"verzoekbewijs/{name}" for name in (
+            "ontbreekt", "ongeldig-formaat", "algoritme-niet-toegestaan", "verboden-header",
+            "verkeerd-type", "sleutel-onbekend", "handtekening-ongeldig", "claims-ongeldig",
+            "token-onjuist", "verkeerde-methode", "verkeerde-url", "nog-niet-geldig", "verlopen",
+            "hergebruikt")]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_429_and_503_carry_retry_after(document: str) -> None:
+    root = load(OPENAPI_DIR / document)
+    for where, status, _, response in responses(document):
+        if status in ("429", "503"):
+            header = deref(document, response["headers"].get("Retry-After"))
+            assert header and header["required"] is True, f"{where} {status}"
+            assert re.fullmatch(header["schema"]["pattern"], "120"), where
+    for path, method, operation in operations(document):
+        codes = operation["responses"]
+        assert "429" in codes, f"any operation may answer 429: {method} {path}"
+        trust_dependent = secured(root, operation) or operation["operationId"] == "createSessie"
+        assert ("503" in codes) == trust_dependent, f"{method} {path}"
+        if "503" in codes:
+            assert deref(document, codes["503"])["x-probleemcodes"] == [
+                "algemeen/stelsel-niet-beschikbaar"]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_openapi_json_is_served_at_the_base_path(document: str) -> None:
+    """ADR /core/publish-openapi: the document itself, public, as JSON."""
+    root = load(OPENAPI_DIR / document)
+    operation = root["paths"]["/openapi.json"]["get"]
+    assert operation.get("security", []) == []
+    assert set(operation["responses"]["200"]["content"]) == {"application/json"}
+    example = operation["responses"]["200"]["content"]["application/json"]["example"]
+    assert example["info"]["version"] == root["info"]["version"]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_html_and_forms_only_on_the_app_managers_pages_for_people(document: str) -> None:
+    for path, method, operation in operations(document):
+        media = {m for r in operation["responses"].values()
+                 for m in deref(document, r).get("content", {})}
+        media |= set(operation.get("requestBody", {}).get("content", {}))
+        people = document == "app-manager.yaml" and (
+            path.startswith("/burger") or path.endswith("/inloggen"))
+        if not people:
+            assert not media & {HTML, FORM}, f"{method} {path}"
+        elif method == "get" and "200" in operation["responses"]:
+            assert set(operation["responses"]["200"]["content"]) == {HTML}, path
+
+
+def test_login_is_a_redirect_protocol_without_polling() -> None:
+    root = load(OPENAPI_DIR / "app-manager.yaml")
+    paths = root["paths"]
+    terugkeer = paths["/inloggen/terugkeer"]["get"]["responses"]
+    assert {"302", "303"} <= set(terugkeer) and "200" not in terugkeer
+    location = terugkeer["302"]["headers"]["Location"]["example"]
+    assert all(f"{name}=" in location for name in ("code", "state", "iss"))
+    certificate = paths["/certificaten"]["post"]
+    assert "409" not in certificate["responses"]  # 1.0.0's registratie/niet-ingelogd is gone
+    body = deref("app-manager.yaml", certificate["requestBody"]["content"]["application/json"]
+                 ["schema"])
+    assert set(body["required"]) == {"registratie_id", "inlogcode", "code_verifier", "aanvraag"}
+    assert set(certificate["responses"]["400"]["x-probleemcodes"]) == {
+        "verzoek/ongeldig", "inloggen/code-ongeldig", "inloggen/verifier-onjuist"}
+    registration = deref("app-manager.yaml", root["components"]["schemas"]["RegistratieVerzoek"])
+    assert registration["properties"]["code_challenge_method"] == {"const": "S256"}
+    example = paths["/registraties"]["post"]["requestBody"]["content"]["application/json"][
+        "example"]
+    verifier = paths["/certificaten"]["post"]["requestBody"]["content"]["application/json"][
+        "example"]["code_verifier"]
+    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    assert example["code_challenge"] == digest.rstrip(b"=").decode()  # the examples agree
+
+
+def test_citizen_pages_use_the_management_cookie() -> None:
+    root = load(OPENAPI_DIR / "app-manager.yaml")
+    cookie = root["components"]["parameters"]["Beheersessie"]
+    assert (cookie["name"], cookie["in"]) == ("beheersessie", "cookie")
+    for path in ("/burger/certificaten", "/burger/intrekkingen"):
+        [operation] = [op for m, op in root["paths"][path].items() if m in METHODS]
+        assert {"$ref": "#/components/parameters/Beheersessie"} in operation["parameters"], path
+        assert "303" in operation["responses"], path
+    set_cookie = root["components"]["headers"]["Set-Cookie-Beheersessie"]["example"]
+    for attribute in ("HttpOnly", "SameSite=Strict", "Path=/app-manager/v2/burger"):
+        assert attribute in set_cookie
 
 
 def test_idempotent_acceptance_headers() -> None:
     operation = load(OPENAPI_DIR / "bron.yaml")["paths"]["/betalingsregelingen"]["post"]
-    [parameter] = [deref("bron.yaml", p) for p in operation["parameters"]]
+    [parameter] = [deref("bron.yaml", p) for p in operation["parameters"]
+                   if deref("bron.yaml", p)["name"] != "Verzoek-Bewijs"]
     assert (parameter["name"], parameter["in"], parameter["required"]) == (
         "Idempotency-Key", "header", True)
     assert parameter["schema"]["maxLength"] == 255
@@ -508,15 +809,65 @@ def test_bsn_check_finds_a_planted_bsn(plant: str) -> None:
     assert any("bsn" in n for n in names)
 
 
-@pytest.mark.parametrize("document", ["bron.yaml", "app-manager.yaml"])
-def test_own_objects_are_closed(document: str) -> None:
+def request_schema_names(document: str) -> set[str]:
+    """Component schemas used as a request body (directly or nested)."""
+    names: set[str] = set()
+    for _, _, operation in operations(document):
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            for _, node in walk(media["schema"]):
+                if isinstance(node, dict) and str(node.get("$ref", "")).startswith(
+                        "#/components/schemas/"):
+                    names.add(node["$ref"].rsplit("/", 1)[1])
+    changed = True
+    while changed:  # nested component refs of a request schema are request schemas too
+        changed = False
+        schemas = load(OPENAPI_DIR / document)["components"]["schemas"]
+        for name in list(names):
+            for _, node in walk(schemas[name]):
+                ref = node.get("$ref", "") if isinstance(node, dict) else ""
+                if str(ref).startswith("#/components/schemas/"):
+                    target = ref.rsplit("/", 1)[1]
+                    changed |= target not in names
+                    names.add(target)
+    return names
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_requests_are_closed_and_responses_open(document: str) -> None:
+    """spec/versioning.md: a request body refuses a member it does not know (typos), a response
+    body is data and never restricts `additionalProperties`."""
     branches = {"if", "then", "else", "not", "oneOf", "anyOf", "allOf"}
-    for name, schema in load(OPENAPI_DIR / document)["components"]["schemas"].items():
+    requests = request_schema_names(document)
+    schemas = load(OPENAPI_DIR / document).get("components", {}).get("schemas", {})
+    assert requests or document == "stelsel.yaml"
+    for name, schema in schemas.items():
         for parts, node in walk(schema):
             if branches & set(parts):  # conditions constrain, they do not define objects
                 continue
-            if isinstance(node, dict) and ("properties" in node or node.get("type") == "object"):
+            is_object = isinstance(node, dict) and ("properties" in node
+                                                    or node.get("type") == "object")
+            if is_object and name in requests:
                 assert node.get("additionalProperties") is False, f"{name}{pointer(parts)}"
+            elif is_object:
+                assert "additionalProperties" not in node, f"{name}{pointer(parts)}"
+
+
+def test_bundle_in_a_help_request_is_data() -> None:
+    """The `bundel` of POST /hulpvragen is checked for structure only; its envelopes are checked
+    by envelope verification (422 per envelope), not by the body schema (400)."""
+    validator = schema_validator("bron.yaml", ("components", "schemas", "HulpvraagVerzoek"))
+    body = load(OPENAPI_DIR / "bron.yaml")["paths"]["/hulpvragen"]["post"]["requestBody"][
+        "content"]["application/json"]["example"]
+    assert validator.is_valid(body)
+    broken_envelope = copy.deepcopy(body)
+    broken_envelope["bundel"]["enveloppen"][0] = {"document": "geen object", "extra": 1}
+    assert validator.is_valid(broken_envelope)
+    for bad in ({"bundelversie": "3.0"}, {"bundelversie": "2.0.0"}, {"enveloppen": []},
+                {"enveloppen": ["geen object"]}):
+        assert not validator.is_valid({**body, "bundel": {**body["bundel"], **bad}}), bad
+    assert validator.is_valid({**body, "bundel": {**body["bundel"], "bundelversie": "2.7",
+                                                  "uit_latere_minor": True}})
+    assert not validator.is_valid({**body, "tikfout": True})
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)
@@ -586,6 +937,13 @@ def test_links_connect_the_flows() -> None:
         ("createPauze", "deletePauze"),
         ("createRegistratie", "startInloggen"),
         ("createRegistratie", "createCertificaat"),
+        ("createSessie", "createHulpvraag"),
+        ("createPauze", "getPauze"),
+        ("getPauze", "deletePauze"),
+        ("startInloggen", "kiesInloggen"),
+        ("createCertificaat", "createIntrekking"),
+        ("getBurgerStart", "startBurgerInloggen"),
+        ("getBurgerCertificaten", "createBurgerIntrekkingen"),
     }
     assert expected <= edges, expected - edges
 
@@ -596,7 +954,7 @@ def test_schemathesis_builds_a_state_machine_from_the_links() -> None:
     schema = schemathesis.openapi.from_path(str(OPENAPI_DIR / "bron.yaml"), config=config)
     declared = sum(len(deref("bron.yaml", r).get("links", {}))
                    for _, _, op in operations("bron.yaml") for r in op["responses"].values())
-    assert schema.statistic.transitions.total == declared == 16
+    assert schema.statistic.transitions.total == declared == 19
     assert schema.as_state_machine() is not None
 
 
@@ -622,14 +980,17 @@ def mock_request(document: str, path: str, method: str, operation: dict) -> Mock
         elif p["in"] == "query":
             query[p["name"]] = p["example"]
     if operation.get("security", root.get("security", [])) != []:
-        headers["Authorization"] = "Bearer dUFFW86OgUh8KAoTFoWwpgUl1nTcLYfHfed4cVDuyas"
-    data = None
-    media = operation.get("requestBody", {}).get("content", {}).get("application/json")
-    if media is not None:
-        data = json.dumps(next(examples_of(document, (), media))[1]).encode()
+        headers["Authorization"] = "Sessie dUFFW86OgUh8KAoTFoWwpgUl1nTcLYfHfed4cVDuyas"
+    data, mimetype = None, "application/json"
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        data = json.dumps(next(examples_of(document, (), content["application/json"]))[1]).encode()
+    elif FORM in content:
+        data = urlencode(next(examples_of(document, (), content[FORM]))[1]).encode()
+        mimetype = FORM
     server = root["servers"][0]["url"]
     return MockRequest("https://bron.example.nl", method, server + url, headers=headers,
-                       args=query, data=data)
+                       args=query, data=data, content_type=mimetype)
 
 
 @pytest.mark.parametrize(
@@ -668,7 +1029,8 @@ def test_request_schemas_are_satisfiable(document: str, path: str, method: str) 
 
     schema = st_openapi.from_path(str(OPENAPI_DIR / document), config=Config.from_dict({}))
     operation = schema[path][method.upper()]
-    parts = ("paths", path, method, "requestBody", "content", "application/json", "schema")
+    [mediatype] = load(OPENAPI_DIR / document)["paths"][path][method]["requestBody"]["content"]
+    parts = ("paths", path, method, "requestBody", "content", mediatype, "schema")
     validator = schema_validator(document, parts)
     bodies: list[Any] = []
 

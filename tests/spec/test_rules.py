@@ -3,6 +3,10 @@ and every rule id cited anywhere in the repository is a rule of the standard.
 
 - The index parses; every entry has exactly the documented fields with valid values; ids are
   unique, well formed and permanent-looking (`/area/name`), entries are grouped by area.
+- Every entry carries its lifecycle (spec/versioning.md §7): `status`, `since`, and `changed`,
+  `withdrawn_in`, `superseded_by` where they apply; versions are semver no later than the
+  current version of the standard (the newest CHANGELOG entry) and in a possible order; a
+  withdrawn rule names the version it was withdrawn in, and what supersedes it exists.
 - Every indexed rule has a section in its area's markdown file (heading with the id in
   backticks) with Statement, Rationale and How to test, whose level, testability, problem codes
   and first statement paragraph match the index; and every rule section is indexed.
@@ -32,7 +36,9 @@ REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "spec"
 RULES_DIR = SPEC / "rules"
 INDEX = SPEC / "rules.yaml"
-CONTRACT = (SPEC / "trust-model.md", SPEC / "interface.md")
+CONTRACT = (SPEC / "trust-model.md", SPEC / "interface.md", SPEC / "versioning.md",
+            SPEC / "governance.md")
+CHANGELOG = SPEC / "CHANGELOG.md"
 
 ID = re.compile(r"^/[a-z0-9-]+/[a-z0-9-]+$")
 CODE = re.compile(r"^[a-z]+(/[a-z0-9-]+)+$")
@@ -40,8 +46,11 @@ VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 LEVELS = {"MUST", "SHOULD"}
 TESTABLE = {"external", "internal", "manual"}
 REQUIRED_FIELDS = (
-    "id", "level", "title", "area", "file", "statement", "problem_codes", "testable", "since",
+    "id", "level", "title", "area", "file", "statement", "problem_codes", "testable", "status",
+    "since",
 )
+OPTIONAL_FIELDS = ("changed", "superseded_by")
+STATUSES = {"in-force", "withdrawn"}
 NOT_AN_AREA = {"README.md"}  # files in spec/rules/ that hold no rules
 
 HEADING = re.compile(r"^## `(?P<id>[^`]+)` — (?P<title>\S.*)$")
@@ -69,8 +78,24 @@ def load_index() -> list[dict[str, Any]]:
     return data["rules"]
 
 
+def current_version() -> tuple[int, int, int]:
+    """The version of the standard: the newest entry (`## X.Y.Z — …`) of the CHANGELOG."""
+    for line in CHANGELOG.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^## (\S+)", line)
+        if match:
+            assert VERSION.match(match[1]), f"CHANGELOG heading {line!r}"
+            return semver(match[1])
+    raise AssertionError("CHANGELOG.md has no version entry")
+
+
+def semver(text: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(part) for part in text.split("."))
+    return major, minor, patch
+
+
 RULES = load_index()
 BY_ID = {rule["id"]: rule for rule in RULES}
+IN_FORCE = [rule for rule in RULES if rule.get("status") == "in-force"]
 AREAS = sorted({rule["area"] for rule in RULES})
 
 
@@ -80,8 +105,11 @@ AREAS = sorted({rule["area"] for rule in RULES})
 def test_index_entries_have_exactly_the_documented_fields() -> None:
     for rule in RULES:
         reason = {"reason"} if rule.get("testable") != "external" else set()
-        expected = set(REQUIRED_FIELDS) | reason
-        assert set(rule) == expected, f"{rule.get('id')}: fields {sorted(rule)}"
+        withdrawn = {"withdrawn_in"} if rule.get("status") == "withdrawn" else set()
+        required = set(REQUIRED_FIELDS) | reason | withdrawn
+        assert required <= set(rule), f"{rule.get('id')}: missing {sorted(required - set(rule))}"
+        extra = set(rule) - required - set(OPTIONAL_FIELDS)
+        assert extra == set(), f"{rule.get('id')}: unexpected fields {sorted(extra)}"
 
 
 def test_ids_are_unique_and_well_formed() -> None:
@@ -112,6 +140,88 @@ def test_values_are_valid() -> None:
         assert isinstance(rule["title"], str) and rule["title"].strip(), where
         assert isinstance(rule["problem_codes"], list), where
         assert isinstance(rule["since"], str) and VERSION.match(rule["since"]), where
+        assert rule["status"] in STATUSES, where
+
+
+# --- the lifecycle --------------------------------------------------------------------------
+
+
+def lifecycle_problems(rules: list[dict[str, Any]], current: tuple[int, int, int]) -> list[str]:
+    """Everything wrong with the lifecycle fields of `rules` (empty when they are valid)."""
+    ids = {rule["id"] for rule in rules}
+    problems: list[str] = []
+    for rule in rules:
+        where = rule["id"]
+        versions = {name: rule[name] for name in ("since", "changed", "withdrawn_in")
+                    if name in rule}
+        for name, value in versions.items():
+            if not (isinstance(value, str) and VERSION.match(value)):
+                problems.append(f"{where}: {name} {value!r} is not MAJOR.MINOR.PATCH")
+            elif semver(value) > current:
+                problems.append(f"{where}: {name} {value} is later than the standard "
+                                f"({'.'.join(map(str, current))})")
+        if any(f"{where}: {name}" in p for p in problems for name in versions):
+            continue
+        since = semver(rule["since"])
+        if "changed" in rule and not semver(rule["changed"]) > since:
+            problems.append(f"{where}: changed {rule['changed']} is not after since")
+        if rule.get("status") == "withdrawn":
+            if "withdrawn_in" not in rule:
+                problems.append(f"{where}: withdrawn without withdrawn_in")
+            elif not semver(rule["withdrawn_in"]) > since:
+                problems.append(f"{where}: withdrawn_in is not after since")
+            elif "changed" in rule and not semver(rule["withdrawn_in"]) >= semver(rule["changed"]):
+                problems.append(f"{where}: changed after it was withdrawn")
+        elif "withdrawn_in" in rule:
+            problems.append(f"{where}: withdrawn_in on a rule that is {rule.get('status')}")
+        if "superseded_by" in rule:
+            successors = rule["superseded_by"]
+            if rule.get("status") != "withdrawn":
+                problems.append(f"{where}: superseded_by on a rule in force")
+            if not (isinstance(successors, list) and successors
+                    and all(isinstance(i, str) for i in successors)):
+                problems.append(f"{where}: superseded_by is not a non-empty list of ids")
+                continue
+            problems += [f"{where}: superseded_by {i} is not a rule" for i in successors
+                         if i not in ids]
+            problems += [f"{where}: superseded by itself" for i in successors if i == where]
+    return problems
+
+
+def test_lifecycle_is_valid() -> None:
+    assert lifecycle_problems(RULES, current_version()) == []
+
+
+def test_lifecycle_check_finds_what_it_should() -> None:
+    """The lifecycle check is not vacuous: each kind of fault is reported."""
+    base = {"id": "/a/x", "status": "in-force", "since": "1.0.0"}
+    cases = {
+        "withdrawn without withdrawn_in": {**base, "status": "withdrawn"},
+        "is not a rule": {**base, "status": "withdrawn", "withdrawn_in": "2.0.0",
+                          "superseded_by": ["/a/bestaat-niet"]},
+        "later than the standard": {**base, "since": "2.1.0"},
+        "is not MAJOR.MINOR.PATCH": {**base, "changed": "2.0"},
+        "changed 1.0.0 is not after since": {**base, "changed": "1.0.0"},
+        "withdrawn_in on a rule that is in-force": {**base, "withdrawn_in": "2.0.0"},
+        "superseded_by on a rule in force": {**base, "superseded_by": ["/a/x"]},
+    }
+    for expected, rule in cases.items():
+        found = lifecycle_problems([rule], (2, 0, 0))
+        assert any(expected in p for p in found), (expected, found)
+    good = {**base, "status": "withdrawn", "withdrawn_in": "2.0.0", "superseded_by": ["/a/y"]}
+    assert lifecycle_problems([good, {**base, "id": "/a/y", "since": "2.0.0"}], (2, 0, 0)) == []
+
+
+def test_standard_version_is_the_changelog_head() -> None:
+    """Rules introduced or changed in this version exist, so the CHANGELOG head is current."""
+    current = ".".join(map(str, current_version()))
+    assert any(r["since"] == current or r.get("changed") == current for r in RULES), current
+
+
+def test_withdrawn_rules_are_superseded_by_rules_in_force() -> None:
+    stale = [f"{r['id']} → {i}" for r in RULES for i in r.get("superseded_by", [])
+             if BY_ID.get(i, {}).get("status") != "in-force"]
+    assert stale == []
 
 
 def test_every_rule_not_tested_externally_says_why() -> None:
@@ -224,7 +334,14 @@ def test_indexed_rule_has_its_section(rule: dict[str, Any]) -> None:
     rows = section.rows()
     assert rows.get("Level") == f"**{rule['level']}**"
     assert rows.get("Testable") == rule["testable"]
+    assert rows.get("Status") == rule["status"]
     assert rows.get("Since") == rule["since"]
+    assert rows.get("Changed") == rule.get("changed")
+    assert rows.get("Withdrawn in") == rule.get("withdrawn_in")
+    successors = re.findall(r"`([^`]+)`", rows.get("Superseded by", ""))
+    assert successors == rule.get("superseded_by", [])
+    marked = any(line.startswith("> **Withdrawn in ") for line in section.lines)
+    assert marked == (rule["status"] == "withdrawn"), f"{rule['id']}: withdrawn marker"
     codes = re.findall(r"`([^`]+)`", rows.get("Problem codes", ""))
     assert codes == rule["problem_codes"]
     if rule["testable"] != "external":
@@ -251,9 +368,10 @@ def contract_codes() -> set[str]:
 
 
 def test_problem_codes_are_codes_of_the_contract() -> None:
+    """Rules in force name codes of the contract; a withdrawn rule keeps the codes it had."""
     known = contract_codes()
     unknown = sorted(
-        f"{rule['id']}: {code}" for rule in RULES for code in rule["problem_codes"]
+        f"{rule['id']}: {code}" for rule in IN_FORCE for code in rule["problem_codes"]
         if not CODE.match(code) or code not in known
     )
     assert unknown == []

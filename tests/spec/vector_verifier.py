@@ -1,7 +1,9 @@
 """A small, independent verifier for the test vectors in spec/vectors/ (used only by the tests).
 
-It implements the verification orders of spec/trust-model.md §2–§3 and the document invariants
-of spec/interface.md from the text of the standard, with `cryptography`, `rfc8785` and
+It implements the 2.0 verification orders of spec/trust-model.md (JWS profile, scheme document
+format 2 with a pinned key set, certificate, session proof, request proof, envelope with key
+windows and help-request checks, bundle, PKCE) and the document invariants of
+spec/interface.md from the text of the standard, with `cryptography`, `rfc8785` and
 `jsonschema` only. It shares no code with `conformance/` or `reference_impl/`: those are
 measured against the vectors; this module proves that every vector says what it claims.
 
@@ -17,6 +19,7 @@ import binascii
 import hashlib
 import json
 import re
+from collections import Counter
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -39,14 +42,18 @@ CLOCK_SKEW_S = 60
 SCHEME_MAX_LIFETIME_S = 86400
 CERT_MAX_LIFETIME_S = 43200
 PROOF_MAX_AGE_S = 60
+REGISTRATION_TTL_S = 600
+HULPVRAAG_MAX_LEEFTIJD_S = 1209600
+MAJOR = "2"  # the major version this verifier implements
 ES256_SIGNATURE_BYTES = 64
 PROFILE_HEADER_MEMBERS = frozenset({"alg", "typ", "kid"})
 B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 TYP = {
-    "stelsel": "stelsel+jwt",
+    "stelsel": "stelsel-v2+jwt",
     "certificaat": "app-certificaat+jwt",
     "bewijs": "sessie-bewijs+jwt",
+    "verzoekbewijs": "verzoek-bewijs+jwt",
     "envelop": "vorderingen-document+jws",
 }
 
@@ -155,9 +162,9 @@ def _check_header(header: dict[str, Any], prefix: str) -> Any:
     return header.get("kid")
 
 
-def _key_for(kid: Any, jwks: dict[str, Any], prefix: str) -> dict[str, Any]:
+def _key_for(kid: Any, jwks: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
     """The key of the expected issuer whose thumbprint is `kid` (absent kid: none is)."""
-    for jwk in jwks.get("keys", []):
+    for jwk in jwks:
         if isinstance(kid, str) and thumbprint(jwk) == kid:
             return jwk
     raise Refused(f"{prefix}/sleutel-onbekend")
@@ -175,8 +182,8 @@ def _check_signature(jwk: dict, signing_input: bytes, signature: bytes, prefix: 
         raise Refused(f"{prefix}/handtekening-ongeldig") from exc
 
 
-def _verified_claims(token: str, prefix: str, keys: dict[str, Any]) -> dict[str, Any]:
-    """§2 in full against the key set `keys`: parse, header, kid, signature."""
+def _verified_claims(token: str, prefix: str, keys: list[dict[str, Any]]) -> dict[str, Any]:
+    """§2 in full against the key list `keys`: parse, header, kid, signature."""
     header, payload, _, signature = _parse(token, prefix)
     kid = _check_header(header, prefix)
     jwk = _key_for(kid, keys, prefix)
@@ -189,18 +196,48 @@ def _check_claims(claims: dict[str, Any], schema: str, prefix: str) -> None:
         raise Refused(f"{prefix}/claims-ongeldig")
 
 
+def other_major(version: Any) -> bool:
+    """True for a version string of another major ("3.0", "1.0.0"): its major is the text
+    before the first "." ("2.0.0" is major 2 and fails the schema instead). A missing or
+    non-string version is not another major but a schema error, as for `documentversie`."""
+    return isinstance(version, str) and version.split(".", 1)[0] != MAJOR
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
 # --- token types ---------------------------------------------------------------------------
 
 
-def verify_stelsel(
-    token: str, *, now: int, pinned_key: dict, expected_omgeving: str, last_volgnummer: int | None
-) -> dict[str, Any]:
-    """spec/trust-model.md §3.1, steps 1–5; returns the verified claims."""
-    claims = _verified_claims(token, "stelsel", {"keys": [pinned_key]})
-    _check_claims(claims, "stelseldocument.schema.json", "stelsel")
+def scheme_problems(claims: dict[str, Any]) -> list[str]:
+    """The code-checked rules of a scheme document (design §3): each broken one, described."""
+    problems = []
     participants = claims["organisaties"] + claims["app_managers"]
-    published = [jwk for p in participants for jwk in p["sleutels"]["keys"]]
-    if any("kid" in jwk and jwk["kid"] != thumbprint(jwk) for jwk in published):
+    for entry in (e for p in participants for e in p["sleutels"]):
+        if "kid" in entry["jwk"] and entry["jwk"]["kid"] != thumbprint(entry["jwk"]):
+            problems.append("a kid is not its key's thumbprint")
+    urls = [e["api_url"] for o in claims["organisaties"] for e in o["eindpunten"]]
+    urls += [m["api_url"] for m in claims["app_managers"] if "api_url" in m]
+    if any(n > 1 for n in Counter(urls).values()):
+        problems.append("an api_url is listed twice")
+    for organisatie in claims["organisaties"]:
+        majors = [e["major"] for e in organisatie["eindpunten"]]
+        if len(set(majors)) != len(majors):
+            problems.append("two endpoints of one major")
+    return problems
+
+
+def verify_stelsel(
+    token: str, *, now: int, pinned_keys: list[dict], expected_omgeving: str,
+    last_volgnummer: int | None,
+) -> dict[str, Any]:
+    """Scheme document format 2 (trust model §3.1); returns the verified claims."""
+    claims = _verified_claims(token, "stelsel", pinned_keys)
+    if other_major(claims.get("versie")):  # absent or not a string: the schema step refuses
+        raise Refused("stelsel/versie-niet-ondersteund")
+    _check_claims(claims, "stelseldocument.schema.json", "stelsel")
+    if scheme_problems(claims):
         raise Refused("stelsel/claims-ongeldig")
     if not claims["iat"] - CLOCK_SKEW_S <= now:
         raise Refused("stelsel/nog-niet-geldig")
@@ -216,16 +253,19 @@ def verify_stelsel(
 
 
 def verify_certificaat(token: str, *, now: int, stelsel: dict) -> dict[str, Any]:
-    """spec/trust-model.md §3.2, steps 1–6; returns the verified claims."""
+    """App certificate (trust model §3.2); returns the verified claims."""
     header, unverified, _, _ = _parse(token, "certificaat")
     _check_header(header, "certificaat")
     issuers = {m["id"]: m for m in stelsel["app_managers"] if m["status"] == "actief"}
     issuer = issuers.get(unverified.get("iss")) if isinstance(unverified.get("iss"), str) else None
     if issuer is None:
         raise Refused("certificaat/uitgever-onbekend")
-    claims = _verified_claims(token, "certificaat", issuer["sleutels"])
+    keys = [entry["jwk"] for entry in issuer["sleutels"]]
+    claims = _verified_claims(token, "certificaat", keys)
     _check_claims(claims, "app-certificaat.schema.json", "certificaat")
     if not elfproef(claims["bsn"]):
+        raise Refused("certificaat/claims-ongeldig")
+    if claims["iat"] - claims["inlogmoment"] > REGISTRATION_TTL_S:
         raise Refused("certificaat/claims-ongeldig")
     if not (claims["nbf"] - CLOCK_SKEW_S <= now and claims["iat"] - CLOCK_SKEW_S <= now):
         raise Refused("certificaat/nog-niet-geldig")
@@ -238,18 +278,25 @@ def verify_certificaat(token: str, *, now: int, stelsel: dict) -> dict[str, Any]
     return claims
 
 
+def _check_fresh(iat: int, now: int, prefix: str) -> None:
+    if not iat - CLOCK_SKEW_S <= now:
+        raise Refused(f"{prefix}/nog-niet-geldig")
+    if not now - iat <= PROOF_MAX_AGE_S + CLOCK_SKEW_S:
+        raise Refused(f"{prefix}/verlopen")
+
+
 def verify_bewijs(
-    token: str, *, now: int, cnf: dict, expected_aud: str, nonces: dict[str, list[str]]
+    token: str, *, now: int, cnf: dict, expected_aud: str, expected_api_url: str,
+    nonces: dict[str, list[str]],
 ) -> dict[str, Any]:
-    """spec/trust-model.md §3.3, steps 1–6 (nonce state given as sets known/expired/used)."""
-    claims = _verified_claims(token, "bewijs", {"keys": [cnf]})
+    """Session proof (trust model §3.3; nonce state given as sets known/expired/used)."""
+    claims = _verified_claims(token, "bewijs", [cnf])
     _check_claims(claims, "sessie-bewijs.schema.json", "bewijs")
     if claims["aud"] != expected_aud:
         raise Refused("bewijs/verkeerde-ontvanger")
-    if not claims["iat"] - CLOCK_SKEW_S <= now:
-        raise Refused("bewijs/nog-niet-geldig")
-    if not now - claims["iat"] <= PROOF_MAX_AGE_S + CLOCK_SKEW_S:
-        raise Refused("bewijs/verlopen")
+    if claims["api_url"] != expected_api_url:
+        raise Refused("bewijs/verkeerd-eindpunt")
+    _check_fresh(claims["iat"], now, "bewijs")
     if claims["nonce"] not in nonces["known"]:
         raise Refused("bewijs/nonce-onbekend")
     if claims["nonce"] in nonces["expired"]:
@@ -259,12 +306,47 @@ def verify_bewijs(
     return claims
 
 
-def verify_envelop(envelope: Any, *, stelsel: dict, expected_bsn: str | None = None) -> None:
-    """spec/trust-model.md §3.5, steps 1–5; then, in a help request, the session's BSN."""
+def token_hash(session_token: str) -> str:
+    """`ath`: BASE64URL(SHA-256(ASCII session token))."""
+    digest = hashlib.sha256(session_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def verify_verzoekbewijs(
+    token: str, *, now: int, cnf: dict, session_token: str, method: str, url: str,
+    seen_jti: list[str],
+) -> dict[str, Any]:
+    """Request proof (design §6), after the session token was accepted; `seen_jti` holds the
+    jti values this session already used."""
+    claims = _verified_claims(token, "verzoekbewijs", [cnf])
+    _check_claims(claims, "verzoek-bewijs.schema.json", "verzoekbewijs")
+    if claims["ath"] != token_hash(session_token):
+        raise Refused("verzoekbewijs/token-onjuist")
+    if claims["htm"] != method:
+        raise Refused("verzoekbewijs/verkeerde-methode")
+    if claims["htu"] != url:
+        raise Refused("verzoekbewijs/verkeerde-url")
+    _check_fresh(claims["iat"], now, "verzoekbewijs")
+    if claims["jti"] in seen_jti:
+        raise Refused("verzoekbewijs/hergebruikt")
+    return claims
+
+
+def _signing_entry(kid: Any, organisatie: dict[str, Any]) -> dict[str, Any]:
+    for entry in organisatie["sleutels"]:
+        if isinstance(kid, str) and thumbprint(entry["jwk"]) == kid:
+            return entry
+    raise Refused("envelop/sleutel-onbekend")
+
+
+def verify_envelop(
+    envelope: Any, *, now: int, stelsel: dict, expected_bsn: str | None = None
+) -> None:
+    """Envelope (design §7, steps 1–8); `expected_bsn` is given only in a help request."""
     if not (
         isinstance(envelope, dict)
-        and set(envelope) == {"document", "handtekening"}
-        and isinstance(envelope["document"], dict)
+        and isinstance(envelope.get("document"), dict)
+        and isinstance(envelope.get("handtekening"), str)
     ):
         raise Refused("envelop/ongeldig-formaat")
     document = envelope["document"]
@@ -275,28 +357,67 @@ def verify_envelop(envelope: Any, *, stelsel: dict, expected_bsn: str | None = N
     organisaties = {o["oin"]: o for o in stelsel["organisaties"]}
     if not isinstance(oin, str) or oin not in organisaties:
         raise Refused("envelop/bron-onbekend")
-    jwk = _key_for(kid, organisaties[oin]["sleutels"], "envelop")
+    entry = _signing_entry(kid, organisaties[oin])
     payload = base64.urlsafe_b64encode(rfc8785.dumps(document)).rstrip(b"=")
-    _check_signature(jwk, head.encode("ascii") + b"." + payload, signature, "envelop")
+    _check_signature(entry["jwk"], head.encode("ascii") + b"." + payload, signature, "envelop")
+    if other_major(document.get("documentversie")):
+        raise Refused("envelop/versie-niet-ondersteund")
     if document_problems(document):
         raise Refused("envelop/document-ongeldig")
-    if expected_bsn is not None and document["bsn"] != expected_bsn:
-        raise Refused("envelop/bsn-onjuist")  # spec/interface.md, help requests
+    signed_at = _instant(document["opgesteld_op"]).timestamp()
+    if signed_at < entry["geldig_vanaf"] - CLOCK_SKEW_S or (
+        "geldig_tot" in entry and signed_at > entry["geldig_tot"] + CLOCK_SKEW_S
+    ):
+        raise Refused("envelop/sleutel-niet-geldig")
+    if "ingetrokken_op" in entry and signed_at >= entry["ingetrokken_op"]:
+        raise Refused("envelop/sleutel-ingetrokken")
+    if signed_at > now + CLOCK_SKEW_S:
+        raise Refused("envelop/nog-niet-geldig")
+    if expected_bsn is not None:
+        if document["bsn"] != expected_bsn:
+            raise Refused("envelop/bsn-onjuist")
+        if signed_at < now - HULPVRAAG_MAX_LEEFTIJD_S:
+            raise Refused("envelop/verouderd")
+
+
+def verify_bundel(bundle: Any, *, now: int, stelsel: dict) -> None:
+    """The app's offline bundle check: the version first, then the structure (as a request
+    body), then every envelope in order (the first refusal is reported)."""
+    version = bundle.get("bundelversie") if isinstance(bundle, dict) else None
+    if other_major(version):
+        raise Refused("bundel/versie-niet-ondersteund")
+    if not validator("bundel.schema.json").is_valid(bundle):
+        raise Refused("verzoek/ongeldig")
+    for envelope in bundle["enveloppen"]:
+        verify_envelop(envelope, now=now, stelsel=stelsel)
+
+
+def pkce_code(pair: dict[str, str]) -> str | None:
+    """RFC 7636 S256: None when BASE64URL(SHA-256(code_verifier)) is the code_challenge."""
+    digest = hashlib.sha256(pair["code_verifier"].encode("ascii")).digest()
+    computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return None if computed == pair["code_challenge"] else "inloggen/verifier-onjuist"
 
 
 def verify(kind: str, context: dict[str, Any], token: Any) -> str | None:
     """Run one token vector: the problem code, or None when the token is valid."""
     try:
         if kind == "stelseldocument":
-            verify_stelsel(token, **_pick(context, "now", "pinned_key", "expected_omgeving",
+            verify_stelsel(token, **_pick(context, "now", "pinned_keys", "expected_omgeving",
                                           "last_volgnummer"))
         elif kind == "app-certificaat":
             verify_certificaat(token, **_pick(context, "now", "stelsel"))
         elif kind == "sessie-bewijs":
-            verify_bewijs(token, **_pick(context, "now", "cnf", "expected_aud", "nonces"))
+            verify_bewijs(token, **_pick(context, "now", "cnf", "expected_aud",
+                                         "expected_api_url", "nonces"))
+        elif kind == "verzoek-bewijs":
+            verify_verzoekbewijs(token, **_pick(context, "now", "cnf", "session_token",
+                                                "method", "url", "seen_jti"))
         elif kind == "envelop":
-            verify_envelop(token, stelsel=context["stelsel"],
+            verify_envelop(token, now=context["now"], stelsel=context["stelsel"],
                            expected_bsn=context.get("expected_bsn"))
+        elif kind == "bundel":
+            verify_bundel(token, **_pick(context, "now", "stelsel"))
         else:
             raise ValueError(f"unknown vector kind {kind!r}")
     except Refused as refused:
@@ -325,10 +446,6 @@ def document_code(rule: str) -> str:
     if rule == "/document/bsn-van-certificaat":
         return "envelop/bsn-onjuist"
     return "envelop/document-ongeldig"
-
-
-def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 def document_problems(document: Any, *, expected_bsn: str | None = None) -> list[str]:
