@@ -1,27 +1,45 @@
-"""Signed claims documents: `{document, handtekening}` (spec/trust-model.md §3.5).
+"""Signed claims documents: `{document, handtekening}` (spec/trust-model.md §3.5, design §7).
 
 `handtekening` is a detached compact ES256 JWS (`typ: vorderingen-document+jws`) over the
 RFC 8785 (JCS) canonical UTF-8 form of `document`. An envelope is self-contained: whoever
 holds the scheme document can verify it later, in the order of §3.5, each refusal a
-`TokenError` with an `envelop/...` code.
+`TokenError` with an `envelop/...` code. Data is open: members the verifier does not know
+(in the wrapper or anywhere in the document) are ignored, and the signature covers the
+document exactly as received. `document.opgesteld_op` is the signed creation time: the key
+must have been allowed to sign then (its window in the scheme), and it must not be revoked
+as of then.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
 from joserfc.jwk import ECKey
 
 from reference_impl.common import document as claims_document
+from reference_impl.common.constants import CLOCK_SKEW_S, HULPVRAAG_MAX_LEEFTIJD_S
 from reference_impl.common.errors import TokenError
-from reference_impl.common.jose import parse_header, sign_detached, verify_detached
+from reference_impl.common.jose import parse_header, sign_detached, thumbprint, verify_detached
+from reference_impl.common.scheme import key_signing_failure
+from reference_impl.common.versions import MAJOR, WIRE_VERSION, major_of
 
 TYP = "vorderingen-document+jws"
 PREFIX = "envelop"
 # An empty signature part is still the right shape (`alg: none` is refused at the header).
 _DETACHED = re.compile(r"^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class HelpRequestContext:
+    """What a help request adds to envelope verification: the session citizen's BSN, and
+    how old (by `opgesteld_op`) a document may be (`HULPVRAAG_MAX_LEEFTIJD_S`)."""
+
+    bsn: str
+    max_age_s: int = HULPVRAAG_MAX_LEEFTIJD_S
 
 
 def canonical(document: dict[str, Any]) -> bytes:
@@ -40,43 +58,76 @@ def verify_envelope(
     *,
     now: int | None = None,
     expected_bsn: str | None = None,
+    help_request: HelpRequestContext | None = None,
+    major: int = MAJOR,
 ) -> None:
     """Verify an envelope against a (verified) scheme payload; raise `TokenError` if refused.
 
+    `major` is the major of the standard the verifier speaks with the document's source: an
+    app that also speaks a next major (a rollout) verifies the documents of that endpoint,
+    which say so in `documentversie`; in this implementation a next major keeps major 2's
+    document format (the rollout test plays it so).
+
     Steps and codes, in order: shape (`envelop/ongeldig-formaat`); header
     (`algoritme-niet-toegestaan`, `verboden-header`, `verkeerd-type`); `document.bron.oin`
-    in the scheme (`bron-onbekend`); `kid` among that organisation's keys
-    (`sleutel-onbekend`) and the signature (`handtekening-ongeldig`); schema and
-    invariants (`document-ongeldig`); and only when `expected_bsn` is given (a help
-    request), the document is that citizen's (`bsn-onjuist`). `now` is accepted for
-    symmetry with the other verifiers; the 1.0.0 rules set no time limit on an envelope,
-    so a stored envelope stays verifiable.
+    in the scheme (`bron-onbekend`); `kid` among that organisation's key entries
+    (`sleutel-onbekend`) and the signature (`handtekening-ongeldig`); `documentversie` of
+    major 2 (`versie-niet-ondersteund`; absent or not a string: `document-ongeldig`);
+    schema and invariants (`document-ongeldig`); the key's window at `opgesteld_op`
+    (`sleutel-niet-geldig`, `sleutel-ingetrokken`) and `opgesteld_op` not in the future
+    (`nog-niet-geldig`); and in a help request (`help_request`, or `expected_bsn` as its
+    shorthand) the document is that citizen's (`bsn-onjuist`) and fresh (`verouderd`).
     """
-    del now  # no time-dependent rule in 1.0.0; see docstring
+    now = int(time.time()) if now is None else int(now)
+    if help_request is None and expected_bsn is not None:
+        help_request = HelpRequestContext(expected_bsn)
     if (
         not isinstance(envelope, dict)
-        or set(envelope) != {"document", "handtekening"}
-        or not isinstance(envelope["document"], dict)
-        or not isinstance(envelope["handtekening"], str)
+        or not isinstance(envelope.get("document"), dict)
+        or not isinstance(envelope.get("handtekening"), str)
         or not _DETACHED.match(envelope["handtekening"])
     ):
         raise TokenError(
             f"{PREFIX}/ongeldig-formaat", "not {document, handtekening} with a detached JWS"
         )
     document, token = envelope["document"], envelope["handtekening"]
-    parse_header(token, typ=TYP, prefix=PREFIX, detached=True)
+    header = parse_header(token, typ=TYP, prefix=PREFIX, detached=True)
     organisation = _source_of(document, scheme_payload)
     try:
         payload = canonical(document)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise TokenError(f"{PREFIX}/handtekening-ongeldig", "document has no JCS form") from exc
-    keys = organisation.get("sleutels", {}).get("keys", [])
-    verify_detached(token, payload, typ=TYP, prefix=PREFIX, keys=keys)
-    found = claims_document.problems(document)
+    entries = [e for e in organisation.get("sleutels", []) if isinstance(e, dict)]
+    verify_detached(token, payload, typ=TYP, prefix=PREFIX, keys=[e["jwk"] for e in entries])
+    versie = document.get("documentversie")
+    if not isinstance(versie, str):
+        raise TokenError(f"{PREFIX}/document-ongeldig", "documentversie is missing")
+    if major_of(versie) != major:
+        raise TokenError(f"{PREFIX}/versie-niet-ondersteund",
+                         f"documentversie is not of major {major}")
+    found = claims_document.problems(
+        document if major == MAJOR else document | {"documentversie": WIRE_VERSION})
     if found:
         raise TokenError(f"{PREFIX}/document-ongeldig", "; ".join(found[:5]))
-    if expected_bsn is not None and document["bsn"] != expected_bsn:
-        raise TokenError(f"{PREFIX}/bsn-onjuist", "the document is another citizen's")
+    signed_at = int(claims_document.parse_datetime(document["opgesteld_op"]).timestamp())
+    entry = next(e for e in entries if _kid_of(e) == header["kid"])  # the one that verified
+    failure = key_signing_failure(entry, signed_at)
+    if failure is not None:
+        raise TokenError(f"{PREFIX}/{failure}", "the key could not sign at opgesteld_op")
+    if signed_at > now + CLOCK_SKEW_S:
+        raise TokenError(f"{PREFIX}/nog-niet-geldig", "opgesteld_op lies in the future")
+    if help_request is not None:
+        if document["bsn"] != help_request.bsn:
+            raise TokenError(f"{PREFIX}/bsn-onjuist", "the document is another citizen's")
+        if signed_at < now - help_request.max_age_s:
+            raise TokenError(f"{PREFIX}/verouderd", "the document is too old for a help request")
+
+
+def _kid_of(entry: dict[str, Any]) -> str | None:
+    try:
+        return thumbprint(entry["jwk"])
+    except (KeyError, TypeError):
+        return None  # a malformed published key never matches
 
 
 def _source_of(document: dict[str, Any], scheme_payload: dict[str, Any]) -> dict[str, Any]:

@@ -8,35 +8,48 @@
 - `exception_handlers()`: `Problem` → problem document; Starlette's 404/405 → the
   standard's `algemeen/niet-gevonden` and `algemeen/methode-niet-toegestaan` (with `Allow`).
 - `read_json(request, validator)`: 415 for a non-JSON body, 400 `verzoek/ongeldig` with
-  `invalid_params` for malformed JSON or a schema violation.
+  `invalid_params` for malformed JSON or a schema violation; `check_media_type(request)`
+  answers the 415 alone, for a handler that must check a header (400) after it (§9).
+- `too_many_requests(retry_after_s)` (429) and `scheme_unavailable(retry_after_s)` (503):
+  the two problems that carry `Retry-After`.
+- `openapi_route(base_path, api)`: `GET <base>/openapi.json`, the interface's OpenAPI
+  document as JSON (ADR `/core/publish-openapi`), no authentication.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+import yaml
 from jsonschema import Draft202012Validator
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference_impl.common.problems import Problem, invalid_request
-from reference_impl.common.spec import openapi_request_validator, schema_errors
+from reference_impl.common.spec import openapi_path, openapi_request_validator, schema_errors
+from reference_impl.common.versions import STANDARD_VERSION
 
-API_VERSION = "1.0.0"
+API_VERSION = STANDARD_VERSION
 MAX_BODY_BYTES = 4 * 1024 * 1024
 CORS_MAX_AGE_S = 600
 JSON_MEDIA_TYPE = "application/json"
+CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, Verzoek-Bewijs"
+CORS_EXPOSE_HEADERS = ("API-Version, Location, ETag, Idempotent-Replayed, Retry-After, "
+                       "WWW-Authenticate")
 CORS_HEADERS = {
     "access-control-allow-origin": "*",
-    "access-control-expose-headers": "API-Version, Location, ETag, Idempotent-Replayed",
+    "access-control-expose-headers": CORS_EXPOSE_HEADERS,
 }
+OPENAPI_CACHE_CONTROL = "public, max-age=3600"
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
@@ -128,7 +141,7 @@ class StandardHttpMiddleware:
                 status_code=204,
                 headers={
                     "Access-Control-Allow-Methods": ", ".join(sorted(methods | {"OPTIONS"})),
-                    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
+                    "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
                     "Access-Control-Max-Age": str(CORS_MAX_AGE_S),
                     "Allow": ", ".join(sorted(methods | {"OPTIONS"})),
                 },
@@ -138,6 +151,40 @@ class StandardHttpMiddleware:
 
 def not_found_problem() -> Problem:
     return Problem(404, "algemeen/niet-gevonden", "Deze bron bestaat niet.")
+
+
+def _retry_after(seconds: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
+def too_many_requests(retry_after_s: float) -> Problem:
+    """429 `algemeen/te-veel-verzoeken` with `Retry-After` in whole seconds (at least 1)."""
+    return Problem(429, "algemeen/te-veel-verzoeken",
+                   "Te veel verzoeken; probeer het later opnieuw.",
+                   headers=_retry_after(retry_after_s))
+
+
+def scheme_unavailable(retry_after_s: float) -> Problem:
+    """503 `algemeen/stelsel-niet-beschikbaar` with `Retry-After` (no valid scheme held)."""
+    return Problem(503, "algemeen/stelsel-niet-beschikbaar",
+                   "Het stelseldocument is nu niet beschikbaar.",
+                   headers=_retry_after(retry_after_s))
+
+
+@cache
+def openapi_json(api: str) -> bytes:
+    """spec/openapi/<api>.yaml as JSON bytes (read once)."""
+    document = yaml.safe_load(openapi_path(api).read_text(encoding="utf-8"))
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def openapi_route(base_path: str, api: str) -> Route:
+    """`GET <base_path>/openapi.json`: the interface's OpenAPI document as JSON."""
+    async def openapi_document(_request: Request) -> Response:
+        return Response(openapi_json(api), media_type=JSON_MEDIA_TYPE,
+                        headers={"Cache-Control": OPENAPI_CACHE_CONTROL})
+
+    return Route(f"{base_path}/openapi.json", openapi_document, methods=["GET"])
 
 
 async def _problem_handler(_request: Request, exc: Exception) -> Response:
@@ -187,10 +234,28 @@ def _number(text: str) -> int | float:
     return float(text)
 
 
+def _media_type(request: Request) -> str:
+    content_type = request.headers.get("content-type")
+    return content_type.split(";", 1)[0].strip().lower() if content_type else ""
+
+
+def check_media_type(request: Request) -> None:
+    """415 unless the request says `application/json` (a request without any body and
+    without a Content-Type is left to `read_json`, which answers 400)."""
+    if request.headers.get("content-type") is None:
+        return
+    if _media_type(request) != JSON_MEDIA_TYPE:
+        raise Problem(
+            415,
+            "verzoek/mediatype-niet-ondersteund",
+            "Alleen application/json wordt geaccepteerd.",
+        )
+
+
 async def read_json(request: Request, validator: Draft202012Validator | None) -> Any:
     """The JSON body, valid against `validator`; else 415 or 400 as a `Problem`."""
     content_type = request.headers.get("content-type")
-    media_type = content_type.split(";", 1)[0].strip().lower() if content_type else ""
+    media_type = _media_type(request)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk

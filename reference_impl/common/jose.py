@@ -28,19 +28,22 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
+from reference_impl.common.constants import (  # noqa: F401 - re-exported, as in 1.0
+    ALG,
+    CERT_MAX_LIFETIME_S,
+    CLOCK_SKEW_S,
+    NONCE_BYTES,
+    NONCE_TTL_S,
+    PINNED_SCHEME_KEYS_MAX,
+    PROOF_MAX_AGE_S,
+    SCHEME_MAX_LIFETIME_S,
+    SESSION_TOKEN_BYTES,
+    SESSION_TTL_S,
+)
 from reference_impl.common.errors import KeyFileError, TokenError
 from reference_impl.common.spec import schema_errors, schema_validator
 
-ALG = "ES256"
 CURVE = "P-256"
-CLOCK_SKEW_S = 60
-SCHEME_MAX_LIFETIME_S = 86_400
-CERT_MAX_LIFETIME_S = 43_200
-PROOF_MAX_AGE_S = 60
-NONCE_TTL_S = 120
-SESSION_TTL_S = 900
-NONCE_BYTES = 32
-SESSION_TOKEN_BYTES = 32
 PRIVATE_KEY_FILE_MODE = 0o600
 
 HEADER_MEMBERS = frozenset({"alg", "typ", "kid"})
@@ -129,25 +132,49 @@ def ensure_signing_key(path: Path, *, publish: bool) -> ECKey:
     return key
 
 
-def load_public_jwk(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Read a public P-256 JWK (or a JWKS holding exactly one) from a JSON file."""
+def _read_key_file(path: str | os.PathLike[str]) -> Any:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise KeyFileError(f"cannot read public key {path}: {exc}") from exc
+
+
+def checked_public_jwk(data: Any, where: str) -> dict[str, str]:
+    """The public P-256 JWK `data` with its thumbprint as `kid`; `KeyFileError` otherwise
+    (a private member, another curve, a `kid` that is not the thumbprint)."""
+    try:
+        key_from_jwk(data)
+    except ValueError as exc:
+        raise KeyFileError(f"{where}: {exc}") from exc
+    jwk = {k: data[k] for k in ("kty", "crv", "x", "y")}
+    if "kid" in data and data["kid"] != thumbprint(jwk):
+        raise KeyFileError(f"{where}: kid is not the RFC 7638 thumbprint of the key")
+    jwk["kid"] = thumbprint(jwk)
+    return jwk
+
+
+def load_public_jwk(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Read a public P-256 JWK (or a JWKS holding exactly one) from a JSON file."""
+    data = _read_key_file(path)
     if isinstance(data, dict) and isinstance(data.get("keys"), list):
         if len(data["keys"]) != 1:
             raise KeyFileError(f"{path}: a key set must hold exactly one key here")
         data = data["keys"][0]
-    try:
-        key_from_jwk(data)
-    except ValueError as exc:
-        raise KeyFileError(f"{path}: {exc}") from exc
-    jwk = {k: data[k] for k in ("kty", "crv", "x", "y")}
-    if "kid" in data and data["kid"] != thumbprint(jwk):
-        raise KeyFileError(f"{path}: kid is not the RFC 7638 thumbprint of the key")
-    jwk["kid"] = thumbprint(jwk)
-    return jwk
+    return checked_public_jwk(data, str(path))
+
+
+def load_public_jwks(path: str | os.PathLike[str], *,
+                     maximum: int = PINNED_SCHEME_KEYS_MAX) -> list[dict[str, str]]:
+    """Read a pinned key set: a JWK file (a set of one) or a JWKS of 1..`maximum` keys."""
+    data = _read_key_file(path)
+    items = data["keys"] if isinstance(data, dict) and isinstance(data.get("keys"), list) \
+        else [data]
+    if not 1 <= len(items) <= maximum:
+        raise KeyFileError(f"{path}: a pinned key set holds 1 to {maximum} keys")
+    keys = [checked_public_jwk(item, str(path)) for item in items]
+    if len({k["kid"] for k in keys}) != len(keys):
+        raise KeyFileError(f"{path}: the same key is listed twice")
+    return keys
 
 
 # --- encoding ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from reference_impl.common.errors import TokenError, VorderingenError
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:nl-vorderingen:probleem:"
-WWW_AUTHENTICATE = 'Bearer realm="vorderingen"'
+WWW_AUTHENTICATE = 'Sessie realm="vorderingen"'
 
 # A constant human title per code family; the code itself carries the meaning.
 TITLES = {
@@ -27,6 +27,7 @@ TITLES = {
     "algemeen/interne-fout": "Interne fout",
     "algemeen/dienst-niet-aangeboden": "Dienst niet aangeboden",
     "algemeen/stelsel-niet-beschikbaar": "Stelseldocument niet beschikbaar",
+    "algemeen/te-veel-verzoeken": "Te veel verzoeken",
     "verzoek/ongeldig": "Ongeldig verzoek",
     "verzoek/mediatype-niet-ondersteund": "Mediatype niet ondersteund",
     "sessie/token-ontbreekt": "Sessietoken ontbreekt",
@@ -46,6 +47,8 @@ TITLES = {
 FAMILY_TITLES = {
     "certificaat": "Certificaat geweigerd",
     "bewijs": "Sessiebewijs geweigerd",
+    "verzoekbewijs": "Verzoekbewijs geweigerd",
+    "inloggen": "Inloggen mislukt",
     "aanvraag": "Certificaataanvraag geweigerd",
     "intrekking": "Intrekkingsverzoek geweigerd",
     "registratie": "Registratie",
@@ -106,7 +109,7 @@ class Problem(VorderingenError):
 
 
 def unauthorized(code: str, detail: str) -> Problem:
-    """A 401 with `WWW-Authenticate: Bearer realm="vorderingen"` (trust model §4)."""
+    """A 401 with `WWW-Authenticate: Sessie realm="vorderingen"` (trust model §4)."""
     return Problem(401, code, detail, headers={"WWW-Authenticate": WWW_AUTHENTICATE})
 
 

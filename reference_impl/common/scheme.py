@@ -1,12 +1,17 @@
-"""The scheme document (stelseldocument): verifying it and keeping a current one.
+"""The scheme document (stelseldocument, format 2): verifying it and keeping a current one.
 
-`SchemeVerifier` checks a `stelsel+jwt` against the pinned key and environment in the
-order of spec/trust-model.md §3.1 and persists the highest accepted `volgnummer`
-(rollback protection). `SchemeSource` loads the document from an http(s) URL or a file,
-refreshes it every `SCHEME_REFRESH_S`, and keeps the last good one until it expires when
-a newer one cannot be fetched or fails verification. `Scheme` answers the questions
-verifiers ask of it: which organisation has this OIN, which App Manager has this id, is
-this certificate revoked.
+`SchemeVerifier` checks a `stelsel-v2+jwt` against the **pinned key set** (1..5 operator
+keys) and environment in the order of spec/trust-model.md §3.1 — JWS profile, `versie`
+major, schema and code-checked rules, times, environment — and persists the highest accepted
+`volgnummer` (rollback protection). `SchemeSource` loads the document from an http(s) URL or
+a file, refreshes it every `refresh_s` (at most `STELSEL_VERVERS_INTERVAL_S`), and keeps the
+last good one until it expires when a newer one cannot be fetched or fails verification.
+`Scheme` answers the questions verifiers ask of it: which organisation has this OIN or this
+`api_url`, which key entry has this `kid`, which App Manager keys may have signed at a time,
+is this certificate revoked.
+
+A **key entry** is `{jwk, geldig_vanaf, geldig_tot?, ingetrokken_op?}`: the key may sign from
+`geldig_vanaf` to `geldig_tot`; whatever it signed at or after `ingetrokken_op` is refused.
 """
 
 from __future__ import annotations
@@ -22,20 +27,23 @@ from typing import Any, Protocol
 
 import httpx
 
-from reference_impl.common.errors import SchemeUnavailable, TokenError
-from reference_impl.common.jose import (
+from reference_impl.common.constants import (
     CLOCK_SKEW_S,
+    PINNED_SCHEME_KEYS_MAX,
     SCHEME_MAX_LIFETIME_S,
-    check_claims_schema,
-    thumbprint,
-    verify,
+    STELSEL_VERVERS_INTERVAL_S,
 )
+from reference_impl.common.errors import SchemeUnavailable, TokenError
+from reference_impl.common.jose import check_claims_schema, thumbprint, verify
+from reference_impl.common.versions import MAJOR, major_of
 
-TYP = "stelsel+jwt"
+TYP = f"stelsel-v{MAJOR}+jwt"
 PREFIX = "stelsel"
-SCHEME_REFRESH_S = 300
+SCHEME_REFRESH_S = STELSEL_VERVERS_INTERVAL_S
+SCHEME_RETRY_S = 10.0  # how soon to try again while no valid document is held
 SCHEME_FETCH_TIMEOUT_S = 10.0
 MEDIA_TYPE = "application/jose"
+ACTIVE = "actief"
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +92,41 @@ class FileVolgnummer:
         os.replace(temporary, self.path)
 
 
+# --- key entries --------------------------------------------------------------------------
+
+
+def key_entry(jwk: dict[str, Any], geldig_vanaf: int, geldig_tot: int | None = None,
+              ingetrokken_op: int | None = None) -> dict[str, Any]:
+    """A scheme key entry for `jwk` (what a scheme operator lists)."""
+    entry: dict[str, Any] = {"jwk": dict(jwk), "geldig_vanaf": int(geldig_vanaf)}
+    if geldig_tot is not None:
+        entry["geldig_tot"] = int(geldig_tot)
+    if ingetrokken_op is not None:
+        entry["ingetrokken_op"] = int(ingetrokken_op)
+    return entry
+
+
+def key_signing_failure(entry: dict[str, Any], at: int) -> str | None:
+    """Why the key of `entry` may not have signed at `at`, or None when it may.
+
+    `sleutel-niet-geldig`: `at` is outside `geldig_vanaf − skew` .. `geldig_tot + skew`;
+    `sleutel-ingetrokken`: `at` ≥ `ingetrokken_op` (no skew: a compromised key gets none).
+    """
+    if at < entry["geldig_vanaf"] - CLOCK_SKEW_S:
+        return "sleutel-niet-geldig"
+    if "geldig_tot" in entry and at > entry["geldig_tot"] + CLOCK_SKEW_S:
+        return "sleutel-niet-geldig"
+    if "ingetrokken_op" in entry and at >= entry["ingetrokken_op"]:
+        return "sleutel-ingetrokken"
+    return None
+
+
+def entry_jwks(participant: dict[str, Any]) -> list[dict[str, Any]]:
+    """The public JWKs of an organisation's or App Manager's key entries."""
+    return [e["jwk"] for e in participant.get("sleutels", []) if isinstance(e, dict)
+            and isinstance(e.get("jwk"), dict)]
+
+
 @dataclass(frozen=True)
 class Scheme:
     """A verified scheme document: its claims and the compact token they came from."""
@@ -100,6 +143,30 @@ class Scheme:
         """The organisation entry with this OIN, or None."""
         return next((o for o in self.payload["organisaties"] if o["oin"] == oin), None)
 
+    def endpoint(self, api_url: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """`(organisation, endpoint)` whose `api_url` is exactly `api_url`, or None."""
+        for organisation in self.payload["organisaties"]:
+            for endpoint in organisation["eindpunten"]:
+                if endpoint["api_url"] == api_url:
+                    return organisation, endpoint
+        return None
+
+    def api_url(self, oin: str, major: int = MAJOR) -> str | None:
+        """The `api_url` at which organisation `oin` serves `major`, or None."""
+        organisation = self.organisation(oin)
+        if organisation is None:
+            return None
+        return next((e["api_url"] for e in organisation["eindpunten"] if e["major"] == major),
+                    None)
+
+    @staticmethod
+    def key_entry(participant: dict[str, Any], kid: str) -> dict[str, Any] | None:
+        """The key entry of an organisation or App Manager whose key has thumbprint `kid`."""
+        for entry in participant.get("sleutels", []):
+            if thumbprint(entry["jwk"]) == kid:
+                return entry
+        return None
+
     def app_manager(self, manager_id: str) -> dict[str, Any] | None:
         """The App Manager entry with this id (any status), or None."""
         return next((m for m in self.payload["app_managers"] if m["id"] == manager_id), None)
@@ -107,27 +174,55 @@ class Scheme:
     def trusted_app_manager(self, manager_id: str) -> dict[str, Any] | None:
         """The App Manager with this id if it may issue certificates (`status: actief`)."""
         manager = self.app_manager(manager_id)
-        return manager if manager is not None and manager["status"] == "actief" else None
+        return manager if manager is not None and manager["status"] == ACTIVE else None
+
+    def app_manager_keys(self, manager_id: str, at: int) -> list[dict[str, Any]]:
+        """The JWKs of an active App Manager that may have signed at `at` (a certificate's
+        `iat`): outside its window or at/after its revocation a key is not offered."""
+        manager = self.trusted_app_manager(manager_id)
+        if manager is None:
+            return []
+        return [e["jwk"] for e in manager["sleutels"] if key_signing_failure(e, at) is None]
 
     def is_revoked(self, jti: str) -> bool:
         """True when a certificate `jti` is in `ingetrokken_certificaten`."""
         return jti in self.payload["ingetrokken_certificaten"]
 
 
+def _pinned_set(pinned: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = [pinned] if isinstance(pinned, dict) else list(pinned)
+    if not 1 <= len(keys) <= PINNED_SCHEME_KEYS_MAX:
+        raise ValueError(f"pin 1 to {PINNED_SCHEME_KEYS_MAX} scheme keys, not {len(keys)}")
+    return keys
+
+
 @dataclass
 class SchemeVerifier:
-    """Verifies scheme documents against a pinned key and environment (trust model §3.1)."""
+    """Verifies scheme documents against a pinned key set and environment (trust model §3.1).
 
-    pinned_jwk: dict[str, Any]
+    `pinned_keys` is one public JWK (the 1.0 configuration: a set of one) or a list of 1..5.
+    """
+
+    pinned_keys: dict[str, Any] | list[dict[str, Any]]
     omgeving: str
     state: VolgnummerStore = field(default_factory=MemoryVolgnummer)
+
+    def __post_init__(self) -> None:
+        self.pinned_keys = _pinned_set(self.pinned_keys)
 
     def verify(self, token: Any, *, now: int | None = None) -> dict[str, Any]:
         """The claims of `token` if it passes every step; else `TokenError(stelsel/...)`."""
         now = int(time.time()) if now is None else now
-        claims = verify(token, typ=TYP, prefix=PREFIX, keys_for=lambda _h, _c: [self.pinned_jwk])
+        pinned = list(self.pinned_keys)
+        claims = verify(token, typ=TYP, prefix=PREFIX, keys_for=lambda _h, _c: pinned)
+        versie = claims.get("versie")
+        if not isinstance(versie, str):  # absent or not a string: not a format-2 document
+            raise TokenError(f"{PREFIX}/claims-ongeldig", "versie is missing or not a string")
+        if major_of(versie) != MAJOR:
+            raise TokenError(f"{PREFIX}/versie-niet-ondersteund",
+                             f"versie is not a {MAJOR}.x scheme format")
         check_claims_schema(claims, "stelseldocument", prefix=PREFIX)
-        _check_published_kids(claims)
+        check_scheme_rules(claims)
         if claims["iat"] - CLOCK_SKEW_S > now:
             raise TokenError(f"{PREFIX}/nog-niet-geldig", "iat lies in the future")
         if now > claims["exp"] + CLOCK_SKEW_S:
@@ -142,12 +237,27 @@ class SchemeVerifier:
         return claims
 
 
-def _check_published_kids(claims: dict[str, Any]) -> None:
-    """A published `kid` must be its key's RFC 7638 thumbprint (trust model §2)."""
-    for entry in [*claims["organisaties"], *claims["app_managers"]]:
-        for jwk in entry["sleutels"]["keys"]:
+def check_scheme_rules(claims: dict[str, Any]) -> None:
+    """The code-checked rules of a schema-valid scheme document (→ `stelsel/claims-ongeldig`):
+    a listed `jwk.kid` is its thumbprint; every `api_url` is unique across the document;
+    an organisation lists at most one endpoint per major."""
+    def refuse(why: str) -> TokenError:
+        return TokenError(f"{PREFIX}/claims-ongeldig", why)
+
+    participants = [*claims["organisaties"], *claims["app_managers"]]
+    for participant in participants:
+        for entry in participant["sleutels"]:
+            jwk = entry["jwk"]
             if "kid" in jwk and jwk["kid"] != thumbprint(jwk):
-                raise TokenError(f"{PREFIX}/claims-ongeldig", "a published kid is not a thumbprint")
+                raise refuse("a published kid is not its key's thumbprint")
+    urls = [e["api_url"] for o in claims["organisaties"] for e in o["eindpunten"]]
+    urls += [m["api_url"] for m in claims["app_managers"] if "api_url" in m]
+    if len(set(urls)) != len(urls):
+        raise refuse("an api_url appears more than once")
+    for organisation in claims["organisaties"]:
+        majors = [e["major"] for e in organisation["eindpunten"]]
+        if len(set(majors)) != len(majors):
+            raise refuse("an organisation lists two endpoints for one major")
 
 
 class SchemeSource:
@@ -164,6 +274,7 @@ class SchemeSource:
         verifier: SchemeVerifier,
         *,
         refresh_s: float = SCHEME_REFRESH_S,
+        retry_s: float = SCHEME_RETRY_S,
         timeout_s: float = SCHEME_FETCH_TIMEOUT_S,
         clock: Callable[[], float] = time.time,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -172,6 +283,7 @@ class SchemeSource:
         self.transport = transport  # None: the network; tests pass an ASGI transport
         self.verifier = verifier
         self.refresh_s = refresh_s
+        self.retry_s = min(retry_s, refresh_s)
         self.timeout_s = timeout_s
         self.clock = clock
         self._scheme: Scheme | None = None
@@ -182,18 +294,26 @@ class SchemeSource:
     def is_url(self) -> bool:
         return self.location.startswith(("http://", "https://"))
 
+    def _usable(self) -> bool:
+        return self._scheme is not None and self.clock() <= self._scheme.exp + CLOCK_SKEW_S
+
+    def _due(self) -> bool:
+        # Without a usable document, try again soon rather than after a whole interval.
+        interval = self.refresh_s if self._usable() else self.retry_s
+        return self.clock() - self._fetched_at >= interval
+
     async def current(self) -> Scheme:
-        """A verified, unexpired scheme document."""
-        if self._scheme is None or self.clock() - self._fetched_at >= self.refresh_s:
+        """A verified, unexpired scheme document; `SchemeUnavailable` when there is none."""
+        if self._due():
             if self._lock is None:
                 self._lock = asyncio.Lock()
             async with self._lock:
-                if self._scheme is None or self.clock() - self._fetched_at >= self.refresh_s:
+                if self._due():
                     await self._refresh_keeping_last_good()
         scheme = self._scheme
         if scheme is None:
             raise SchemeUnavailable(f"no valid scheme document from {self.location}")
-        if self.clock() > scheme.exp + CLOCK_SKEW_S:
+        if not self._usable():
             raise SchemeUnavailable("the last valid scheme document has expired")
         return scheme
 

@@ -1,9 +1,11 @@
-"""The scheme service's ASGI app: `GET /stelsel/v1/stelseldocument` (spec/openapi/stelsel.yaml).
+"""The scheme service's ASGI app: `GET /stelsel/v2/stelseldocument` and
+`GET /stelsel/v2/openapi.json` (spec/openapi/stelsel.yaml).
 
-The body is the current compact `stelsel+jwt` as `application/jose`, with a strong `ETag`
-(a hash of the exact bytes) and `Cache-Control: public, max-age=300`; `If-None-Match`
-naming the current ETag (or `*`) answers 304 without a body. The operator's public key is
-never served: it is pinned out of band.
+The body is the current compact `stelsel-v2+jwt` as `application/jose`, with a strong
+`ETag` (a hash of the exact bytes) and `Cache-Control: public, max-age=60` (the configured
+`max_age_s`, at most `STELSEL_MAX_AGE_S`); `If-None-Match` naming the current ETag (or `*`)
+answers 304 without a body. The operator's public keys are never served: they are pinned
+out of band. A future format N would be served beside it at `/stelsel/vN/stelseldocument`.
 
 `create_app(config)` runs `SchemeService.run()` in its lifespan (pulling revocation lists
 every `poll_interval_s`); without a lifespan (an in-process test client) the first request
@@ -26,15 +28,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reference_impl.common.http import StandardHttpMiddleware, exception_handlers
+from reference_impl.common.http import StandardHttpMiddleware, exception_handlers, openapi_route
 from reference_impl.common.jose import load_private_key
 from reference_impl.scheme.config import BASE_PATH, SchemeServiceConfig
 from reference_impl.scheme.revocations import RevocationCollector
 from reference_impl.scheme.service import SchemeService
 
 MEDIA_TYPE = "application/jose"
-CACHE_MAX_AGE_S = 300
-CACHE_CONTROL = f"public, max-age={CACHE_MAX_AGE_S}"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -52,7 +52,8 @@ def etag_matches(header: str | None, etag: str) -> bool:
 async def stelseldocument(request: Request) -> Response:
     service: SchemeService = request.app.state.service
     published = await service.document()
-    headers = {"ETag": published.etag, "Cache-Control": CACHE_CONTROL}
+    headers = {"ETag": published.etag,
+               "Cache-Control": f"public, max-age={request.app.state.max_age_s}"}
     if etag_matches(request.headers.get("if-none-match"), published.etag):
         return Response(status_code=304, headers=headers)
     return Response(published.body, headers=headers, media_type=MEDIA_TYPE)
@@ -84,13 +85,15 @@ def create_app(
                 await task
 
     app = Starlette(
-        routes=[Route(f"{BASE_PATH}/stelseldocument", stelseldocument, methods=["GET"])],
+        routes=[Route(f"{BASE_PATH}/stelseldocument", stelseldocument, methods=["GET"]),
+                openapi_route(BASE_PATH, "stelsel")],
         middleware=[Middleware(StandardHttpMiddleware)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
     app.state.service = service
+    app.state.max_age_s = config.max_age_s
     return app
 
 

@@ -7,7 +7,8 @@ outside its range raises `ConfigError` naming the key and the value. Example:
     description: stelsel-beschrijving.yaml   # the scheme description (see description.py)
     key_file: keys/stelsel-sleutel.pem       # from `vorderingen stelsel sleutel --uit keys`
     state_dir: var/stelsel                   # highest volgnummer + the current document
-    poll_interval_s: 60                      # how often revocation lists are pulled
+    poll_interval_s: 120                     # how often revocation lists are pulled (≤ 120)
+    max_age_s: 60                            # Cache-Control max-age of the document (≤ 60)
     host: 127.0.0.1
     port: 8000
 """
@@ -18,17 +19,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reference_impl.common.constants import INTREKKINGEN_OPHAAL_INTERVAL_S, STELSEL_MAX_AGE_S
 from reference_impl.common.errors import ConfigError
 from reference_impl.common.settings import read_yaml, reject_unknown, require_integer
+from reference_impl.common.versions import MAJOR
 from reference_impl.scheme.description import SchemeDescription, load_description
 from reference_impl.scheme.service import DEFAULT_POLL_INTERVAL_S
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-BASE_PATH = "/stelsel/v1"
-MIN_POLL_INTERVAL_S = 1.0
-MAX_POLL_INTERVAL_S = 3600.0
-KNOWN_KEYS = frozenset({"description", "key_file", "state_dir", "poll_interval_s", "host", "port"})
+BASE_PATH = f"/stelsel/v{MAJOR}"
+# A test federation may pull every fraction of a second; the standard's maximum is 120 s
+# (INTREKKINGEN_OPHAAL_INTERVAL_S), so a longer interval cannot be configured.
+MIN_POLL_INTERVAL_S = 0.1
+MAX_POLL_INTERVAL_S = float(INTREKKINGEN_OPHAAL_INTERVAL_S)
+DEFAULT_MAX_AGE_S = STELSEL_MAX_AGE_S
+KNOWN_KEYS = frozenset(
+    {"description", "key_file", "state_dir", "poll_interval_s", "max_age_s", "host", "port"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class SchemeServiceConfig:
     key_file: Path
     state_dir: Path | None = None
     poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
+    max_age_s: int = DEFAULT_MAX_AGE_S
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
 
@@ -63,6 +71,8 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SchemeSer
     ):
         raise ConfigError("poll_interval_s", interval,
                           f"must be a number from {MIN_POLL_INTERVAL_S} to {MAX_POLL_INTERVAL_S}")
+    max_age_s = require_integer("max_age_s", data.get("max_age_s", DEFAULT_MAX_AGE_S),
+                                0, STELSEL_MAX_AGE_S)
     port = require_integer("port", data.get("port", DEFAULT_PORT), 0, 65535)
     host = data.get("host", DEFAULT_HOST)
     if not isinstance(host, str) or not host:
@@ -75,6 +85,7 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SchemeSer
         key_file=base / data["key_file"],
         state_dir=base / state_dir if state_dir else None,
         poll_interval_s=float(interval),
+        max_age_s=max_age_s,
         host=host,
         port=port,
     )

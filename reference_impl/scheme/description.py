@@ -9,45 +9,46 @@ A description is a YAML or JSON file; relative key paths are taken relative to i
       - oin: "00000001001234567000"
         naam: Gemeente Voorbeeldstad
         soort: gemeente
-        api_url: https://api.voorbeeldstad.example/vorderingen/v1
-        sleutels: [keys/voorbeeldstad.jwk.json]     # public JWK files, inline JWKs or a JWKS
+        eindpunten:                                 # one endpoint per major it serves
+          - {api_url: https://api.voorbeeldstad.example/vorderingen/v2, major: 2}
+        # api_url: https://...                      # shorthand: the one endpoint of major 2
+        sleutels: [keys/voorbeeldstad.jwk.json]     # key entries: see key_entries.py
         diensten: [vorderingenoverzicht, betalingsregelingen, pauzes, hulpvragen]
         status: actief                              # default actief
     app_managers:
       - id: voorbeeld-app-manager
         naam: Voorbeeld App Manager
-        api_url: https://app-manager.example/app-manager/v1   # its revocation list is pulled here
+        api_url: https://app-manager.example/app-manager/v2   # its revocation list is pulled here
         sleutels: [keys/app-manager.jwk.json]
         status: actief
     ingetrokken_certificaten: []          # revoked jtis besides those the App Managers publish
 
-`SchemeDescription.claims(now=, volgnummer=, revoked=)` builds the document's claims and
-checks them against `spec/schemas/stelseldocument.schema.json`: a description that cannot
-give a valid document raises `DescriptionError` naming the offending key or pointer.
+`SchemeDescription.claims(now=, volgnummer=, revoked=)` builds the claims of a format-2
+document (`versie` "2.0") and checks them against `spec/schemas/stelseldocument.schema.json`
+and the code-checked rules (unique `api_url`s, one endpoint per major): a description that
+cannot give a valid document raises `DescriptionError` naming the offending key or pointer.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reference_impl.common.errors import KeyFileError
-from reference_impl.common.jose import (
-    SCHEME_MAX_LIFETIME_S,
-    key_from_jwk,
-    load_public_jwk,
-    thumbprint,
-)
+from reference_impl.common.errors import TokenError
+from reference_impl.common.jose import SCHEME_MAX_LIFETIME_S
+from reference_impl.common.scheme import check_scheme_rules
 from reference_impl.common.settings import read_yaml, reject_unknown, require_integer
 from reference_impl.common.spec import schema_errors, schema_validator
+from reference_impl.common.versions import MAJOR, WIRE_VERSION
 from reference_impl.scheme.errors import DescriptionError
+from reference_impl.scheme.key_entries import key_entries
 
 TOP_LEVEL_KEYS = frozenset(
     {"iss", "omgeving", "looptijd_s", "organisaties", "app_managers", "ingetrokken_certificaten"}
 )
-ORGANISATION_KEYS = frozenset({"oin", "naam", "soort", "api_url", "sleutels", "diensten", "status"})
+ORGANISATION_KEYS = frozenset(
+    {"oin", "naam", "soort", "eindpunten", "api_url", "sleutels", "diensten", "status"})
 APP_MANAGER_KEYS = frozenset({"id", "naam", "api_url", "sleutels", "status"})
 DEFAULT_STATUS = "actief"
 REVOCATION_LIST_PATH = "/intrekkingen"
@@ -68,6 +69,7 @@ class SchemeDescription:
         """The claims of a scheme document issued at `now`; `revoked` adds pulled jtis."""
         jtis = sorted(set(self.ingetrokken_certificaten) | set(revoked))
         claims = {
+            "versie": WIRE_VERSION,
             "iss": self.iss,
             "iat": now,
             "exp": now + self.looptijd_s,
@@ -81,6 +83,10 @@ class SchemeDescription:
         if errors:
             pointer, reason = errors[0]
             raise DescriptionError(pointer, _value_at(claims, pointer), reason)
+        try:
+            check_scheme_rules(claims)
+        except TokenError as exc:
+            raise DescriptionError("organisaties", None, exc.detail) from exc
         return claims
 
     def revocation_list_urls(self) -> dict[str, str]:
@@ -147,41 +153,23 @@ def _entries(name: str, value: Any, known: frozenset[str], base: Path) -> list[d
         reject_unknown(where, entry, known, error=DescriptionError)
         resolved = {k: v for k, v in entry.items() if v is not None}
         resolved.setdefault("status", DEFAULT_STATUS)
-        resolved["sleutels"] = {"keys": _keys(f"{where}sleutels", entry.get("sleutels"), base)}
+        resolved["sleutels"] = key_entries(f"{where}sleutels", entry.get("sleutels"), base)
+        if name == "organisaties":
+            resolved["eindpunten"] = _endpoints(where, resolved)
         entries.append(resolved)
     return entries
 
 
-def _keys(where: str, value: Any, base: Path) -> list[dict[str, str]]:
-    """Public JWKs (with their thumbprint as `kid`) from files, inline JWKs or a JWKS."""
-    if isinstance(value, dict) and isinstance(value.get("keys"), list):
-        value = value["keys"]
-    if not isinstance(value, list) or not value:
-        raise DescriptionError(where, value, "must list at least one public key (file or JWK)")
-    keys = []
-    for item in value:
-        if isinstance(item, str):
-            try:
-                keys.append(load_public_jwk(base / item))
-            except KeyFileError as exc:
-                raise DescriptionError(where, item, str(exc)) from exc
-        elif isinstance(item, dict):
-            keys.append(_inline_key(where, item))
-        else:
-            raise DescriptionError(where, item, "a key is a file path or a JWK mapping")
-    return keys
-
-
-def _inline_key(where: str, jwk: dict[str, Any]) -> dict[str, str]:
-    try:
-        key_from_jwk(jwk)
-    except ValueError as exc:
-        raise DescriptionError(where, json.dumps(jwk)[:80], str(exc)) from exc
-    public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
-    if "kid" in jwk and jwk["kid"] != thumbprint(public):
-        raise DescriptionError(where, jwk["kid"], "kid is not the key's RFC 7638 thumbprint")
-    public["kid"] = thumbprint(public)
-    return public
+def _endpoints(where: str, entry: dict[str, Any]) -> Any:
+    """`eindpunten` as given, or the shorthand `api_url` as the one endpoint of this major."""
+    shorthand = entry.pop("api_url", None)
+    if "eindpunten" in entry:
+        if shorthand is not None:
+            raise DescriptionError(f"{where}api_url", shorthand, "give eindpunten or api_url")
+        return entry["eindpunten"]
+    if shorthand is None:
+        raise DescriptionError(f"{where}eindpunten", None, "is required (or api_url)")
+    return [{"api_url": shorthand, "major": MAJOR}]
 
 
 def _unique(name: str, values: list[Any], member: str) -> None:

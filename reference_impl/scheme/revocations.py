@@ -1,10 +1,11 @@
 """Pulling the App Managers' signed revocation lists (spec/trust-model.md §3.4).
 
 `verify_revocation_list(token, manager, now)` checks an `intrekkingenlijst+jwt` against the
-keys the description lists for that App Manager (never a key fetched with the list): the
-JWS profile, the claims schema, `iss` = the App Manager's id, and the times (`iat` not in
-the future, not expired, `exp − iat` ≤ `SCHEME_MAX_LIFETIME_S`). Refusals raise
-`RevocationListError` with an `intrekkingenlijst/...` code.
+keys the description lists for that App Manager (never a key fetched with the list; only
+keys whose window holds the list's `iat`): the JWS profile, the claims schema, `iss` = the
+App Manager's id, and the times (`iat` not in the future, not expired, `exp − iat` ≤
+`SCHEME_MAX_LIFETIME_S`). Refusals raise `RevocationListError` with an
+`intrekkingenlijst/...` code.
 
 `RevocationCollector.collect(now)` fetches every list (`GET <api_url>/intrekkingen`, with
 its own timeout and `If-None-Match`) and returns the revoked jtis per App Manager. When a
@@ -27,6 +28,7 @@ from reference_impl.common.jose import (
     check_claims_schema,
     verify,
 )
+from reference_impl.common.scheme import key_signing_failure
 from reference_impl.scheme.description import SchemeDescription
 from reference_impl.scheme.errors import RevocationListError
 
@@ -42,7 +44,7 @@ def verify_revocation_list(token: str, manager: dict[str, Any], now: int) -> fro
     """The revoked jtis of a valid list signed by `manager`; else `RevocationListError`."""
     try:
         claims = verify(token, typ=TYP, prefix=PREFIX,
-                        keys_for=lambda _h, _c: manager["sleutels"]["keys"])
+                        keys_for=lambda _h, c: _keys_at(manager, c.get("iat")))
         check_claims_schema(claims, "intrekkingenlijst", prefix=PREFIX)
     except TokenError as exc:
         raise RevocationListError(exc.code, exc.detail) from exc
@@ -55,6 +57,13 @@ def verify_revocation_list(token: str, manager: dict[str, Any], now: int) -> fro
     if claims["exp"] - claims["iat"] > SCHEME_MAX_LIFETIME_S:
         raise RevocationListError(f"{PREFIX}/looptijd-te-lang", "exp - iat exceeds 86400 s")
     return frozenset(claims["ingetrokken"])
+
+
+def _keys_at(manager: dict[str, Any], iat: Any) -> list[dict[str, Any]]:
+    """The manager's keys that may have signed at the list's (unverified) `iat`; the
+    signature then covers that `iat`."""
+    at = iat if isinstance(iat, int) and not isinstance(iat, bool) else -1
+    return [e["jwk"] for e in manager["sleutels"] if key_signing_failure(e, at) is None]
 
 
 @dataclass

@@ -1,12 +1,13 @@
 """The scheme service's state: the current signed scheme document.
 
 `SchemeService.refresh()` pulls the App Managers' revocation lists and signs a new
-document when there is none yet, when the set of revoked certificates changed, or when
-the current one has run through `RESIGN_AFTER_FRACTION` of its lifetime (so a document
-fetched and cached for `CACHE_MAX_AGE_S` is always still valid). Every new document gets a
-higher `volgnummer` (`next_volgnummer`); the highest one is persisted in `state_dir` so a
-restart never goes back, and the document itself is written beside it
-(`stelseldocument.jwt`) for consumers that read a file.
+document when there is none yet, when the set of revoked certificates changed (at once: the
+publication bound `STELSEL_PUBLICATIE_TERMIJN_S` is met by the pull interval, at most
+`INTREKKINGEN_OPHAAL_INTERVAL_S`), or when the current one has run through
+`RESIGN_AFTER_FRACTION` of its lifetime (so a cached document is always still valid).
+Every new document gets a higher `volgnummer` (`next_volgnummer`); the highest one is
+persisted in `state_dir` so a restart never goes back, and the document itself is written
+beside it (`stelseldocument.jwt`) for consumers that read a file.
 
 `run(poll_interval_s)` calls `refresh()` forever; the HTTP app starts it in its lifespan.
 """
@@ -25,12 +26,13 @@ from typing import Any
 
 from joserfc.jwk import ECKey
 
+from reference_impl.common.constants import INTREKKINGEN_OPHAAL_INTERVAL_S
 from reference_impl.scheme.description import SchemeDescription
 from reference_impl.scheme.revocations import RevocationCollector
 from reference_impl.scheme.signing import next_volgnummer, sign_scheme
 
 RESIGN_AFTER_FRACTION = 0.5
-DEFAULT_POLL_INTERVAL_S = 60.0
+DEFAULT_POLL_INTERVAL_S = float(INTREKKINGEN_OPHAAL_INTERVAL_S)
 VOLGNUMMER_FILE = "volgnummer"
 DOCUMENT_FILE = "stelseldocument.jwt"
 
@@ -83,7 +85,8 @@ class SchemeService:
         """The current document, signing the first one if there is none yet."""
         if self._current is None:
             await self.refresh()
-        assert self._current is not None  # refresh always signs when there is none
+        if self._current is None:  # pragma: no cover - refresh signs when there is none
+            raise RuntimeError("no scheme document was signed")
         return self._current
 
     async def refresh(self) -> bool:

@@ -1,9 +1,10 @@
 """Signing scheme documents, and the scheme operator's key pair.
 
-- `create_operator_key(directory)` writes `stelsel-sleutel.pem` (the private key, mode
-  0600) and `stelsel-sleutel.jwk.json` (the public JWK that apps and sources pin out of
-  band). An existing key is never overwritten.
-- `sign_scheme(claims, key)` signs claims as a `stelsel+jwt`.
+- `create_operator_key(directory, name)` writes `<name>.pem` (the private key, mode 0600)
+  and `<name>.jwk.json` (the public JWK that apps and sources pin out of band); an
+  existing key is never overwritten. The operator keeps a set: the current signing key and
+  a next/backup key, all pinned (`write_pinned_set`); the service signs with one of them.
+- `sign_scheme(claims, key)` signs claims as a `stelsel-v2+jwt` (format 2).
 - `next_volgnummer(now, previous)`: the current Unix time, or `previous + 1` when that is
   not higher, so the number strictly increases even when two documents are signed in one
   second or the clock steps back.
@@ -26,15 +27,17 @@ from reference_impl.common.jose import (
     save_private_key,
     sign,
 )
+from reference_impl.common.scheme import TYP as SCHEME_TYP
 from reference_impl.scheme.description import load_description
 
-TYP = "stelsel+jwt"
-PRIVATE_KEY_FILE = "stelsel-sleutel.pem"
-PUBLIC_KEY_FILE = "stelsel-sleutel.jwk.json"
+TYP = SCHEME_TYP
+KEY_NAME = "stelsel-sleutel"
+PRIVATE_KEY_FILE = f"{KEY_NAME}.pem"
+PUBLIC_KEY_FILE = f"{KEY_NAME}.jwk.json"
 
 
 def sign_scheme(claims: dict[str, Any], key: ECKey) -> str:
-    """The compact `stelsel+jwt` of `claims` (which the caller has checked)."""
+    """The compact `stelsel-v2+jwt` of `claims` (which the caller has checked)."""
     return sign(claims, key, typ=TYP)
 
 
@@ -50,16 +53,25 @@ def write_public_jwk(path: Path, key: ECKey) -> Path:
     return path
 
 
-def create_operator_key(directory: str | Path) -> tuple[Path, Path]:
-    """Create the operator key pair in `directory`; returns (private path, public path)."""
+def create_operator_key(directory: str | Path, name: str = KEY_NAME) -> tuple[Path, Path]:
+    """Create an operator key pair `<name>.pem` / `<name>.jwk.json` in `directory` (a next
+    or backup key gets its own `name`); returns (private path, public path)."""
     directory = Path(directory)
-    private, public = directory / PRIVATE_KEY_FILE, directory / PUBLIC_KEY_FILE
+    private, public = directory / f"{name}.pem", directory / f"{name}.jwk.json"
     if private.exists() or public.exists():
-        raise KeyFileError(f"{directory} already holds a scheme operator key; not overwritten")
+        raise KeyFileError(f"{directory} already holds a scheme operator key {name}; "
+                           "not overwritten")
     key = generate_key()
     save_private_key(private, key)
     write_public_jwk(public, key)
     return private, public
+
+
+def write_pinned_set(path: Path, jwks: list[dict[str, Any]]) -> Path:
+    """Write the key set apps and sources pin (`{"keys": [...]}`, current key first)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"keys": jwks}, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def sign_description_file(

@@ -1,6 +1,6 @@
 """The reference source organisation (bronorganisatie) of the Vorderingen API.
 
-One Starlette app (`app.create_app(config)`) serving `/vorderingen/v1`: configuration,
+One Starlette app (`app.create_app(config)`) serving `/vorderingen/v2`: configuration,
 challenge–response sessions, the signed claims overview, arrangements, pauses and help
 requests. The organisation's data comes from a `backend.ClaimsBackend`; everything the
 source itself decides (nonces, sessions, quotes, arrangements, pauses, help requests)

@@ -16,8 +16,11 @@ outside its range raises `ConfigError` naming the key and the value. Example:
     database_url: sqlite+aiosqlite:///var/voorbeeldstad.db   # or postgresql://...
     key_dir: var/keys/voorbeeldstad      # bron.pem is generated here on first start
     # key_file: /run/secrets/bron.pem    # or a key you manage yourself
-    scheme: http://127.0.0.1:8000/stelsel/v1/stelseldocument   # URL or file
-    scheme_key_file: stelsel-sleutel.jwk.json                   # the pinned public key
+    scheme: http://127.0.0.1:8000/stelsel/v2/stelseldocument   # URL or file
+    scheme_key_file: stelsel-sleutels.jwks.json   # the pinned key set: a JWKS of 1..5 keys
+    # scheme_keys: [stelsel-sleutel.jwk.json, {kty: EC, ...}]   # or list them (files/JWKs)
+    scheme_refresh_s: 300                # how often the scheme is fetched (at most 300)
+    rate_limit: {aantal: 30, periode_s: 60}   # optional: per client, on POST /sessies*
     omgeving: test
     backend: database                    # or "package.module:factory"
     seed_file: ../demo/data.yaml         # optional: demo cases loaded into the database
@@ -32,7 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reference_impl.common.errors import ConfigError
+from reference_impl.common.constants import PINNED_SCHEME_KEYS_MAX, STELSEL_VERVERS_INTERVAL_S
+from reference_impl.common.errors import ConfigError, KeyFileError
+from reference_impl.common.jose import checked_public_jwk, load_public_jwks
 from reference_impl.common.settings import (
     key_location,
     optional_path,
@@ -51,7 +56,8 @@ NIVEAUS = ("basis", "midden", "substantieel", "hoog")
 SOORTEN = ("rijk", "gemeente", "waterschap", "provincie", "overig")
 OMGEVINGEN = ("productie", "acceptatie", "test", "ontwikkeling")
 DEFAULT_NIVEAU = "substantieel"
-DEFAULT_BASE_PATH = "/vorderingen/v1"
+DEFAULT_BASE_PATH = "/vorderingen/v2"
+MIN_SCHEME_REFRESH_S = 0.1  # a test federation refreshes in a blink; the maximum is the standard's
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/bron.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -79,6 +85,14 @@ class PauseLimits:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """At most `aantal` session-opening requests per client in `periode_s` seconds."""
+
+    aantal: int
+    periode_s: int
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """Everything a source needs to run; see the module docstring for the file form."""
 
@@ -95,6 +109,9 @@ class SourceConfig:
     key_dir: Path | None = None
     scheme: str | None = None
     scheme_key_file: Path | None = None
+    scheme_keys: tuple[dict[str, str], ...] = ()
+    scheme_refresh_s: float = float(STELSEL_VERVERS_INTERVAL_S)
+    rate_limit: RateLimit | None = None
     omgeving: str = "test"
     backend: str = "database"
     seed_file: Path | None = None
@@ -111,6 +128,20 @@ class SourceConfig:
         """The lowest DigiD level a session needs for `dienst`."""
         return self.minimaal_betrouwbaarheidsniveau.get(dienst, DEFAULT_NIVEAU)
 
+    def pinned_scheme_keys(self) -> list[dict[str, str]]:
+        """The pinned scheme key set: `scheme_keys` plus the keys of `scheme_key_file`."""
+        keys = list(self.scheme_keys)
+        if self.scheme_key_file is not None:
+            try:
+                keys += load_public_jwks(self.scheme_key_file)
+            except KeyFileError as exc:
+                raise ConfigError("scheme_key_file", str(self.scheme_key_file), str(exc)) from exc
+        unique = list({k["kid"]: k for k in keys}.values())
+        if not 1 <= len(unique) <= PINNED_SCHEME_KEYS_MAX:
+            raise ConfigError("scheme_keys", len(unique),
+                              f"pin 1 to {PINNED_SCHEME_KEYS_MAX} scheme keys")
+        return unique
+
     @property
     def signing_key_path(self) -> Path:
         """Where the signing key is (or is generated on first start)."""
@@ -122,9 +153,11 @@ def load_config(path: str | Path) -> SourceConfig:
     path = Path(path)
     data = read_yaml(path)
     config = config_from_mapping(data, base_dir=path.parent)
-    for key in ("scheme", "scheme_key_file"):
-        if getattr(config, key) is None:
-            raise ConfigError(key, None, "required to verify app certificates")
+    if config.scheme is None:
+        raise ConfigError("scheme", None, "required to verify app certificates")
+    if config.scheme_key_file is None and not config.scheme_keys:
+        raise ConfigError("scheme_key_file", None,
+                          "required (or scheme_keys): the pinned scheme key set")
     return config
 
 
@@ -149,6 +182,11 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SourceCon
         key_dir=optional_path("key_dir", data.get("key_dir"), base),
         scheme=_scheme(data.get("scheme"), base),
         scheme_key_file=optional_path("scheme_key_file", data.get("scheme_key_file"), base),
+        scheme_keys=_scheme_keys(data.get("scheme_keys", []), base),
+        scheme_refresh_s=_seconds("scheme_refresh_s",
+                                  data.get("scheme_refresh_s", STELSEL_VERVERS_INTERVAL_S),
+                                  MIN_SCHEME_REFRESH_S, STELSEL_VERVERS_INTERVAL_S),
+        rate_limit=_rate_limit(data.get("rate_limit")),
         omgeving=require_choice("omgeving", data.get("omgeving", "test"), OMGEVINGEN),
         backend=require_text("backend", data.get("backend", "database")),
         seed_file=optional_path("seed_file", data.get("seed_file"), base),
@@ -214,6 +252,38 @@ def _pause(value: Any, diensten: tuple[str, ...]) -> PauseLimits | None:
     if "pauzes" not in diensten:
         return None
     return PauseLimits(**_limits("pauze", value, {"maximum_duur_dagen": (1, 3660)}))
+
+
+def _scheme_keys(value: Any, base: Path) -> tuple[dict[str, str], ...]:
+    """Pinned keys listed inline: each a public JWK file (or JWKS) path, or a JWK mapping."""
+    if not isinstance(value, list):
+        raise ConfigError("scheme_keys", value, "must be a list of key files or JWKs")
+    keys: list[dict[str, str]] = []
+    for index, item in enumerate(value):
+        key = f"scheme_keys[{index}]"
+        try:
+            if isinstance(item, str):
+                keys += load_public_jwks(base / item)
+            elif isinstance(item, dict):
+                keys.append(checked_public_jwk(item, key))
+            else:
+                raise ConfigError(key, item, "a key is a file path or a JWK mapping")
+        except KeyFileError as exc:
+            raise ConfigError(key, item if isinstance(item, str) else "<jwk>", str(exc)) from exc
+    return tuple(keys)
+
+
+def _rate_limit(value: Any) -> RateLimit | None:
+    if value is None:
+        return None
+    return RateLimit(**_limits("rate_limit", value, {
+        "aantal": (1, 1_000_000), "periode_s": (1, 86_400)}))
+
+
+def _seconds(key: str, value: Any, low: float, high: float) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
+        raise ConfigError(key, value, f"must be a number of seconds from {low} to {high}")
+    return float(value)
 
 
 def _scheme(value: Any, base: Path) -> str | None:

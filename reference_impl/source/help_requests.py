@@ -1,9 +1,11 @@
 """Help requests (`hulpvragen`): a citizen shares the signed overview with the municipality.
 
-Every envelope of the bundle is verified against the current scheme document
-(spec/trust-model.md §3.5) and must be the session citizen's own (`document.bsn`). One
-failure refuses the whole request with 422 `hulpvraag/envelop-ongeldig`, listing per
-failing envelope its index and code, and nothing is stored.
+The body schema checks the bundle's structure (400 `verzoek/ongeldig`); every envelope is
+then verified against the current scheme document (spec/trust-model.md §3.5, its shape
+included) as a help request: the session citizen's own (`document.bsn`) and no older than
+`HULPVRAAG_MAX_LEEFTIJD_S` by its signed `opgesteld_op`. One failure refuses the whole
+request with 422 `hulpvraag/envelop-ongeldig`, listing per failing envelope its index and
+code, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from reference_impl.common.db import Database
-from reference_impl.common.envelope import verify_envelope
+from reference_impl.common.envelope import HelpRequestContext, verify_envelope
 from reference_impl.common.errors import TokenError
 from reference_impl.common.problems import Problem
 from reference_impl.common.scheme import Scheme
@@ -29,9 +31,10 @@ def invalid_envelopes(
 ) -> list[dict[str, Any]]:
     """`[{index, code}]` for every envelope that fails, in order; empty when all pass."""
     failures = []
+    context = HelpRequestContext(bsn)
     for index, envelope in enumerate(envelopes):
         try:
-            verify_envelope(envelope, scheme.payload, now=now, expected_bsn=bsn)
+            verify_envelope(envelope, scheme.payload, now=now, help_request=context)
         except TokenError as refused:  # envelop/..., envelop/bsn-onjuist for another citizen
             failures.append({"index": index, "code": refused.code})
     return failures

@@ -89,6 +89,14 @@ class Pauses:
         state = await load_state(self.database, bsn)
         return [render(p, local_date(now)) for p in state.pauses]
 
+    async def get(self, bsn: str, pause_id: str, now: int) -> dict[str, Any]:
+        """One pause of this citizen; another citizen's or an unknown id is 404."""
+        state = await load_state(self.database, bsn)
+        pause = next((p for p in state.pauses if p.id == pause_id), None)
+        if pause is None:
+            raise Problem(404, "algemeen/niet-gevonden", "Er is geen pauze met deze id.")
+        return render(pause, local_date(now))
+
     async def end(self, bsn: str, pause_id: str, now: int) -> None:
         """End the pause today; ending an ended pause again changes nothing."""
         p = tables.pauzes.c

@@ -4,29 +4,42 @@
   `UPDATE … WHERE used_at IS NULL AND expires_at >= now` decides, so two processes racing
   with the same proof cannot both win.
 - A session token is 32 random bytes shown once to the app and stored only as its SHA-256
-  hash, bound to the certificate's BSN, level and `jti`, valid `SESSION_TTL_S`.
-- `authenticate` turns an `Authorization: Bearer` header into a `Session` or a 401/403.
+  hash, bound to the certificate's BSN, level, `jti`, `exp` and app key (`cnf.jwk`), valid
+  until min(now + `SESSION_TTL_S`, the certificate's `exp`): it never outlives it.
+- `authenticate` turns an `Authorization: Sessie <token>` header into a `Session` or a
+  401: missing or another scheme is `sessie/token-ontbreekt`; unknown, expired, ended, or
+  of a certificate the current scheme document revokes is `sessie/token-ongeldig`. The
+  request proof each request must also carry is checked after it (request_proofs.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from starlette.requests import Request
 
 from reference_impl.common.db import Database
-from reference_impl.common.jose import NONCE_BYTES, NONCE_TTL_S, SESSION_TOKEN_BYTES, SESSION_TTL_S
+from reference_impl.common.jose import (
+    NONCE_BYTES,
+    NONCE_TTL_S,
+    SESSION_TOKEN_BYTES,
+    SESSION_TTL_S,
+    thumbprint,
+)
 from reference_impl.common.jose import random_token as new_random_token
 from reference_impl.common.problems import Problem, unauthorized
+from reference_impl.common.request_proof import AUTH_SCHEME
+from reference_impl.common.scheme import Scheme
 from reference_impl.source import tables
 from reference_impl.source.config import NIVEAUS
 
 # Spent nonces are kept this long after expiry (so a late replay still reads "used" or
 # "expired"), then deleted when new challenges are made.
 NONCE_RETENTION_S = 86_400
-BEARER_PREFIX = "bearer "
+TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,9 @@ class Session:
     niveau: str
     certificaat_jti: str
     token_hash: str
+    token: str = field(repr=False)  # needed for the proof's `ath`; never logged
+    expires_at: int = 0
+    jwk: dict[str, Any] = field(default_factory=dict)
 
 
 def token_hash(token: str) -> str:
@@ -88,27 +104,37 @@ class SessionStore:
             return "nonce-verlopen"
         return "nonce-gebruikt"
 
-    async def open(self, *, bsn: str, niveau: str, jti: str, now: int) -> tuple[str, int]:
-        """A new session token (returned once, stored hashed) and its expiry."""
+    async def open(self, certificate: dict[str, Any], now: int) -> tuple[str, int]:
+        """A new session for verified certificate claims: its token (returned once, stored
+        hashed) and its expiry, never after the certificate's `exp`."""
         token = new_random_token(SESSION_TOKEN_BYTES)
-        expires_at = now + SESSION_TTL_S
+        expires_at = min(now + SESSION_TTL_S, int(certificate["exp"]))
+        jwk = {k: certificate["cnf"]["jwk"][k] for k in ("kty", "crv", "x", "y")}
         async with self.database.engine.begin() as connection:
             await connection.execute(
                 sa.insert(tables.sessions).values(
-                    token_hash=token_hash(token), bsn=bsn, niveau=niveau,
-                    certificaat_jti=jti, created_at=now, expires_at=expires_at, ended_at=None,
+                    token_hash=token_hash(token), bsn=certificate["bsn"],
+                    niveau=certificate["betrouwbaarheidsniveau"],
+                    certificaat_jti=certificate["jti"], created_at=now, expires_at=expires_at,
+                    ended_at=None, certificaat_exp=int(certificate["exp"]),
+                    sleutel_thumbprint=thumbprint(jwk), sleutel_jwk=jwk,
                 )
             )
         return token, expires_at
 
     async def find(self, token: str, now: int) -> Session | None:
         s = tables.sessions.c
-        query = sa.select(s.bsn, s.niveau, s.certificaat_jti, s.token_hash).where(
-            s.token_hash == token_hash(token), s.ended_at.is_(None), s.expires_at >= now
+        query = sa.select(s.bsn, s.niveau, s.certificaat_jti, s.token_hash, s.expires_at,
+                          s.sleutel_jwk).where(
+            s.token_hash == token_hash(token), s.ended_at.is_(None), s.expires_at >= now,
+            s.sleutel_jwk.is_not(None),
         )
         async with self.database.engine.connect() as connection:
             row = (await connection.execute(query)).first()
-        return Session(row.bsn, row.niveau, row.certificaat_jti, row.token_hash) if row else None
+        if row is None:
+            return None
+        return Session(row.bsn, row.niveau, row.certificaat_jti, row.token_hash, token,
+                       row.expires_at, dict(row.sleutel_jwk))
 
     async def end(self, session: Session, now: int) -> None:
         async with self.database.engine.begin() as connection:
@@ -118,21 +144,33 @@ class SessionStore:
                 .values(ended_at=now)
             )
 
-    async def authenticate(self, request: Request, *, now: int, minimum: str | None) -> Session:
-        """The request's session, else 401; 403 when its level is below `minimum`."""
-        header = request.headers.get("authorization", "")
-        token = header[len(BEARER_PREFIX):].strip()
-        if not header.lower().startswith(BEARER_PREFIX) or not token:
+    async def authenticate(self, request: Request, *, now: int, scheme: Scheme) -> Session:
+        """The session named by `Authorization: Sessie <token>`, else a 401."""
+        token = session_token(request.headers.get("authorization"))
+        if token is None:
             raise unauthorized("sessie/token-ontbreekt",
-                               "Stuur een sessietoken mee als Bearer-token.")
-        session = await self.find(token, now)
-        if session is None:
+                               f"Stuur het sessietoken mee als '{AUTH_SCHEME} <token>'.")
+        session = await self.find(token, now) if set(token) <= TOKEN_CHARS else None
+        if session is None or scheme.is_revoked(session.certificaat_jti):
             raise unauthorized(
                 "sessie/token-ongeldig",
                 "De sessie is onbekend, verlopen of beëindigd. Open een nieuwe sessie.",
             )
-        if minimum is not None and NIVEAUS.index(session.niveau) < NIVEAUS.index(minimum):
-            raise Problem(
-                403, "sessie/niveau-te-laag", f"Hiervoor is DigiD-niveau {minimum} nodig."
-            )
         return session
+
+
+def session_token(header: str | None) -> str | None:
+    """The token of an `Authorization: Sessie <token>` header (scheme case-insensitive, RFC
+    9110 §11.1), or None when absent, empty or of another scheme (`Bearer`)."""
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != AUTH_SCHEME.lower() or not token.strip():
+        return None
+    return token.strip()
+
+
+def require_level(session: Session, minimum: str | None) -> None:
+    """403 `sessie/niveau-te-laag` when the session's level is below `minimum`."""
+    if minimum is not None and NIVEAUS.index(session.niveau) < NIVEAUS.index(minimum):
+        raise Problem(403, "sessie/niveau-te-laag", f"Hiervoor is DigiD-niveau {minimum} nodig.")

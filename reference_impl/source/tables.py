@@ -2,9 +2,10 @@
 
 Times are integer Unix seconds (`*_at`), calendar dates ISO strings; both mean the same on
 SQLite and PostgreSQL. Unique constraints carry the concurrency guarantees: a nonce is
-consumed by one UPDATE, one quote yields at most one arrangement (`voorstel_id` unique),
-one Idempotency-Key per citizen yields one arrangement, and a case is in at most one
-active arrangement (`regeling_zaken` primary key).
+consumed by one UPDATE, a request-proof jti is accepted by one INSERT per session, one
+quote yields at most one arrangement (`voorstel_id` unique), one Idempotency-Key per
+citizen yields one arrangement, and a case is in at most one active arrangement
+(`regeling_zaken` primary key).
 """
 
 from __future__ import annotations
@@ -32,6 +33,20 @@ sessions = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("expires_at", sa.BigInteger, nullable=False, index=True),
     sa.Column("ended_at", sa.BigInteger, nullable=True),
+    # 2.0.0 (migration 0002): null only on rows the migration ended.
+    sa.Column("certificaat_exp", sa.BigInteger, nullable=True),
+    sa.Column("sleutel_thumbprint", sa.String(43), nullable=True),
+    sa.Column("sleutel_jwk", sa.JSON, nullable=True),
+)
+
+# Accepted request-proof jtis per session (keyed by the session's token hash), kept until
+# the proof could no longer be fresh; the primary key makes "seen before?" one INSERT.
+verzoekbewijzen = sa.Table(
+    "verzoekbewijzen",
+    metadata,
+    sa.Column("sessie", sa.String(64), primary_key=True),
+    sa.Column("jti", sa.String(36), primary_key=True),
+    sa.Column("expires_at", sa.BigInteger, nullable=False, index=True),
 )
 
 zaken = sa.Table(

@@ -1,5 +1,11 @@
 """Verifying an app certificate and a session proof (spec/trust-model.md §3.2 and §3.3).
 
+The certificate's issuer key must be one of the App Manager's key entries whose window
+holds the certificate's `iat` (else `certificaat/sleutel-onbekend`); the proof names the
+source twice, by OIN (`aud`, else `bewijs/verkeerde-ontvanger`) and by the `api_url` of the
+scheme endpoint being called (else `bewijs/verkeerd-eindpunt`), both taken by the app from
+the verified scheme document.
+
 `verify_session_request` runs every step in the order of the trust model and raises
 `TokenError` with the code of the first failure. The nonce is the last step and the only
 one with a side effect: `NonceStore.consume` marks it used in one atomic statement, so a
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from reference_impl.common.constants import REGISTRATION_TTL_S
 from reference_impl.common.document import elfproef
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
@@ -43,7 +50,9 @@ def verify_certificate(token: Any, scheme: Scheme, *, now: int) -> dict[str, Any
         manager = scheme.trusted_app_manager(issuer) if isinstance(issuer, str) else None
         if manager is None:
             raise TokenError(f"{prefix}/uitgever-onbekend", "iss is no active App Manager")
-        return manager["sleutels"]["keys"]
+        iat = claims.get("iat")
+        at = iat if isinstance(iat, int) and not isinstance(iat, bool) else -1
+        return scheme.app_manager_keys(issuer, at)  # the signature then covers that iat
 
     claims = verify(token, typ=CERTIFICATE_TYP, prefix=prefix, keys_for=issuer_keys)
     check_claims_schema(claims, "app-certificaat", prefix=prefix)
@@ -52,6 +61,8 @@ def verify_certificate(token: Any, scheme: Scheme, *, now: int) -> dict[str, Any
     jwk = claims["cnf"]["jwk"]
     if "kid" in jwk and jwk["kid"] != thumbprint(jwk):
         raise TokenError(f"{prefix}/claims-ongeldig", "cnf.jwk kid is not its thumbprint")
+    if claims["iat"] - claims["inlogmoment"] > REGISTRATION_TTL_S:
+        raise TokenError(f"{prefix}/claims-ongeldig", "the login lies too long before iat")
     if claims["nbf"] - CLOCK_SKEW_S > now or claims["iat"] - CLOCK_SKEW_S > now:
         raise TokenError(f"{prefix}/nog-niet-geldig", "nbf or iat lies in the future")
     if now > claims["exp"] + CLOCK_SKEW_S:
@@ -63,13 +74,19 @@ def verify_certificate(token: Any, scheme: Scheme, *, now: int) -> dict[str, Any
     return claims
 
 
-def verify_proof(token: Any, cnf_jwk: dict[str, Any], *, oin: str, now: int) -> dict[str, Any]:
-    """Steps 1–5 of §3.3 (all but the nonce); the claims, else `TokenError(bewijs/...)`."""
+def verify_proof(token: Any, cnf_jwk: dict[str, Any], *, oin: str, api_url: str | None,
+                 now: int) -> dict[str, Any]:
+    """Every step of §3.3 but the nonce; the claims, else `TokenError(bewijs/...)`.
+
+    `api_url` is the source's own scheme `api_url` for the major being called (None when
+    the scheme lists none: then no proof can name it)."""
     prefix = "bewijs"
     claims = verify(token, typ=PROOF_TYP, prefix=prefix, keys_for=lambda _h, _c: [cnf_jwk])
     check_claims_schema(claims, "sessie-bewijs", prefix=prefix)
     if claims["aud"] != oin:
         raise TokenError(f"{prefix}/verkeerde-ontvanger", "aud is another organisation")
+    if api_url is None or claims["api_url"] != api_url:
+        raise TokenError(f"{prefix}/verkeerd-eindpunt", "api_url is another endpoint")
     if claims["iat"] - CLOCK_SKEW_S > now:
         raise TokenError(f"{prefix}/nog-niet-geldig", "iat lies in the future")
     if now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S:
@@ -78,10 +95,11 @@ def verify_proof(token: Any, cnf_jwk: dict[str, Any], *, oin: str, now: int) -> 
 
 
 async def verify_proof_and_nonce(
-    token: Any, cnf_jwk: dict[str, Any], *, oin: str, nonces: NonceStore, now: int
+    token: Any, cnf_jwk: dict[str, Any], *, oin: str, api_url: str | None, nonces: NonceStore,
+    now: int,
 ) -> dict[str, Any]:
     """Every step of §3.3: the proof, then its nonce (consumed only when all else passed)."""
-    claims = verify_proof(token, cnf_jwk, oin=oin, now=now)
+    claims = verify_proof(token, cnf_jwk, oin=oin, api_url=api_url, now=now)
     failure = await nonces.consume(claims["nonce"], now)
     if failure is not None:
         raise TokenError(f"bewijs/{failure}", "the nonce cannot be used")
@@ -89,9 +107,11 @@ async def verify_proof_and_nonce(
 
 
 async def verify_session_request(
-    certificate: Any, proof: Any, *, scheme: Scheme, oin: str, nonces: NonceStore, now: int
+    certificate: Any, proof: Any, *, scheme: Scheme, oin: str, api_url: str | None,
+    nonces: NonceStore, now: int,
 ) -> dict[str, Any]:
     """The certificate's claims when certificate, proof and nonce all pass, in order."""
     claims = verify_certificate(certificate, scheme, now=now)
-    await verify_proof_and_nonce(proof, claims["cnf"]["jwk"], oin=oin, nonces=nonces, now=now)
+    await verify_proof_and_nonce(proof, claims["cnf"]["jwk"], oin=oin, api_url=api_url,
+                                 nonces=nonces, now=now)
     return claims

@@ -1,5 +1,7 @@
-"""SchemeSource: loads the scheme document from a file or over HTTP (with ETag), refreshes
-it, and keeps the last good document until it expires when a newer one fails."""
+"""The scheme document, format 2: the verifier with a pinned key set and its code-checked
+rules, the lookups of `Scheme` (endpoints, key entries with windows), and `SchemeSource`,
+which loads it from a file or over HTTP (with ETag), refreshes it, and keeps the last good
+document until it expires when a newer one fails."""
 
 from __future__ import annotations
 
@@ -13,19 +15,34 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reference_impl.common.errors import SchemeUnavailable
+from reference_impl.common.errors import SchemeUnavailable, TokenError
 from reference_impl.common.jose import generate_key, public_jwk, sign
 from reference_impl.common.scheme import (
+    TYP,
     FileVolgnummer,
     MemoryVolgnummer,
+    Scheme,
     SchemeSource,
     SchemeVerifier,
+    key_entry,
 )
 
 pytestmark = pytest.mark.anyio
 NOW = 1_767_225_600
+MANAGER_OLD, MANAGER_NEW = generate_key(), generate_key()
 APP_MANAGER = {"id": "am", "naam": "AM", "status": "actief",
-               "sleutels": {"keys": [public_jwk(generate_key())]}}
+               "api_url": "https://am.example/app-manager/v2",
+               "sleutels": [key_entry(public_jwk(MANAGER_OLD), 0, geldig_tot=NOW - 600),
+                            key_entry(public_jwk(MANAGER_NEW), NOW - 900)]}
+OIN = "00000001001234567000"
+
+
+def organisation(**changes) -> dict:
+    return {"oin": OIN, "naam": "Gemeente", "soort": "gemeente",
+            "eindpunten": [{"api_url": "https://api.gemeente.example/vorderingen/v2", "major": 2},
+                           {"api_url": "https://api.gemeente.example/vorderingen/v3", "major": 3}],
+            "sleutels": [key_entry(public_jwk(generate_key()), 0)],
+            "diensten": ["vorderingenoverzicht"], "status": "actief", **changes}
 
 
 class Clock:
@@ -36,11 +53,12 @@ class Clock:
         return self.now
 
 
-def scheme_token(key, volgnummer: int, iat: int = NOW, **changes) -> str:
-    claims = {"iss": "test", "iat": iat, "exp": iat + 3600, "volgnummer": volgnummer,
-              "omgeving": "test", "organisaties": [], "app_managers": [APP_MANAGER],
+def scheme_token(key, volgnummer: int, iat: int = NOW, typ: str = TYP, **changes) -> str:
+    claims = {"versie": "2.0", "iss": "test", "iat": iat, "exp": iat + 3600,
+              "volgnummer": volgnummer, "omgeving": "test", "organisaties": [organisation()],
+              "app_managers": [APP_MANAGER],
               "ingetrokken_certificaten": ["5b0b6f0e-3f43-4a43-9d4c-1c1f7a3b9e01"], **changes}
-    return sign(claims, key, typ="stelsel+jwt")
+    return sign(claims, key, typ=typ)
 
 
 async def test_file_source_refreshes_and_keeps_the_last_good(tmp_path: Path) -> None:
@@ -79,8 +97,8 @@ async def test_http_source_uses_the_etag(tmp_path: Path) -> None:
             return Response(status_code=304, headers={"ETag": etag})
         return Response(body, media_type="application/jose", headers={"ETag": etag})
 
-    app = Starlette(routes=[Route("/stelsel/v1/stelseldocument", stelseldocument)])
-    source = SchemeSource("http://stelsel.test/stelsel/v1/stelseldocument",
+    app = Starlette(routes=[Route("/stelsel/v2/stelseldocument", stelseldocument)])
+    source = SchemeSource("http://stelsel.test/stelsel/v2/stelseldocument",
                           SchemeVerifier(public_jwk(key), "test", MemoryVolgnummer()),
                           clock=clock, transport=httpx.ASGITransport(app=app))
     assert (await source.current()).payload["volgnummer"] == 1
@@ -95,3 +113,97 @@ async def test_unreachable_scheme_is_unavailable() -> None:
                           SchemeVerifier(public_jwk(key), "test"), timeout_s=0.5)
     with pytest.raises(SchemeUnavailable):
         await source.current()
+
+
+def verify(token: str, pinned) -> dict:
+    return SchemeVerifier(pinned, "test").verify(token, now=NOW)
+
+
+def code_of(token: str, pinned) -> str:
+    with pytest.raises(TokenError) as refused:
+        verify(token, pinned)
+    return refused.value.code
+
+
+def test_the_pinned_set_accepts_a_document_signed_by_its_second_key() -> None:
+    current, following, stranger = generate_key(), generate_key(), generate_key()
+    pinned = [public_jwk(current), public_jwk(following)]
+    assert verify(scheme_token(following, 1), pinned)["volgnummer"] == 1
+    assert verify(scheme_token(current, 1), pinned)["volgnummer"] == 1
+    assert code_of(scheme_token(stranger, 1), pinned) == "stelsel/sleutel-onbekend"
+    assert verify(scheme_token(current, 1), public_jwk(current))  # 1.0 config: a set of one
+    with pytest.raises(ValueError, match="1 to 5"):
+        SchemeVerifier([public_jwk(generate_key()) for _ in range(6)], "test")
+
+
+@pytest.mark.parametrize(("changes", "code"), [
+    ({"versie": "3.0"}, "stelsel/versie-niet-ondersteund"),
+    ({"versie": "1.0.0"}, "stelsel/versie-niet-ondersteund"),
+    ({"versie": 2}, "stelsel/claims-ongeldig"),
+    ({"versie": "2.01"}, "stelsel/claims-ongeldig"),
+    ({"organisaties": [organisation(), organisation(oin="00000001009999999000")]},
+     "stelsel/claims-ongeldig"),  # the same api_urls twice
+    ({"organisaties": [organisation(eindpunten=[
+        {"api_url": "https://api.gemeente.example/vorderingen/v2", "major": 2},
+        {"api_url": "https://api.gemeente.example/v2-bis", "major": 2}])]},
+     "stelsel/claims-ongeldig"),  # two endpoints for one major
+    ({"app_managers": [{**APP_MANAGER,
+                        "api_url": "https://api.gemeente.example/vorderingen/v2"}]},
+     "stelsel/claims-ongeldig"),  # an App Manager at an organisation's api_url
+    ({"organisaties": [organisation(sleutels=[key_entry(
+        {**public_jwk(generate_key()), "kid": public_jwk(generate_key())["kid"]}, 0)])]},
+     "stelsel/claims-ongeldig"),  # a kid that is not the thumbprint
+    ({"uitbreidingen": {"2.1": {"nieuw": True}}, "versie": "2.1"}, None),
+])
+def test_versie_and_the_code_checked_rules(changes: dict, code: str | None) -> None:
+    key = generate_key()
+    token = scheme_token(key, 1, **changes)
+    if code is None:
+        assert verify(token, [public_jwk(key)])["versie"] == "2.1"
+    else:
+        assert code_of(token, [public_jwk(key)]) == code
+
+
+def test_a_document_of_the_first_format_is_the_wrong_type() -> None:
+    key = generate_key()
+    assert code_of(scheme_token(key, 1, typ="stelsel+jwt"), [public_jwk(key)]) == (
+        "stelsel/verkeerd-type")
+
+
+def test_scheme_lookups() -> None:
+    key = generate_key()
+    token = scheme_token(key, 1)
+    scheme = Scheme(verify(token, [public_jwk(key)]), token)
+    v2, v3 = (f"https://api.gemeente.example/vorderingen/v{n}" for n in (2, 3))
+    assert scheme.api_url(OIN) == v2 and scheme.api_url(OIN, 3) == v3
+    assert scheme.api_url(OIN, 4) is None and scheme.api_url("00000001009999999000") is None
+    organisation_entry, endpoint = scheme.endpoint(v3)
+    assert organisation_entry["oin"] == OIN and endpoint["major"] == 3
+    assert scheme.endpoint(v2 + "/") is None
+    manager = scheme.app_manager("am")
+    old_kid = public_jwk(MANAGER_OLD)["kid"]
+    assert scheme.key_entry(manager, old_kid)["geldig_tot"] == NOW - 600
+    assert scheme.key_entry(manager, "onbekend") is None
+    # The App Manager's retired key may have signed a certificate issued before it retired
+    # (+ skew), never one issued after; the new key only from its geldig_vanaf (− skew).
+    assert scheme.app_manager_keys("am", NOW - 3600) == [public_jwk(MANAGER_OLD)]
+    assert scheme.app_manager_keys("am", NOW - 580) == [public_jwk(MANAGER_OLD),
+                                                        public_jwk(MANAGER_NEW)]
+    assert scheme.app_manager_keys("am", NOW) == [public_jwk(MANAGER_NEW)]
+    assert scheme.app_manager_keys("onbekend", NOW) == []
+
+
+async def test_without_a_valid_document_the_source_retries_soon(tmp_path: Path) -> None:
+    key, clock = generate_key(), Clock()
+    path = tmp_path / "stelsel.jwt"
+    path.write_text("nog-niet")
+    source = SchemeSource(path, SchemeVerifier(public_jwk(key), "test"), clock=clock,
+                          refresh_s=300, retry_s=10)
+    with pytest.raises(SchemeUnavailable):
+        await source.current()
+    path.write_text(scheme_token(key, 1))
+    clock.now += 5
+    with pytest.raises(SchemeUnavailable):  # not yet: within the retry interval
+        await source.current()
+    clock.now += 5
+    assert (await source.current()).payload["volgnummer"] == 1

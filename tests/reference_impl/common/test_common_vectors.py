@@ -1,6 +1,8 @@
 """The spec's test vectors give their labelled outcome when fed to reference_impl.common's
-verifiers: scheme documents (scheme.py), envelopes (envelope.py), claims documents
-(document.py) and the schemas as the reference loads them (spec.py)."""
+verifiers: scheme documents (scheme.py), envelopes (envelope.py), request proofs
+(request_proof.py, with the replay step played from `seen_jti`), claims documents
+(document.py) and the schemas as the reference loads them (spec.py); the forward-compatibility
+cases of compat/ (next minor accepted, next major refused) included."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from jsonschema import Draft202012Validator
 from reference_impl.common import document as claims_document
 from reference_impl.common.envelope import verify_envelope
 from reference_impl.common.errors import TokenError
+from reference_impl.common.request_proof import PREFIX as PROOF_PREFIX
+from reference_impl.common.request_proof import verify_request_proof
 from reference_impl.common.scheme import MemoryVolgnummer, SchemeVerifier
 from reference_impl.common.spec import registry, spec_dir
 
@@ -28,14 +32,18 @@ def load(relative: str) -> list[dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def params(relative: str) -> list[Any]:
-    path = VECTORS / relative
-    cases = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
-    return [
-        pytest.param(case, test, id=f"{case['description']} / {test['description']}")
-        for case in cases
-        for test in case["tests"]
-    ]
+def params(*relatives: str, kind: str | None = None) -> list[Any]:
+    found = []
+    for relative in relatives:
+        path = VECTORS / relative
+        cases = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+        found += [
+            pytest.param(case, test, id=f"{relative}: {case['description']} / "
+                                        f"{test['description']}")
+            for case in cases if kind is None or case.get("kind") == kind
+            for test in case["tests"]
+        ]
+    return found
 
 
 def context_of(case: dict[str, Any], test: dict[str, Any]) -> dict[str, Any]:
@@ -52,14 +60,17 @@ def outcome(call: Any) -> str | None:
 
 def test_vector_files_are_present() -> None:
     for relative in ("tokens/stelseldocument.json", "tokens/envelop.json",
-                     "document/invarianten.json", "document/geldig.json"):
+                     "tokens/verzoek-bewijs.json", "compat/envelop.json",
+                     "compat/stelseldocument.json", "document/invarianten.json",
+                     "document/geldig.json"):
         assert load(relative), relative
 
 
-@pytest.mark.parametrize(("case", "test"), params("tokens/stelseldocument.json"))
+@pytest.mark.parametrize(("case", "test"), params("tokens/stelseldocument.json",
+                                                  "compat/stelseldocument.json"))
 def test_scheme_document_vectors(case: dict[str, Any], test: dict[str, Any]) -> None:
     context = context_of(case, test)
-    verifier = SchemeVerifier(context["pinned_key"], context["expected_omgeving"],
+    verifier = SchemeVerifier(context["pinned_keys"], context["expected_omgeving"],
                               MemoryVolgnummer(context["last_volgnummer"] or 0))
     code = outcome(lambda: verifier.verify(test["token"], now=context["now"]))
     assert code == (None if test["valid"] else test["code"])
@@ -70,7 +81,7 @@ def test_scheme_verifier_remembers_the_highest_volgnummer() -> None:
                 if c["description"] == "volgnummer never goes down")
     context = case["context"]
     state = MemoryVolgnummer(context["last_volgnummer"])
-    verifier = SchemeVerifier(context["pinned_key"], context["expected_omgeving"], state)
+    verifier = SchemeVerifier(context["pinned_keys"], context["expected_omgeving"], state)
     higher = next(t for t in case["tests"] if t["description"] == "a higher volgnummer")
     same = next(t for t in case["tests"] if t["description"].startswith("the same volgnummer"))
     verifier.verify(higher["token"], now=context["now"])
@@ -80,12 +91,29 @@ def test_scheme_verifier_remembers_the_highest_volgnummer() -> None:
     assert refused.value.code == "stelsel/volgnummer-teruggedraaid"
 
 
-@pytest.mark.parametrize(("case", "test"), params("tokens/envelop.json"))
+@pytest.mark.parametrize(("case", "test"), params("tokens/envelop.json", "compat/envelop.json"))
 def test_envelope_vectors(case: dict[str, Any], test: dict[str, Any]) -> None:
     context = context_of(case, test)
     code = outcome(lambda: verify_envelope(test["token"], context["stelsel"],
+                                           now=context["now"],
                                            expected_bsn=context.get("expected_bsn")))
     assert code == (None if test["valid"] else test["code"])
+
+
+@pytest.mark.parametrize(("case", "test"), params("tokens/verzoek-bewijs.json"))
+def test_request_proof_vectors(case: dict[str, Any], test: dict[str, Any]) -> None:
+    """Every check but replay is `verify_request_proof`; the replay step is what a source's
+    cache answers for a `jti` it recorded (`seen_jti`)."""
+    context = context_of(case, test)
+
+    def run() -> None:
+        claims = verify_request_proof(
+            test["token"], jwk=context["cnf"], token=context["session_token"],
+            method=context["method"], url=context["url"], now=context["now"])
+        if claims["jti"] in context["seen_jti"]:
+            raise TokenError(f"{PROOF_PREFIX}/hergebruikt", "jti seen before")
+
+    assert outcome(run) == (None if test["valid"] else test["code"])
 
 
 @pytest.mark.parametrize(
@@ -105,8 +133,12 @@ def test_document_vectors(case: dict[str, Any], test: dict[str, Any]) -> None:
 
 def schema_params() -> list[Any]:
     found = []
-    for path in sorted((VECTORS / "schema").glob("*.json")):
+    paths = [*sorted((VECTORS / "schema").glob("*.json")),
+             *sorted((VECTORS / "compat").glob("*.json"))]
+    for path in paths:
         for case in json.loads(path.read_text(encoding="utf-8")):
+            if "schema" not in case:
+                continue
             for test in case["tests"]:
                 found.append(pytest.param(
                     case, test, id=f"{path.stem}: {case['description']} / {test['description']}"))

@@ -23,13 +23,13 @@ from reference_impl.scheme.description import SchemeDescription, description_fro
 from reference_impl.scheme.signing import create_operator_key
 
 MANAGER_ID = "test-app-manager"
-MANAGER_URL = "http://127.0.0.1:8002/app-manager/v1"
+MANAGER_URL = "http://127.0.0.1:8002/app-manager/v2"
 OIN = "00000001001234567000"
 
 
 def organisation(key: ECKey, **changes: Any) -> dict[str, Any]:
     return {"oin": OIN, "naam": "Gemeente Voorbeeldstad", "soort": "gemeente",
-            "api_url": "http://127.0.0.1:8001/vorderingen/v1", "sleutels": [public_jwk(key)],
+            "api_url": "http://127.0.0.1:8001/vorderingen/v2", "sleutels": [public_jwk(key)],
             "diensten": ["vorderingenoverzicht", "hulpvragen"], **changes}
 
 
@@ -52,7 +52,7 @@ def service_config(tmp_path: Path, desc: SchemeDescription) -> tuple[SchemeServi
 
 @dataclass
 class FakeAppManager:
-    """Publishes `GET /app-manager/v1/intrekkingen`, a list signed with `key` (or refuses)."""
+    """Publishes `GET /app-manager/v2/intrekkingen`, a list signed with `key` (or refuses)."""
 
     clock: FakeClock
     key: ECKey = field(default_factory=generate_key)
@@ -72,7 +72,7 @@ class FakeAppManager:
                 return Response(status_code=self.status)
             return Response(self.token(), media_type="application/jose")
 
-        return Starlette(routes=[Route("/app-manager/v1/intrekkingen", intrekkingen)])
+        return Starlette(routes=[Route("/app-manager/v2/intrekkingen", intrekkingen)])
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app()))

@@ -36,7 +36,7 @@ def test_a_yaml_description_with_key_files_gives_valid_claims(tmp_path: Path) ->
     claims = load_description(tmp_path / "beschrijving.yaml").claims(now=1000, volgnummer=7)
     assert claims["exp"] - claims["iat"] == 3600 and claims["volgnummer"] == 7
     assert claims["omgeving"] == "acceptatie"
-    published = claims["organisaties"][0]["sleutels"]["keys"][0]
+    published = claims["organisaties"][0]["sleutels"][0]["jwk"]
     assert published["kid"] == thumbprint(published) == public_jwk(source_key)["kid"]
     assert claims["organisaties"][0]["status"] == "actief"
     assert claims["app_managers"][0]["status"] == "actief"
@@ -57,7 +57,7 @@ def test_pulled_revocations_are_merged_sorted_and_unique() -> None:
     ({"looptijd_s": 86_401}, "looptijd_s"),
     ({"omgeving": "prod"}, "/omgeving"),
     ({"organisaties": [organisation(generate_key(), api_url="http://127.0.0.1:8001/v1/")]},
-     "/organisaties/0/api_url"),
+     "/organisaties/0/eindpunten/0/api_url"),
     ({"organisaties": [organisation(generate_key(), oin="123")]}, "/organisaties/0/oin"),
     ({"organisaties": [organisation(generate_key(), diensten=["pauzes"])]},
      "/organisaties/0/diensten"),
@@ -76,7 +76,7 @@ def test_a_description_that_cannot_be_signed_is_refused(changes: dict[str, Any],
 def test_http_api_urls_are_refused_in_productie() -> None:
     with pytest.raises(DescriptionError) as refused:
         description_from_mapping(_mapping(omgeving="productie"))
-    assert refused.value.key == "/organisaties/0/api_url"
+    assert refused.value.key == "/organisaties/0/eindpunten/0/api_url"
 
 
 def test_a_private_key_is_never_published() -> None:
@@ -104,3 +104,71 @@ def test_organisation_entry_is_kept_as_written() -> None:
     claims = description(generate_key(), generate_key()).claims(now=5, volgnummer=2)
     entry = claims["organisaties"][0]
     assert entry["oin"] == OIN and entry["diensten"] == ["vorderingenoverzicht", "hulpvragen"]
+
+
+def test_endpoints_per_major_and_key_entries_with_windows(tmp_path: Path) -> None:
+    current, next_key, stolen = generate_key(), generate_key(), generate_key()
+    (tmp_path / "volgend.jwk.json").write_text(json.dumps(public_jwk(next_key)))
+    (tmp_path / "beschrijving.yaml").write_text(f"""
+iss: test-stelselbeheerder
+omgeving: test
+organisaties:
+  - oin: "{OIN}"
+    naam: Gemeente Voorbeeldstad
+    soort: gemeente
+    eindpunten:
+      - {{api_url: "http://127.0.0.1:8001/vorderingen/v2", major: 2}}
+      - {{api_url: "http://127.0.0.1:8001/vorderingen/v3", major: 3}}
+    sleutels:
+      - jwk: {json.dumps(public_jwk(current))}
+        geldig_vanaf: 2026-01-01T00:00:00Z
+        geldig_tot: 1798761600
+      - jwk: volgend.jwk.json
+        geldig_vanaf: "2026-12-01T00:00:00+01:00"
+      - jwk: {json.dumps(public_jwk(stolen))}
+        ingetrokken_op: 1780000000
+    diensten: [vorderingenoverzicht]
+app_managers:
+  - {{id: {MANAGER_ID}, naam: AM, sleutels: [{json.dumps(public_jwk(generate_key()))}]}}
+""", encoding="utf-8")
+    claims = load_description(tmp_path / "beschrijving.yaml").claims(now=1000, volgnummer=1)
+    organisation_entry = claims["organisaties"][0]
+    assert [e["major"] for e in organisation_entry["eindpunten"]] == [2, 3]
+    assert organisation_entry["sleutels"] == [
+        {"jwk": public_jwk(current), "geldig_vanaf": 1767225600, "geldig_tot": 1798761600},
+        {"jwk": public_jwk(next_key), "geldig_vanaf": 1796079600},
+        {"jwk": public_jwk(stolen), "geldig_vanaf": 0, "ingetrokken_op": 1780000000},
+    ]
+    assert claims["versie"] == "2.0"
+
+
+@pytest.mark.parametrize(("organisations", "managers", "why"), [
+    ([{"api_url": None,
+       "eindpunten": [{"api_url": "http://127.0.0.1:8001/vorderingen/v2", "major": 2},
+                      {"api_url": "http://127.0.0.1:8001/vorderingen/v2b", "major": 2}]}],
+     [], "two endpoints for one major"),
+    ([{}, {"oin": "00000001009999999000"}], [], "api_url appears more than once"),
+    ([{}], [{"api_url": "http://127.0.0.1:8001/vorderingen/v2"}],
+     "api_url appears more than once"),
+])
+def test_an_api_url_is_unique_and_a_major_has_one_endpoint(
+        organisations: list[dict[str, Any]], managers: list[dict[str, Any]], why: str) -> None:
+    mapping = _mapping(
+        organisaties=[organisation(generate_key(), **o) for o in organisations],
+        app_managers=[{"id": MANAGER_ID, "naam": "AM", "sleutels": [public_jwk(generate_key())],
+                       **m} for m in managers] or _mapping()["app_managers"])
+    with pytest.raises(DescriptionError, match=why):
+        description_from_mapping(mapping)
+
+
+@pytest.mark.parametrize(("entry", "key"), [
+    ({"geldig_vanaf": "morgen"}, "geldig_vanaf"),
+    ({"geldig_tot": -1}, "geldig_tot"),
+    ({"geldig_van": 1}, "geldig_van"),
+])
+def test_a_bad_key_entry_names_its_member(entry: dict[str, Any], key: str) -> None:
+    sleutels = [{"jwk": public_jwk(generate_key()), **entry}]
+    with pytest.raises(DescriptionError) as refused:
+        description_from_mapping(_mapping(organisaties=[organisation(generate_key(),
+                                                                     sleutels=sleutels)]))
+    assert refused.value.key == f"organisaties[0].sleutels.{key}"

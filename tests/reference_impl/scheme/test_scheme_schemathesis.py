@@ -28,7 +28,7 @@ schema = schemathesis.openapi.from_path(openapi_path("stelsel"), config=schemath
                                         from_dict({"generation": {
                                             "max-examples": MAX_EXAMPLES, "deterministic": True,
                                             "database": "none"}}))
-schema.config.update(base_url="http://testserver/stelsel/v1")
+schema.config.update(base_url="http://testserver/stelsel/v2")
 schema.app = create_app(_CONFIG)  # the App Manager in the description is never reachable
 
 

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 from scheme_support import (
     FakeAppManager,
     FakeClock,
@@ -17,15 +20,23 @@ from scheme_support import (
     validate_stelsel,
 )
 
-from reference_impl.common.errors import TokenError
-from reference_impl.common.jose import generate_key, load_private_key, load_public_jwk
+from reference_impl.common.errors import ConfigError, TokenError
+from reference_impl.common.jose import (
+    generate_key,
+    load_private_key,
+    load_public_jwk,
+    load_public_jwks,
+)
 from reference_impl.common.scheme import SchemeVerifier
+from reference_impl.common.spec import openapi_path
 from reference_impl.scheme.app import create_app
+from reference_impl.scheme.config import SchemeServiceConfig, config_from_mapping
 from reference_impl.scheme.revocations import RevocationCollector
 from reference_impl.scheme.service import SchemeService
+from reference_impl.scheme.signing import create_operator_key, write_pinned_set
 
 pytestmark = pytest.mark.anyio
-DOCUMENT = "/stelsel/v1/stelseldocument"
+DOCUMENT = "/stelsel/v2/stelseldocument"
 JTI = "c661009d-3ffa-4716-99c8-b525a603a59b"
 OTHER_JTI = "ad8a0e87-2876-41d2-b9fe-4a0da2381bac"
 
@@ -63,11 +74,15 @@ async def test_document_is_served_signed_with_the_pinned_key(
     response = await _get(scheme)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/jose"
-    assert response.headers["cache-control"] == "public, max-age=300"
-    assert response.headers["api-version"] == "1.0.0"
+    assert response.headers["cache-control"] == "public, max-age=60"
+    assert response.headers["api-version"] == "2.0.0"
     claims = scheme["verifier"].verify(response.text, now=int(clock()))
     assert claims["iss"] == "test-stelselbeheerder" and claims["volgnummer"] >= int(clock())
     assert claims["exp"] - claims["iat"] <= 86_400
+    assert claims["versie"] == "2.0"
+    endpoint = claims["organisaties"][0]["eindpunten"]
+    assert endpoint == [{"api_url": "http://127.0.0.1:8001/vorderingen/v2", "major": 2}]
+    assert set(claims["organisaties"][0]["sleutels"][0]) == {"jwk", "geldig_vanaf"}
 
 
 async def test_etag_is_strong_and_if_none_match_answers_304(scheme: dict[str, Any]) -> None:
@@ -79,13 +94,14 @@ async def test_etag_is_strong_and_if_none_match_answers_304(scheme: dict[str, An
         cached = await _get(scheme, **{"If-None-Match": header})
         assert cached.status_code == 304 and cached.content == b"", header
         assert cached.headers["etag"] == etag
-        assert cached.headers["cache-control"] == "public, max-age=300"
+        assert cached.headers["cache-control"] == "public, max-age=60"
     for header in ('"anders"', "geen-etag", ""):
         assert (await _get(scheme, **{"If-None-Match": header})).status_code == 200
 
 
 async def test_the_operator_key_is_never_served(scheme: dict[str, Any]) -> None:
-    for path in ("/stelsel/v1/sleutel", "/stelsel/v1/stelseldocument/", "/stelsel/v1"):
+    for path in ("/stelsel/v2/sleutel", "/stelsel/v2/stelseldocument/", "/stelsel/v2",
+                 "/stelsel/v1/stelseldocument"):
         response = await scheme["client"].get(path)
         assert response.status_code == 404
         assert response.json()["code"] == "algemeen/niet-gevonden"
@@ -209,3 +225,82 @@ async def test_a_document_of_another_environment_is_refused_by_the_verifier(
     with pytest.raises(TokenError) as refused:
         verifier.verify(token, now=int(clock()))
     assert refused.value.code == "stelsel/verkeerde-omgeving"
+
+
+async def test_the_openapi_document_is_served_as_json(scheme: dict[str, Any]) -> None:
+    response = await scheme["client"].get("/stelsel/v2/openapi.json")
+    validate_stelsel(response)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    spec = yaml.safe_load(openapi_path("stelsel").read_text(encoding="utf-8"))
+    assert response.json() == spec and spec["info"]["version"] == "2.0.0"
+
+
+async def test_the_operator_signs_with_its_next_key_and_pinned_sets_follow(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """Rotation (trust model): apps pin {current, next}; once the operator signs with the
+    next key, they accept it without a release; a deployment pinning only the old key
+    refuses it (`stelsel/sleutel-onbekend`)."""
+    desc = description(generate_key(), generate_key())
+    current_private, current_public = create_operator_key(tmp_path / "stelsel")
+    next_private, next_public = create_operator_key(tmp_path / "stelsel", "stelsel-sleutel-2")
+    pinned = write_pinned_set(tmp_path / "stelsel-sleutels.jwks.json",
+                              [load_public_jwk(current_public), load_public_jwk(next_public)])
+    config = SchemeServiceConfig(description=desc, key_file=next_private, max_age_s=5)
+    app = create_app(config, clock=clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as client:
+        response = await client.get(DOCUMENT)
+    assert response.headers["cache-control"] == "public, max-age=5"
+    claims = SchemeVerifier(load_public_jwks(pinned), "test").verify(response.text,
+                                                                     now=int(clock()))
+    assert claims["versie"] == "2.0"
+    with pytest.raises(TokenError) as refused:
+        SchemeVerifier(load_public_jwk(current_public), "test").verify(response.text,
+                                                                       now=int(clock()))
+    assert refused.value.code == "stelsel/sleutel-onbekend"
+    assert current_private.exists()
+
+
+@pytest.mark.parametrize(("key", "value"), [("poll_interval_s", 121), ("poll_interval_s", 0),
+                                            ("max_age_s", 61)])
+def test_intervals_are_bounded_by_the_standard(tmp_path: Path, key: str, value: int) -> None:
+    private, _public = create_operator_key(tmp_path)
+    (tmp_path / "beschrijving.yaml").write_text(yaml.safe_dump({
+        "iss": "s", "omgeving": "test", "organisaties": [], "app_managers": []}))
+    mapping = {"description": "beschrijving.yaml", "key_file": private.name, key: value}
+    with pytest.raises(ConfigError) as refused:
+        config_from_mapping(mapping, base_dir=tmp_path)
+    assert refused.value.key == key
+    short = config_from_mapping({**mapping, key: 2}, base_dir=tmp_path)
+    assert getattr(short, key) == 2  # a test federation may use a few seconds
+
+
+async def test_a_new_revocation_is_published_within_one_poll_interval(
+    tmp_path: Path, clock: FakeClock, manager: FakeAppManager
+) -> None:
+    """The service pulls every `poll_interval_s` (≤ 120) and re-signs at once when a list
+    brings a new jti: run() with a short interval in real time, no test-driven refresh."""
+    config, public = service_config(tmp_path, description(generate_key(), manager.key))
+    pull = manager.client()
+    service = SchemeService(config.description, load_private_key(config.key_file),
+                            collector=RevocationCollector(config.description, client=pull),
+                            clock=clock)
+    task = asyncio.create_task(service.run(0.05))
+    try:
+        while service.current is None:
+            await asyncio.sleep(0.01)
+        manager.revoked = [JTI]
+        for _ in range(200):
+            if service.current.claims["ingetrokken_certificaten"] == [JTI]:
+                break
+            await asyncio.sleep(0.01)
+        assert service.current.claims["ingetrokken_certificaten"] == [JTI]
+        SchemeVerifier(load_public_jwk(public), "test").verify(service.current.token,
+                                                               now=int(clock()))
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await pull.aclose()

@@ -11,6 +11,7 @@ import pytest
 from source_support import GEMEENTE, SANNE, RunningSource
 
 from reference_impl.common.errors import ConfigError
+from reference_impl.common.jose import generate_key, public_jwk
 from reference_impl.demo.data import load_demo
 from reference_impl.source.__main__ import main
 from reference_impl.source.config import config_from_mapping, load_config
@@ -32,6 +33,10 @@ GOOD = {"oin": "00000001001234567000", "naam": "Gemeente", "soort": "gemeente",
     ({"contact": {}}, "contact", {}),
     ({"typo": 1}, "typo", 1),
     ({"port": "8001"}, "port", "8001"),
+    ({"scheme_refresh_s": 301}, "scheme_refresh_s", 301),  # the standard's maximum is 300
+    ({"scheme_refresh_s": 0}, "scheme_refresh_s", 0),
+    ({"scheme_keys": "sleutel.json"}, "scheme_keys", "sleutel.json"),
+    ({"scheme_keys": [{"kty": "EC"}]}, "scheme_keys[0]", "<jwk>"),
 ])
 def test_a_bad_value_names_key_and_value(change: dict, key: str, value: object) -> None:
     with pytest.raises(ConfigError) as refused:
@@ -49,6 +54,29 @@ def test_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     assert config.signing_key_path == tmp_path / "keys" / "bron.pem"
     assert config.scheme == str(tmp_path / "stelsel.jwt")
     assert config.minimum_level("pauzes") == "substantieel"
+
+
+def test_the_pinned_scheme_keys_are_a_set_of_one_to_five(tmp_path: Path) -> None:
+    keys = [public_jwk(generate_key()) for _ in range(6)]
+    (tmp_path / "een.jwk.json").write_text(json.dumps(keys[0]))       # 1.0: one key
+    (tmp_path / "set.jwks.json").write_text(json.dumps({"keys": keys[1:3]}))
+    one = config_from_mapping({**GOOD, "scheme_key_file": "een.jwk.json"}, base_dir=tmp_path)
+    assert one.pinned_scheme_keys() == [keys[0]]
+    both = config_from_mapping({**GOOD, "scheme_key_file": "set.jwks.json",
+                                "scheme_keys": ["een.jwk.json", keys[0], keys[3]]},
+                               base_dir=tmp_path)
+    assert [k["kid"] for k in both.pinned_scheme_keys()] == [
+        keys[0]["kid"], keys[3]["kid"], keys[1]["kid"], keys[2]["kid"]]  # duplicates once
+    too_many = config_from_mapping({**GOOD, "scheme_key_file": "set.jwks.json",
+                                    "scheme_keys": [keys[0], keys[3], keys[4], keys[5]]},
+                                   base_dir=tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        too_many.pinned_scheme_keys()
+    assert refused.value.key == "scheme_keys"
+    (tmp_path / "bron.yaml").write_text(json.dumps({**GOOD, "scheme": "stelsel.jwt"}))
+    with pytest.raises(ConfigError) as missing:
+        load_config(tmp_path / "bron.yaml")
+    assert missing.value.key == "scheme_key_file"
 
 
 def test_the_command_line_names_a_bad_file(capsys: pytest.CaptureFixture[str],
@@ -72,7 +100,7 @@ async def test_the_signing_key_is_generated_owner_only(gemeente: RunningSource) 
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     published = json.loads(key_file.with_suffix(".jwk.json").read_text())
     assert "d" not in published
-    assert published == gemeente.trust.organisations[0]["sleutels"]["keys"][0]
+    assert published == gemeente.trust.organisations[0]["sleutels"][0]["jwk"]
     assert GEMEENTE in str(key_file) and (await gemeente.session(SANNE))
 
 

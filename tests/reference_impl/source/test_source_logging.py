@@ -31,11 +31,13 @@ async def test_a_full_flow_logs_no_bsn_and_no_token(make_source, caplog: pytest.
         session = await source.client.post("/sessies", json={"certificaat": certificate,
                                                               "bewijs": proof})
         token = session.json()["sessietoken"]
+        source.trust.session_keys[token] = app_key
         replay = await source.client.post("/sessies", json={"certificaat": certificate,
                                                              "bewijs": proof})
         assert problem(replay) == (401, "bewijs/nonce-gebruikt")
         secrets += [nonce, certificate, proof, token]
         await source.client.get("/vorderingenoverzicht", token=token)
+        secrets.append(source.client.last_headers["Verzoek-Bewijs"])
     envelopes = []
     for source in (cjib, gemeente):
         token = await source.session(SANNE)
@@ -51,7 +53,7 @@ async def test_a_full_flow_logs_no_bsn_and_no_token(make_source, caplog: pytest.
         await source.client.post("/pauzes", token=token, json={"einddatum": "2026-01-20"})
     token = await gemeente.session(SANNE)
     secrets.append(token)
-    bundle = {"bundelversie": "1.0.0", "aangemaakt_op": "2026-01-01T11:00:00+01:00",
+    bundle = {"bundelversie": "2.0", "aangemaakt_op": "2026-01-01T11:00:00+01:00",
               "enveloppen": envelopes}
     assert (await gemeente.client.post("/hulpvragen", token=token, json={
         "bundel": bundle, "toestemming": True})).status_code == 201
@@ -74,7 +76,7 @@ async def test_a_full_flow_logs_no_bsn_and_no_token(make_source, caplog: pytest.
     access = [line for line in lines if line.startswith(("GET /vorderingen", "POST /vorderingen",
                                                          "DELETE /vorderingen"))]
     assert len(access) > 30
-    assert any(line.startswith("POST /vorderingen/v1/sessies 401") for line in access)
+    assert any(line.startswith("POST /vorderingen/v2/sessies 401") for line in access)
     text = "\n".join(lines)
     for bsn in CITIZENS:
         assert bsn not in text

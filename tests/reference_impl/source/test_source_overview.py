@@ -18,7 +18,8 @@ async def overview(source: RunningSource, bsn: str) -> dict:
     response = await source.client.get("/vorderingenoverzicht", token=token)
     assert response.status_code == 200, response.text
     envelope = response.json()
-    verify_envelope(envelope, source.trust.scheme_payload(), expected_bsn=bsn)
+    verify_envelope(envelope, source.trust.scheme_payload(), now=int(source.clock()),
+                    expected_bsn=bsn)
     return envelope["document"]
 
 

@@ -3,6 +3,7 @@ surcharge or reminder imposed while a pause holds (the backend's schedule is hel
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -108,3 +109,25 @@ async def test_another_citizens_pause_is_not_found(gemeente: RunningSource):
     assert problem(answer) == (404, "algemeen/niet-gevonden")
     listed = (await gemeente.client.get("/pauzes", token=token)).json()["pauzes"]
     assert listed[0]["status"] == "actief"
+
+
+async def test_a_created_pause_is_readable_at_its_location(gemeente: RunningSource):
+    token = await gemeente.session(SANNE)
+    created = await gemeente.client.post("/pauzes", token=token, json={"einddatum": ahead(10)})
+    location = created.headers["location"]
+    assert location == f"/vorderingen/v2/pauzes/{created.json()['id']}"
+    read = await gemeente.client.get(location.removeprefix("/vorderingen/v2"), token=token)
+    assert read.status_code == 200
+    assert read.json() == created.json()
+    assert (await gemeente.client.delete(location.removeprefix("/vorderingen/v2"),
+                                         token=token)).status_code == 204
+    ended = (await gemeente.client.get(location.removeprefix("/vorderingen/v2"),
+                                       token=token)).json()
+    assert (ended["status"], ended["einddatum"]) == ("beeindigd", TODAY.isoformat())
+    kees = await gemeente.session(KEES)
+    foreign = await gemeente.client.get(location.removeprefix("/vorderingen/v2"), token=kees)
+    assert problem(foreign) == (404, "algemeen/niet-gevonden")
+    unknown = await gemeente.client.get(f"/pauzes/{uuid.uuid4()}", token=token)
+    assert problem(unknown) == (404, "algemeen/niet-gevonden")
+    malformed = await gemeente.client.get("/pauzes/geen-uuid", token=token, valid_request=False)
+    assert problem(malformed) == (400, "verzoek/ongeldig")

@@ -1,5 +1,6 @@
-"""The same flows as on SQLite — sessions, overview, arrangements (the concurrency tests
-included), pauses and help requests — on a real PostgreSQL 15 server this module starts
+"""The same flows as on SQLite — sessions, request proofs (the shared replay cache of two
+app instances included), overview, arrangements (the concurrency tests included), pauses and
+help requests — on a real PostgreSQL 15 server this module starts
 itself, with the same results: the module re-runs those test functions with the
 `database_url` fixture pointing at PostgreSQL."""
 
@@ -12,13 +13,14 @@ import test_source_arrangements
 import test_source_help_requests
 import test_source_overview
 import test_source_pauses
+import test_source_request_proofs
 import test_source_sessions
 from postgres_server import PostgresServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.anyio]
 
-for _module in (test_source_sessions, test_source_overview, test_source_arrangements,
-                test_source_pauses, test_source_help_requests):
+for _module in (test_source_sessions, test_source_request_proofs, test_source_overview,
+                test_source_arrangements, test_source_pauses, test_source_help_requests):
     for _name in dir(_module):
         if _name.startswith("test_") or _name == "federation":
             globals()[_name] = getattr(_module, _name)

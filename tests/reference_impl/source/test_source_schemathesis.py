@@ -1,6 +1,7 @@
 """Schemathesis over every operation of spec/openapi/bron.yaml against the reference source:
 positive and negative generation per operation, and stateful scenarios along the OpenAPI
-links, all with a real session (an auth hook opens one as an app would) and zero failures.
+links, all with a real session (an auth hook opens one as an app would, and signs the
+request proof for each case's method and URL) and zero failures.
 
 In-process: schemathesis calls the ASGI app through its own event-loop thread; the source
 starts on the first request there. Real time is used (the clock is not frozen); the auth
@@ -61,7 +62,8 @@ def _config() -> schemathesis.Config:
 
 
 def open_session(source: BuiltSource) -> str:
-    """A session token for the demo citizen, opened through the app like an app does."""
+    """A session token for the demo citizen, opened through the app like an app does (its
+    key kept in `trust.session_keys` to sign each case's request proof)."""
     client = get_client(source.app)
     app_key = generate_key()
     nonce = client.post(f"{BASE_URL}/sessies/uitdagingen").json()["nonce"]
@@ -69,7 +71,9 @@ def open_session(source: BuiltSource) -> str:
         "certificaat": source.trust.certificate(SANNE, app_key, niveau="hoog"),
         "bewijs": source.trust.proof(app_key, nonce, source.config.oin)})
     response.raise_for_status()
-    return response.json()["sessietoken"]
+    token = response.json()["sessietoken"]
+    source.trust.session_keys[token] = app_key
+    return token
 
 
 # Schemathesis generates its coverage cases, with auth applied, while pytest collects this
@@ -95,7 +99,9 @@ class SessionAuth:
         return open_session(TARGET)
 
     def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+        url = TARGET.trust.api_url(TARGET.config.oin) + case.formatted_path
+        headers = TARGET.trust.request_headers(data, case.method, url, now=int(time.time()))
+        case.headers = {**(case.headers or {}), **headers}
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -1,5 +1,6 @@
 """Sessions end to end: challenge, certificate + proof, token; and every way a session is
-refused (trust model §3.2–§4), with real certificates the test issues as App Manager."""
+refused (trust model §3.2–§4), with real certificates the test issues as App Manager.
+Request proofs on the session's later requests: test_source_request_proofs.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import asyncio
 import pytest
 from source_support import SANNE, RunningSource, problem
 
-from reference_impl.common.jose import generate_key
+from reference_impl.common.jose import generate_key, public_jwk
+from reference_impl.source.clock import rfc3339
 
 pytestmark = pytest.mark.anyio
 
@@ -24,7 +26,7 @@ async def open_session(source: RunningSource, certificate: str, proof: str) -> d
                                                            "bewijs": proof})
     body = response.json()
     if response.status_code == 401:
-        assert response.headers["www-authenticate"] == 'Bearer realm="vorderingen"'
+        assert response.headers["www-authenticate"] == 'Sessie realm="vorderingen"'
     return {"status": response.status_code, **body}
 
 
@@ -37,6 +39,7 @@ async def test_session_opens_and_is_bound_to_the_certificate_level(gemeente: Run
     assert answer["status"] == 201
     assert answer["betrouwbaarheidsniveau"] == "hoog"
     assert len(answer["sessietoken"]) == 43
+    gemeente.trust.session_keys[answer["sessietoken"]] = app_key
     overview = await gemeente.client.get("/vorderingenoverzicht", token=answer["sessietoken"])
     assert overview.status_code == 200
     assert overview.json()["document"]["bsn"] == SANNE
@@ -78,6 +81,9 @@ async def test_a_refused_request_does_not_consume_the_nonce(gemeente: RunningSou
     ("change", "code"),
     [
         ("proof for another organisation", "bewijs/verkeerde-ontvanger"),
+        ("proof for another endpoint", "bewijs/verkeerd-eindpunt"),
+        ("login long before the certificate", "certificaat/claims-ongeldig"),
+        ("certificate by a retired App Manager key", "certificaat/sleutel-onbekend"),
         ("nonce never issued", "bewijs/nonce-onbekend"),
         ("proof signed by another key", "bewijs/sleutel-onbekend"),
         ("certificate by an unknown App Manager", "certificaat/uitgever-onbekend"),
@@ -95,6 +101,18 @@ async def test_session_refusals(gemeente: RunningSource, change: str, code: str)
     proof = trust.proof(app_key, nonce, oin)
     if change == "proof for another organisation":
         proof = trust.proof(app_key, nonce, "00000009999999999000")
+    elif change == "proof for another endpoint":
+        proof = trust.proof(app_key, nonce, oin, api_url="http://127.0.0.1:8999/vorderingen/v2")
+    elif change == "login long before the certificate":
+        certificate = trust.certificate(SANNE, app_key, inlogmoment=now - 601)
+    elif change == "certificate by a retired App Manager key":
+        # The App Manager's key may sign only until an hour ago: a certificate it "issues"
+        # now is refused although the key is still listed (for what it signed before).
+        manager = trust.scheme_payload()["app_managers"][0]
+        retired = {**manager, "sleutels": [{**manager["sleutels"][0], "geldig_tot": now - 3600}]}
+        gemeente.trust.scheme_payload = lambda base=trust.scheme_payload: {  # type: ignore
+            **base(), "app_managers": [retired]}
+        await gemeente.advance(0)
     elif change == "nonce never issued":
         proof = trust.proof(app_key, "A" * 43, oin)
     elif change == "proof signed by another key":
@@ -135,13 +153,40 @@ async def test_a_certificate_revoked_in_a_newer_scheme_is_refused(gemeente: Runn
     assert (answer["status"], answer["code"]) == (401, "certificaat/ingetrokken")
 
 
-async def test_bearer_token_problems(gemeente: RunningSource):
+async def test_session_token_problems(gemeente: RunningSource):
     client = gemeente.client
     missing = await client.get("/vorderingenoverzicht", valid_request=False)
     assert problem(missing) == (401, "sessie/token-ontbreekt")
-    assert missing.headers["www-authenticate"] == 'Bearer realm="vorderingen"'
-    unknown = await client.get("/vorderingenoverzicht", token="x" * 43)
+    assert missing.headers["www-authenticate"] == 'Sessie realm="vorderingen"'
+    token = await gemeente.session(SANNE)
+    bearer = await client.get("/vorderingenoverzicht", valid_request=False,
+                              headers={"Authorization": f"Bearer {token}"})
+    assert problem(bearer) == (401, "sessie/token-ontbreekt")  # the Bearer scheme is gone
+    unknown = await client.get("/vorderingenoverzicht", token="x" * 43, valid_request=False)
     assert problem(unknown) == (401, "sessie/token-ongeldig")
+    lower = await client.get("/vorderingenoverzicht", valid_request=False, headers={
+        **gemeente.trust.request_headers(token, "GET", f"{gemeente.api_url}/vorderingenoverzicht"),
+        "Authorization": f"sessie {token}"})
+    assert lower.status_code == 200  # the auth scheme is case-insensitive (RFC 9110 §11.1)
+
+
+async def test_the_session_is_bound_to_the_certificate_key_and_lifetime(
+        gemeente: RunningSource):
+    app_key = generate_key()
+    certificate = gemeente.trust.certificate(SANNE, app_key, exp=int(gemeente.clock()) + 300)
+    answer = await open_session(gemeente, certificate, gemeente.trust.proof(
+        app_key, await challenge(gemeente), gemeente.config.oin))
+    assert answer["status"] == 201
+    # verloopt_op = min(now + 900, certificate exp): 300 s, not 900 s
+    assert answer["verloopt_op"] == rfc3339(int(gemeente.clock()) + 300)
+    token = answer["sessietoken"]
+    gemeente.trust.session_keys[token] = app_key
+    source = gemeente.source
+    session = await source.sessions.find(token, int(gemeente.clock()))
+    assert session is not None and session.jwk["x"] == public_jwk(app_key)["x"]
+    gemeente.clock.advance(301)
+    after = await gemeente.client.get("/vorderingenoverzicht", token=token)
+    assert problem(after) == (401, "sessie/token-ongeldig")
 
 
 async def test_an_ended_or_expired_session_is_refused(gemeente: RunningSource):

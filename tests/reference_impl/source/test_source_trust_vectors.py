@@ -65,7 +65,8 @@ async def test_session_proof_vectors(case: dict[str, Any], test: dict[str, Any])
     nonces = ContextNonces(context["nonces"])
     try:
         await verify_proof_and_nonce(test["token"], context["cnf"], oin=context["expected_aud"],
-                                     nonces=nonces, now=context["now"])
+                                     api_url=context["expected_api_url"], nonces=nonces,
+                                     now=context["now"])
         code = None
     except TokenError as refused:
         code = refused.code
