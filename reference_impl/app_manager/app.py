@@ -1,32 +1,31 @@
-"""The App Manager's ASGI app: `create_app(config)` serves `/app-manager/v1`.
+"""The App Manager's ASGI app: `create_app(config)` serves `/app-manager/v2`.
 
-    POST /registraties                      register the app's public key → challenge, login URL
-    GET  /registraties/{id}/inloggen        302 to the identity provider with a fresh `state`
-    GET  /inloggen/terugkeer?state&code     the identity provider's return (HTML page)
-    POST /certificaten                      proof of possession → app certificate
+    GET  /openapi.json                      this interface's OpenAPI document as JSON
+    POST /registraties, GET|POST /registraties/{id}/inloggen, GET /inloggen/terugkeer,
+    POST /certificaten                      the login protocol (`login`)
     POST /intrekkingen                      revoke a certificate (signed by its own key)
     GET  /intrekkingen                      the signed revocation list (ETag, 304)
+    GET  /burger, POST /burger/inloggen, GET /burger/certificaten,
+    POST /burger/intrekkingen               revocation by the citizen (`citizen`)
     GET|POST /test-idp/inloggen             the test identity provider (never in productie)
 
 `AppManager` holds what the handlers share; it starts lazily on the first request as well
 as in the ASGI lifespan, so the app works the same under uvicorn and in-process. The
 signing key is generated (0600) on first start when `key_dir` is configured, its public
-JWK written beside it (`app-manager.jwk.json`) for the scheme description.
+JWK written beside it (`app-manager.jwk.json`) for the scheme description; the secret
+under which BSNs are keyed (`app-manager.geheim`) likewise, unless `bsn_geheim_bestand`
+names one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
@@ -34,11 +33,10 @@ from joserfc.jwk import ECKey
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from reference_impl.app_manager import simulator
-from reference_impl.app_manager.certificates import issue, verify_request
+from reference_impl.app_manager import citizen, login, simulator
 from reference_impl.app_manager.config import (
     BASE_PATH,
     AppManagerConfig,
@@ -47,37 +45,32 @@ from reference_impl.app_manager.config import (
 )
 from reference_impl.app_manager.errors import IdentityProviderError
 from reference_impl.app_manager.identity import IdentityProvider
+from reference_impl.app_manager.ledger import CertificateLedger
+from reference_impl.app_manager.logins import LoginStore
 from reference_impl.app_manager.oidc import OidcIdentityProvider
+from reference_impl.app_manager.pages import origin
+from reference_impl.app_manager.protection import bsn_sleutel, load_secret
+from reference_impl.app_manager.ratelimit import RateLimiter
 from reference_impl.app_manager.registrations import RegistrationStore
-from reference_impl.app_manager.revocation import (
-    CertificateLedger,
-    RevocationList,
-    verify_revocation,
-)
+from reference_impl.app_manager.revocation import RevocationList, verify_revocation
+from reference_impl.app_manager.web import json_body, json_response, manager_of, rfc3339
+from reference_impl.common.constants import INTREKKINGENLIJST_MAX_AGE_S
 from reference_impl.common.db import DatabaseActor
 from reference_impl.common.errors import TokenError
 from reference_impl.common.http import (
     StandardHttpMiddleware,
-    body_validator,
     exception_handlers,
-    read_json,
+    openapi_route,
+    too_many_requests,
 )
-from reference_impl.common.jose import ensure_signing_key, key_from_jwk, public_jwk, thumbprint
-from reference_impl.common.problems import Problem, invalid_request, unauthorized
+from reference_impl.common.jose import ensure_signing_key, public_jwk
+from reference_impl.common.problems import Problem, unauthorized
 
 API = "app-manager"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-STATE = re.compile(r"^[A-Za-z0-9._~-]{1,512}$")
-CODE = re.compile(r"^[A-Za-z0-9._~+/=-]{1,2048}$")
-JSON_MEDIA_TYPE = "application/json"
 JOSE_MEDIA_TYPE = "application/jose"
-LIST_CACHE_CONTROL = "public, max-age=300"
-TIMEZONE = ZoneInfo("Europe/Amsterdam")
+LIST_CACHE_CONTROL = f"public, max-age={INTREKKINGENLIJST_MAX_AGE_S}"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-LOGGED_IN_PAGE = """<!doctype html>
-<html lang="nl"><head><meta charset="utf-8"><title>Ingelogd</title></head>
-<body><h1>U bent ingelogd</h1><p>Ga terug naar de app om verder te gaan.</p></body></html>"""
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -96,12 +89,17 @@ class AppManager(DatabaseActor):
         self._http_client = http_client
         self._citizens = (simulator.load_citizens(config.identity_provider.burgers_file)
                           if isinstance(config.identity_provider, TestIdpSettings) else [])
+        self.rate_limiter = RateLimiter(config.registratie_limiet)
+        self.identiteitsdienst = config.identity_provider.identiteitsdienst
+        self.base_path = urlsplit(config.public_url).path if config.public_url else BASE_PATH
 
     async def _set_up(self) -> None:
-        """On the open database: load the key, the stores, set up the identity provider."""
+        """On the open database: load the key and secret, the stores, the identity provider."""
         self.key = await asyncio.to_thread(signing_key, self.config)
+        self.secret = await asyncio.to_thread(load_secret, self.config.secret_path)
         self.public_jwk = public_jwk(self.key)
         self.registrations = RegistrationStore(self.database)
+        self.logins = LoginStore(self.database)
         self.ledger = CertificateLedger(self.database)
         self.revocation_list = RevocationList(self.ledger, self.key, self.config.id)
         self.identity_provider = self._provider or self._default_provider()
@@ -123,29 +121,41 @@ class AppManager(DatabaseActor):
     def return_uri(self, request: Request) -> str:
         return self.base_url(request) + "/inloggen/terugkeer"
 
+    def is_https(self, request: Request) -> bool:
+        return self.base_url(request).startswith("https://")
+
+    def bsn_sleutel(self, bsn: str) -> str:
+        return bsn_sleutel(self.secret, bsn)
+
+    def check_rate_limit(self, request: Request) -> None:
+        """429 `algemeen/te-veel-verzoeken` with `Retry-After` when this client is over."""
+        client = request.client.host if request.client else "onbekend"
+        wait = self.rate_limiter.retry_after(client, self.clock())
+        if wait is not None:
+            raise too_many_requests(wait)
+
+    async def authorization_url(self, request: Request, state: str) -> str:
+        """Where the browser logs in for `state`; 500 when the provider cannot be reached."""
+        try:
+            return await self.identity_provider.authorization_url(state,
+                                                                  self.return_uri(request))
+        except IdentityProviderError as exc:
+            log.warning("identity provider unavailable: %s", exc)
+            raise Problem(500, "algemeen/interne-fout",
+                          "Inloggen is nu niet mogelijk. Probeer het later opnieuw.") from None
+
+    async def identity_provider_origin(self, request: Request) -> str:
+        """The identity provider's origin, for the `form-action` of pages that post to it."""
+        try:
+            return origin(await self.identity_provider.authorization_url(
+                "x", self.return_uri(request)))
+        except IdentityProviderError:
+            return ""
+
 
 def signing_key(config: AppManagerConfig) -> ECKey:
     """The App Manager's signing key; generated (0600) with its public JWK on first start."""
     return ensure_signing_key(config.signing_key_path, publish=config.key_file is None)
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-
-async def _manager(request: Request) -> AppManager:
-    manager: AppManager = request.app.state.app_manager
-    await manager.start()
-    return manager
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status_code=status, media_type=JSON_MEDIA_TYPE)
-
-
-def _rfc3339(unix_s: int) -> str:
-    """`2026-03-02T10:17:42+01:00`: whole seconds, Amsterdam offset."""
-    return datetime.fromtimestamp(unix_s, TIMEZONE).isoformat()
 
 
 def etag_matches(header: str | None, etag: str) -> bool:
@@ -155,111 +165,9 @@ def etag_matches(header: str | None, etag: str) -> bool:
         for tag in (header or "").split(","))
 
 
-async def _body(request: Request, path: str) -> Any:
-    return await read_json(request, body_validator(API, path, "post"))
-
-
-# --- handlers ----------------------------------------------------------------------------------
-
-
-async def registratie(request: Request) -> Response:
-    manager = await _manager(request)
-    body = await _body(request, "/registraties")
-    jwk = body["publieke_sleutel"]
-    try:
-        key_from_jwk(jwk)
-    except ValueError:
-        raise invalid_request([("/publieke_sleutel", "geen geldige publieke P-256-sleutel")],
-                              "De publieke sleutel is geen geldige P-256-sleutel.") from None
-    if "kid" in jwk and jwk["kid"] != thumbprint(jwk):
-        raise invalid_request([("/publieke_sleutel/kid", "is niet de RFC 7638-thumbprint")])
-    registration = await manager.registrations.create(jwk, manager.now())
-    return _json({
-        "registratie_id": registration.id,
-        "uitdaging": registration.uitdaging,
-        "inlog_url": f"{manager.base_url(request)}/registraties/{registration.id}/inloggen",
-        "verloopt_op": _rfc3339(registration.expires_at),
-    }, 201)
-
-
-async def inloggen(request: Request) -> Response:
-    manager = await _manager(request)
-    registration_id = request.path_params["registratie_id"]
-    if not UUID.match(registration_id):
-        raise invalid_request([("registratie_id", "is geen UUID")],
-                              "De registratie-id in het pad is geen UUID.")
-    state = await manager.registrations.start_login(registration_id, manager.now())
-    if state is None:
-        raise Problem(404, "algemeen/niet-gevonden",
-                      "Deze registratie is onbekend of verlopen. Begin opnieuw in de app.")
-    try:
-        target = await manager.identity_provider.authorization_url(
-            state, manager.return_uri(request))
-    except IdentityProviderError as exc:
-        # The interface documents no other answer for this; see the report on a 503.
-        log.warning("identity provider unavailable: %s", exc)
-        raise Problem(500, "algemeen/interne-fout",
-                      "Inloggen is nu niet mogelijk. Probeer het later opnieuw.") from None
-    return RedirectResponse(target, status_code=302)
-
-
-async def terugkeer(request: Request) -> Response:
-    manager = await _manager(request)
-    params = request.query_params
-    invalid = [(name, "ontbreekt" if name not in params else "ongeldig")
-               for name, pattern in (("state", STATE), ("code", CODE))
-               if not pattern.match(params.get(name, ""))]
-    if invalid:
-        raise invalid_request(invalid, "De terugkeer van de inlogdienst is onvolledig.")
-    now = manager.now()
-    if await manager.registrations.registration_for_state(params["state"], now) is None:
-        raise Problem(404, "algemeen/niet-gevonden",
-                      "Deze inlogpoging is onbekend of verlopen. Begin opnieuw in de app.")
-    try:
-        identity = await manager.identity_provider.exchange(
-            params["code"], manager.return_uri(request))
-    except IdentityProviderError as exc:
-        log.info("login code refused: %s", exc)
-        raise Problem(400, "inloggen/code-ongeldig",
-                      "DigiD heeft de inlogcode niet geaccepteerd. Probeer opnieuw in te loggen.",
-                      title="Inloggen mislukt") from None
-    if not await manager.registrations.complete_login(params["state"], identity, now):
-        raise Problem(404, "algemeen/niet-gevonden",
-                      "Deze inlogpoging is onbekend of verlopen. Begin opnieuw in de app.")
-    return HTMLResponse(LOGGED_IN_PAGE)
-
-
-async def certificaat(request: Request) -> Response:
-    manager = await _manager(request)
-    body = await _body(request, "/certificaten")
-    now = manager.now()
-    registration = await manager.registrations.get(body["registratie_id"], now)
-    if registration is None:
-        raise Problem(422, "registratie/onbekend",
-                      "Deze registratie is onbekend of verlopen. Registreer de app opnieuw.",
-                      title="Registratie onbekend")
-    try:
-        verify_request(body["aanvraag"], registration, manager.config.id, now)
-    except TokenError as refused:
-        raise unauthorized(refused.code, refused.detail or refused.code) from None
-    if registration.identity is None:
-        raise Problem(409, "registratie/niet-ingelogd", "Log eerst in met DigiD via de inloglink.",
-                      title="Nog niet ingelogd")
-    if not await manager.registrations.spend(registration, now):
-        raise Problem(422, "registratie/onbekend",
-                      "Deze registratie is al gebruikt. Registreer de app opnieuw.",
-                      title="Registratie onbekend")
-    issued = issue(registration.identity, registration.jwk, manager.key,
-                   manager_id=manager.config.id,
-                   lifetime_s=manager.config.certificaat_looptijd_s, now=now)
-    await manager.ledger.record_issued(issued["claims"], thumbprint(registration.jwk))
-    return _json({"certificaat": issued["token"],
-                  "verloopt_op": _rfc3339(issued["claims"]["exp"])}, 201)
-
-
 async def intrekking(request: Request) -> Response:
-    manager = await _manager(request)
-    body = await _body(request, "/intrekkingen")
+    manager = await manager_of(request)
+    body = await json_body(request, "/intrekkingen")
     now = manager.now()
     try:
         cert = verify_revocation(body["certificaat"], body["verzoek"],
@@ -268,11 +176,12 @@ async def intrekking(request: Request) -> Response:
     except TokenError as refused:
         raise unauthorized(refused.code, refused.detail or refused.code) from None
     revoked_at = await manager.ledger.revoke(cert["jti"], cert["exp"], now)
-    return _json({"certificaat_jti": cert["jti"], "ingetrokken_op": _rfc3339(revoked_at)}, 201)
+    return json_response({"certificaat_jti": cert["jti"], "ingetrokken_op": rfc3339(revoked_at)},
+                         201)
 
 
 async def intrekkingenlijst(request: Request) -> Response:
-    manager = await _manager(request)
+    manager = await manager_of(request)
     signed = await manager.revocation_list.current(manager.now())
     headers = {"ETag": signed.etag, "Cache-Control": LIST_CACHE_CONTROL}
     if etag_matches(request.headers.get("if-none-match"), signed.etag):
@@ -282,12 +191,20 @@ async def intrekkingenlijst(request: Request) -> Response:
 
 def routes(base: str, *, test_idp: bool) -> list[Route]:
     return [
-        Route(f"{base}/registraties", registratie, methods=["POST"]),
-        Route(f"{base}/registraties/{{registratie_id}}/inloggen", inloggen, methods=["GET"]),
-        Route(f"{base}/inloggen/terugkeer", terugkeer, methods=["GET"]),
-        Route(f"{base}/certificaten", certificaat, methods=["POST"]),
+        openapi_route(base, API),
+        Route(f"{base}/registraties", login.registratie, methods=["POST"]),
+        Route(f"{base}/registraties/{{registratie_id}}/inloggen", login.toestemming,
+              methods=["GET"]),
+        Route(f"{base}/registraties/{{registratie_id}}/inloggen", login.toestemming_keuze,
+              methods=["POST"]),
+        Route(f"{base}/inloggen/terugkeer", login.terugkeer, methods=["GET"]),
+        Route(f"{base}/certificaten", login.certificaat, methods=["POST"]),
         Route(f"{base}/intrekkingen", intrekking, methods=["POST"]),
         Route(f"{base}/intrekkingen", intrekkingenlijst, methods=["GET"]),
+        Route(f"{base}/burger", citizen.start, methods=["GET"]),
+        Route(f"{base}/burger/inloggen", citizen.inloggen, methods=["POST"]),
+        Route(f"{base}/burger/certificaten", citizen.certificaten, methods=["GET"]),
+        Route(f"{base}/burger/intrekkingen", citizen.intrekkingen, methods=["POST"]),
         *(simulator.routes(base) if test_idp else []),
     ]
 

@@ -8,26 +8,32 @@ schema (`claims-ongeldig`), `aud` (`verkeerde-ontvanger`), times (`nog-niet-geld
 `verlopen`: older than `PROOF_MAX_AGE_S`), and `nonce` = the registration's challenge
 (`nonce-onbekend`). Each refusal is a `TokenError`.
 
-`issue(identity, jwk, key, manager_id, lifetime_s, now)` signs the `app-certificaat+jwt`:
+`verifier_matches(code_verifier, code_challenge)`: PKCE S256 (RFC 7636 §4.6).
+
+`issue(login, jwk, key, manager_id, lifetime_s, now)` signs the `app-certificaat+jwt`:
 `iss`, `jti` (a lowercase UUID), `iat` = `nbf` = now, `exp` = now + lifetime (at most
-`CERT_MAX_LIFETIME_S`), `bsn`, `cnf.jwk` (the registered public key) and the level.
+`CERT_MAX_LIFETIME_S`), `bsn`, `cnf.jwk` (the registered public key), the level, and the
+evidence of the login: `inlogmoment` (when the identity provider logged the citizen in) and
+`identiteitsdienst` (which one).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from joserfc.jwk import ECKey
 
-from reference_impl.app_manager.identity import Identity
 from reference_impl.app_manager.registrations import Registration
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
     CERT_MAX_LIFETIME_S,
     CLOCK_SKEW_S,
     PROOF_MAX_AGE_S,
+    b64url_encode,
     check_claims_schema,
     sign,
     verify,
@@ -61,7 +67,32 @@ def verify_request(token: Any, registration: Registration, manager_id: str,
     return claims
 
 
-def issue(identity: Identity, jwk: dict[str, str], key: ECKey, *, manager_id: str,
+@dataclass(frozen=True)
+class LoginResult:
+    """Who logged in, at which level, when and where: what a certificate attests."""
+
+    bsn: str
+    niveau: str
+    inlogmoment: int
+    identiteitsdienst: str
+
+    def sealable(self) -> dict[str, Any]:
+        return {"bsn": self.bsn, "niveau": self.niveau, "inlogmoment": self.inlogmoment,
+                "identiteitsdienst": self.identiteitsdienst}
+
+    @classmethod
+    def from_sealed(cls, content: dict[str, Any]) -> LoginResult:
+        return cls(str(content["bsn"]), str(content["niveau"]), int(content["inlogmoment"]),
+                   str(content["identiteitsdienst"]))
+
+
+def verifier_matches(code_verifier: str, code_challenge: str) -> bool:
+    """BASE64URL(SHA-256(ASCII code_verifier)) == code_challenge, in constant time."""
+    digest = b64url_encode(hashlib.sha256(code_verifier.encode("ascii")).digest())
+    return hmac.compare_digest(digest, code_challenge)
+
+
+def issue(login: LoginResult, jwk: dict[str, str], key: ECKey, *, manager_id: str,
           lifetime_s: int, now: int) -> dict[str, Any]:
     """The claims and token of a new certificate: `{"claims": ..., "token": ...}`."""
     claims = {
@@ -70,8 +101,10 @@ def issue(identity: Identity, jwk: dict[str, str], key: ECKey, *, manager_id: st
         "iat": now,
         "nbf": now,
         "exp": now + min(lifetime_s, CERT_MAX_LIFETIME_S),
-        "bsn": identity.bsn,
+        "bsn": login.bsn,
         "cnf": {"jwk": {k: jwk[k] for k in ("kty", "crv", "x", "y")}},
-        "betrouwbaarheidsniveau": identity.niveau,
+        "betrouwbaarheidsniveau": login.niveau,
+        "inlogmoment": login.inlogmoment,
+        "identiteitsdienst": login.identiteitsdienst,
     }
     return {"claims": claims, "token": sign(claims, key, typ=CERTIFICATE_TYP)}

@@ -10,8 +10,15 @@ value outside its range raises `ConfigError` naming the key and the value. Examp
     database_url: sqlite+aiosqlite:///var/app-manager.db   # or postgresql://...
     key_dir: var/keys/app-manager        # app-manager.pem (+ .jwk.json) generated here
     # key_file: /run/secrets/app-manager.pem
-    public_url: http://127.0.0.1:8002/app-manager/v1   # optional: how apps reach it
+    public_url: http://127.0.0.1:8002/app-manager/v2   # optional: how apps reach it
     certificaat_looptijd_s: 43200        # at most 43200 (12 h)
+    # bsn_geheim_bestand: /run/secrets/bsn-geheim   # else app-manager.geheim in key_dir
+    toegelaten_apps:                     # apps with a claimed https redirect_uri (RFC 8252 7.2)
+      - naam: Vorderingen (web)
+        redirect_uris: [https://app.example.nl/inloggen/klaar]
+    registratie_limiet:                  # per client address: registrations per period
+      aantal: 20
+      periode_s: 60
     identity_provider:
       type: test                         # the DigiD simulator, listing these citizens:
       burgers: ../demo/data.yaml         # a file with `burgers: [{bsn, naam, omschrijving}]`
@@ -24,6 +31,7 @@ value outside its range raises `ConfigError` naming the key and the value. Examp
     #   bsn_claim: sub
     #   niveau_claim: acr
     #   niveaus: {"urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard": substantieel}
+    #   identiteitsdienst: digid         # named in the certificate (`identiteitsdienst`)
     host: 127.0.0.1
     port: 8002
 """
@@ -50,11 +58,19 @@ from reference_impl.common.settings import (
     require_text,
 )
 
-BASE_PATH = "/app-manager/v1"
+BASE_PATH = "/app-manager/v2"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/app-manager.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8002
 KEY_FILE_NAME = "app-manager.pem"
+GEHEIM_FILE_NAME = "app-manager.geheim"
+TEST_IDP_NAME = "test-idp"
+DEFAULT_OIDC_NAME = "digid"
+IDENTITEITSDIENST_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+HTTPS_URI_PATTERN = re.compile(r"^https://[^\s/?#@]+(/[^\s?#]*)?$")
+DEFAULT_REGISTRATION_LIMIT = 20
+DEFAULT_REGISTRATION_PERIOD_S = 60
+MAX_APP_NAME_CHARS = 64
 OMGEVINGEN = ("productie", "acceptatie", "test", "ontwikkeling")
 NIVEAUS = ("basis", "midden", "substantieel", "hoog")
 PRODUCTION = "productie"
@@ -71,11 +87,12 @@ DIGID_LEVELS = {
 }
 KNOWN_KEYS = frozenset({
     "id", "naam", "omgeving", "database_url", "key_dir", "key_file", "public_url",
-    "certificaat_looptijd_s", "identity_provider", "host", "port",
+    "certificaat_looptijd_s", "identity_provider", "host", "port", "bsn_geheim_bestand",
+    "toegelaten_apps", "registratie_limiet",
 })
 OIDC_KEYS = frozenset({
     "type", "issuer", "client_id", "client_secret", "client_secret_file", "scope",
-    "bsn_claim", "niveau_claim", "niveaus", "timeout_s",
+    "bsn_claim", "niveau_claim", "niveaus", "timeout_s", "identiteitsdienst",
 })
 OIDC_TIMEOUT_S = 10.0
 
@@ -87,6 +104,7 @@ class TestIdpSettings:
     __test__ = False  # not a pytest test class
 
     burgers_file: Path = DEMO_DATA
+    identiteitsdienst: str = TEST_IDP_NAME
 
 
 @dataclass(frozen=True)
@@ -101,6 +119,23 @@ class OidcSettings:
     niveau_claim: str = "acr"
     niveaus: dict[str, str] = field(default_factory=lambda: dict(DIGID_LEVELS))
     timeout_s: float = OIDC_TIMEOUT_S
+    identiteitsdienst: str = DEFAULT_OIDC_NAME
+
+
+@dataclass(frozen=True)
+class AdmittedApp:
+    """An app admitted with claimed https redirect URIs; `naam` is shown to the citizen."""
+
+    naam: str
+    redirect_uris: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `aantal` requests per client address in each `periode_s` window."""
+
+    aantal: int = DEFAULT_REGISTRATION_LIMIT
+    periode_s: int = DEFAULT_REGISTRATION_PERIOD_S
 
 
 @dataclass(frozen=True)
@@ -118,10 +153,23 @@ class AppManagerConfig:
     certificaat_looptijd_s: int = CERT_MAX_LIFETIME_S
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    bsn_geheim_bestand: Path | None = None
+    toegelaten_apps: tuple[AdmittedApp, ...] = ()
+    registratie_limiet: RateLimit = RateLimit()
 
     @property
     def signing_key_path(self) -> Path:
         return key_location(self.key_file, self.key_dir, KEY_FILE_NAME)
+
+    @property
+    def secret_path(self) -> Path:
+        """The BSN-key secret: configured, else generated beside the signing key."""
+        return self.bsn_geheim_bestand or self.signing_key_path.with_name(GEHEIM_FILE_NAME)
+
+    def admitted_app(self, redirect_uri: str) -> AdmittedApp | None:
+        """The admitted app one of whose redirect URIs is exactly `redirect_uri`."""
+        return next((app for app in self.toegelaten_apps if redirect_uri in app.redirect_uris),
+                    None)
 
 
 def load_config(path: str | Path) -> AppManagerConfig:
@@ -152,6 +200,10 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> AppManage
             60, CERT_MAX_LIFETIME_S),
         host=require_text("host", data.get("host", DEFAULT_HOST)),
         port=require_integer("port", data.get("port", DEFAULT_PORT), 0, 65535),
+        bsn_geheim_bestand=optional_path("bsn_geheim_bestand", data.get("bsn_geheim_bestand"),
+                                         base),
+        toegelaten_apps=_admitted_apps(data.get("toegelaten_apps", [])),
+        registratie_limiet=_rate_limit(data.get("registratie_limiet", {})),
     )
     if config.key_file is None and config.key_dir is None:
         raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
@@ -203,7 +255,44 @@ def _identity_provider(value: Any, omgeving: str, base: Path) -> TestIdpSettings
                                   value.get("niveau_claim", "acr")),
         niveaus=dict(niveaus),
         timeout_s=float(timeout),
+        identiteitsdienst=require_match(
+            "identity_provider.identiteitsdienst",
+            value.get("identiteitsdienst", DEFAULT_OIDC_NAME), IDENTITEITSDIENST_PATTERN,
+            "must match ^[a-z0-9][a-z0-9-]{0,63}$"),
     )
+
+
+def _admitted_apps(value: Any) -> tuple[AdmittedApp, ...]:
+    if not isinstance(value, list):
+        raise ConfigError("toegelaten_apps", value, "must be a list of {naam, redirect_uris}")
+    apps = []
+    for i, entry in enumerate(value):
+        key = f"toegelaten_apps[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(key, entry, "must be a mapping {naam, redirect_uris}")
+        reject_unknown(f"{key}.", entry, frozenset({"naam", "redirect_uris"}))
+        naam = require_text(f"{key}.naam", entry.get("naam"))
+        if len(naam) > MAX_APP_NAME_CHARS:
+            raise ConfigError(f"{key}.naam", naam, f"at most {MAX_APP_NAME_CHARS} characters")
+        uris = entry.get("redirect_uris")
+        if not isinstance(uris, list) or not uris:
+            raise ConfigError(f"{key}.redirect_uris", uris, "must be a non-empty list")
+        apps.append(AdmittedApp(naam, tuple(
+            require_match(f"{key}.redirect_uris[{j}]", uri, HTTPS_URI_PATTERN,
+                          "must be an https URI without query, fragment or user info")
+            for j, uri in enumerate(uris))))
+    return tuple(apps)
+
+
+def _rate_limit(value: Any) -> RateLimit:
+    if not isinstance(value, dict):
+        raise ConfigError("registratie_limiet", value, "must be a mapping {aantal, periode_s}")
+    reject_unknown("registratie_limiet.", value, frozenset({"aantal", "periode_s"}))
+    return RateLimit(
+        aantal=require_integer("registratie_limiet.aantal",
+                               value.get("aantal", DEFAULT_REGISTRATION_LIMIT), 1, 100_000),
+        periode_s=require_integer("registratie_limiet.periode_s",
+                                  value.get("periode_s", DEFAULT_REGISTRATION_PERIOD_S), 1, 86_400))
 
 
 def _public_url(value: Any) -> str | None:

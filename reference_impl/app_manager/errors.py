@@ -9,7 +9,7 @@
     ├── Problem                         an HTTP answer (reference_impl.common.problems)
     └── AppManagerError                 the App Manager cannot do its work
         └── IdentityProviderError       the identity provider refused the code or could not
-                                        be reached (→ 400 `inloggen/code-ongeldig`)
+                                        be reached (the app gets `error=access_denied`)
 """
 
 from __future__ import annotations

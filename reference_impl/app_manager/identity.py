@@ -6,9 +6,10 @@ brings back into an `Identity` (BSN and DigiD level):
     url = await provider.authorization_url(state, redirect_uri)   # where to send the browser
     bsn, niveau = await provider.exchange(code, redirect_uri)     # after it came back
 
-`exchange` raises `IdentityProviderError` when the code is refused (the App Manager answers
-400 `inloggen/code-ongeldig`). Two implementations ship: `oidc.OidcIdentityProvider` (a real
-OpenID Connect provider) and `simulator.TestIdentityProvider` (development only).
+`exchange` raises `IdentityProviderError` when the code is refused (the App Manager sends
+the app `error=access_denied`, or the citizen back to the start page). Two implementations
+ship: `oidc.OidcIdentityProvider` (a real OpenID Connect provider) and
+`simulator.TestIdentityProvider` (development only).
 """
 
 from __future__ import annotations

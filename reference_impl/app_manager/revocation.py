@@ -8,8 +8,7 @@ but not its times: an expired certificate can still be revoked), then the
 certificate's `cnf.jwk`; signature; claims; `aud`; freshness; `certificaat_jti` = the
 certificate's `jti`, else `intrekking/certificaat-onjuist`).
 
-`CertificateLedger` records issued `jti`s and revocations in the database; revoking twice
-keeps the first time. `RevocationList` signs the `intrekkingenlijst+jwt` of the revoked
+`RevocationList` signs the `intrekkingenlijst+jwt` of the revoked
 certificates that have not expired yet (an expired certificate needs no revocation), and
 re-signs only when that set changes or the list is `LIST_RESIGN_S` old, so its strong
 ETag stays stable between changes.
@@ -21,16 +20,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from joserfc.jwk import ECKey
 
-from reference_impl.app_manager import tables
 from reference_impl.app_manager.certificates import CERTIFICATE_TYP, check_fresh
-from reference_impl.common.db import Database
+from reference_impl.app_manager.ledger import CertificateLedger
 from reference_impl.common.document import elfproef
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
-    CLOCK_SKEW_S,
     SCHEME_MAX_LIFETIME_S,
     check_claims_schema,
     sign,
@@ -69,46 +65,6 @@ def verify_revocation(certificate: Any, request: Any, *, manager_id: str,
         raise TokenError(f"{REQUEST_PREFIX}/certificaat-onjuist",
                          "certificaat_jti is not the certificate's jti")
     return cert
-
-
-class CertificateLedger:
-    """Issued certificate `jti`s and revocations of one App Manager."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    async def record_issued(self, claims: dict[str, Any], thumbprint: str) -> None:
-        async with self.database.engine.begin() as connection:
-            await connection.execute(sa.insert(tables.certificaten).values(
-                jti=claims["jti"], thumbprint=thumbprint, niveau=claims["betrouwbaarheidsniveau"],
-                issued_at=claims["iat"], expires_at=claims["exp"]))
-
-    async def revoke(self, jti: str, certificate_exp: int, now: int) -> int:
-        """Revoke `jti` (idempotent); returns the time it was first revoked."""
-        i = tables.intrekkingen.c
-        select = sa.select(i.revoked_at).where(i.certificaat_jti == jti)
-        async with self.database.engine.connect() as connection:
-            existing = (await connection.execute(select)).scalar()
-        if existing is not None:
-            return int(existing)
-        try:
-            async with self.database.engine.begin() as connection:
-                await connection.execute(sa.insert(tables.intrekkingen).values(
-                    certificaat_jti=jti, revoked_at=now, certificate_expires_at=certificate_exp))
-            return now
-        except sa.exc.IntegrityError:  # a concurrent request revoked it first
-            async with self.database.engine.connect() as connection:
-                return int((await connection.execute(select)).scalar_one())
-
-    async def revoked_jtis(self, now: int) -> list[str]:
-        """Revoked certificates that could still be presented (not expired, with skew)."""
-        i = tables.intrekkingen.c
-        async with self.database.engine.connect() as connection:
-            rows = await connection.execute(
-                sa.select(i.certificaat_jti)
-                .where(i.certificate_expires_at + CLOCK_SKEW_S >= now)
-                .order_by(i.certificaat_jti))
-            return [row.certificaat_jti for row in rows]
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,17 @@ The POST is also the non-interactive login for CLIs and tests: follow the App Ma
 `/inloggen/terugkeer`. The BSN travels only in the form body, never in a URL. Any BSN that
 passes the elfproef is accepted (the listed citizens are the ones with demo data).
 `redirect_uri` must be this App Manager's own return address. Codes are single-use and
-live `CODE_TTL_S`, in the App Manager's database.
+live `CODE_TTL_S`, in the App Manager's database, the login result sealed under the code
+(no BSN in clear at rest, see `protection`).
+
+Form fields (stable; tests and the demo's test citizen submit them as a browser would):
+`state` and `redirect_uri` (hidden, copied from the query), `bsn` (radio buttons, one per
+listed citizen), `niveau` (a select of `basis`, `midden`, `substantieel`, `hoog`; default
+`substantieel`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +42,9 @@ from reference_impl.app_manager import tables
 from reference_impl.app_manager.config import refuse_test_idp_in_production
 from reference_impl.app_manager.errors import IdentityProviderError
 from reference_impl.app_manager.identity import NIVEAUS, Identity, checked_identity
+from reference_impl.app_manager.logins import AppLogin
+from reference_impl.app_manager.pages import page_csp
+from reference_impl.app_manager.protection import seal, token_hash, unseal
 from reference_impl.common.db import Database
 from reference_impl.common.errors import ConfigError
 from reference_impl.common.jose import random_token
@@ -49,9 +57,6 @@ RETURN_PATH = "/inloggen/terugkeer"
 DEFAULT_NIVEAU = "substantieel"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELD_CHARS = 4000
-# The page may style itself and post its form to the App Manager; nothing else.
-PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-            "frame-ancestors 'none'")
 
 
 @dataclass(frozen=True)
@@ -76,10 +81,6 @@ def load_citizens(path: Path) -> list[TestCitizen]:
                           f"cannot read test citizens: {exc}") from exc
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.encode("ascii", "replace")).hexdigest()
-
-
 class TestIdentityProvider:
     """The DigiD simulator; an `IdentityProvider`."""
 
@@ -101,18 +102,21 @@ class TestIdentityProvider:
         c = tables.testidp_codes.c
         async with self.database.engine.begin() as connection:
             row = (await connection.execute(
-                sa.select(c.bsn, c.niveau).where(
-                    c.code_hash == _hash(code), c.used_at.is_(None), c.expires_at >= now)
+                sa.select(c.resultaat).where(
+                    c.code_hash == token_hash(code), c.used_at.is_(None), c.expires_at >= now)
             )).first()
             if row is None:
                 raise IdentityProviderError("unknown, used or expired code")
             spent = await connection.execute(
                 sa.update(tables.testidp_codes)
-                .where(c.code_hash == _hash(code), c.used_at.is_(None))
-                .values(used_at=now))
+                .where(c.code_hash == token_hash(code), c.used_at.is_(None))
+                .values(used_at=now, resultaat=None))
             if spent.rowcount != 1:
                 raise IdentityProviderError("code already used")
-        return Identity(row.bsn, row.niveau)
+        content = unseal(code, row.resultaat)
+        if content is None:
+            raise IdentityProviderError("the code's login result cannot be read")
+        return Identity(content["bsn"], content["niveau"])
 
     async def issue_code(self, identity: Identity) -> str:
         now = int(self.clock())
@@ -121,7 +125,8 @@ class TestIdentityProvider:
             await connection.execute(
                 sa.delete(tables.testidp_codes).where(tables.testidp_codes.c.expires_at < now))
             await connection.execute(sa.insert(tables.testidp_codes).values(
-                code_hash=_hash(code), bsn=identity.bsn, niveau=identity.niveau,
+                code_hash=token_hash(code),
+                resultaat=seal(code, {"bsn": identity.bsn, "niveau": identity.niveau}),
                 expires_at=now + CODE_TTL_S, used_at=None))
         return code
 
@@ -180,7 +185,20 @@ async def login_page(request: Request) -> Response:
     redirect_uri = _field(request.query_params, "redirect_uri")
     _own_return_uri(request, redirect_uri)
     return HTMLResponse(provider.page(state, redirect_uri, request.url.path),
-                        headers={"Content-Security-Policy": PAGE_CSP})
+                        headers={"Content-Security-Policy": page_csp(
+                            *await _final_targets(request, state))})
+
+
+async def _final_targets(request: Request, state: str) -> tuple[str, ...]:
+    """Where the redirects after this page's post end: an app login's `redirect_uri`
+    (browsers apply `form-action` to those redirects too)."""
+    manager = request.app.state.app_manager
+    login = await manager.logins.peek(state, manager.now())
+    if isinstance(login, AppLogin):
+        registration = await manager.registrations.get(login.registratie_id, manager.now())
+        if registration is not None:
+            return (registration.redirect_uri,)
+    return ()
 
 
 async def login_submit(request: Request) -> Response:

@@ -1,5 +1,6 @@
-"""The whole life of an app certificate: registration → test DigiD login → certificate →
-revocation → signed revocation list → a scheme document re-signed with the revoked jti."""
+"""The whole life of an app certificate: registration → consent → test DigiD login →
+redirect to the app's loopback listener → certificate → revocation → signed revocation list
+→ a scheme document re-signed with the revoked jti."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from app_manager_support import (
     AppSide,
     FakeClock,
     ValidatingClient,
+    citizen_logs_in,
     claims_of,
     header_of,
+    through_consent,
 )
+from browser_support import Browser, LoopbackListener
 
 from reference_impl.common.jose import CERT_MAX_LIFETIME_S, generate_key, public_jwk, verify
-from reference_impl.common.scheme import SchemeVerifier
+from reference_impl.common.scheme import SchemeVerifier, key_entry
 from reference_impl.scheme.description import SchemeDescription
 from reference_impl.scheme.revocations import RevocationCollector
 from reference_impl.scheme.service import SchemeService
@@ -37,15 +41,24 @@ async def test_registration_answers_challenge_and_login_url(
         f"http://testserver{BASE}/registraties/{registration['registratie_id']}/inloggen")
 
 
-async def test_certificate_binds_registered_key_to_logged_in_citizen(
+async def test_honest_app_receives_code_state_and_iss_on_its_loopback_listener(
     client: ValidatingClient, app_side: AppSide, manager_app: Any, clock: FakeClock
 ) -> None:
-    registration = await app_side.register(client)
-    page = await app_side.login(client, registration, MOHAMED, "hoog")
-    assert page.status_code == 200 and "ingelogd" in page.text
-    response = await client.post("/certificaten", json={
-        "registratie_id": registration["registratie_id"],
-        "aanvraag": app_side.aanvraag(registration["uitdaging"])})
+    async with LoopbackListener() as listener:
+        app_side.redirect_uri = listener.redirect_uri
+        registration = await app_side.register(client)
+        browser = Browser(manager_app, (listener,))
+        try:
+            await through_consent(browser, registration["inlog_url"], bsn=MOHAMED, niveau="hoog")
+        finally:
+            await browser.aclose()
+    assert browser.left_to[-1].startswith(listener.redirect_uri + "?")
+    [received] = listener.received
+    assert set(received) == {"code", "state", "iss"}
+    assert received["state"] == app_side.state and received["iss"] == MANAGER_ID
+    assert len(received["code"]) == 43  # LOGIN_CODE_BYTES = 32, base64url
+    response = await client.post("/certificaten",
+                                 json=app_side.certificate_body(registration, received["code"]))
     assert response.status_code == 201, response.text
     token = response.json()["certificaat"]
     manager_jwk = manager_app.state.app_manager.public_jwk
@@ -57,19 +70,32 @@ async def test_certificate_binds_registered_key_to_logged_in_citizen(
     assert claims["bsn"] == MOHAMED and claims["betrouwbaarheidsniveau"] == "hoog"
     assert claims["cnf"]["jwk"] == {k: app_side.jwk[k] for k in ("kty", "crv", "x", "y")}
     assert claims["iat"] == claims["nbf"] == int(clock())
+    assert claims["inlogmoment"] == int(clock()) and claims["identiteitsdienst"] == "test-idp"
     assert 0 < claims["exp"] - claims["iat"] <= CERT_MAX_LIFETIME_S
 
 
-async def test_a_registration_yields_one_certificate(
-    client: ValidatingClient, app_side: AppSide
+async def test_certificate_records_when_the_citizen_logged_in(
+    client: ValidatingClient, app_side: AppSide, manager_app: Any, clock: FakeClock
 ) -> None:
     registration = await app_side.register(client)
-    await app_side.login(client, registration)
-    body = {"registratie_id": registration["registratie_id"]}
-    first = await client.post("/certificaten", json={
-        **body, "aanvraag": app_side.aanvraag(registration["uitdaging"])})
-    again = await client.post("/certificaten", json={
-        **body, "aanvraag": app_side.aanvraag(registration["uitdaging"])})
+    result = await citizen_logs_in(manager_app, registration["inlog_url"])
+    logged_in_at = int(clock())
+    clock.advance(45)
+    response = await client.post("/certificaten",
+                                 json=app_side.certificate_body(registration, result["code"]))
+    claims = claims_of(response.json()["certificaat"])
+    assert claims["inlogmoment"] == logged_in_at and claims["iat"] == logged_in_at + 45
+
+
+async def test_a_registration_yields_one_certificate(
+    client: ValidatingClient, app_side: AppSide, manager_app: Any
+) -> None:
+    registration = await app_side.register(client)
+    result = await citizen_logs_in(manager_app, registration["inlog_url"])
+    first = await client.post("/certificaten",
+                              json=app_side.certificate_body(registration, result["code"]))
+    again = await client.post("/certificaten",
+                              json=app_side.certificate_body(registration, result["code"]))
     assert first.status_code == 201
     assert (again.status_code, again.json()["code"]) == (422, "registratie/onbekend")
 
@@ -77,7 +103,7 @@ async def test_a_registration_yields_one_certificate(
 async def test_revocation_is_published_in_the_signed_list(
     client: ValidatingClient, app_side: AppSide, manager_app: Any
 ) -> None:
-    token = await app_side.certificate(client)
+    token = await app_side.certificate(client, manager_app)
     jti = claims_of(token)["jti"]
     empty = await client.get("/intrekkingen")
     assert claims_of(empty.text)["ingetrokken"] == []
@@ -87,7 +113,7 @@ async def test_revocation_is_published_in_the_signed_list(
     assert revoked.json()["certificaat_jti"] == jti
     listed = await client.get("/intrekkingen")
     assert listed.headers["content-type"] == "application/jose"
-    assert listed.headers["cache-control"] == "public, max-age=300"
+    assert listed.headers["cache-control"] == "public, max-age=60"
     assert listed.headers["etag"] != empty.headers["etag"]
     manager_jwk = manager_app.state.app_manager.public_jwk
     claims = verify(listed.text, typ="intrekkingenlijst+jwt", prefix="intrekkingenlijst",
@@ -97,9 +123,9 @@ async def test_revocation_is_published_in_the_signed_list(
 
 
 async def test_revoking_twice_keeps_the_first_time(
-    client: ValidatingClient, app_side: AppSide, clock: FakeClock
+    client: ValidatingClient, app_side: AppSide, manager_app: Any, clock: FakeClock
 ) -> None:
-    token = await app_side.certificate(client)
+    token = await app_side.certificate(client, manager_app)
     jti = claims_of(token)["jti"]
     first = await client.post("/intrekkingen", json={
         "certificaat": token, "verzoek": app_side.verzoek(jti)})
@@ -122,9 +148,9 @@ async def test_revocation_list_etag_and_304(client: ValidatingClient) -> None:
 
 
 async def test_expired_certificates_leave_the_list(
-    client: ValidatingClient, app_side: AppSide, clock: FakeClock
+    client: ValidatingClient, app_side: AppSide, manager_app: Any, clock: FakeClock
 ) -> None:
-    token = await app_side.certificate(client)
+    token = await app_side.certificate(client, manager_app)
     jti = claims_of(token)["jti"]
     await client.post("/intrekkingen", json={"certificaat": token,
                                              "verzoek": app_side.verzoek(jti)})
@@ -143,7 +169,8 @@ async def test_scheme_is_resigned_with_the_revoked_jti(
         iss="test-stelselbeheerder", omgeving="test", organisaties=(),
         app_managers=({"id": MANAGER_ID, "naam": "Test App Manager",
                        "api_url": f"http://127.0.0.1{BASE}",
-                       "sleutels": {"keys": [manager_jwk]}, "status": "actief"},))
+                       "sleutels": [key_entry(manager_jwk, int(clock()) - 3600)],
+                       "status": "actief"},))
     pull = httpx.AsyncClient(transport=httpx.ASGITransport(app=manager_app))
     service = SchemeService(description, operator_key,
                             collector=RevocationCollector(description, client=pull), clock=clock)
@@ -152,7 +179,7 @@ async def test_scheme_is_resigned_with_the_revoked_jti(
         before = verifier.verify((await service.document()).token, now=int(clock()))
         assert before["ingetrokken_certificaten"] == []
 
-        token = await app_side.certificate(client, SANNE)
+        token = await app_side.certificate(client, manager_app, SANNE)
         jti = claims_of(token)["jti"]
         assert (await client.post("/intrekkingen", json={
             "certificaat": token, "verzoek": app_side.verzoek(jti)})).status_code == 201

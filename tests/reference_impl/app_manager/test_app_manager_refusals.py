@@ -7,29 +7,27 @@ from typing import Any
 
 import pytest
 from app_manager_support import (
-    BASE,
     AppSide,
     FakeClock,
     ValidatingClient,
+    citizen_logs_in,
     claims_of,
     problem,
 )
+from browser_support import Browser
 
 from reference_impl.common.jose import generate_key, public_jwk, sign
+from reference_impl.common.problems import WWW_AUTHENTICATE
 
 pytestmark = pytest.mark.anyio
 
 
-async def _logged_in(client: ValidatingClient, app_side: AppSide) -> dict[str, Any]:
+async def _logged_in(client: ValidatingClient, app_side: AppSide,
+                     manager_app: Any) -> tuple[dict[str, Any], str]:
+    """A registration whose citizen logged in, and the code the app received."""
     registration = await app_side.register(client)
-    assert (await app_side.login(client, registration)).status_code == 200
-    return registration
-
-
-async def _request_certificate(client: ValidatingClient, registration: dict[str, Any],
-                               aanvraag: str) -> Any:
-    return await client.post("/certificaten", json={
-        "registratie_id": registration["registratie_id"], "aanvraag": aanvraag})
+    result = await citizen_logs_in(manager_app, registration["inlog_url"])
+    return registration, result["code"]
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -37,7 +35,8 @@ async def _request_certificate(client: ValidatingClient, registration: dict[str,
 
 async def test_private_key_member_is_refused(client: ValidatingClient, app_side: AppSide) -> None:
     private = {**app_side.jwk, "d": app_side.key.as_dict(private=True)["d"]}
-    response = await client.post("/registraties", json={"publieke_sleutel": private},
+    response = await client.post("/registraties",
+                                 json=app_side.registration_body(publieke_sleutel=private),
                                  valid_request=False)
     assert problem(response) == (400, "verzoek/ongeldig")
     names = [p["name"] for p in response.json()["invalid_params"]]
@@ -48,7 +47,8 @@ async def test_private_key_member_is_refused(client: ValidatingClient, app_side:
 async def test_point_off_the_curve_is_refused(client: ValidatingClient, app_side: AppSide) -> None:
     jwk = {**app_side.jwk, "y": app_side.jwk["x"]}
     jwk.pop("kid")
-    response = await client.post("/registraties", json={"publieke_sleutel": jwk})
+    response = await client.post("/registraties",
+                                 json=app_side.registration_body(publieke_sleutel=jwk))
     assert problem(response) == (400, "verzoek/ongeldig")
 
 
@@ -56,7 +56,8 @@ async def test_kid_that_is_not_the_thumbprint_is_refused(
     client: ValidatingClient, app_side: AppSide
 ) -> None:
     jwk = {**app_side.jwk, "kid": public_jwk(generate_key())["kid"]}
-    response = await client.post("/registraties", json={"publieke_sleutel": jwk})
+    response = await client.post("/registraties",
+                                 json=app_side.registration_body(publieke_sleutel=jwk))
     assert problem(response) == (400, "verzoek/ongeldig")
 
 
@@ -96,47 +97,44 @@ async def test_return_with_unknown_state_is_404(client: ValidatingClient) -> Non
     assert problem(response) == (404, "algemeen/niet-gevonden")
 
 
-async def test_return_with_refused_code_is_400_and_keeps_the_login_open(
-    client: ValidatingClient, app_side: AppSide
+async def test_an_identity_provider_state_works_once(
+    client: ValidatingClient, app_side: AppSide, manager_app: Any
 ) -> None:
     registration = await app_side.register(client)
-    start = await client.get(f"/registraties/{registration['registratie_id']}/inloggen")
-    state = start.headers["location"].split("state=")[1].split("&")[0]
-    response = await client.get(f"/inloggen/terugkeer?state={state}&code=verzonnen")
-    assert problem(response) == (400, "inloggen/code-ongeldig")
-    refused = await _request_certificate(client, registration,
-                                         app_side.aanvraag(registration["uitdaging"]))
-    assert problem(refused) == (409, "registratie/niet-ingelogd")
-
-
-async def test_a_login_code_works_once(client: ValidatingClient, app_side: AppSide) -> None:
-    registration = await app_side.register(client)
-    back = await app_side.login(client, registration)
-    assert back.status_code == 200
-    replay = await client.get(str(back.request.url).removeprefix(f"http://testserver{BASE}"))
-    assert problem(replay) == (404, "algemeen/niet-gevonden")  # the state is spent
+    browser = Browser(manager_app)
+    try:
+        consent = await browser.open(registration["inlog_url"])
+        idp_page = await browser.submit(consent, button=("keuze", "doorgaan"))
+        await browser.submit(idp_page)
+        state = str(idp_page.url).split("state=")[1].split("&")[0]
+        replay = await client.get(f"/inloggen/terugkeer?state={state}&code=abc")
+        assert problem(replay) == (404, "algemeen/niet-gevonden")  # the state is spent
+    finally:
+        await browser.aclose()
 
 
 # --- certificate request ----------------------------------------------------------------------
 
 
-async def test_not_logged_in_is_409(client: ValidatingClient, app_side: AppSide) -> None:
+async def test_without_a_login_there_is_no_code(
+    client: ValidatingClient, app_side: AppSide
+) -> None:
     registration = await app_side.register(client)
-    response = await _request_certificate(client, registration,
-                                          app_side.aanvraag(registration["uitdaging"]))
-    assert problem(response) == (409, "registratie/niet-ingelogd")
+    response = await client.post("/certificaten",
+                                 json=app_side.certificate_body(registration, "A" * 43))
+    assert problem(response) == (400, "inloggen/code-ongeldig")
 
 
 async def test_unknown_or_expired_registration_is_422(
-    client: ValidatingClient, app_side: AppSide, clock: FakeClock
+    client: ValidatingClient, app_side: AppSide, manager_app: Any, clock: FakeClock
 ) -> None:
-    unknown = await _request_certificate(
-        client, {"registratie_id": str(uuid.uuid4())}, app_side.aanvraag("x" * 43))
+    unknown = await client.post("/certificaten", json=app_side.certificate_body(
+        {"registratie_id": str(uuid.uuid4()), "uitdaging": "x" * 43}, "A" * 43))
     assert problem(unknown) == (422, "registratie/onbekend")
-    registration = await _logged_in(client, app_side)
+    registration, code = await _logged_in(client, app_side, manager_app)
     clock.advance(601)
-    expired = await _request_certificate(client, registration,
-                                         app_side.aanvraag(registration["uitdaging"]))
+    expired = await client.post("/certificaten",
+                                json=app_side.certificate_body(registration, code))
     assert problem(expired) == (422, "registratie/onbekend")
 
 
@@ -152,9 +150,10 @@ async def test_unknown_or_expired_registration_is_422(
     ("session-proof", "aanvraag/verkeerd-type"),
 ])
 async def test_certificate_request_refusals(
-    client: ValidatingClient, app_side: AppSide, clock: FakeClock, change: str, code: str
+    client: ValidatingClient, app_side: AppSide, manager_app: Any, clock: FakeClock,
+    change: str, code: str
 ) -> None:
-    registration = await _logged_in(client, app_side)
+    registration, login_code = await _logged_in(client, app_side, manager_app)
     uitdaging, now = registration["uitdaging"], int(clock())
     aanvraag = {
         "other-key": lambda: app_side.aanvraag(uitdaging, key=generate_key()),
@@ -169,21 +168,23 @@ async def test_certificate_request_refusals(
                                        "jti": str(uuid.uuid4())}, app_side.key,
                                       typ="sessie-bewijs+jwt"),
     }[change]()
-    response = await _request_certificate(client, registration, aanvraag)
+    response = await client.post("/certificaten", json=app_side.certificate_body(
+        registration, login_code, aanvraag=aanvraag))
     assert problem(response) == (401, code)
-    assert response.headers["www-authenticate"] == 'Bearer realm="vorderingen"'
-    # A refused request does not spend the registration: the right one still works.
-    good = await _request_certificate(client, registration, app_side.aanvraag(uitdaging))
-    assert good.status_code == 201
+    assert response.headers["www-authenticate"] == WWW_AUTHENTICATE
+    # The code was spent by that request, whatever its outcome.
+    again = await client.post("/certificaten",
+                              json=app_side.certificate_body(registration, login_code))
+    assert problem(again) == (400, "inloggen/code-ongeldig")
 
 
 # --- revocation -------------------------------------------------------------------------------
 
 
 async def test_revocation_request_signed_by_another_key_is_refused(
-    client: ValidatingClient, app_side: AppSide
+    client: ValidatingClient, app_side: AppSide, manager_app: Any
 ) -> None:
-    token = await app_side.certificate(client)
+    token = await app_side.certificate(client, manager_app)
     response = await client.post("/intrekkingen", json={
         "certificaat": token,
         "verzoek": app_side.verzoek(claims_of(token)["jti"], key=generate_key())})
@@ -191,18 +192,18 @@ async def test_revocation_request_signed_by_another_key_is_refused(
 
 
 async def test_revocation_of_another_certificate_is_refused(
-    client: ValidatingClient, app_side: AppSide
+    client: ValidatingClient, app_side: AppSide, manager_app: Any
 ) -> None:
-    token = await app_side.certificate(client)
+    token = await app_side.certificate(client, manager_app)
     response = await client.post("/intrekkingen", json={
         "certificaat": token, "verzoek": app_side.verzoek(str(uuid.uuid4()))})
     assert problem(response) == (401, "intrekking/certificaat-onjuist")
 
 
 async def test_certificate_of_another_issuer_is_refused(
-    client: ValidatingClient, app_side: AppSide, clock: FakeClock
+    client: ValidatingClient, app_side: AppSide, manager_app: Any, clock: FakeClock
 ) -> None:
-    token = await app_side.certificate(client)
+    token = await app_side.certificate(client, manager_app)
     forged = {**claims_of(token), "iss": "andere-app-manager"}
     response = await client.post("/intrekkingen", json={
         "certificaat": sign(forged, generate_key(), typ="app-certificaat+jwt"),
@@ -211,9 +212,9 @@ async def test_certificate_of_another_issuer_is_refused(
 
 
 async def test_certificate_signed_by_an_impostor_is_refused(
-    client: ValidatingClient, app_side: AppSide
+    client: ValidatingClient, app_side: AppSide, manager_app: Any
 ) -> None:
-    token = await app_side.certificate(client)
+    token = await app_side.certificate(client, manager_app)
     claims = claims_of(token)
     response = await client.post("/intrekkingen", json={
         "certificaat": sign(claims, generate_key(), typ="app-certificaat+jwt"),
@@ -222,9 +223,9 @@ async def test_certificate_signed_by_an_impostor_is_refused(
 
 
 async def test_expired_certificate_can_still_be_revoked(
-    client: ValidatingClient, app_side: AppSide, clock: FakeClock
+    client: ValidatingClient, app_side: AppSide, manager_app: Any, clock: FakeClock
 ) -> None:
-    token = await app_side.certificate(client)
+    token = await app_side.certificate(client, manager_app)
     clock.advance(13 * 3600)
     response = await client.post("/intrekkingen", json={
         "certificaat": token, "verzoek": app_side.verzoek(claims_of(token)["jti"])})
@@ -232,9 +233,9 @@ async def test_expired_certificate_can_still_be_revoked(
 
 
 async def test_stale_revocation_request_is_refused(
-    client: ValidatingClient, app_side: AppSide, clock: FakeClock
+    client: ValidatingClient, app_side: AppSide, manager_app: Any, clock: FakeClock
 ) -> None:
-    token = await app_side.certificate(client)
+    token = await app_side.certificate(client, manager_app)
     stale = app_side.verzoek(claims_of(token)["jti"], iat=int(clock()) - 300)
     response = await client.post("/intrekkingen", json={"certificaat": token, "verzoek": stale})
     assert problem(response) == (401, "intrekking/verlopen")
@@ -253,7 +254,7 @@ async def test_unknown_path_and_wrong_method(client: ValidatingClient) -> None:
 
 async def test_every_answer_carries_api_version_and_cors(client: ValidatingClient) -> None:
     response = await client.get("/intrekkingen")
-    assert response.headers["api-version"] == "1.0.0"
+    assert response.headers["api-version"] == "2.0.0"
     assert response.headers["access-control-allow-origin"] == "*"
     preflight = await client.request("OPTIONS", "/registraties", in_spec=False)
     assert preflight.status_code == 204

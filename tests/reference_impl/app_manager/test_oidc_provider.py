@@ -21,7 +21,9 @@ from app_manager_support import (
     ValidatingClient,
     build_app_manager,
     claims_of,
+    consent_choice,
     problem,
+    query_of,
 )
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -119,7 +121,7 @@ async def _login(oidc_setup: tuple[Any, httpx.AsyncClient], app_side: AppSide
     app, to_provider = oidc_setup
     client = ValidatingClient(app)
     registration = await app_side.register(client)
-    start = await client.get(f"/registraties/{registration['registratie_id']}/inloggen")
+    start = await consent_choice(client, registration)
     assert start.status_code == 302
     location = start.headers["location"]
     assert location.startswith(f"{ISSUER}/authorize?")
@@ -135,15 +137,18 @@ async def test_login_through_oidc_gives_certificate_with_bsn_and_level(
 ) -> None:
     client, registration, back = await _login(oidc_setup, app_side)
     try:
-        assert back.status_code == 200, back.text
+        assert back.status_code == 302, back.text
+        result = query_of(back.headers["location"])
+        assert back.headers["location"].startswith(app_side.redirect_uri + "?")
+        assert result["state"] == app_side.state and result["iss"] == "test-app-manager"
         assert provider.token_requests[0]["redirect_uri"] == (
             f"http://testserver{BASE}/inloggen/terugkeer")
-        response = await client.post("/certificaten", json={
-            "registratie_id": registration["registratie_id"],
-            "aanvraag": app_side.aanvraag(registration["uitdaging"])})
+        response = await client.post("/certificaten",
+                                     json=app_side.certificate_body(registration, result["code"]))
         assert response.status_code == 201, response.text
         claims = claims_of(response.json()["certificaat"])
         assert claims["bsn"] == MOHAMED and claims["betrouwbaarheidsniveau"] == "substantieel"
+        assert claims["identiteitsdienst"] == "digid"
     finally:
         await client.aclose()
 
@@ -169,25 +174,44 @@ async def test_a_bad_id_token_is_refused(
         }[spoil]
     client, registration, back = await _login(oidc_setup, app_side)
     try:
-        assert problem(back) == (400, "inloggen/code-ongeldig")
-        refused = await client.post("/certificaten", json={
-            "registratie_id": registration["registratie_id"],
-            "aanvraag": app_side.aanvraag(registration["uitdaging"])})
-        assert problem(refused) == (409, "registratie/niet-ingelogd")
+        # A refused login reaches the app as error=access_denied and ends the registration.
+        assert back.status_code == 302
+        assert query_of(back.headers["location"]) == {
+            "error": "access_denied", "state": app_side.state, "iss": "test-app-manager"}
+        again = await client.get(f"/registraties/{registration['registratie_id']}/inloggen")
+        assert problem(again) == (404, "algemeen/niet-gevonden")
     finally:
         await client.aclose()
 
 
-async def test_a_code_the_provider_refuses_is_400(
+@pytest.mark.parametrize("answer", ["code=verzonnen", "error=access_denied"])
+async def test_a_login_the_provider_refuses_sends_access_denied_to_the_app(
+    oidc_setup: tuple[Any, httpx.AsyncClient], app_side: AppSide, answer: str
+) -> None:
+    app, _to_provider = oidc_setup
+    client = ValidatingClient(app)
+    try:
+        registration = await app_side.register(client)
+        start = await consent_choice(client, registration)
+        state = parse_qs(urlparse(start.headers["location"]).query)["state"][0]
+        # An OIDC provider's refusal carries `error` instead of `code` (RFC 6749 §4.1.2.1).
+        back = await client.get(f"/inloggen/terugkeer?state={state}&{answer}",
+                                valid_request=answer.startswith("code="))
+        assert back.status_code == 302
+        assert query_of(back.headers["location"])["error"] == "access_denied"
+    finally:
+        await client.aclose()
+
+
+async def test_the_consent_page_may_post_to_the_provider(
     oidc_setup: tuple[Any, httpx.AsyncClient], app_side: AppSide
 ) -> None:
     app, _to_provider = oidc_setup
     client = ValidatingClient(app)
     try:
         registration = await app_side.register(client)
-        start = await client.get(f"/registraties/{registration['registratie_id']}/inloggen")
-        state = parse_qs(urlparse(start.headers["location"]).query)["state"][0]
-        back = await client.get(f"/inloggen/terugkeer?state={state}&code=verzonnen")
-        assert problem(back) == (400, "inloggen/code-ongeldig")
+        page = await client.get(f"/registraties/{registration['registratie_id']}/inloggen")
+        csp = page.headers["content-security-policy"]
+        assert f"form-action 'self' {ISSUER} http://127.0.0.1:53682;" in csp
     finally:
         await client.aclose()

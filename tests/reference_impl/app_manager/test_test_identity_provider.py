@@ -17,8 +17,10 @@ from app_manager_support import (
     FakeClock,
     ValidatingClient,
     build_app_manager,
+    consent_choice,
     manager_config,
     problem,
+    query_of,
 )
 
 from reference_impl.app_manager.app import create_app
@@ -32,7 +34,7 @@ pytestmark = pytest.mark.anyio
 
 async def _page(client: ValidatingClient, app_side: AppSide) -> tuple[str, dict[str, str]]:
     registration = await app_side.register(client)
-    start = await client.get(f"/registraties/{registration['registratie_id']}/inloggen")
+    start = await consent_choice(client, registration)
     location = urlparse(start.headers["location"])
     assert location.path == f"{BASE}/test-idp/inloggen"
     query = {k: v[0] for k, v in parse_qs(location.query).items()}
@@ -57,11 +59,13 @@ async def test_page_may_style_itself_but_nothing_more(
     client: ValidatingClient, app_side: AppSide
 ) -> None:
     registration = await app_side.register(client)
-    start = await client.get(f"/registraties/{registration['registratie_id']}/inloggen")
+    start = await consent_choice(client, registration)
     page = await client.get(start.headers["location"].split(BASE, 1)[1], in_spec=False)
     csp = page.headers["content-security-policy"]
     assert "script-src" not in csp and "default-src 'none'" in csp
-    assert "form-action 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    # The post's redirects end at the app's redirect_uri: only that origin is added.
+    assert "form-action 'self' http://127.0.0.1:53682;" in csp
 
 
 async def test_form_refuses_a_foreign_return_address(
@@ -94,15 +98,17 @@ async def test_bsn_never_appears_in_a_url(client: ValidatingClient, app_side: Ap
     assert set(parse_qs(urlparse(response.headers["location"]).query)) == {"state", "code"}
 
 
-async def test_code_expires(client: ValidatingClient, app_side: AppSide,
-                            clock: FakeClock) -> None:
+async def test_an_expired_code_is_a_refused_login(client: ValidatingClient, app_side: AppSide,
+                                                 clock: FakeClock) -> None:
     _page_text, query = await _page(client, app_side)
     submitted = await client.post("/test-idp/inloggen", in_spec=False, data={
         "state": query["state"], "redirect_uri": query["redirect_uri"], "bsn": SANNE})
     clock.advance(61)
     back = urlparse(submitted.headers["location"])
     response = await client.get(f"/inloggen/terugkeer?{back.query}")
-    assert problem(response) == (400, "inloggen/code-ongeldig")
+    assert response.status_code == 302
+    assert query_of(response.headers["location"]) == {
+        "error": "access_denied", "state": app_side.state, "iss": "test-app-manager"}
 
 
 # --- refused in productie ----------------------------------------------------------------------
