@@ -5,7 +5,7 @@
 
 N lightweight stub sources, conformant to spec/openapi/bron.yaml for the calls an overview
 makes, run in a child process (one uvicorn server; organisation i answers under
-`/org<i>/vorderingen/v1`), each delaying *every* answer by its latency (`--latency-ms`,
+`/org<i>/vorderingen/v2`), each delaying *every* answer by its latency (`--latency-ms`,
 optionally spread uniformly by `--jitter-ms`, fixed per organisation by a seed). The stubs
 serve envelopes signed beforehand with their own keys and do not check certificates: the
 benchmark measures the app, not the sources. The app here does what `vorderingen app
@@ -62,7 +62,7 @@ SEED = 20260302
 
 
 class StubSources:
-    """Pure ASGI: N organisations under /org<i>/vorderingen/v1, each with its own latency."""
+    """Pure ASGI: N organisations under /org<i>/vorderingen/v2, each with its own latency."""
 
     def __init__(self, envelopes: list[bytes], latencies_s: list[float]) -> None:
         self.envelopes = envelopes
@@ -76,13 +76,13 @@ class StubSources:
             return
         while (await receive()).get("more_body"):
             pass
-        parts = scope["path"].split("/", 2)  # "", "org<i>", "vorderingen/v1/..."
+        parts = scope["path"].split("/", 2)  # "", "org<i>", "vorderingen/v2/..."
         index = int(parts[1][3:]) if parts[1].startswith("org") else -1
         if not 0 <= index < len(self.envelopes):
             await _reply(send, 404, NOT_FOUND, PROBLEM)
             return
         await asyncio.sleep(self.latencies_s[index])
-        route = (scope["method"], parts[2].removeprefix("vorderingen/v1"))
+        route = (scope["method"], parts[2].removeprefix("vorderingen/v2"))
         expires = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 120))
         if route == ("POST", "/sessies/uitdagingen"):
             await _reply(send, 201, json.dumps({"nonce": random_token(32), "verloopt_op": expires}))
@@ -107,7 +107,7 @@ NOT_FOUND = json.dumps({"type": "urn:nl-vorderingen:probleem:algemeen/niet-gevon
 async def _reply(send: Callable, status: int, body: str | bytes,
                  media_type: str = "application/json") -> None:
     data = body.encode() if isinstance(body, str) else body
-    headers = [(b"api-version", b"1.0.0"), (b"cache-control", b"no-store"),
+    headers = [(b"api-version", b"2.0.0"), (b"cache-control", b"no-store"),
                (b"access-control-allow-origin", b"*")]
     if status != 204:
         headers += [(b"content-type", media_type.encode()),
@@ -163,24 +163,27 @@ def build(count: int, latency_ms: float, jitter_ms: float) -> Setup:
         key = generate_key()
         oin = f"{1_000_000_000 + i:020d}"
         organisations.append({"oin": oin, "naam": f"Bron {i}", "soort": "overig",
-                              "api_url": "http://127.0.0.1:1/placeholder",
-                              "sleutels": {"keys": [public_jwk(key)]},
+                              "eindpunten": [{"api_url": "http://127.0.0.1:1/placeholder",
+                                              "major": 2}],
+                              "sleutels": [{"jwk": public_jwk(key), "geldig_vanaf": 0}],
                               "diensten": ["vorderingenoverzicht"], "status": "actief"})
         envelope = sign_envelope(example_document(oin, f"Bron {i}"), key)
         envelopes.append(json.dumps(envelope).encode())
         latencies.append(max(0.0, latency_ms + chance.uniform(-jitter_ms, jitter_ms)) / 1000)
     now = int(time.time())
-    payload = {"iss": "bench", "iat": now, "exp": now + 3600, "volgnummer": 1,
+    payload = {"versie": "2.0", "iss": "bench", "iat": now, "exp": now + 3600, "volgnummer": 1,
                "omgeving": "test", "organisaties": organisations,
                "app_managers": [{"id": APP_MANAGER, "naam": "Bench App Manager",
-                                 "sleutels": {"keys": [public_jwk(manager_key)]},
+                                 "sleutels": [{"jwk": public_jwk(manager_key),
+                                               "geldig_vanaf": 0}],
                                  "status": "actief"}],
                "ingetrokken_certificaten": []}
     scheme = Scheme(payload=payload, token="")
     identity = Identity(app_key)
     claims = {"iss": APP_MANAGER, "jti": str(uuid.uuid4()), "iat": now, "nbf": now,
               "exp": now + 3600, "bsn": BSN, "cnf": {"jwk": identity.public_jwk},
-              "betrouwbaarheidsniveau": "substantieel"}
+              "betrouwbaarheidsniveau": "substantieel", "inlogmoment": now,
+              "identiteitsdienst": "test-idp"}
     identity.accept_certificate(sign(claims, manager_key, typ="app-certificaat+jwt"), scheme)
     return Setup(scheme, identity, latencies, envelopes)
 
@@ -189,7 +192,8 @@ def at(setup: Setup, base: str, indices: list[int]) -> tuple[Scheme, list[dict[s
     """The scheme with organisation i at `base`/org<i>, and the chosen organisations."""
     organisations = []
     for i, organisation in enumerate(setup.scheme.payload["organisaties"]):
-        organisations.append({**organisation, "api_url": f"{base}/org{i}/vorderingen/v1"})
+        organisations.append({**organisation, "eindpunten": [
+            {"api_url": f"{base}/org{i}/vorderingen/v2", "major": 2}]})
     payload = {**setup.scheme.payload, "organisaties": organisations}
     return Scheme(payload=payload, token=""), [organisations[i] for i in indices]
 

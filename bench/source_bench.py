@@ -41,11 +41,17 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "reference_impl" / "source"))
 
 from reference_impl.common.jose import generate_key, public_jwk, sign  # noqa: E402
+from reference_impl.common.request_proof import session_headers  # noqa: E402
+from reference_impl.common.scheme import TYP as SCHEME_TYP  # noqa: E402
+from reference_impl.common.scheme import key_entry  # noqa: E402
+from reference_impl.common.versions import WIRE_VERSION  # noqa: E402
 from reference_impl.source.app import signing_key  # noqa: E402
 from reference_impl.source.backend import Case  # noqa: E402
 from reference_impl.source.config import config_from_mapping  # noqa: E402
 
-BASE = "/vorderingen/v1"
+BASE = "/vorderingen/v2"
+# The api_url the scheme lists: proofs name it (htu, api_url) whatever port serves the bench.
+API_URL = "http://127.0.0.1:1/vorderingen/v2"
 OIN = "00000001001234567000"
 APP_MANAGER = "bench-app-manager"
 BSN = "999993653"
@@ -141,17 +147,18 @@ async def prepare(work: Path, database_url: str) -> Setup:
     source_key = signing_key(config)
     now = int(time.time())
     scheme = {
-        "iss": "bench", "iat": now, "exp": now + 86_000, "volgnummer": 1, "omgeving": "test",
+        "versie": WIRE_VERSION, "iss": "bench", "iat": now, "exp": now + 86_000,
+        "volgnummer": 1, "omgeving": "test",
         "organisaties": [{"oin": OIN, "naam": "Benchmarkgemeente", "soort": "gemeente",
-                          "api_url": "http://127.0.0.1:1/vorderingen/v1",
-                          "sleutels": {"keys": [public_jwk(source_key)]},
+                          "eindpunten": [{"api_url": API_URL, "major": 2}],
+                          "sleutels": [key_entry(public_jwk(source_key), now - 60)],
                           "diensten": ["vorderingenoverzicht"], "status": "actief"}],
         "app_managers": [{"id": APP_MANAGER, "naam": "Bench",
-                          "sleutels": {"keys": [public_jwk(setup.app_manager_key)]},
+                          "sleutels": [key_entry(public_jwk(setup.app_manager_key), now - 60)],
                           "status": "actief"}],
         "ingetrokken_certificaten": [],
     }
-    (work / "stelsel.jwt").write_text(sign(scheme, setup.scheme_key, typ="stelsel+jwt"))
+    (work / "stelsel.jwt").write_text(sign(scheme, setup.scheme_key, typ=SCHEME_TYP))
     (work / "stelsel.jwk.json").write_text(json.dumps(public_jwk(setup.scheme_key)))
     database = await Database.open(database_url, MIGRATIONS)
     backend = DatabaseBackend(database)
@@ -258,12 +265,17 @@ class Citizen:
         jwk = {k: v for k, v in public_jwk(self.key).items() if k != "kid"}
         self.certificate = sign({"iss": APP_MANAGER, "jti": str(uuid.uuid4()), "iat": now,
                                  "nbf": now, "exp": now + 3600, "bsn": bsn, "cnf": {"jwk": jwk},
-                                 "betrouwbaarheidsniveau": "hoog"},
+                                 "betrouwbaarheidsniveau": "hoog", "inlogmoment": now,
+                                 "identiteitsdienst": "test-idp"},
                                 setup.app_manager_key, typ="app-certificaat+jwt")
 
     def proof(self, nonce: str) -> str:
-        return sign({"nonce": nonce, "aud": OIN, "iat": int(time.time()),
+        return sign({"nonce": nonce, "aud": OIN, "api_url": API_URL, "iat": int(time.time()),
                      "jti": str(uuid.uuid4())}, self.key, typ="sessie-bewijs+jwt")
+
+    def headers(self, method: str, path: str, token: str) -> dict[str, str]:
+        """`Authorization: Sessie` and a fresh request proof: part of every request's cost."""
+        return session_headers(self.key, method, API_URL + path.removeprefix(BASE), token)
 
     async def session(self, client: httpx.AsyncClient) -> str:
         nonce = (await client.post(f"{BASE}/sessies/uitdagingen")).json()["nonce"]
@@ -292,34 +304,39 @@ async def bench_source(setup: Setup, target: str, port: int, args: argparse.Name
         results = [await measure("session", target, open_session, args.duration,
                                  args.concurrency)]
         token = await citizen.session(client)
-        headers = {"Authorization": f"Bearer {token}"}
+        overview_path = f"{BASE}/vorderingenoverzicht"
 
         async def overview() -> None:
-            expect(await client.get(f"{BASE}/vorderingenoverzicht", headers=headers), 200)
+            headers = citizen.headers("GET", overview_path, token)
+            expect(await client.get(overview_path, headers=headers), 200)
 
         results.append(await measure("overview", target, overview, args.duration,
                                      args.concurrency))
         rendered[f"{BASE}/vorderingenoverzicht"] = {
             "status": 200,
-            "body": (await client.get(f"{BASE}/vorderingenoverzicht", headers=headers)).text}
+            "body": (await client.get(overview_path,
+                                      headers=citizen.headers("GET", overview_path, token))).text}
 
-        quotes: list[tuple[str, str]] = []  # (token, voorstel_id): one per case and citizen
+        # (citizen, token, voorstel_id): one per case and citizen
+        quotes: list[tuple[Citizen, str, str]] = []
         for bsn in ACCEPT_CITIZENS:
-            other = await Citizen(setup, bsn).session(client)
+            holder = Citizen(setup, bsn)
+            other = await holder.session(client)
             for n in range(CASES):
+                quote_path = f"{BASE}/betalingsregelingen/voorstellen"
                 quote = await client.post(
-                    f"{BASE}/betalingsregelingen/voorstellen",
-                    headers={"Authorization": f"Bearer {other}"},
+                    quote_path, headers=holder.headers("POST", quote_path, other),
                     json={"zaakkenmerken": [f"BENCH-{n:04d}"], "aantal_termijnen": 6})
                 expect(quote, 201)
-                quotes.append((other, quote.json()["voorstel_id"]))
+                quotes.append((holder, other, quote.json()["voorstel_id"]))
         pending = list(quotes)
 
         async def accept() -> None:
-            session_token, voorstel_id = pending.pop()
+            holder, session_token, voorstel_id = pending.pop()
+            path = f"{BASE}/betalingsregelingen"
             response = await client.post(
-                f"{BASE}/betalingsregelingen", json={"voorstel_id": voorstel_id},
-                headers={"Authorization": f"Bearer {session_token}",
+                path, json={"voorstel_id": voorstel_id},
+                headers={**holder.headers("POST", path, session_token),
                          "Idempotency-Key": voorstel_id})
             expect(response, 201)
             rendered[f"{BASE}/betalingsregelingen"] = {"status": 201, "body": response.text}

@@ -1,6 +1,6 @@
 """The `vorderingen` console script: one click group for every reference actor.
 
-    vorderingen demo [--json] [--poort-basis N] [--staat DIR]
+    vorderingen demo [--json] [--poort-basis N] [--staat DIR] [--interval S]
     vorderingen stelsel sleutel --uit DIR
     vorderingen stelsel onderteken BESCHRIJVING.yaml --sleutel KEY.pem --uit OUT.jwt
                                    [--volgnummer N]
@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from reference_impl.app.cli import app
+from reference_impl.app.cli import TEST_BROWSER, app
 from reference_impl.common.errors import ConfigError, KeyFileError, VorderingenError
 
 PROG = "vorderingen"
@@ -64,9 +64,19 @@ class OneLineErrors(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+def test_citizen_browser(bsn: str, *, niveau: str | None, omgeving: str) -> Any:
+    """The test citizen's browser `vorderingen app … --test-bsn` logs in with (it refuses a
+    productie scheme); imported only when used, so `--help` stays fast."""
+    from reference_impl.demo.test_citizen import TestCitizenBrowser
+
+    return TestCitizenBrowser(bsn, niveau=niveau, omgeving=omgeving)
+
+
 @click.group(cls=OneLineErrors)
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Reference implementation of the Vorderingen API: scheme, App Manager, sources, demo."""
+    ctx.meta[TEST_BROWSER] = test_citizen_browser
 
 
 # --- demo ---------------------------------------------------------------------------------
@@ -81,11 +91,16 @@ def main() -> None:
               help="Directory for keys and SQLite databases (default: a fresh temporary one).")
 @click.option("--data", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               default=None, help="Demo data file (default: reference_impl/demo/data.yaml).")
-def demo(as_json: bool, poort_basis: int | None, staat: Path | None, data: Path | None) -> None:
+@click.option("--interval", "interval_s", type=click.FloatRange(0.1, 120), default=2.0,
+              show_default=True, help="Seconds between the scheme service's revocation pulls "
+              "and between the sources' scheme refreshes (a short revocation latency).")
+def demo(as_json: bool, poort_basis: int | None, staat: Path | None, data: Path | None,
+         interval_s: float) -> None:
     """Start the whole demo federation on loopback until interrupted (Ctrl+C)."""
     from reference_impl.demo.announce import run_demo
 
-    run_demo(as_json=as_json, port_base=poort_basis, state_dir=staat, data_path=data)
+    run_demo(as_json=as_json, port_base=poort_basis, state_dir=staat, data_path=data,
+             interval_s=interval_s)
 
 
 # --- stelsel (scheme operator) ---------------------------------------------------------------
@@ -129,7 +144,7 @@ def stelsel_onderteken(beschrijving: Path, sleutel: Path, out: Path,
 @click.option("--config", "config_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path), help="YAML configuration file.")
 def stelsel_serve(config_path: Path) -> None:
-    """Run the scheme service (GET /stelsel/v1/stelseldocument)."""
+    """Run the scheme service (GET /stelsel/v2/stelseldocument)."""
     from reference_impl.scheme.app import serve
     from reference_impl.scheme.config import load_config
 
@@ -148,7 +163,7 @@ def app_manager() -> None:
 @click.option("--config", "config_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path), help="YAML configuration file.")
 def app_manager_serve(config_path: Path) -> None:
-    """Run the App Manager (/app-manager/v1)."""
+    """Run the App Manager (/app-manager/v2)."""
     from reference_impl.app_manager.app import serve
     from reference_impl.app_manager.config import load_config
 
@@ -167,7 +182,7 @@ def bron() -> None:
 @click.option("--config", "config_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path), help="YAML configuration file.")
 def bron_serve(config_path: Path) -> None:
-    """Run a source organisation (/vorderingen/v1)."""
+    """Run a source organisation (/vorderingen/v2)."""
     from reference_impl.source.__main__ import serve
     from reference_impl.source.config import load_config
 

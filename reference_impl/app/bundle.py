@@ -6,14 +6,18 @@ rendering beside it for people (`bundel.json` + `bundel.md`). The rendering leav
 BSN; the JSON keeps every envelope byte-for-byte in meaning, since only that verifies.
 
 `verify_bundle(bundle, scheme)` checks a bundle offline, against a scheme document the
-verifier holds (and verified with its pinned key): first the bundle's own shape, then
-every envelope in the order of trust model §3.5, and finally that all documents are about
-one citizen. The answer names, per envelope, the step that failed and its code:
+verifier holds (and verified with its pinned key set): first the bundle's version
+(`bundelversie` of major 2, else `bundel/versie-niet-ondersteund` and nothing more is
+checked) and shape, then every envelope in the order of design §7, and finally that all
+documents are about one citizen. Unknown members are ignored (data is open). The answer
+names, per envelope, the step that failed and its code:
 
     1 vorm (envelop/ongeldig-formaat) · 2 header (algoritme-niet-toegestaan,
     verboden-header, verkeerd-type) · 3 bron (bron-onbekend) · 4 handtekening
-    (sleutel-onbekend, handtekening-ongeldig) · 5 document (document-ongeldig) ·
-    6 burger (bsn-onjuist: another citizen than the bundle's first document)
+    (sleutel-onbekend, handtekening-ongeldig) · 5 versie (versie-niet-ondersteund) ·
+    6 document (document-ongeldig) · 7 sleutelgeldigheid (sleutel-niet-geldig,
+    sleutel-ingetrokken, nog-niet-geldig) · 8 burger (bsn-onjuist: another citizen than
+    the bundle's first document)
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from reference_impl.common.envelope import verify_envelope
 from reference_impl.common.errors import TokenError
 from reference_impl.common.scheme import Scheme
 from reference_impl.common.spec import schema_errors, schema_validator
+from reference_impl.common.versions import MAJOR, WIRE_VERSION, is_same_major
 
-BUNDLE_VERSION = "1.0.0"
+BUNDLE_VERSION = WIRE_VERSION
+BUNDLE_VERSION_UNSUPPORTED = "bundel/versie-niet-ondersteund"
 MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 STEPS = {
     "ongeldig-formaat": "1 vorm",
@@ -40,8 +46,12 @@ STEPS = {
     "bron-onbekend": "3 bron",
     "sleutel-onbekend": "4 handtekening",
     "handtekening-ongeldig": "4 handtekening",
-    "document-ongeldig": "5 document",
-    "bsn-onjuist": "6 burger",
+    "versie-niet-ondersteund": "5 versie",
+    "document-ongeldig": "6 document",
+    "sleutel-niet-geldig": "7 sleutelgeldigheid",
+    "sleutel-ingetrokken": "7 sleutelgeldigheid",
+    "nog-niet-geldig": "7 sleutelgeldigheid",
+    "bsn-onjuist": "8 burger",
 }
 GROUP_TITLES = {"achterstand": "Achterstanden", "deze_maand": "Deze maand verwacht",
                 "eenmalig": "Eenmalig te betalen", "langlopend": "Langlopende schulden"}
@@ -101,19 +111,27 @@ class BundleVerdict:
 
     shape_errors: list[tuple[str, str]]
     envelopes: list[EnvelopeCheck]
+    code: str | None = None  # a failure of the bundle as a whole (its version)
 
     @property
     def ok(self) -> bool:
-        return not self.shape_errors and all(e.ok for e in self.envelopes)
+        return self.code is None and not self.shape_errors and all(e.ok for e in self.envelopes)
 
     def to_json(self) -> dict[str, Any]:
-        return {"geldig": self.ok,
-                "bundel": [{"pointer": p, "reden": r} for p, r in self.shape_errors],
-                "enveloppen": [e.to_json() for e in self.envelopes]}
+        data: dict[str, Any] = {
+            "geldig": self.ok, "bundel": [{"pointer": p, "reden": r} for p, r in self.shape_errors],
+            "enveloppen": [e.to_json() for e in self.envelopes]}
+        if self.code is not None:
+            data["code"] = self.code
+        return data
 
 
 def verify_bundle(bundle: Any, scheme: Scheme) -> BundleVerdict:
-    """Check the bundle's shape and each envelope against a verified scheme document."""
+    """Check the bundle's version, shape and each envelope against a verified scheme."""
+    version = bundle.get("bundelversie") if isinstance(bundle, dict) else None
+    if isinstance(version, str) and not is_same_major(version):
+        return BundleVerdict([("/bundelversie", f"{version!r} is not of major {MAJOR}")], [],
+                             BUNDLE_VERSION_UNSUPPORTED)
     shape = schema_errors(schema_validator("bundel"), bundle)
     envelopes = bundle.get("enveloppen") if isinstance(bundle, dict) else None
     if not isinstance(envelopes, list):

@@ -1,17 +1,19 @@
 """`CitizenApp`: the reference app as one object (the CLI and the tests drive this).
 
     async with CitizenApp(settings) as app:
-        await app.login_with_test_idp("999993653")     # or login_interactive(show)
+        await app.login(open_browser)                   # e.g. login.system_browser(print)
         overview = await app.overview()
         plan = await app.plan_arrangement(15_000)      # cents per month
         await app.conclude(plan)
 
-`start()` loads and verifies the scheme document (pinned key, environment, rollback);
-login registers the app's key at the App Manager and keeps the certificate (trust.py,
-identity.py, login.py). Every source of the scheme then gets one `SourceClient`; sessions
-are opened on first use and ended when the app closes. Everything goes over HTTP as the
-OpenAPI documents describe; `transport` lets tests put a validating or failing proxy
-between the app and the federation.
+`start()` loads and verifies the scheme document (pinned key set, environment, rollback);
+`login(open_browser)` registers the app's key at the App Manager with PKCE and a loopback
+redirect, lets the citizen's browser log in, and keeps the certificate (trust.py,
+identity.py, login.py, loopback.py). Every source of the scheme then gets one
+`SourceClient` at its endpoint of the highest major the app supports (`settings.majors`);
+sessions are opened on first use and ended when the app closes. Everything goes over HTTP
+as the OpenAPI documents describe; `transport` lets tests put a validating or failing
+proxy between the app and the federation.
 """
 
 from __future__ import annotations
@@ -29,9 +31,15 @@ from reference_impl.app.bundle import make_bundle
 from reference_impl.app.errors import AppError, KeyStoreError, SetupError
 from reference_impl.app.http import new_client
 from reference_impl.app.identity import Identity, KeyStore, generate_key
-from reference_impl.app.login import AppManagerClient, Registration
+from reference_impl.app.login import LOGIN_WAIT_S, AppManagerClient, OpenBrowser
 from reference_impl.app.overview import Overview, SourceStatus, collect_overview
-from reference_impl.app.sources import SOURCE_TIMEOUT_S, SourceClient, clients_for, fan_out
+from reference_impl.app.sources import (
+    SOURCE_TIMEOUT_S,
+    SUPPORTED_MAJORS,
+    SourceClient,
+    clients_for,
+    fan_out,
+)
 from reference_impl.app.trust import (
     SchemeTrust,
     TrustAnchor,
@@ -50,6 +58,8 @@ class AppSettings:
     app_manager_url: str | None = None
     state_dir: Path | None = None
     timeout_s: float = SOURCE_TIMEOUT_S
+    majors: frozenset[int] = SUPPORTED_MAJORS
+    apparaat_naam: str | None = None  # default: the host name
 
 
 @dataclass(frozen=True)
@@ -128,27 +138,14 @@ class CitizenApp:
                 identity.certificate, identity.claims = None, {}
         return identity.usable()
 
-    async def login_with_test_idp(self, bsn: str, niveau: str | None = None) -> Identity:
-        """Register, log in at the *test* identity provider with `bsn`, get the certificate."""
-        await self.start()
+    async def login(self, open_browser: OpenBrowser, *, wait_s: float = LOGIN_WAIT_S) -> Identity:
+        """Log in (login.py): a kept, still-valid certificate, else a fresh login in the
+        citizen's browser via `open_browser(inlog_url)`."""
+        scheme = await self.start()
         if await self.restore_identity():
             return self.identity
-        manager = self.app_manager()
-        registration = await manager.register(self.identity)
-        await manager.login_with_test_idp(registration, bsn, niveau)
-        await manager.request_certificate(self.identity, registration, self._scheme())
-        self._keep_identity()
-        return self.identity
-
-    async def login_interactive(self, show: Callable[[str], None]) -> Identity:
-        """Register, show the login URL to the citizen, wait for the certificate."""
-        await self.start()
-        if await self.restore_identity():
-            return self.identity
-        manager = self.app_manager()
-        registration: Registration = await manager.register(self.identity)
-        show(registration.inlog_url)
-        await manager.wait_for_certificate(self.identity, registration, self._scheme())
+        await self.app_manager().login(self.identity, scheme, open_browser,
+                                       apparaat_naam=self.settings.apparaat_naam, wait_s=wait_s)
         self._keep_identity()
         return self.identity
 
@@ -183,7 +180,7 @@ class CitizenApp:
             self._clients, self._source_http = clients_for(
                 organisations, self.identity,
                 shared=self.client if self._shared_transport else None,
-                timeout_s=max(self.settings.timeout_s, 1.0))
+                timeout_s=max(self.settings.timeout_s, 1.0), majors=self.settings.majors)
         return self._clients
 
     async def overview(
@@ -224,6 +221,7 @@ class CitizenApp:
         """Send the bundle (a fresh one unless given) to the citizen's municipality."""
         current = None if bundle is not None else await self.overview()
         shared = bundle if bundle is not None else make_bundle(current)  # type: ignore[arg-type]
+        help_request.check_fresh(shared)
         municipality = help_request.choose_municipality(self.sources, oin=gemeente,
                                                         overview=current)
         body = help_request.help_request_body(shared, telefoon=telefoon, email=email,

@@ -10,8 +10,12 @@
     vorderingen app web [--poort N]
 
 Against a running `vorderingen demo` no other option is needed (discovery.py); otherwise
-give `--stelsel-url`, `--stelsel-sleutel`, `--omgeving` and `--app-manager-url`. Without
-`--test-bsn` the app shows the login URL and waits for the citizen to log in. Progress goes
+give `--stelsel-url`, `--stelsel-sleutel` (repeatable: the pinned key set), `--omgeving`
+and `--app-manager-url`. Login: the app listens on a loopback port for the App Manager's
+redirect, shows the login URL and opens the system browser, and waits until the citizen
+has logged in there (login.py). With `--test-bsn` a test citizen's browser does that part
+instead; it is wired in by the `vorderingen` command (`TEST_BROWSER` in the click
+context's `meta`), since the app itself never fills in HTML forms. Progress goes
 to stderr; stdout carries the result (a table, or JSON with `--json`). The private key is
 kept between runs only with `--bewaar-sleutel` (encrypted with the passphrase in
 `$VORDERINGEN_APP_WACHTWOORD`, or in clear at mode 0600 with `--onversleuteld`).
@@ -48,6 +52,7 @@ if TYPE_CHECKING:  # the app's modules are imported when a command runs (fast --
     from reference_impl.app.overview import Overview
 
 T = TypeVar("T")
+TEST_BROWSER = "vorderingen.app.test_browser"  # ctx.meta key: factory(bsn, niveau=, omgeving=)
 
 
 def _err() -> Console:
@@ -76,7 +81,11 @@ def _run(work: Awaitable[T]) -> T:
 
 async def _logged_in(options: Options) -> CitizenApp:
     from reference_impl.app.citizen import CitizenApp
+    from reference_impl.app.login import system_browser
 
+    test_browser = click.get_current_context().meta.get(TEST_BROWSER)
+    if options.test_bsn and test_browser is None:
+        raise click.UsageError("--test-bsn needs the test citizen's browser of `vorderingen`")
     app = CitizenApp(options.settings(), key_choice=options.key_choice())
     err = _err()
     try:
@@ -84,10 +93,12 @@ async def _logged_in(options: Options) -> CitizenApp:
         err.print(f"Stelseldocument geverifieerd (volgnummer {scheme.payload['volgnummer']}, "
                   f"{len(scheme.payload['organisaties'])} organisaties).")
         if options.test_bsn:
-            await app.login_with_test_idp(options.test_bsn, options.niveau)
+            async with test_browser(options.test_bsn, niveau=options.niveau,
+                                    omgeving=scheme.payload["omgeving"]) as browser:
+                await app.login(browser)
         else:
-            await app.login_interactive(
-                lambda url: err.print(f"Log in via: {url}\nDe app wacht tot u bent ingelogd."))
+            await app.login(system_browser(
+                lambda url: err.print(f"Log in via: {url}\nDe app wacht tot u bent ingelogd.")))
         err.print(f"Ingelogd (niveau {app.identity.niveau}).")
     except BaseException:
         await app.close()
@@ -225,7 +236,7 @@ def exporteer(options: Options, out: Path) -> None:
 @app.command()
 @click.argument("bundel", type=click.Path(dir_okay=False, path_type=Path))
 @trust_options
-def verifieer(bundel: Path, stelsel: str | None, stelsel_sleutel: Path | None,
+def verifieer(bundel: Path, stelsel: str | None, stelsel_sleutel: tuple[Path, ...],
               omgeving: str | None, as_json: bool) -> None:
     """Check a bundle offline against a scheme document; say which envelope and step fail."""
     from reference_impl.app import display
@@ -234,12 +245,12 @@ def verifieer(bundel: Path, stelsel: str | None, stelsel_sleutel: Path | None,
     from reference_impl.app.http import new_client
     from reference_impl.app.trust import SchemeTrust, TrustAnchor
 
-    if stelsel is None or stelsel_sleutel is None:
+    if stelsel is None or not stelsel_sleutel:
         demo = find_demo()
         if demo is None:
             raise click.UsageError("give --stelsel and --stelsel-sleutel")
         stelsel = stelsel or demo.stelsel_url
-        stelsel_sleutel = stelsel_sleutel or demo.stelsel_sleutel
+        stelsel_sleutel = stelsel_sleutel or (demo.stelsel_sleutel,)
         omgeving = omgeving or demo.omgeving
     anchor = TrustAnchor.from_key_file(stelsel, stelsel_sleutel, omgeving or DEFAULT_OMGEVING)
 
@@ -259,7 +270,7 @@ def verifieer(bundel: Path, stelsel: str | None, stelsel_sleutel: Path | None,
         verdict = verify_bundle(read_bundle(bundel), scheme)
     except AppError as exc:
         raise click.ClickException(str(exc)) from None
-    _emit(Options(None, None, None, None, Path(), 0, as_json, None, None, False, False),
+    _emit(Options(None, (), None, None, Path(), 0, as_json, None, None, False, False),
           verdict.to_json(), lambda console: display.show_verdict(console, verdict))
     if not verdict.ok:
         sys.exit(1)
@@ -301,7 +312,8 @@ def hulp(options: Options, gemeente: str | None, bundle_file: Path | None,
 @click.option("--app-manager-url", default=None, help="Base URL of the App Manager.")
 @click.option("--poort", "port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Loopback port of the page (0: any free port).")
-def web(stelsel: str | None, stelsel_sleutel: Path | None, omgeving: str | None, as_json: bool,
+def web(stelsel: str | None, stelsel_sleutel: tuple[Path, ...], omgeving: str | None,
+        as_json: bool,
         app_manager_url: str | None, port: int) -> None:
     """Serve the browser app on loopback (static files only; the browser holds the key)."""
     from reference_impl.app.web.server import WebConfig, serve

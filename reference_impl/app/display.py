@@ -106,6 +106,8 @@ def show_pauses(console: Console, lines: list[PauseLine]) -> None:
 
 
 def show_verdict(console: Console, verdict: BundleVerdict) -> None:
+    if verdict.code is not None:
+        console.print(f"[red]bundel: ongeldig bij stap 0 versie: {verdict.code}[/red]")
     for pointer, reason in verdict.shape_errors:
         console.print(f"[red]bundel {pointer}: {reason}[/red]")
     for check in verdict.envelopes:

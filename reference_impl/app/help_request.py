@@ -5,17 +5,22 @@ takes the one the citizen names (`--gemeente OIN`); otherwise the only municipal
 (`soort: gemeente`) offering the service; when there are several, the one that has cases
 of this citizen in the overview; else it asks the citizen to choose. The request carries
 the bundle of signed envelopes and the citizen's explicit consent (`toestemming: true`),
-optionally how to be reached and a note. The municipality verifies every envelope itself.
+optionally how to be reached and a note. The municipality verifies every envelope itself
+and refuses one signed more than `HULPVRAAG_MAX_LEEFTIJD_S` ago (`envelop/verouderd`), so
+`check_fresh` refuses such a bundle before it is sent: export a fresh one.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from reference_impl.app.errors import SetupError
+from reference_impl.app.errors import BundleError, SetupError
 from reference_impl.app.overview import BEANTWOORD, Overview
 from reference_impl.app.sources import SourceClient
+from reference_impl.common.constants import HULPVRAAG_MAX_LEEFTIJD_S
 
 SERVICE = "hulpvragen"
 MAX_NOTE_CHARS = 2000
@@ -62,6 +67,23 @@ def help_request_body(
             raise SetupError(f"the note is longer than {MAX_NOTE_CHARS} characters")
         body["toelichting"] = toelichting
     return body
+
+
+def check_fresh(bundle: dict[str, Any], *, now: float | None = None) -> None:
+    """`BundleError` when an envelope of `bundle` is older than the help-request limit."""
+    moment = time.time() if now is None else now
+    stale = []
+    for index, envelope in enumerate(bundle.get("enveloppen") or []):
+        try:
+            signed = datetime.fromisoformat(envelope["document"]["opgesteld_op"]).timestamp()
+        except (TypeError, KeyError, ValueError):
+            continue  # not this check's business: the municipality names the failing step
+        if signed < moment - HULPVRAAG_MAX_LEEFTIJD_S:
+            stale.append(str(index))
+    if stale:
+        raise BundleError(f"envelope(s) {', '.join(stale)} of the bundle are older than "
+                          f"{HULPVRAAG_MAX_LEEFTIJD_S // 86400} days; a municipality refuses "
+                          "them: export a fresh bundle")
 
 
 async def send_help_request(source: SourceClient, body: dict[str, Any]) -> dict[str, Any]:

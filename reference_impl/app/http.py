@@ -66,15 +66,12 @@ async def call(
     expect: int | tuple[int, ...],
     json_body: Any = None,
     form: dict[str, str] | None = None,
-    token: str | None = None,
     headers: dict[str, str] | None = None,
     timeout_s: float | None = None,
 ) -> httpx.Response:
     """Send one request; the response if its status is expected, else an `AppError`."""
     expected = (expect,) if isinstance(expect, int) else expect
     sent = dict(headers or {})
-    if token is not None:
-        sent["Authorization"] = f"Bearer {token}"
     kwargs: dict[str, Any] = {"headers": sent}
     if json_body is not None:
         kwargs["json"] = json_body

@@ -43,6 +43,7 @@ from reference_impl.common.jose import (
     thumbprint,
     verify,
 )
+from reference_impl.common.request_proof import sign_request_proof
 from reference_impl.common.scheme import Scheme
 
 CERTIFICATE_TYP = "app-certificaat+jwt"
@@ -86,11 +87,17 @@ class Identity:
         moment = time.time() if now is None else now
         return bool(self.certificate) and moment < self.claims.get("exp", 0) - RENEW_MARGIN_S
 
-    def proof(self, nonce: str, oin: str, *, now: int | None = None) -> str:
-        """A `sessie-bewijs+jwt` for one source (`aud` its OIN) over its nonce."""
-        claims = {"nonce": nonce, "aud": oin, "iat": int(time.time()) if now is None else now,
-                  "jti": str(uuid.uuid4())}
+    def proof(self, nonce: str, oin: str, api_url: str, *, now: int | None = None) -> str:
+        """A `sessie-bewijs+jwt` over a source's nonce, for the scheme entry being called:
+        `aud` its OIN and `api_url` the endpoint's (both from the verified scheme)."""
+        claims = {"nonce": nonce, "aud": oin, "api_url": api_url,
+                  "iat": int(time.time()) if now is None else now, "jti": str(uuid.uuid4())}
         return sign(claims, self.key, typ=PROOF_TYP)
+
+    def request_proof(self, method: str, htu: str, token: str, *, now: int | None = None) -> str:
+        """A fresh `verzoek-bewijs+jwt` for one request carrying the session `token`
+        (design §6): bound to the method, the URL called, the time and the token."""
+        return sign_request_proof(self.key, method, htu, token, now=now)
 
     def certificate_request(self, manager_id: str, challenge: str) -> str:
         """A `certificaat-aanvraag+jwt` proving possession of the registered key."""
@@ -104,10 +111,12 @@ class Identity:
         prefix = "certificaat"
 
         def issuer_keys(_header: dict[str, Any], claims: dict[str, Any]) -> list[dict[str, Any]]:
-            manager = scheme.trusted_app_manager(claims.get("iss", ""))
-            if manager is None:
+            manager_id = claims.get("iss", "")
+            if not isinstance(manager_id, str) or scheme.trusted_app_manager(manager_id) is None:
                 raise TokenError(f"{prefix}/uitgever-onbekend", "iss is no active App Manager")
-            return manager["sleutels"]["keys"]
+            iat = claims.get("iat")
+            # Only keys whose window holds the certificate's iat (a bad iat fails the schema).
+            return scheme.app_manager_keys(manager_id, iat if isinstance(iat, int) else 0)
 
         try:
             claims = verify(token, typ=CERTIFICATE_TYP, prefix=prefix, keys_for=issuer_keys)

@@ -1,41 +1,75 @@
-"""Getting a certificate from an App Manager (spec/openapi/app-manager.yaml).
+"""Getting a certificate from an App Manager (design §4; spec/openapi/app-manager.yaml).
 
-1. `register(identity)`: `POST /registraties` with the app's public key → registration
-   (`registratie_id`, `uitdaging`, `inlog_url`).
-2. The citizen logs in at `inlog_url` (DigiD; in development the test identity provider):
-   - interactively: the app shows the URL and polls step 3 until the login is done;
-   - non-interactively for development (`login_with_test_idp`, CLI `--test-bsn`): the app
-     follows the redirect to the test identity provider, fills in its HTML form with the
-     test BSN and submits it, and follows the redirects back to the App Manager's return
-     page. This only works against a test identity provider (DigiD has no such form).
-3. `request_certificate(...)`: `POST /certificaten` with a `certificaat-aanvraag+jwt` over the
-   registration's challenge → the `app-certificaat+jwt`, checked by the identity before use.
+OAuth for native apps in shape (RFC 8252 loopback redirect, RFC 7636 PKCE, RFC 9207 `iss`):
 
-No BSN is ever sent to the App Manager by the app; the test BSN goes only into the test
-identity provider's form, as a person would type it.
+1. The app makes a PKCE `code_verifier` + S256 `code_challenge` and its own `state`, and
+   starts a `LoopbackReceiver` on `127.0.0.1` (ephemeral port): that is its `redirect_uri`.
+2. `POST /registraties` with the public key, `redirect_uri`, `code_challenge`, `state`,
+   `app_naam` and `apparaat_naam` → `registratie_id`, `uitdaging`, `inlog_url`.
+3. `open_browser(inlog_url)`: the citizen's browser shows the App Manager's consent page
+   (naming this app and device), then DigiD; the App Manager redirects the browser to
+   `redirect_uri?code&state&iss`. The app checks `state` (its own) and `iss` (the App
+   Manager's id from the verified scheme) and never parses HTML.
+4. `POST /certificaten` with `registratie_id`, `inlogcode`, `code_verifier` and a
+   `certificaat-aanvraag+jwt` over the challenge → the `app-certificaat+jwt`, checked by the
+   identity before use.
+
+`open_browser` is pluggable: by default the URL is shown and the system browser opened
+(`system_browser`); a development wiring may pass a test citizen's browser. It may be a
+plain function or return an awaitable (then it runs alongside the wait for the redirect).
+The app never learns or sends a BSN; it learns it from the certificate.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
+import contextlib
+import inspect
+import os
+import socket
+import sys
+import webbrowser
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from html.parser import HTMLParser
-from urllib.parse import urljoin
+from typing import Any
 
 import httpx
 
-from reference_impl.app.errors import AnswerError, LoginError, Unreachable
+from reference_impl.app.errors import LoginError
 from reference_impl.app.http import call, checked_json
 from reference_impl.app.identity import Identity
+from reference_impl.app.loopback import LoopbackReceiver, Pkce, new_pkce, new_state
 from reference_impl.common.scheme import Scheme
 
-MAX_REDIRECTS = 8
-POLL_INTERVAL_S = 1.0
-LOGIN_WAIT_S = 600.0  # a registration lives 600 s
-NOT_LOGGED_IN = "registratie/niet-ingelogd"
-BSN_FIELDS = ("bsn", "test_bsn", "burgerservicenummer")
-LEVEL_FIELDS = ("niveau", "betrouwbaarheidsniveau")
+APP_NAAM = "Vorderingen referentie-app"
+LOGIN_WAIT_S = 600.0  # REGISTRATION_TTL_S: a registration lives no longer
+MAX_NAME_CHARS = 64
+OpenBrowser = Callable[[str], Any]
+
+
+def device_name() -> str:
+    """The `apparaat_naam` shown on the consent page: this machine's host name."""
+    name = " ".join(socket.gethostname().split())[:MAX_NAME_CHARS]
+    return name or "onbekend apparaat"
+
+
+def system_browser(show: Callable[[str], None]) -> OpenBrowser:
+    """Show the URL (so it can be copied), then try the system browser — only where there
+    is a desktop: without one `webbrowser` would start a text browser in this terminal."""
+
+    async def open_browser(url: str) -> None:
+        show(url)
+        if not _has_desktop():
+            return
+        with contextlib.suppress(webbrowser.Error):
+            await asyncio.to_thread(webbrowser.open, url)
+
+    return open_browser
+
+
+def _has_desktop() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 @dataclass(frozen=True)
@@ -46,143 +80,102 @@ class Registration:
     verloopt_op: str
 
 
+@dataclass(frozen=True)
+class LoginRequest:
+    """What the app keeps between registering and redeeming the login result."""
+
+    pkce: Pkce
+    state: str
+    redirect_uri: str
+
+
 class AppManagerClient:
-    """One App Manager, addressed by its base URL (`…/app-manager/v1`) and scheme id."""
+    """One App Manager, addressed by its base URL (`…/app-manager/v2`) and scheme id."""
 
     def __init__(self, client: httpx.AsyncClient, api_url: str, manager_id: str) -> None:
         self.client = client
         self.api_url = api_url.rstrip("/")
         self.manager_id = manager_id
 
-    async def register(self, identity: Identity) -> Registration:
+    async def register(
+        self, identity: Identity, request: LoginRequest, *, app_naam: str = APP_NAAM,
+        apparaat_naam: str | None = None,
+    ) -> Registration:
+        body = {"publieke_sleutel": identity.public_jwk, "redirect_uri": request.redirect_uri,
+                "code_challenge": request.pkce.challenge, "code_challenge_method": "S256",
+                "state": request.state, "app_naam": app_naam[:MAX_NAME_CHARS],
+                "apparaat_naam": (apparaat_naam or device_name())[:MAX_NAME_CHARS]}
         response = await call(self.client, "POST", f"{self.api_url}/registraties", expect=201,
-                              json_body={"publieke_sleutel": identity.public_jwk})
-        body = checked_json(response, "app-manager", "Registratie")
-        return Registration(body["registratie_id"], body["uitdaging"], body["inlog_url"],
-                            body["verloopt_op"])
+                              json_body=body)
+        answer = checked_json(response, "app-manager", "Registratie")
+        return Registration(answer["registratie_id"], answer["uitdaging"], answer["inlog_url"],
+                            answer["verloopt_op"])
 
     async def request_certificate(
-        self, identity: Identity, registration: Registration, scheme: Scheme
+        self, identity: Identity, registration: Registration, scheme: Scheme, *,
+        inlogcode: str, code_verifier: str,
     ) -> str:
-        """The certificate of a logged-in registration, checked and kept by `identity`."""
-        request = identity.certificate_request(self.manager_id, registration.uitdaging)
+        """Redeem the login result; the certificate, checked and kept by `identity`."""
+        aanvraag = identity.certificate_request(self.manager_id, registration.uitdaging)
         response = await call(
             self.client, "POST", f"{self.api_url}/certificaten", expect=201,
-            json_body={"registratie_id": registration.registratie_id, "aanvraag": request})
+            json_body={"registratie_id": registration.registratie_id, "inlogcode": inlogcode,
+                       "code_verifier": code_verifier, "aanvraag": aanvraag})
         body = checked_json(response, "app-manager", "Certificaat")
         identity.accept_certificate(body["certificaat"], scheme)
         return body["certificaat"]
 
-    async def wait_for_certificate(
-        self, identity: Identity, registration: Registration, scheme: Scheme,
-        *, wait_s: float = LOGIN_WAIT_S, poll_s: float = POLL_INTERVAL_S,
+    async def login(
+        self, identity: Identity, scheme: Scheme, open_browser: OpenBrowser, *,
+        app_naam: str = APP_NAAM, apparaat_naam: str | None = None,
+        wait_s: float = LOGIN_WAIT_S,
     ) -> str:
-        """Poll `POST /certificaten` until the citizen has logged in (interactive login)."""
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                return await self.request_certificate(identity, registration, scheme)
-            except AnswerError as refused:
-                if refused.code != NOT_LOGGED_IN or time.monotonic() > deadline:
-                    raise LoginError(f"no certificate: {refused.code}") from refused
-            await asyncio.sleep(poll_s)
+        """The whole login of the module docstring; the certificate, or `LoginError`."""
+        async with LoopbackReceiver() as receiver:
+            request = LoginRequest(new_pkce(), new_state(), receiver.redirect_uri)
+            registration = await self.register(identity, request, app_naam=app_naam,
+                                               apparaat_naam=apparaat_naam)
+            query = await _browse_and_wait(open_browser, registration.inlog_url, receiver,
+                                           wait_s)
+        code = self.login_result(query, request)
+        return await self.request_certificate(identity, registration, scheme, inlogcode=code,
+                                              code_verifier=request.pkce.verifier)
 
-    async def login_with_test_idp(
-        self, registration: Registration, bsn: str, niveau: str | None = None
-    ) -> None:
-        """Log in non-interactively at a *test* identity provider by submitting its form."""
-        try:
-            await self._login_with_test_idp(registration, bsn, niveau)
-        except (AnswerError, Unreachable) as exc:
-            raise LoginError(f"test login failed: {exc}") from exc
-
-    async def _login_with_test_idp(
-        self, registration: Registration, bsn: str, niveau: str | None
-    ) -> None:
-        response = await self._get(registration.inlog_url)
-        hops = 0
-        while response.is_redirect:
-            hops += 1
-            if hops > MAX_REDIRECTS:
-                raise LoginError("too many redirects before the login form")
-            response = await self._get(urljoin(str(response.url), response.headers["location"]))
-        form = find_form(response.text)
-        if form is None:
-            raise LoginError("the identity provider shows no login form (not a test IdP?)")
-        fields = dict(form.fields)
-        bsn_field = next((name for name in BSN_FIELDS if name in fields), None)
-        if bsn_field is None:
-            raise LoginError("the login form has no BSN field (not a test IdP?)")
-        fields[bsn_field] = bsn
-        if niveau is not None:
-            for name in LEVEL_FIELDS:
-                if name in fields:
-                    fields[name] = niveau
-        target = urljoin(str(response.url), form.action or str(response.url))
-        if form.method == "get":
-            response = await self._get(str(httpx.URL(target, params=fields)))
-        else:
-            response = await self._send("POST", target, form=fields)
-        while response.is_redirect:
-            hops += 1
-            if hops > MAX_REDIRECTS:
-                raise LoginError("too many redirects after the login form")
-            response = await self._get(urljoin(str(response.url), response.headers["location"]))
-        if response.status_code != 200:
-            raise LoginError(f"the login ended with HTTP {response.status_code}")
-
-    async def _get(self, url: str) -> httpx.Response:
-        return await self._send("GET", url)
-
-    async def _send(
-        self, method: str, url: str, form: dict[str, str] | None = None
-    ) -> httpx.Response:
-        expect = (200, 301, 302, 303, 307, 308)
-        headers = {"Accept": "text/html, application/json"}
-        return await call(self.client, method, url, expect=expect, form=form, headers=headers)
+    def login_result(self, query: dict[str, str], request: LoginRequest) -> str:
+        """The `inlogcode` of a redirect that is the answer to *this* login; else LoginError."""
+        if query.get("state") != request.state:
+            raise LoginError("the login redirect carries another state: not our login")
+        if query.get("iss") != self.manager_id:
+            raise LoginError("the login redirect does not come from our App Manager (iss)")
+        if "error" in query:
+            raise LoginError(f"the login was refused or cancelled ({query['error'][:64]})")
+        code = query.get("code")
+        if not code:
+            raise LoginError("the login redirect carries no code")
+        return code
 
 
-@dataclass
-class Form:
-    action: str
-    method: str
-    fields: list[tuple[str, str]]
+async def _browse_and_wait(open_browser: OpenBrowser, url: str, receiver: LoopbackReceiver,
+                           wait_s: float) -> dict[str, str]:
+    """Open the browser and wait for the redirect; a browser that fails stops the wait."""
+    opened = open_browser(url)
+    if not inspect.isawaitable(opened):
+        return await receiver.wait(wait_s)
+    browsing = asyncio.ensure_future(_awaited(opened))
+    waiting = asyncio.ensure_future(receiver.wait(wait_s))
+    try:
+        await asyncio.wait({browsing, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if waiting.done():
+            return waiting.result()
+        browsing.result()  # raises what stopped the browser
+        return await waiting
+    finally:
+        waiting.cancel()
+        if not browsing.done():
+            # The redirect arrived: let the browser finish reading the page, briefly.
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(browsing, 5.0)
 
 
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self._select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append(Form(attributes.get("action", ""),
-                                   attributes.get("method", "get").lower(), []))
-        elif not self.forms:
-            return
-        elif tag == "input" and attributes.get("name"):
-            kind = attributes.get("type", "text").lower()
-            if kind in ("radio", "checkbox") and "checked" not in attributes:
-                return
-            if kind not in ("submit", "button", "image", "reset"):
-                self.forms[-1].fields.append((attributes["name"], attributes.get("value", "")))
-        elif tag == "select" and attributes.get("name"):
-            self._select = attributes["name"]
-        elif tag == "option" and self._select is not None:
-            names = [n for n, _ in self.forms[-1].fields]
-            if self._select not in names or "selected" in attributes:
-                self.forms[-1].fields = [f for f in self.forms[-1].fields if f[0] != self._select]
-                self.forms[-1].fields.append((self._select, attributes.get("value", "")))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-
-
-def find_form(html: str) -> Form | None:
-    """The first form of an HTML page with its submitted fields (as a browser would send)."""
-    parser = _FormParser()
-    parser.feed(html)
-    return parser.forms[0] if parser.forms else None
+async def _awaited(value: Awaitable[Any]) -> Any:
+    return await value

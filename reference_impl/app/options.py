@@ -30,13 +30,14 @@ NIVEAUS = ("basis", "midden", "substantieel", "hoog")
 PASSPHRASE_ENV = "VORDERINGEN_APP_WACHTWOORD"  # noqa: S105 - the name of a variable
 STATE_DIR_ENV = "VORDERINGEN_APP_MAP"
 DEFAULT_STATE_DIR = Path.home() / ".vorderingen-app"
+DEFAULT_MAJORS = (2,)  # = sources.SUPPORTED_MAJORS
 AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
 
 
 @dataclass
 class Options:
     stelsel: str | None
-    stelsel_sleutel: Path | None
+    stelsel_sleutel: tuple[Path, ...]
     omgeving: str | None
     app_manager_url: str | None
     state_dir: Path
@@ -46,22 +47,25 @@ class Options:
     niveau: str | None
     keep_key: bool
     unencrypted: bool
+    apparaat_naam: str | None = None
+    majors: tuple[int, ...] = DEFAULT_MAJORS
 
     def settings(self) -> AppSettings:
         from reference_impl.app.citizen import AppSettings
         from reference_impl.app.trust import TrustAnchor
 
-        stelsel, key_file, omgeving = self.stelsel, self.stelsel_sleutel, self.omgeving
+        stelsel, key_files, omgeving = self.stelsel, self.stelsel_sleutel, self.omgeving
         manager_url = self.app_manager_url
-        if stelsel is None or key_file is None:
+        if stelsel is None or not key_files:
             demo = find_demo()
             if demo is None:
                 raise click.UsageError("give --stelsel-url and --stelsel-sleutel "
                                        "(or start `vorderingen demo`)")
-            stelsel, key_file = stelsel or demo.stelsel_url, key_file or demo.stelsel_sleutel
+            stelsel, key_files = stelsel or demo.stelsel_url, key_files or (demo.stelsel_sleutel,)
             omgeving, manager_url = omgeving or demo.omgeving, manager_url or demo.app_manager_url
-        anchor = TrustAnchor.from_key_file(stelsel, key_file, omgeving or DEFAULT_OMGEVING)
-        return AppSettings(anchor, manager_url, self.state_dir, self.timeout_s)
+        anchor = TrustAnchor.from_key_file(stelsel, key_files, omgeving or DEFAULT_OMGEVING)
+        return AppSettings(anchor, manager_url, self.state_dir, self.timeout_s,
+                           frozenset(self.majors), self.apparaat_naam)
 
     def key_choice(self) -> KeyChoice:
         from reference_impl.app.citizen import KeyChoice
@@ -82,7 +86,8 @@ def trust_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--stelsel-url", "--stelsel", "stelsel", default=None,
                      help="The scheme document: an http(s) URL or a file (default: the demo)."),
         click.option("--stelsel-sleutel", type=click.Path(dir_okay=False, path_type=Path),
-                     default=None, help="The scheme operator's public JWK file to pin."),
+                     multiple=True, help="A scheme operator public key to pin: a JWK or JWKS "
+                     "file; repeat it to pin a set (current + next/backup, at most 5 keys)."),
         click.option("--omgeving", type=click.Choice(OMGEVINGEN), default=None,
                      help="The environment the scheme must be for (default: productie, or the "
                           "demo's)."),
@@ -104,20 +109,30 @@ def app_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--timeout", "timeout_s", type=click.FloatRange(0.1, 300),
                      default=SOURCE_TIMEOUT_S, show_default=True, help="Seconds per source."),
         click.option("--test-bsn", default=None, callback=_bsn,
-                     help="Log in non-interactively at the TEST identity provider as this BSN."),
+                     help="Log in as this TEST citizen: a test browser completes the consent "
+                          "page and the test identity provider (never against productie)."),
         click.option("--niveau", type=click.Choice(NIVEAUS), default=None,
                      help="DigiD level to choose at the test identity provider."),
         click.option("--bewaar-sleutel", "keep_key", is_flag=True,
                      help=f"Keep the key between runs (encrypted with ${PASSPHRASE_ENV})."),
         click.option("--onversleuteld", "unencrypted", is_flag=True,
                      help="With --bewaar-sleutel: keep it unencrypted (file mode 0600)."),
+        click.option("--apparaat-naam", default=None,
+                     help="The device name the login's consent page shows (default: host name)."),
+        click.option("--major", "majors", type=click.IntRange(1, 99), multiple=True,
+                     default=DEFAULT_MAJORS, show_default=True,
+                     help="A major version of the standard the app speaks (repeatable); per "
+                          "organisation the highest listed endpoint is used."),
     ]):
         f = decorator(f)
 
     @functools.wraps(f)
     def wrapper(**kwargs: Any) -> Any:
+        if kwargs["apparaat_naam"] is not None and not 1 <= len(kwargs["apparaat_naam"]) <= 64:
+            raise click.BadParameter("1 to 64 characters", param_hint="--apparaat-naam")
         names = ("stelsel", "stelsel_sleutel", "omgeving", "app_manager_url", "state_dir",
-                 "timeout_s", "as_json", "test_bsn", "niveau", "keep_key", "unencrypted")
+                 "timeout_s", "as_json", "test_bsn", "niveau", "keep_key", "unencrypted",
+                 "apparaat_naam", "majors")
         options = Options(**{n: kwargs.pop(n) for n in names})
         return f(options, **kwargs)
 

@@ -35,6 +35,7 @@ from reference_impl.app.sources import SOURCE_TIMEOUT_S, Outcome, SourceClient, 
 from reference_impl.common.envelope import verify_envelope
 from reference_impl.common.errors import TokenError
 from reference_impl.common.scheme import Scheme
+from reference_impl.common.versions import MAJOR
 
 TIMEZONE = ZoneInfo("Europe/Amsterdam")
 BEANTWOORD, NIETS_TE_MELDEN = "beantwoord", "niets_te_melden"
@@ -126,10 +127,15 @@ class Overview:
         }
 
 
-def verify_answer(envelope: Any, scheme: Scheme, oin: str, bsn: str) -> dict[str, Any]:
-    """The document of a verified envelope from `oin` about `bsn`; else `TrustError`."""
+def verify_answer(envelope: Any, scheme: Scheme, oin: str, bsn: str,
+                  major: int = MAJOR) -> dict[str, Any]:
+    """The document of a verified envelope from `oin` about `bsn`, answered at an endpoint
+    of `major` (its `documentversie` is of that major); else `TrustError`."""
     try:
-        verify_envelope(envelope, scheme.payload)
+        if major == MAJOR:
+            verify_envelope(envelope, scheme.payload)
+        else:  # a next major the app also speaks (the rollout): its documents say so
+            verify_envelope(envelope, scheme.payload, major=major)
     except TokenError as refused:
         raise TrustError(refused.code, refused.detail) from refused
     document = envelope["document"]
@@ -187,7 +193,7 @@ async def collect_overview(
 
     async def fetch(client: SourceClient) -> dict[str, Any]:
         envelope = await client.envelope()
-        document = verify_answer(envelope, scheme, client.oin, bsn)
+        document = verify_answer(envelope, scheme, client.oin, bsn, client.major)
         envelopes[client.oin] = envelope
         return document
 

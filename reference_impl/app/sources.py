@@ -1,10 +1,14 @@
 """Talking to the sources of the scheme: one client per organisation, and the fan-out.
 
-`SourceClient` speaks `spec/openapi/bron.yaml` to one organisation at the `api_url` the
-scheme gives: it opens a session (challenge → proof signed with the app's key →
-certificate + proof → session token), fetches the signed overview, asks quotes, accepts
-and withdraws arrangements, starts pauses and sends help requests. Answers the app acts on
-are checked against the OpenAPI component schemas first.
+`SourceClient` speaks `spec/openapi/bron.yaml` to one organisation at the endpoint the
+scheme gives for the highest major the app supports (`choose_endpoint`; an organisation
+with none is "not reachable", `app/geen-ondersteunde-versie`). It opens a session
+(challenge → `sessie-bewijs+jwt` whose `aud` and `api_url` are the scheme entry's, never
+`/configuratie`'s → session token) and sends every request carrying the token with
+`Authorization: Sessie <token>` and a fresh `Verzoek-Bewijs` (htm, htu = the endpoint's
+`api_url` + path, iat, jti, ath) signed with the app's key. It fetches the signed
+overview, asks quotes, accepts and withdraws arrangements, starts pauses and sends help
+requests. Answers the app acts on are checked against the OpenAPI component schemas first.
 
 `fan_out(clients, work, timeout_s=...)` runs `work(client)` for every organisation at once
 (asyncio), each under its own timeout, and returns one `Outcome` per organisation in the
@@ -36,18 +40,30 @@ from reference_impl.app.identity import Identity
 from reference_impl.common.spec import schema_errors, schema_validator
 
 SOURCE_TIMEOUT_S = 10.0
+SUPPORTED_MAJORS = frozenset({2})
+NO_SUPPORTED_VERSION = "app/geen-ondersteunde-versie"
 T = TypeVar("T")
+
+
+def choose_endpoint(
+    organisation: dict[str, Any], majors: frozenset[int] = SUPPORTED_MAJORS
+) -> dict[str, Any] | None:
+    """The organisation's endpoint of the highest major the app supports, or None."""
+    usable = [e for e in organisation.get("eindpunten", []) if e.get("major") in majors]
+    return max(usable, key=lambda e: e["major"]) if usable else None
 
 
 class SourceClient:
     """One source organisation of the scheme, seen by one app identity."""
 
     def __init__(
-        self, organisation: dict[str, Any], client: httpx.AsyncClient, identity: Identity
+        self, organisation: dict[str, Any], client: httpx.AsyncClient, identity: Identity,
+        *, majors: frozenset[int] = SUPPORTED_MAJORS,
     ) -> None:
         self.organisation = organisation
         self.client = client
         self.identity = identity
+        self.endpoint = choose_endpoint(organisation, majors)
         self.token: str | None = None
         self._configuratie: dict[str, Any] | None = None
 
@@ -63,9 +79,41 @@ class SourceClient:
     def soort(self) -> str:
         return str(self.organisation["soort"])
 
+    def _chosen(self) -> dict[str, Any]:
+        if self.endpoint is None:
+            majors = sorted({e.get("major") for e in self.organisation.get("eindpunten", [])})
+            raise Unreachable(NO_SUPPORTED_VERSION,
+                              f"{self.naam} serves only majors {majors}, which this app "
+                              "does not support")
+        return self.endpoint
+
+    @property
+    def api_url(self) -> str:
+        """The scheme endpoint's `api_url` exactly as listed (what the proofs name)."""
+        return str(self._chosen()["api_url"])
+
+    @property
+    def major(self) -> int:
+        """The major of the standard spoken with this organisation (its chosen endpoint)."""
+        return int(self._chosen()["major"])
+
     @property
     def base(self) -> str:
-        return str(self.organisation["api_url"]).rstrip("/")
+        return self.api_url.rstrip("/")
+
+    def session_headers(self, method: str, path: str, token: str) -> dict[str, str]:
+        """`Authorization: Sessie` and a fresh `Verzoek-Bewijs` for `method` on `path`."""
+        proof = self.identity.request_proof(method, f"{self.base}{path}", token)
+        return {"Authorization": f"Sessie {token}", "Verzoek-Bewijs": proof}
+
+    async def _with_session(
+        self, method: str, path: str, *, expect: int | tuple[int, ...],
+        json_body: Any = None, headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        token = await self.open_session()
+        sent = {**(headers or {}), **self.session_headers(method, path, token)}
+        return await call(self.client, method, f"{self.base}{path}", expect=expect,
+                          json_body=json_body, headers=sent)
 
     @property
     def contact(self) -> dict[str, str] | None:
@@ -100,7 +148,7 @@ class SourceClient:
         response = await call(
             self.client, "POST", f"{self.base}/sessies", expect=201,
             json_body={"certificaat": self.identity.certificate,
-                       "bewijs": self.identity.proof(nonce, self.oin)})
+                       "bewijs": self.identity.proof(nonce, self.oin, self.api_url)})
         self.token = checked_json(response, "bron", "Sessie")["sessietoken"]
         return self.token
 
@@ -111,34 +159,29 @@ class SourceClient:
             return
         with contextlib.suppress(AppError):
             await call(self.client, "DELETE", f"{self.base}/sessies/huidige", expect=(204, 401),
-                       token=token)
+                       headers=self.session_headers("DELETE", "/sessies/huidige", token))
 
     async def envelope(self) -> Any:
         """`GET /vorderingenoverzicht`: the envelope as received (verified by the caller)."""
-        token = await self.open_session()
-        response = await call(self.client, "GET", f"{self.base}/vorderingenoverzicht",
-                              expect=200, token=token)
+        response = await self._with_session("GET", "/vorderingenoverzicht", expect=200)
         return json_of(response)
 
     async def quote(self, zaakkenmerken: Sequence[str], termijnbedrag: int) -> dict[str, Any]:
         """`POST /betalingsregelingen/voorstellen` by monthly amount."""
-        token = await self.open_session()
-        response = await call(
-            self.client, "POST", f"{self.base}/betalingsregelingen/voorstellen", expect=201,
-            token=token,
+        response = await self._with_session(
+            "POST", "/betalingsregelingen/voorstellen", expect=201,
             json_body={"zaakkenmerken": list(zaakkenmerken), "termijnbedrag": termijnbedrag})
         return checked_json(response, "bron", "Voorstel")
 
     async def accept(self, voorstel_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
         """`POST /betalingsregelingen`; a lost answer is retried once with the same key."""
         key = idempotency_key or str(uuid.uuid4())
-        token = await self.open_session()
         for attempt in range(2):
             try:
-                response = await call(
-                    self.client, "POST", f"{self.base}/betalingsregelingen", expect=201,
-                    token=token, headers={"Idempotency-Key": key},
-                    json_body={"voorstel_id": voorstel_id})
+                # A retry is a new request: it carries a fresh proof, the same key.
+                response = await self._with_session(
+                    "POST", "/betalingsregelingen", expect=201,
+                    headers={"Idempotency-Key": key}, json_body={"voorstel_id": voorstel_id})
                 return checked_json(response, "bron", "Betalingsregeling")
             except Unreachable as lost:
                 if attempt == 1 or lost.code != TIMEOUT:
@@ -147,25 +190,20 @@ class SourceClient:
 
     async def withdraw(self, betalingsregeling_id: str) -> None:
         """`DELETE /betalingsregelingen/{id}` (within the cooling-off period)."""
-        token = await self.open_session()
-        await call(self.client, "DELETE", f"{self.base}/betalingsregelingen/{betalingsregeling_id}",
-                   expect=204, token=token)
+        await self._with_session("DELETE", f"/betalingsregelingen/{betalingsregeling_id}",
+                                 expect=204)
 
     async def pause(self, einddatum: str, zaakkenmerken: Sequence[str] | None = None) -> dict:
         """`POST /pauzes` (every case that can be paused when `zaakkenmerken` is None)."""
-        token = await self.open_session()
         body: dict[str, Any] = {"einddatum": einddatum}
         if zaakkenmerken is not None:
             body["zaakkenmerken"] = list(zaakkenmerken)
-        response = await call(self.client, "POST", f"{self.base}/pauzes", expect=201,
-                              token=token, json_body=body)
+        response = await self._with_session("POST", "/pauzes", expect=201, json_body=body)
         return checked_json(response, "bron", "Pauze")
 
     async def help_request(self, body: dict[str, Any]) -> dict[str, Any]:
         """`POST /hulpvragen` with a bundle and the citizen's consent."""
-        token = await self.open_session()
-        response = await call(self.client, "POST", f"{self.base}/hulpvragen", expect=201,
-                              token=token, json_body=body)
+        response = await self._with_session("POST", "/hulpvragen", expect=201, json_body=body)
         return checked_json(response, "bron", "Hulpvraag")
 
 
@@ -175,14 +213,16 @@ def clients_for(
     *,
     shared: httpx.AsyncClient | None = None,
     timeout_s: float = SOURCE_TIMEOUT_S,
+    majors: frozenset[int] = SUPPORTED_MAJORS,
 ) -> tuple[list[SourceClient], list[httpx.AsyncClient]]:
     """One `SourceClient` per organisation, each with an HTTP client (connection pool) of its
     own — unless `shared` is given (tests put one validating transport in front of all).
     Returns the clients and the HTTP clients the caller must close."""
     if shared is not None:
-        return [SourceClient(o, shared, identity) for o in organisations], []
+        return [SourceClient(o, shared, identity, majors=majors) for o in organisations], []
     own = [new_client(timeout_s=timeout_s) for _ in organisations]
-    return [SourceClient(o, c, identity) for o, c in zip(organisations, own, strict=True)], own
+    return [SourceClient(o, c, identity, majors=majors)
+            for o, c in zip(organisations, own, strict=True)], own
 
 
 @dataclass

@@ -1,12 +1,16 @@
 """The scheme document as the app trusts it (spec/trust-model.md §3.1).
 
-The app pins two things out of band: the scheme operator's public key and the environment
-it expects (`productie` unless told otherwise). `SchemeTrust.load()` fetches the scheme
-document (an http(s) URL or a file), verifies it with `common.scheme.SchemeVerifier` —
-signature with the pinned key, claims, times, environment, rollback — and returns the
+The app pins two things out of band: a SET of 1..5 scheme operator public keys (the
+current signing key plus a next or backup key, so the anchor rotates without a flag day;
+design §3) and the environment it expects (`productie` unless told otherwise).
+`SchemeTrust.load()` fetches the format-2 scheme document (an http(s) URL or a file),
+verifies it with `common.scheme.SchemeVerifier` — signature with a pinned key, format
+major, claims and code-checked rules, times, environment, rollback — and returns the
 verified `Scheme`. The highest accepted `volgnummer` is persisted in the app's state
-directory, one file per pinned key, so a rolled-back document is refused even after a
-restart. Without a state directory the number is kept in memory only.
+directory, one file per pinned key (written for every key of the set, read as the highest
+of them), so a rolled-back document is refused even after a restart and across a release
+that pins {current, next} instead of {current}. Without a state directory the number is
+kept in memory only.
 
 Every refusal is a `TrustError` with the trust model's code (`stelsel/verlopen`,
 `stelsel/volgnummer-teruggedraaid`, `stelsel/verkeerde-omgeving`, ...).
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +29,9 @@ import httpx
 
 from reference_impl.app.errors import SetupError, TrustError
 from reference_impl.app.http import call
+from reference_impl.common.constants import PINNED_SCHEME_KEYS_MAX
 from reference_impl.common.errors import KeyFileError, TokenError
-from reference_impl.common.jose import load_public_jwk, thumbprint
+from reference_impl.common.jose import load_public_jwks, thumbprint
 from reference_impl.common.scheme import (
     FileVolgnummer,
     MemoryVolgnummer,
@@ -45,28 +51,51 @@ class TrustAnchor:
     """Where the scheme document is, and what the app pins to verify it."""
 
     stelsel: str  # an http(s) URL or a file path
-    pinned_jwk: dict[str, Any]
+    pinned_jwks: tuple[dict[str, Any], ...]
     omgeving: str = DEFAULT_OMGEVING
 
     @classmethod
-    def from_key_file(cls, stelsel: str, key_file: str | Path, omgeving: str) -> TrustAnchor:
-        """An anchor whose pinned key is read from a public JWK (or one-key JWKS) file."""
+    def from_key_file(
+        cls, stelsel: str, key_file: str | Path | Sequence[str | Path], omgeving: str
+    ) -> TrustAnchor:
+        """An anchor pinning the keys of one or more files (each a JWK or a JWKS)."""
+        files = [key_file] if isinstance(key_file, (str, Path)) else list(key_file)
+        keys: dict[str, dict[str, Any]] = {}
         try:
-            jwk = load_public_jwk(key_file)
+            for path in files:
+                keys.update((jwk["kid"], jwk) for jwk in load_public_jwks(path))
         except KeyFileError as exc:
             raise SetupError(f"--stelsel-sleutel: {exc}") from exc
-        return cls(stelsel=stelsel, pinned_jwk=jwk, omgeving=omgeving)
+        if not 1 <= len(keys) <= PINNED_SCHEME_KEYS_MAX:
+            raise SetupError(f"--stelsel-sleutel: pin 1 to {PINNED_SCHEME_KEYS_MAX} keys, "
+                             f"not {len(keys)}")
+        return cls(stelsel=stelsel, pinned_jwks=tuple(keys.values()), omgeving=omgeving)
 
     @property
     def is_url(self) -> bool:
         return self.stelsel.startswith(("http://", "https://"))
 
 
+@dataclass
+class PinnedSetVolgnummer:
+    """The highest volgnummer, kept in one file per pinned key (see the module docstring)."""
+
+    stores: list[FileVolgnummer]
+
+    def highest(self) -> int:
+        return max(store.highest() for store in self.stores)
+
+    def remember(self, volgnummer: int) -> None:
+        for store in self.stores:
+            store.remember(volgnummer)
+
+
 def volgnummer_store(anchor: TrustAnchor, state_dir: Path | None) -> VolgnummerStore:
-    """Where the highest accepted volgnummer for this pinned key is kept."""
+    """Where the highest accepted volgnummer for this pinned key set is kept."""
     if state_dir is None:
         return MemoryVolgnummer()
-    return FileVolgnummer(state_dir / f"stelsel-volgnummer-{thumbprint(anchor.pinned_jwk)}")
+    return PinnedSetVolgnummer([FileVolgnummer(state_dir / f"stelsel-volgnummer-{thumbprint(k)}")
+                                for k in anchor.pinned_jwks])
 
 
 class SchemeTrust:
@@ -83,7 +112,7 @@ class SchemeTrust:
         self.anchor = anchor
         self.client = client
         self.verifier = SchemeVerifier(
-            anchor.pinned_jwk, anchor.omgeving, store or volgnummer_store(anchor, state_dir))
+            list(anchor.pinned_jwks), anchor.omgeving, store or volgnummer_store(anchor, state_dir))
 
     async def load(self, *, now: int | None = None) -> Scheme:
         """The verified scheme document; `TrustError` when refused, `Unreachable` when absent."""
@@ -91,7 +120,7 @@ class SchemeTrust:
         return self.verify(token, now=now)
 
     def verify(self, token: str, *, now: int | None = None) -> Scheme:
-        """Verify a compact `stelsel+jwt` in the order of trust model §3.1."""
+        """Verify a compact `stelsel-v2+jwt` in the order of trust model §3.1."""
         try:
             payload = self.verifier.verify(token, now=int(time.time()) if now is None else now)
         except TokenError as refused:

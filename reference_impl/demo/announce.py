@@ -16,25 +16,27 @@ import signal
 import sys
 from pathlib import Path
 
-from reference_impl.demo.launcher import Federation, discovery_path
+from reference_impl.demo.launcher import DEMO_POLL_INTERVAL_S, Federation, discovery_path
 
 
 def run_demo(*, as_json: bool, port_base: int | None = None, state_dir: Path | None = None,
-             data_path: Path | None = None) -> None:
-    """Start the federation, announce it, and run until SIGINT or SIGTERM."""
+             data_path: Path | None = None, interval_s: float = DEMO_POLL_INTERVAL_S) -> None:
+    """Start the federation, announce it, and run until SIGINT or SIGTERM. `interval_s` is
+    both the revocation pull interval and the sources' scheme refresh interval."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(_run(as_json=as_json, port_base=port_base, state_dir=state_dir,
-                     data_path=data_path))
+                     data_path=data_path, interval_s=interval_s))
 
 
 async def _run(*, as_json: bool, port_base: int | None, state_dir: Path | None,
-               data_path: Path | None) -> None:
+               data_path: Path | None, interval_s: float) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     federation = Federation(state_dir=state_dir, data_path=data_path, port_base=port_base,
+                            poll_interval_s=interval_s, scheme_refresh_s=interval_s,
                             discovery_file=discovery_path())
     await federation.start()
     try:
@@ -71,5 +73,7 @@ def _print_summary(federation: Federation) -> None:
     console.print(citizens)
     for line in (f"Stelselsleutel (pinnen): {federation.scheme_key_path}",
                  f"App Manager: {federation.app_manager_url} (id {federation.app_manager_id})",
+                 f"Certificaten intrekken zonder app: {federation.app_manager_url}/burger "
+                 f"(binnen {federation.revocation_latency_s:g} s weigert elke bron ze)",
                  f"Ontdekkingsbestand: {discovery_path()}", "Stoppen: Ctrl+C"):
         console.print(line, soft_wrap=True, highlight=False)

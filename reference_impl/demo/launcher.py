@@ -4,8 +4,9 @@
         federation.services        # [Service(rol, naam, url, oin, details)], scheme first
         federation.citizens        # [DemoCitizen(bsn, naam, omschrijving)]
         federation.scheme_key_path # the scheme operator's public JWK file (pin this)
-        federation.scheme_url      # .../stelsel/v1/stelseldocument
+        federation.scheme_url      # .../stelsel/v2/stelseldocument
         federation.app_manager_url, federation.app_manager_id
+        federation.revocation_latency_s   # the demo's bound from revocation to refusal
         await federation.scheme_service.refresh()   # pull revocations and re-sign now
 
 `BackgroundFederation` runs one in a thread of its own for synchronous callers
@@ -13,6 +14,16 @@
 server per service in one event loop, each on its own loopback port (free ports, or
 consecutive from `port_base`), with fresh keys and SQLite databases in `state_dir` (a new
 temporary directory unless given; removed again at `stop()` when it was temporary).
+
+Everything speaks 2.0: a format-2 scheme document (key entries, `eindpunten`), the App
+Manager's login protocol and per-request proofs at the sources. A demo shortens the
+revocation chain of design §5 so its latency is observable: the scheme service pulls the
+App Manager's revocation list every `poll_interval_s` (default 2 s) and re-signs at once,
+and every source refreshes the scheme every `scheme_refresh_s` (default 2 s), so a
+revoked certificate is refused everywhere within `revocation_latency_s` (the standard
+allows `INTREKKING_MAX_LATENTIE_S` = 900 s). `source_majors` lets one organisation serve
+more majors side by side (the rollout of a next major): `{"voorbeeldstad": (2, 3)}` lists
+it with one endpoint per major in the one scheme document.
 
 `reference_impl.demo.announce.run_demo()` is `vorderingen demo`: a federation that writes
 the discovery file (`discovery_path()`), announced on stdout, until SIGINT or SIGTERM.
@@ -28,8 +39,6 @@ import os
 import shutil
 import socket
 import tempfile
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,9 +48,19 @@ import uvicorn
 from reference_impl.app_manager.app import create_app as create_app_manager
 from reference_impl.app_manager.config import BASE_PATH as APP_MANAGER_PATH
 from reference_impl.app_manager.config import config_from_mapping as app_manager_config
-from reference_impl.common.errors import VorderingenError
 from reference_impl.common.jose import ensure_private_key, public_jwk
+from reference_impl.common.scheme import key_entry
+from reference_impl.common.versions import MAJOR
 from reference_impl.demo.data import DEMO_DATA, load_demo
+from reference_impl.demo.servers import (
+    HOST,
+    SERVER_START_TIMEOUT_S,
+    SERVER_STOP_TIMEOUT_S,
+    Background,
+    EmbeddedServer,
+    FederationError,
+    bind_port,
+)
 from reference_impl.scheme.app import create_app as create_scheme_app
 from reference_impl.scheme.config import BASE_PATH as SCHEME_PATH
 from reference_impl.scheme.config import SchemeServiceConfig
@@ -57,24 +76,18 @@ from reference_impl.source.app import create_app as create_source_app
 from reference_impl.source.config import DEFAULT_BASE_PATH as SOURCE_PATH
 from reference_impl.source.config import config_from_mapping as source_config
 
-HOST = "127.0.0.1"
 SCHEME_ISS = "demo-stelselbeheerder"
 SCHEME_NAAM = "Stelselbeheerder (demo)"
 APP_MANAGER_ID = "demo-app-manager"
 APP_MANAGER_NAAM = "Demo App Manager"
 DEMO_OMGEVING = "test"
-DEMO_POLL_INTERVAL_S = 5.0
-SERVER_START_TIMEOUT_S = 30.0
-DRAIN_SETTLE_S = 0.05  # lets worker threads deliver their last results
-SERVER_STOP_TIMEOUT_S = 10.0
+DEMO_POLL_INTERVAL_S = 2.0  # the scheme service pulls revocation lists this often
+DEMO_SCHEME_REFRESH_S = 2.0  # every source refreshes the scheme document this often
+LATENCY_SLACK_S = 3.0  # scheduling and request time on top of the two intervals
 DISCOVERY_ENV = "VORDERINGEN_DEMO_FILE"
 DISCOVERY_FILE_NAME = "vorderingen-demo.json"
 
 log = logging.getLogger(__name__)
-
-
-class FederationError(VorderingenError):
-    """The demo federation could not start (a port in use, a service that failed)."""
 
 
 @dataclass(frozen=True)
@@ -118,24 +131,9 @@ def read_discovery(path: Path | None = None) -> dict[str, Any] | None:
         return None
 
 
-class EmbeddedServer(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to the launcher (several share a loop)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def bind_port(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise FederationError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    sock.set_inheritable(False)
-    return sock
+def major_path(base_path: str, major: int) -> str:
+    """`/vorderingen/v2` → `/vorderingen/v<major>` (where a source serves another major)."""
+    return base_path.rsplit("/v", 1)[0] + f"/v{major}"
 
 
 class Federation:
@@ -150,6 +148,8 @@ class Federation:
         host: str = HOST,
         omgeving: str = DEMO_OMGEVING,
         poll_interval_s: float = DEMO_POLL_INTERVAL_S,
+        scheme_refresh_s: float = DEMO_SCHEME_REFRESH_S,
+        source_majors: dict[str, tuple[int, ...]] | None = None,
         discovery_file: Path | None = None,
     ) -> None:
         self._state_dir = state_dir
@@ -158,6 +158,8 @@ class Federation:
         self.host = host
         self.omgeving = omgeving
         self.poll_interval_s = poll_interval_s
+        self.scheme_refresh_s = scheme_refresh_s
+        self.source_majors = dict(source_majors or {})
         self.discovery_file = discovery_file
         self.services: list[Service] = []
         self.citizens: list[DemoCitizen] = []
@@ -189,6 +191,11 @@ class Federation:
     @property
     def app_manager_id(self) -> str:
         return APP_MANAGER_ID
+
+    @property
+    def revocation_latency_s(self) -> float:
+        """How long after a revocation at the App Manager every source refuses it, at most."""
+        return self.poll_interval_s + self.scheme_refresh_s + LATENCY_SLACK_S
 
     @property
     def scheme_service(self) -> SchemeService:
@@ -261,27 +268,35 @@ class Federation:
         for organisation, base in zip(demo.organisations, urls[2:], strict=True):
             key_dir = state / "bronnen" / organisation.key
             key = await asyncio.to_thread(ensure_private_key, key_dir / "bron.pem")
+            majors = self.source_majors.get(organisation.key, (MAJOR,))
             api_url = base + SOURCE_PATH
+            endpoints = [{"api_url": base + major_path(SOURCE_PATH, major), "major": major}
+                         for major in majors]
             organisations.append({
                 "oin": organisation.oin, "naam": organisation.naam, "soort": organisation.soort,
-                "api_url": api_url, "sleutels": {"keys": [public_jwk(key)]},
+                "eindpunten": endpoints, "sleutels": [key_entry(public_jwk(key), 0)],
                 "diensten": list(organisation.diensten), "status": "actief",
             })
             config = source_config(organisation.config_mapping(
                 database_url=f"sqlite+aiosqlite:///{key_dir / 'bron.db'}",
                 key_dir=str(key_dir), state_dir=str(key_dir),
                 scheme=scheme_url + "/stelseldocument", scheme_key_file=str(self.scheme_key_path),
+                scheme_refresh_s=self.scheme_refresh_s,
                 omgeving=self.omgeving, seed_file=str(self.data_path),
                 host=self.host, port=int(base.rsplit(":", 1)[1])))
-            source_apps.append(create_source_app(config))
+            source_apps.append(create_source_app(config, **(
+                {"majors": majors} if organisation.key in self.source_majors else {})))
+            details: dict[str, Any] = {"soort": organisation.soort,
+                                       "diensten": list(organisation.diensten)}
+            if len(endpoints) > 1:
+                details["eindpunten"] = endpoints
             self.services.append(Service("bron", organisation.naam, api_url, organisation.oin,
-                                         {"soort": organisation.soort,
-                                          "diensten": list(organisation.diensten)}))
+                                         details))
 
         description = SchemeDescription(
             iss=SCHEME_ISS, omgeving=self.omgeving, organisaties=tuple(organisations),
             app_managers=({"id": APP_MANAGER_ID, "naam": APP_MANAGER_NAAM, "api_url": manager_url,
-                           "sleutels": {"keys": [public_jwk(manager_key)]},
+                           "sleutels": [key_entry(public_jwk(manager_key), 0)],
                            "status": "actief"},))
         description.claims(now=0, volgnummer=1)  # a demo that cannot be signed fails here
         self._scheme_app = create_scheme_app(SchemeServiceConfig(
@@ -348,70 +363,6 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, path)
-
-
-async def _drain_tasks() -> None:
-    """Cancel and await every other task of the running loop, then let callbacks settle."""
-    current = asyncio.current_task()
-    others = [task for task in asyncio.all_tasks() if task is not current]
-    for task in others:
-        task.cancel()
-    await asyncio.gather(*others, return_exceptions=True)
-    await asyncio.sleep(DRAIN_SETTLE_S)
-
-
-class Background:
-    """Runs something with `async start()` / `async stop()` on an event loop in a thread of
-    its own, for synchronous callers."""
-
-    def __init__(self, service: Any) -> None:
-        self.service = service
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> Any:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="federation",
-                                        daemon=True)
-        self._thread.start()
-        try:
-            self.run(self.service.start())
-        except BaseException:
-            self._close_loop()
-            raise
-        return self.service
-
-    def run(self, coroutine: Any, timeout_s: float = 2 * SERVER_START_TIMEOUT_S) -> Any:
-        """Run a coroutine on the service's loop and return its result."""
-        if self._loop is None:
-            raise FederationError("not started")
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout_s)
-
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        try:
-            self.run(self.service.stop())
-        finally:
-            self._close_loop()
-
-    def _close_loop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            # Let whatever is still in flight (a database connection closing in aiosqlite's
-            # worker thread, a cancelled request) finish on this loop before it closes;
-            # otherwise such a thread reports back to a closed loop.
-            with contextlib.suppress(Exception):
-                self.run(_drain_tasks(), SERVER_STOP_TIMEOUT_S)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(SERVER_STOP_TIMEOUT_S)
-            self._loop.close()
-        self._loop, self._thread = None, None
-
-    def __enter__(self) -> Any:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
 
 class BackgroundFederation(Background):

@@ -29,7 +29,7 @@ import uvicorn
 
 from reference_impl.common.jose import ensure_private_key, public_jwk
 from reference_impl.demo.data import DEMO_DATA, load_demo
-from reference_impl.demo.launcher import HOST, Background, EmbeddedServer, bind_port
+from reference_impl.demo.servers import HOST, Background, EmbeddedServer, bind_port
 from reference_impl.source.app import create_app
 from reference_impl.source.config import DEFAULT_BASE_PATH, config_from_mapping
 

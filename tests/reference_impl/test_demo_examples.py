@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from reference_impl.app_manager.app import create_app as create_app_manager
 from reference_impl.app_manager.config import load_config as load_app_manager_config
 from reference_impl.cli import main
-from reference_impl.common.jose import load_public_jwk
+from reference_impl.common.jose import load_public_jwk, load_public_jwks
 from reference_impl.common.scheme import SchemeVerifier
 from reference_impl.demo.data import DEMO_DATA
 from reference_impl.scheme.app import create_app as create_scheme_app
@@ -47,12 +47,14 @@ async def test_the_examples_make_one_working_scheme(tmp_path: Path) -> None:
         scheme = create_scheme_app(load_scheme_config(work / "stelsel.yaml"))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=scheme),
                                      base_url="http://testserver") as client:
-            token = (await client.get("/stelsel/v1/stelseldocument")).text
-        pinned = load_public_jwk(source.state.source.config.scheme_key_file)
+            token = (await client.get("/stelsel/v2/stelseldocument")).text
+        pinned = load_public_jwks(source.state.source.config.scheme_key_file)
         claims = SchemeVerifier(pinned, "test").verify(token)
-        assert claims["organisaties"][0]["sleutels"]["keys"] == [
+        assert [e["jwk"] for e in claims["organisaties"][0]["sleutels"]] == [
             load_public_jwk(state / "bron" / "bron.jwk.json")]
-        assert claims["app_managers"][0]["sleutels"]["keys"] == [
+        assert claims["organisaties"][0]["eindpunten"] == [
+            {"api_url": "http://127.0.0.1:8001/vorderingen/v2", "major": 2}]
+        assert [e["jwk"] for e in claims["app_managers"][0]["sleutels"]] == [
             manager.state.app_manager.public_jwk]
         assert (state / "stelsel" / "volgnummer").exists()
     finally:

@@ -15,12 +15,14 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import httpx
 import pytest
 
-from reference_impl.common.jose import generate_key, load_public_jwk, public_jwk, sign
+from reference_impl.app.loopback import LoopbackReceiver, s256
+from reference_impl.common.jose import generate_key, load_public_jwks, public_jwk, sign
+from reference_impl.common.request_proof import session_headers
 from reference_impl.common.scheme import SchemeVerifier
 from reference_impl.demo.announce import _print_summary
 from reference_impl.demo.data import load_demo
@@ -30,6 +32,7 @@ from reference_impl.demo.launcher import (
     FederationError,
     read_discovery,
 )
+from reference_impl.demo.test_citizen import TestCitizenBrowser
 
 pytestmark = pytest.mark.live
 STARTUP_TIMEOUT_S = 90
@@ -42,12 +45,14 @@ def anyio_backend() -> str:
 
 
 def _check_scheme(token: str, key_file: Path, sources: list[dict[str, Any]]) -> dict[str, Any]:
-    claims = SchemeVerifier(load_public_jwk(key_file), "test").verify(token)
+    claims = SchemeVerifier(load_public_jwks(key_file), "test").verify(token)
+    assert claims["versie"] == "2.0"
     listed = {o["oin"]: o for o in claims["organisaties"]}
     assert set(listed) == {s["oin"] for s in sources}
     for source in sources:
-        assert listed[source["oin"]]["api_url"] == source["url"]
-        assert listed[source["oin"]]["sleutels"]["keys"]
+        assert listed[source["oin"]]["eindpunten"] == [{"api_url": source["url"], "major": 2}]
+        assert [set(e) >= {"jwk", "geldig_vanaf"} for e in listed[source["oin"]]["sleutels"]
+                ] == [True]
     return claims
 
 
@@ -86,36 +91,46 @@ async def test_federation_runs_every_demo_organisation(
 
 @pytest.mark.anyio
 async def test_an_app_can_log_in_open_a_session_and_revoke(tmp_path: Path) -> None:
-    """What a separate app does against the demo, end to end; the revoked jti reaches the
+    """What a separate app does against the demo, end to end over the wire (design §4–§6):
+    PKCE login with a loopback redirect completed in the citizen's browser, a session whose
+    proof names the scheme entry, a request with a proof, and revocation that reaches the
     scheme document."""
     async with Federation(state_dir=tmp_path / "staat") as federation:
         key = generate_key()
         manager, citizen = federation.app_manager_url, federation.citizens[0]
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client:
+        verifier, state = "v" * 43, "mijn-state"
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client, \
+                LoopbackReceiver() as receiver:
             registration = (await client.post(f"{manager}/registraties", json={
-                "publieke_sleutel": public_jwk(key)})).json()
-            start = await client.get(registration["inlog_url"])
-            query = parse_qs(urlparse(start.headers["location"]).query)
-            login = await client.post(f"{manager}/test-idp/inloggen", data={
-                "state": query["state"][0], "redirect_uri": query["redirect_uri"][0],
-                "bsn": citizen.bsn, "niveau": "substantieel"}, follow_redirects=True)
-            assert login.status_code == 200
+                "publieke_sleutel": {k: v for k, v in public_jwk(key).items() if k != "kid"},
+                "redirect_uri": receiver.redirect_uri, "code_challenge": s256(verifier),
+                "code_challenge_method": "S256", "state": state, "app_naam": "Losse app",
+                "apparaat_naam": "testmachine"})).json()
+            async with TestCitizenBrowser(citizen.bsn, omgeving="test") as browser:
+                await browser.open(registration["inlog_url"])
+            result = await receiver.wait(5)
+            assert (result["state"], result["iss"]) == (state, federation.app_manager_id)
             now = int(time.time())
-            certificate = (await client.post(f"{manager}/certificaten", json={
-                "registratie_id": registration["registratie_id"],
+            answer = await client.post(f"{manager}/certificaten", json={
+                "registratie_id": registration["registratie_id"], "inlogcode": result["code"],
+                "code_verifier": verifier,
                 "aanvraag": sign({"aud": federation.app_manager_id,
                                   "nonce": registration["uitdaging"], "iat": now,
                                   "jti": str(uuid.uuid4())}, key,
-                                 typ="certificaat-aanvraag+jwt")})).json()["certificaat"]
+                                 typ="certificaat-aanvraag+jwt")})
+            assert answer.status_code == 201, answer.text
+            certificate = answer.json()["certificaat"]
             source = federation.sources[0]
             nonce = (await client.post(f"{source.url}/sessies/uitdagingen")).json()["nonce"]
             session = await client.post(f"{source.url}/sessies", json={
                 "certificaat": certificate,
-                "bewijs": sign({"nonce": nonce, "aud": source.oin, "iat": now,
-                                "jti": str(uuid.uuid4())}, key, typ="sessie-bewijs+jwt")})
+                "bewijs": sign({"nonce": nonce, "aud": source.oin, "api_url": source.url,
+                                "iat": now, "jti": str(uuid.uuid4())}, key,
+                               typ="sessie-bewijs+jwt")})
             assert session.status_code == 201, session.text
-            overview = await client.get(f"{source.url}/vorderingenoverzicht", headers={
-                "Authorization": f"Bearer {session.json()['sessietoken']}"})
+            url = f"{source.url}/vorderingenoverzicht"
+            overview = await client.get(url, headers=session_headers(
+                key, "GET", url, session.json()["sessietoken"]))
             assert overview.json()["document"]["bsn"] == citizen.bsn
 
             jti = json.loads(_b64(certificate.split(".")[1]))["jti"]
@@ -127,7 +142,7 @@ async def test_an_app_can_log_in_open_a_session_and_revoke(tmp_path: Path) -> No
             assert revoked.status_code == 201
             await federation.scheme_service.refresh()
             token = (await client.get(federation.scheme_url)).text
-        claims = SchemeVerifier(load_public_jwk(federation.scheme_key_path), "test").verify(token)
+        claims = SchemeVerifier(load_public_jwks(federation.scheme_key_path), "test").verify(token)
         assert jti in claims["ingetrokken_certificaten"]
     assert (tmp_path / "staat" / "stelsel" / "stelsel-sleutel.pem").exists()  # kept: given dir
 
@@ -189,7 +204,8 @@ def test_demo_json_announces_every_service_then_runs_until_terminated(tmp_path: 
     discovery = tmp_path / "ontdekking.json"
     env = {**os.environ, "VORDERINGEN_DEMO_FILE": str(discovery)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "reference_impl.cli", "demo", "--json"], stdout=subprocess.PIPE,
+        [sys.executable, "-m", "reference_impl.cli", "demo", "--json", "--interval", "1"],
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -212,7 +228,7 @@ def test_demo_json_announces_every_service_then_runs_until_terminated(tmp_path: 
         assert [c["bsn"] for c in citizens] == [c.bsn for c in demo.citizens]
         assert all(c["omschrijving"] for c in citizens)
         assert stelsel["omgeving"] == "test" and Path(stelsel["sleutel_bestand"]).is_file()
-        assert manager["app_manager_id"] and manager["url"].endswith("/app-manager/v1")
+        assert manager["app_manager_id"] and manager["url"].endswith("/app-manager/v2")
         for service in services:
             assert urlparse(service["url"]).hostname == "127.0.0.1" and service["naam"]
 
@@ -258,14 +274,17 @@ class SuiteMaterial:
                      diensten: tuple[str, ...]) -> str:
         now = int(time.time())
         token = sign({
-            "iss": "suite", "iat": now, "exp": now + 3600, "volgnummer": 1, "omgeving": "test",
-            "organisaties": [{"oin": oin, "naam": "Bron", "soort": "gemeente", "api_url": api_url,
-                              "sleutels": {"keys": [bron_jwk]}, "diensten": list(diensten),
-                              "status": "actief"}],
+            "versie": "2.0", "iss": "suite", "iat": now, "exp": now + 3600, "volgnummer": 1,
+            "omgeving": "test",
+            "organisaties": [{"oin": oin, "naam": "Bron", "soort": "gemeente",
+                              "eindpunten": [{"api_url": api_url, "major": 2}],
+                              "sleutels": [{"jwk": bron_jwk, "geldig_vanaf": 0}],
+                              "diensten": list(diensten), "status": "actief"}],
             "app_managers": [{"id": "suite-app-manager", "naam": "Suite",
-                              "sleutels": {"keys": [public_jwk(self.manager_key)]},
+                              "sleutels": [{"jwk": public_jwk(self.manager_key),
+                                            "geldig_vanaf": 0}],
                               "status": "actief"}],
-            "ingetrokken_certificaten": []}, self.scheme_key, typ="stelsel+jwt")
+            "ingetrokken_certificaten": []}, self.scheme_key, typ="stelsel-v2+jwt")
         self.scheme_document_path.write_text(token, encoding="ascii")
         return token
 
@@ -282,14 +301,18 @@ def test_source_launcher_trusts_the_scheme_it_is_given(tmp_path: Path) -> None:
             "iss": "suite-app-manager", "jti": str(uuid.uuid4()), "iat": now, "nbf": now,
             "exp": now + 600, "bsn": started.test_bsns[0],
             "cnf": {"jwk": {k: v for k, v in public_jwk(key).items() if k != "kid"}},
-            "betrouwbaarheidsniveau": "substantieel"}, material.manager_key,
-            typ="app-certificaat+jwt")
+            "betrouwbaarheidsniveau": "substantieel", "inlogmoment": now - 10,
+            "identiteitsdienst": "test-idp"}, material.manager_key, typ="app-certificaat+jwt")
         with httpx.Client(timeout=HTTP_TIMEOUT_S, base_url=started.base_url) as client:
             assert client.get("/configuratie").json()["oin"] == started.oin
             nonce = client.post("/sessies/uitdagingen").json()["nonce"]
             session = client.post("/sessies", json={"certificaat": certificate, "bewijs": sign(
-                {"nonce": nonce, "aud": started.oin, "iat": now, "jti": str(uuid.uuid4())},
-                key, typ="sessie-bewijs+jwt")})
+                {"nonce": nonce, "aud": started.oin, "api_url": started.base_url, "iat": now,
+                 "jti": str(uuid.uuid4())}, key, typ="sessie-bewijs+jwt")})
             assert session.status_code == 201, session.text
+            url = f"{started.base_url}/vorderingenoverzicht"
+            overview = client.get(url, headers=session_headers(
+                key, "GET", url, session.json()["sessietoken"]))
+            assert overview.json()["document"]["bsn"] == started.test_bsns[0]
     finally:
         launcher.stop()

@@ -1,10 +1,12 @@
 """A tiny Starlette server for the browser app: static files only, on loopback only.
 
 It serves `static/` (the page, its scripts and styles) and one `config.json` fixed at start
-(the scheme document's URL, the scheme operator's public key to pin, the environment, the
-App Manager's URL and the per-source timeout). It has no API of its own: the browser holds
-the key (WebCrypto, non-extractable, in IndexedDB), logs in at the App Manager, and talks
-to every source directly (CORS), so no server of this project ever sees the citizen's data.
+(the scheme document's URL, the scheme operator's public keys to pin, the environment, the
+App Manager's URL, the majors the page speaks and the per-source timeout). It has no API
+of its own: the browser holds the key (WebCrypto, non-extractable, in IndexedDB), logs in
+at the App Manager with this server's own loopback URL as `redirect_uri` (the page `/`
+receives `?code&state&iss`), and talks to every source directly (CORS), so no server of
+this project ever sees the citizen's data.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,18 +51,19 @@ class WebConfig:
     """What the page is told at start (served as `/config.json`)."""
 
     stelsel_url: str
-    stelsel_sleutel: dict[str, Any]
+    stelsel_sleutels: list[dict[str, Any]]
     omgeving: str
     app_manager_url: str | None = None
     timeout_s: float = 10.0
+    majors: list[int] = field(default_factory=lambda: [2])
 
     @classmethod
     def from_settings(cls, settings: AppSettings) -> WebConfig:
         anchor = settings.anchor
         if not anchor.is_url:
             raise SetupError("the browser app needs the scheme document as an http(s) URL")
-        return cls(anchor.stelsel, dict(anchor.pinned_jwk), anchor.omgeving,
-                   settings.app_manager_url, settings.timeout_s)
+        return cls(anchor.stelsel, [dict(k) for k in anchor.pinned_jwks], anchor.omgeving,
+                   settings.app_manager_url, settings.timeout_s, sorted(settings.majors))
 
 
 class SecurityHeaders:
@@ -97,11 +100,12 @@ def create_app(config: WebConfig) -> Starlette:
 
 
 def check_loopback(host: str) -> None:
-    """Refuse anything but a loopback address: this page is for the citizen's own machine."""
+    """Refuse anything but a loopback IP address: this page is for the citizen's own machine,
+    and its origin is the login's `redirect_uri` (an App Manager accepts no `localhost`)."""
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
-        loopback = host == "localhost"
+        loopback = False
     if not loopback:
         raise SetupError(f"the web app serves on loopback only, not on {host}")
 

@@ -23,6 +23,7 @@ from reference_impl.common.spec import openapi_path
 SANNE = "999993653"
 OTHER_BSN = "999990019"
 APP_MANAGER_ID = "test-app-manager"
+SCHEME_TYP = "stelsel-v2+jwt"
 
 
 @cache
@@ -45,12 +46,14 @@ class Organisation:
     naam: str
     soort: str = "gemeente"
     key: ECKey = field(default_factory=generate_key)
-    api_url: str = "http://127.0.0.1:9/vorderingen/v1"
+    api_url: str = "http://127.0.0.1:9/vorderingen/v2"
     diensten: tuple[str, ...] = ("vorderingenoverzicht",)
+    key_window: dict[str, int] = field(default_factory=lambda: {"geldig_vanaf": 0})
 
     def entry(self) -> dict[str, Any]:
         return {"oin": self.oin, "naam": self.naam, "soort": self.soort,
-                "api_url": self.api_url, "sleutels": {"keys": [public_jwk(self.key)]},
+                "eindpunten": [{"api_url": self.api_url, "major": 2}],
+                "sleutels": [{"jwk": public_jwk(self.key), **self.key_window}],
                 "diensten": list(self.diensten), "status": "actief"}
 
     def envelope(self, bsn: str = SANNE, **changes: Any) -> dict[str, Any]:
@@ -75,11 +78,13 @@ class Operator:
     def payload(self, volgnummer: int = 1, *, now: int | None = None, **changes: Any) -> dict:
         moment = int(time.time()) if now is None else now
         payload = {
-            "iss": "test-stelselbeheerder", "iat": moment, "exp": moment + 3600,
+            "versie": "2.0", "iss": "test-stelselbeheerder", "iat": moment,
+            "exp": moment + 3600,
             "volgnummer": volgnummer, "omgeving": self.omgeving,
             "organisaties": [o.entry() for o in self.organisations],
             "app_managers": [{"id": APP_MANAGER_ID, "naam": "Test App Manager",
-                              "sleutels": {"keys": [public_jwk(self.app_manager_key)]},
+                              "sleutels": [{"jwk": public_jwk(self.app_manager_key),
+                                            "geldig_vanaf": 0}],
                               "status": "actief"}],
             "ingetrokken_certificaten": [],
         }
@@ -87,4 +92,4 @@ class Operator:
         return payload
 
     def token(self, volgnummer: int = 1, *, key: ECKey | None = None, **changes: Any) -> str:
-        return sign(self.payload(volgnummer, **changes), key or self.key, typ="stelsel+jwt")
+        return sign(self.payload(volgnummer, **changes), key or self.key, typ=SCHEME_TYP)

@@ -7,7 +7,8 @@
   real source: it forwards everything to the source over HTTP, except the requests a
   `Fault` matches, which it answers with a problem, an unreachable connection, a delay,
   or an altered body. Failures are injected on the wire, never by mocking the app.
-- `app_for(federation, ...)`: a `CitizenApp` trusting the federation's scheme.
+- `app_for(federation, ...)`: a `CitizenApp` trusting the federation's scheme;
+  `login_as(app, bsn)`: its login, completed by a test citizen's browser.
 """
 
 from __future__ import annotations
@@ -29,17 +30,20 @@ import uvicorn
 from openapi_support import openapi, validate_exchange
 
 from reference_impl.app.citizen import AppSettings, CitizenApp
+from reference_impl.app.identity import Identity
 from reference_impl.app.trust import TrustAnchor
+from reference_impl.demo.test_citizen import TestCitizenBrowser
 
-APIS = {"/vorderingen/v1": "bron", "/app-manager/v1": "app-manager", "/stelsel/v1": "stelsel"}
+APIS = {"/vorderingen/v2": "bron", "/app-manager/v2": "app-manager", "/stelsel/v2": "stelsel"}
 NOT_IN_SPEC = re.compile(r"/test-idp/")
+TEST_OMGEVING = "test"
 
 
 def spec_path(url_path: str) -> str:
     """The path as the OpenAPI documents see it.
 
-    An api_url may sit below any path (`https://host/org7/vorderingen/v1`); the documents'
-    servers are relative (`/vorderingen/v1`), so match from there.
+    An api_url may sit below any path (`https://host/org7/vorderingen/v2`); the documents'
+    servers are relative (`/vorderingen/v2`), so match from there.
     """
     starts = [url_path.find(prefix) for prefix in APIS if prefix in url_path]
     return url_path[min(starts):] if starts else url_path
@@ -129,7 +133,7 @@ class FaultProxy:
                 problem = {"type": f"urn:nl-vorderingen:probleem:{fault.code}",
                            "title": "Fout", "status": fault.status,
                            "detail": "ingespoten fout", "code": fault.code, **fault.extensions}
-                extra = ([("WWW-Authenticate", 'Bearer realm="vorderingen"')]
+                extra = ([("WWW-Authenticate", 'Sessie realm="vorderingen"')]
                          if fault.status == 401 else [])
                 await _answer(send, fault.status, json.dumps(problem).encode(),
                               "application/problem+json", extra)
@@ -154,7 +158,7 @@ class FaultProxy:
 async def _answer(send: Callable, status: int, body: bytes, media_type: str,
                   headers: list[tuple[str, str]] | None = None) -> None:
     raw = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode()),
-           (b"api-version", b"1.0.0")]
+           (b"api-version", b"2.0.0")]
     raw += [(k.encode(), v.encode()) for k, v in headers or [] if k.lower() != "api-version"]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
@@ -193,14 +197,23 @@ def app_for(
     state_dir: Path | None = None,
     timeout_s: float = 10.0,
     validate: bool = True,
+    majors: frozenset[int] = frozenset({2}),
 ) -> tuple[CitizenApp, ValidatingTransport | RoutingTransport]:
     """A `CitizenApp` trusting the federation's scheme, through the given proxies."""
     routing = RoutingTransport(dict(faulty))
     transport: ValidatingTransport | RoutingTransport = (
         ValidatingTransport(routing) if validate else routing)
-    anchor = TrustAnchor.from_key_file(federation.scheme_url, federation.scheme_key_path, "test")
-    settings = AppSettings(anchor, federation.app_manager_url, state_dir, timeout_s)
+    anchor = TrustAnchor.from_key_file(federation.scheme_url, federation.scheme_key_path,
+                                       TEST_OMGEVING)
+    settings = AppSettings(anchor, federation.app_manager_url, state_dir, timeout_s, majors,
+                           "testapparaat")
     return CitizenApp(settings, transport=transport), transport
+
+
+async def login_as(app: CitizenApp, bsn: str, niveau: str | None = None) -> Identity:
+    """Log `app` in; the test citizen `bsn` completes the login in their own browser."""
+    async with TestCitizenBrowser(bsn, omgeving=TEST_OMGEVING, niveau=niveau) as browser:
+        return await app.login(browser)
 
 
 # --- real loopback servers for the browser test --------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from federation_support import Fault, app_for, proxy_for
+from federation_support import Fault, app_for, login_as, proxy_for
 
 from reference_impl.app.bundle import make_bundle
 from reference_impl.app.errors import AnswerError
@@ -27,7 +27,7 @@ async def test_pause_everything_in_one_action_shortened_to_each_maximum(
 ) -> None:
     app, _ = app_for(fresh_federation)
     async with app:
-        await app.login_with_test_idp(SANNE)
+        await login_as(app, SANNE)
         lines = {line.oin: line for line in await app.pause_everything(days=200)}
         overview = await app.overview()
     assert {oin: line.status for oin, line in lines.items()} == {
@@ -47,7 +47,7 @@ async def test_one_failing_organisation_does_not_stop_the_pause_elsewhere(
     app, _ = app_for(fresh_federation, proxy_for(fresh_federation, CJIB,
                                                  Fault("POST", r"/pauzes$", status=500)))
     async with app:
-        await app.login_with_test_idp(SANNE)
+        await login_as(app, SANNE)
         lines = {line.oin: line for line in await app.pause_everything(days=10)}
     assert lines[CJIB].status == "onbereikbaar" and lines[CJIB].code == "algemeen/interne-fout"
     assert lines[GEMEENTE].status == "gepauzeerd"
@@ -57,7 +57,7 @@ async def test_one_failing_organisation_does_not_stop_the_pause_elsewhere(
 async def test_help_request_carries_the_verified_bundle(federation: Any) -> None:
     app, _ = app_for(federation)
     async with app:
-        await app.login_with_test_idp(SANNE)
+        await login_as(app, SANNE)
         overview = await app.overview()
         municipality, answer = await app.ask_help(bundle=make_bundle(overview),
                                                   telefoon="06 12345678",
@@ -73,8 +73,8 @@ async def test_help_request_carries_the_verified_bundle(federation: Any) -> None
 
 @pytest.mark.anyio
 async def test_the_web_server_serves_only_static_files_and_its_configuration() -> None:
-    config = WebConfig("http://127.0.0.1:1/stelsel/v1/stelseldocument",
-                       {"kty": "EC", "crv": "P-256", "x": "x", "y": "y"}, "test", None, 10.0)
+    config = WebConfig("http://127.0.0.1:1/stelsel/v2/stelseldocument",
+                       [{"kty": "EC", "crv": "P-256", "x": "x", "y": "y"}], "test", None, 10.0)
     transport = httpx.ASGITransport(app=create_app(config))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         page = await client.get("/")
@@ -91,29 +91,50 @@ def test_the_web_server_refuses_anything_but_loopback() -> None:
 
     check_loopback("127.0.0.1")
     check_loopback("::1")
-    with pytest.raises(SetupError, match="loopback"):
-        check_loopback("0.0.0.0")
+    for host in ("0.0.0.0", "localhost"):  # an App Manager accepts no `localhost` redirect
+        with pytest.raises(SetupError, match="loopback"):
+            check_loopback(host)
 
 
 @pytest.mark.anyio
 async def test_interactive_login_waits_for_the_citizen(federation: Any) -> None:
-    """The app shows the login URL and polls; the citizen logs in meanwhile (in a browser,
-    played here by submitting the test identity provider's form)."""
+    """The app shows the login URL (a plain `open_browser` that returns at once) and waits on
+    its loopback port; the citizen logs in meanwhile in their own browser."""
     import asyncio
 
-    from reference_impl.app.login import Registration
+    from reference_impl.demo.test_citizen import TestCitizenBrowser
 
     app, _ = app_for(federation)
     shown: list[str] = []
-    async with app:
-        await app.start()
-        manager = app.app_manager()
+    async with app, TestCitizenBrowser(SANNE, omgeving="test") as citizen:
+        visits: list[asyncio.Task[Any]] = []
 
         def show(url: str) -> None:
             shown.append(url)
-            citizen = Registration("", "", url, "")
-            asyncio.get_running_loop().create_task(manager.login_with_test_idp(citizen, SANNE))
+            visits.append(asyncio.get_running_loop().create_task(citizen.open(url)))
 
-        identity = await app.login_interactive(show)
+        identity = await app.login(show)
+        final = await visits[0]
     assert identity.bsn == SANNE and identity.usable()
     assert shown and shown[0].startswith(federation.app_manager_url)
+    # The citizen's browser ended on the app's loopback page, not on a page of the App Manager.
+    assert final.url.startswith("http://127.0.0.1:") and "/terugkeer?" in final.url
+    assert final.status == 200 and "U kunt dit venster sluiten" in final.text
+
+
+def test_a_bundle_older_than_the_help_request_limit_is_not_sent() -> None:
+    """A municipality refuses an envelope signed more than 14 days ago (`envelop/verouderd`);
+    the app says so before sending, and asks for a fresh export."""
+    import time
+
+    from reference_impl.app.errors import BundleError
+    from reference_impl.app.help_request import check_fresh
+
+    signed = int(time.time()) - 3600
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(signed))
+    bundle = {"bundelversie": "2.0", "aangemaakt_op": stamp,
+              "enveloppen": [{"document": {"opgesteld_op": stamp}, "handtekening": "x..y"}]}
+    check_fresh(bundle)
+    check_fresh(bundle, now=signed + 14 * 86_400)
+    with pytest.raises(BundleError, match="export a fresh bundle"):
+        check_fresh(bundle, now=signed + 14 * 86_400 + 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from federation_support import Fault, app_for, proxy_for
+from federation_support import Fault, app_for, login_as, proxy_for
 
 SANNE = "999993653"
 CJIB, DUO, GEMEENTE = "00000001001234001000", "00000001001234002000", "00000001001234567000"
@@ -23,7 +23,7 @@ MONTHLY = 50_000  # € 500 a month
 async def _arrange(federation: Any, *proxies: Any, conclude: bool = True) -> Any:
     app, _ = app_for(federation, *proxies)
     async with app:
-        await app.login_with_test_idp(SANNE)
+        await login_as(app, SANNE)
         plan = await app.plan_arrangement(MONTHLY)
         if conclude and plan.status == "voorgesteld":
             plan = await app.conclude(plan)
@@ -35,13 +35,14 @@ async def _active_arrangements(federation: Any) -> dict[str, list[str]]:
     app, _ = app_for(federation)
     found: dict[str, list[str]] = {}
     async with app:
-        await app.login_with_test_idp(SANNE)
+        await login_as(app, SANNE)
         for source in app.sources:
             if source.oin not in (CJIB, DUO, GEMEENTE):
                 continue
             token = await source.open_session()
-            response = await app.client.get(f"{source.base}/betalingsregelingen",
-                                            headers={"Authorization": f"Bearer {token}"})
+            response = await app.client.get(
+                f"{source.base}/betalingsregelingen",
+                headers=source.session_headers("GET", "/betalingsregelingen", token))
             found[source.oin] = [r["id"] for r in response.json()["betalingsregelingen"]
                                  if r["status"] == "actief"]
     return found
@@ -132,7 +133,7 @@ async def test_a_monthly_amount_below_the_floors_is_refused_with_the_minimum(
 ) -> None:
     app, _ = app_for(fresh_federation)
     async with app:
-        await app.login_with_test_idp(SANNE)
+        await login_as(app, SANNE)
         plan = await app.plan_arrangement(1_000)
     assert plan.status == "niet_mogelijk" and plan.minimum is not None
     assert plan.minimum > 1_000 and "minimaal €" in plan.melding

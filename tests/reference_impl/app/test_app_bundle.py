@@ -31,7 +31,7 @@ def scheme() -> Scheme:
 
 
 def _bundle(*envelopes: dict) -> dict:
-    return {"bundelversie": "1.0.0", "aangemaakt_op": "2026-03-02T10:00:00+01:00",
+    return {"bundelversie": "2.0", "aangemaakt_op": "2026-03-02T10:00:00+01:00",
             "enveloppen": list(envelopes)}
 
 
@@ -77,21 +77,55 @@ def test_signed_by_a_key_outside_the_scheme(scheme: Scheme) -> None:
         (0, False, "4 handtekening", "envelop/sleutel-onbekend")]
 
 
-def test_a_correctly_signed_but_invalid_document_fails_at_step_5(scheme: Scheme) -> None:
+def test_a_correctly_signed_but_invalid_document_fails_at_step_6(scheme: Scheme) -> None:
     document = GEMEENTE.envelope()["document"]
     document["financiele_zaken"][0]["saldo"] += 1  # breaks saldo = verplicht − vereffend
     assert _verdict(_bundle(sign_envelope(document, GEMEENTE.key)), scheme) == [
-        (0, False, "5 document", "envelop/document-ongeldig")]
+        (0, False, "6 document", "envelop/document-ongeldig")]
+
+
+def test_a_document_of_another_major_fails_at_step_5(scheme: Scheme) -> None:
+    document = GEMEENTE.envelope()["document"]
+    document["documentversie"] = "3.0"
+    assert _verdict(_bundle(sign_envelope(document, GEMEENTE.key)), scheme) == [
+        (0, False, "5 versie", "envelop/versie-niet-ondersteund")]
+
+
+def test_a_document_signed_after_its_key_was_revoked_fails_at_step_7() -> None:
+    compromised = Organisation("00000001001234567000", "Gemeente Voorbeeldstad",
+                               key_window={"geldig_vanaf": 0, "ingetrokken_op": 1_000_000})
+    operator = Operator([compromised])
+    scheme = Scheme(payload=operator.payload(), token=operator.token())
+    assert _verdict(_bundle(compromised.envelope()), scheme) == [
+        (0, False, "7 sleutelgeldigheid", "envelop/sleutel-ingetrokken")]
+
+
+def test_a_next_minor_with_unknown_members_verifies(scheme: Scheme) -> None:
+    """Data is open: a 2.1 document, envelope and bundle with members this version does not
+    know verify, signature over the document exactly as received."""
+    document = GEMEENTE.envelope()["document"]
+    document.update(documentversie="2.1", nieuw_in_2_1={"iets": 1})
+    document["financiele_zaken"][0]["nieuw_veld"] = "x"
+    envelope = {**sign_envelope(document, GEMEENTE.key), "toekomst": True}
+    bundle = {**_bundle(envelope), "bundelversie": "2.1", "ook_nieuw": []}
+    assert verify_bundle(bundle, scheme).ok
+
+
+def test_a_bundle_of_another_major_is_refused_as_a_whole(scheme: Scheme) -> None:
+    verdict = verify_bundle({**_bundle(GEMEENTE.envelope()), "bundelversie": "3.0"}, scheme)
+    assert not verdict.ok and verdict.envelopes == []
+    assert verdict.code == "bundel/versie-niet-ondersteund"
+    assert verdict.to_json()["code"] == "bundel/versie-niet-ondersteund"
 
 
 def test_documents_of_two_citizens_are_not_one_bundle(scheme: Scheme) -> None:
     verdict = _verdict(_bundle(GEMEENTE.envelope(), WATERSCHAP.envelope(bsn=OTHER_BSN)), scheme)
-    assert verdict[1] == (1, False, "6 burger", "envelop/bsn-onjuist")
+    assert verdict[1] == (1, False, "8 burger", "envelop/bsn-onjuist")
 
 
 def test_a_bundle_of_the_wrong_shape_is_reported(scheme: Scheme) -> None:
     verdict = verify_bundle({"bundelversie": "2.0.0", "enveloppen": []}, scheme)
-    assert not verdict.ok
+    assert not verdict.ok and verdict.code is None
     assert {p for p, _ in verdict.shape_errors} >= {"/bundelversie", "/"}
 
 

@@ -77,13 +77,35 @@ def test_readable_tables_by_default(demo: dict[str, str]) -> None:
 
 
 def test_options_instead_of_discovery(demo: dict[str, str], tmp_path: Path) -> None:
+    """The pinned set: the demo's key and a next key (repeat --stelsel-sleutel)."""
+    from reference_impl.common.jose import generate_key, public_jwk
+
+    following = tmp_path / "volgende.jwks.json"
+    following.write_text(json.dumps({"keys": [public_jwk(generate_key())]}))
     result = CliRunner().invoke(main, [
         "app", "overzicht", "--json", "--test-bsn", SANNE,
         "--stelsel-url", demo["scheme_url"], "--stelsel-sleutel", demo["scheme_key"],
+        "--stelsel-sleutel", str(following), "--apparaat-naam", "Laptop van Sanne",
         "--omgeving", "test"], env={"VORDERINGEN_DEMO_FILE": str(tmp_path / "geen.json"),
                                     "VORDERINGEN_APP_MAP": str(tmp_path / "app")})
     assert result.exit_code == 0, result.stderr
     assert len(json.loads(result.stdout)["bronnen"]) == 4
+    # two pinned keys, so two files keep the highest volgnummer
+    assert len(list((tmp_path / "app").glob("stelsel-volgnummer-*"))) == 2
+
+
+def test_bad_device_names_and_majors_are_usage_errors(demo: dict[str, str]) -> None:
+    too_long = _run(demo, "overzicht", "--test-bsn", SANNE, "--apparaat-naam", "x" * 65)
+    assert too_long.exit_code == 2 and "--apparaat-naam" in too_long.stderr
+    no_major = _run(demo, "overzicht", "--test-bsn", SANNE, "--major", "0")
+    assert no_major.exit_code == 2 and "--major" in no_major.stderr
+
+
+def test_an_app_of_a_later_major_only_reaches_no_organisation(demo: dict[str, str]) -> None:
+    result = _run(demo, "overzicht", "--json", "--test-bsn", SANNE, "--major", "3")
+    assert result.exit_code == 0, result.stderr
+    statuses = {(b["status"], b["code"]) for b in json.loads(result.stdout)["bronnen"]}
+    assert statuses == {("onbereikbaar", "app/geen-ondersteunde-versie")}
 
 
 def test_without_demo_or_options_it_says_what_is_missing(tmp_path: Path) -> None:
@@ -212,7 +234,9 @@ def test_web_serves_the_page_on_loopback(demo: dict[str, str]) -> None:
         assert page.status_code == 200 and "Mijn betalingsoverzicht" in page.text
         config = httpx.get(url + "config.json", timeout=10).json()
         assert config["stelsel_url"] == demo["scheme_url"] and config["omgeving"] == "test"
-        assert "d" not in config["stelsel_sleutel"]
+        assert [set(k) >= {"kty", "x", "y"} and "d" not in k for k in config["stelsel_sleutels"]
+                ] == [True]
+        assert config["majors"] == [2]
     finally:
         server.terminate()
         server.wait(10)

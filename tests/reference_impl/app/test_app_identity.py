@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives import serialization
 
 from reference_impl.app.errors import KeyStoreError, TrustError
 from reference_impl.app.identity import Identity, KeyStore
-from reference_impl.app.login import find_form
 from reference_impl.common.jose import generate_key, public_jwk, sign
 from reference_impl.common.scheme import Scheme
 
@@ -24,7 +23,8 @@ def _certificate(operator: Operator, identity: Identity, *, key=None, iss=APP_MA
     now = int(time.time())
     claims = {"iss": iss, "jti": str(uuid.uuid4()), "iat": now, "nbf": now,
               "exp": now + lifetime_s, "bsn": SANNE, "cnf": {"jwk": identity.public_jwk},
-              "betrouwbaarheidsniveau": "substantieel"}
+              "betrouwbaarheidsniveau": "substantieel", "inlogmoment": now - 5,
+              "identiteitsdienst": "test-idp"}
     return sign(claims, key or operator.app_manager_key, typ="app-certificaat+jwt")
 
 
@@ -90,14 +90,3 @@ def test_the_key_is_never_written_in_clear_unless_asked(tmp_path: Path) -> None:
     serialization.load_pem_private_key(store.key_path.read_bytes(), password=None)
     assert stat.S_IMODE(store.key_path.stat().st_mode) == 0o600
     assert public_jwk(store.load(None).key) == public_jwk(identity.key)
-
-
-def test_the_login_form_of_a_test_identity_provider_is_read_as_a_browser_would() -> None:
-    form = find_form("""<html><body><form method="POST" action="/idp/inloggen">
-        <input type="hidden" name="state" value="abc"><input name="bsn" type="text">
-        <select name="niveau"><option value="midden">m</option>
-        <option value="substantieel" selected>s</option></select>
-        <input type="submit" name="knop" value="Inloggen"></form></body></html>""")
-    assert form is not None
-    assert (form.method, form.action) == ("post", "/idp/inloggen")
-    assert dict(form.fields) == {"state": "abc", "bsn": "", "niveau": "substantieel"}

@@ -1,10 +1,14 @@
 """The browser app in real headless Chromium against a real federation on loopback.
 
-The test plays scheme operator for the page: its scheme document lists the federation's
-sources — DUO behind a tampering proxy — plus one organisation at a closed port. The page
-must show the same overview, groups and statuses as the Python app for the same scheme,
-start a pause and an arrangement, and compute the allocation exactly as Python does.
-Screenshots are kept in test-artifacts/ (git-ignored).
+The test plays scheme operator for the page: its format-2 scheme document lists the
+federation's sources — DUO with its key marked compromised an hour ago, so every document
+it signs now is refused (`envelop/sleutel-ingetrokken`) — plus one organisation at a
+closed port and one that serves only a next major. The page logs in as a browser does:
+to the App Manager's consent page, the test identity provider, and back to its own loopback
+origin with `?code&state&iss`; its requests then carry proofs signed with its
+non-extractable WebCrypto key. It must show the same overview, groups and statuses as the
+Python app for the same scheme, start a pause and an arrangement, and compute the
+allocation exactly as Python does. Screenshots are kept in test-artifacts/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -19,13 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from federation_support import (
-    Fault,
-    FaultProxy,
-    LoopbackServer,
-    SchemeFile,
-    closed_port,
-)
+from federation_support import LoopbackServer, SchemeFile, closed_port, login_as
 
 from reference_impl.app.allocation import Claim, allocate
 from reference_impl.app.citizen import AppSettings, CitizenApp
@@ -40,43 +38,38 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync",
                  "--disable-quic"]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-DUO, CLOSED = "00000001001234002000", "00000001001234999000"
+DUO, CLOSED, NEXT_ONLY = "00000001001234002000", "00000001001234999000", "00000001001234998000"
 CJIB, GEMEENTE, WATERSCHAP = "00000001001234001000", "00000001001234567000", "00000001001234004000"
 WAIT_MS = 20_000
 
 
-def _shave_a_euro(envelope: dict) -> dict:
-    envelope["document"]["financiele_zaken"][0]["saldo"] -= 100
-    return envelope
-
-
 @pytest.fixture(scope="module")
 def site(federation: Any) -> Iterator[dict[str, Any]]:
-    """The page, its scheme (with a tampering DUO and a closed port) and the pinned key."""
+    """The page, its scheme (a compromised DUO key, a closed port, a next-major-only
+    organisation) and the pinned key."""
     operator = generate_key()
     claims = json.loads(json.dumps(federation.scheme_service.current.claims))
-    duo = next(s for s in federation.sources if s.oin == DUO)
-    duo_base = duo.url.removesuffix("/vorderingen/v1")
-    proxy = FaultProxy(duo_base, [Fault("GET", r"/vorderingenoverzicht$", alter=_shave_a_euro)])
-    with LoopbackServer(proxy) as duo_proxy:
-        for organisation in claims["organisaties"]:
-            if organisation["oin"] == DUO:
-                organisation["api_url"] = duo_proxy.url + "/vorderingen/v1"
+    now = int(time.time())
+    for organisation in claims["organisaties"]:
+        if organisation["oin"] == DUO:
+            organisation["sleutels"][0]["ingetrokken_op"] = now - 3600
+    for oin, naam, major in ((CLOSED, "Gemeente Dichtestad (gesloten poort)", 2),
+                             (NEXT_ONLY, "Gemeente Morgenstad (alleen versie 3)", 3)):
         claims["organisaties"].append({
-            "oin": CLOSED, "naam": "Gemeente Dichtestad (gesloten poort)", "soort": "gemeente",
-            "api_url": f"http://127.0.0.1:{closed_port()}/vorderingen/v1",
-            "sleutels": {"keys": [public_jwk(generate_key())]},
+            "oin": oin, "naam": naam, "soort": "gemeente",
+            "eindpunten": [{"api_url": f"http://127.0.0.1:{closed_port()}/vorderingen/v{major}",
+                            "major": major}],
+            "sleutels": [{"jwk": public_jwk(generate_key()), "geldig_vanaf": 0}],
             "diensten": ["vorderingenoverzicht"], "status": "actief"})
-        now = int(time.time())
-        claims.update(iss="test-stelselbeheerder", iat=now, exp=now + 3600, volgnummer=1)
-        token = sign(claims, operator, typ="stelsel+jwt")
-        with LoopbackServer(SchemeFile(token)) as scheme_server:
-            scheme_url = scheme_server.url + "/stelsel/v1/stelseldocument"
-            config = WebConfig(scheme_url, public_jwk(operator), "test",
-                               federation.app_manager_url, 10.0)
-            with LoopbackServer(create_app(config)) as page_server:
-                yield {"url": page_server.url + "/", "scheme_url": scheme_url,
-                       "pinned": public_jwk(operator)}
+    claims.update(iss="test-stelselbeheerder", iat=now, exp=now + 3600, volgnummer=1)
+    token = sign(claims, operator, typ="stelsel-v2+jwt")
+    with LoopbackServer(SchemeFile(token)) as scheme_server:
+        scheme_url = scheme_server.url + "/stelsel/v2/stelseldocument"
+        config = WebConfig(scheme_url, [public_jwk(operator)], "test",
+                           federation.app_manager_url, 10.0)
+        with LoopbackServer(create_app(config)) as page_server:
+            yield {"url": page_server.url + "/", "scheme_url": scheme_url,
+                   "pinned": public_jwk(operator)}
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +87,9 @@ def python_overview(federation: Any, site: dict[str, Any]) -> Any:
     """What the Python app shows for the same scheme and citizen."""
 
     async def run() -> Any:
-        anchor = TrustAnchor(site["scheme_url"], site["pinned"], "test")
+        anchor = TrustAnchor(site["scheme_url"], (site["pinned"],), "test")
         async with CitizenApp(AppSettings(anchor, federation.app_manager_url)) as app:
-            await app.login_with_test_idp("999993653")
+            await login_as(app, "999993653")
             return await app.overview()
 
     # Playwright's sync API keeps an event loop in this thread: run ours in another one.
@@ -104,15 +97,28 @@ def python_overview(federation: Any, site: dict[str, Any]) -> Any:
         return worker.submit(asyncio.run, run()).result()
 
 
-def _log_in(page: Any) -> None:
+def _log_in(page: Any, origin: str) -> None:
+    """As the citizen does it: the page sends the browser to the App Manager's consent
+    page, then to the test identity provider, and it comes back to the page's own origin."""
     page.wait_for_selector("#inlog-knop", state="visible", timeout=WAIT_MS)
-    with page.expect_popup() as opened:
-        page.click("#inlog-knop")
-    popup = opened.value
-    popup.wait_for_selector("form button[type=submit]", timeout=WAIT_MS)
-    popup.check("input[name=bsn][value='999993653']")  # Sanne de Vries
-    popup.click("form button[type=submit]")
+    page.click("#inlog-knop")
+    page.wait_for_selector("button[name=keuze][value=doorgaan]", timeout=WAIT_MS)
+    consent = page.content()
+    assert "Vorderingen referentie-app (browser)" in consent and "browser op" in consent
+    page.screenshot(path=str(ARTIFACTS / "web-toestemming.png"), full_page=True)
+    page.click("button[name=keuze][value=doorgaan]")
+    page.wait_for_selector("input[name=bsn]", timeout=WAIT_MS)
+    page.check("input[name=bsn][value='999993653']")  # Sanne de Vries
+    page.click("form button[type=submit]")
     page.wait_for_selector("#overzicht[data-ronde='1']", timeout=WAIT_MS)
+    # Back on the page's own origin, and the code is out of the address bar again.
+    assert page.url == origin
+
+
+def _b64(part: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
 def _statuses(page: Any, table: str) -> dict[str, tuple[str, str]]:
@@ -129,13 +135,18 @@ def test_the_page_shows_the_same_overview_as_the_python_app(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    with_session: list[dict[str, str]] = []
+    page.on("request", lambda request: with_session.append(request.headers)
+            if "/vorderingen/v2/" in request.url and "authorization" in request.headers
+            else None)
     page.goto(site["url"])
-    _log_in(page)
+    _log_in(page, site["url"])
     statuses = _statuses(page, "#bronnen")
     assert statuses == {
-        CJIB: ("beantwoord", ""), DUO: ("geweigerd", "envelop/handtekening-ongeldig"),
+        CJIB: ("beantwoord", ""), DUO: ("geweigerd", "envelop/sleutel-ingetrokken"),
         GEMEENTE: ("beantwoord", ""), WATERSCHAP: ("niets_te_melden", ""),
-        CLOSED: ("onbereikbaar", "app/geen-verbinding")}
+        CLOSED: ("onbereikbaar", "app/geen-verbinding"),
+        NEXT_ONLY: ("onbereikbaar", "app/geen-ondersteunde-versie")}
     assert statuses == {s.oin: (s.status, s.code or "") for s in python_overview.bronnen}
     totals = python_overview.totalen()
     shown = page.query_selector("#totalen")
@@ -150,15 +161,21 @@ def test_the_page_shows_the_same_overview_as_the_python_app(
     assert "onbereikbaar" in page.inner_text("#bronnen")
     page.screenshot(path=str(ARTIFACTS / "web-overzicht.png"), full_page=True)
 
-    # The key is the browser's own: a non-extractable private key, kept in IndexedDB.
+    # The key is the browser's own: a non-extractable private key, kept in IndexedDB; every
+    # request with a session token carried a proof of its own, signed with that key.
     extractable = page.evaluate("window.vorderingenApp.keys.privateKey.extractable")
     assert extractable is False
+    assert with_session and all(h["authorization"].startswith("Sessie ") for h in with_session)
+    proofs = [h["verzoek-bewijs"] for h in with_session]
+    assert len(set(proofs)) == len(proofs)
+    assert {json.loads(_b64(p.split(".")[0]))["typ"] for p in proofs} == {"verzoek-bewijs+jwt"}
 
     page.click("#pauze-knop")
     page.wait_for_selector("#pauze-resultaat tbody tr", timeout=WAIT_MS)
     pauses = {oin: status for oin, (status, _code) in _statuses(page, "#pauze-resultaat").items()}
     assert pauses == {CJIB: "gepauzeerd", DUO: "geen_pauzedienst", GEMEENTE: "gepauzeerd",
-                      WATERSCHAP: "niets_te_pauzeren", CLOSED: "geen_pauzedienst"}
+                      WATERSCHAP: "niets_te_pauzeren", CLOSED: "geen_pauzedienst",
+                      NEXT_ONLY: "geen_pauzedienst"}
     page.wait_for_selector("#overzicht[data-ronde='2']", timeout=WAIT_MS)
     page.screenshot(path=str(ARTIFACTS / "web-pauze.png"), full_page=True)
 
@@ -211,7 +228,8 @@ def test_the_page_computes_the_allocation_exactly_as_python(
 
 
 def test_the_comparison_covers_every_status(python_overview: Any) -> None:
-    """Guard for the comparison above: it covers all five organisations and all four
+    """Guard for the comparison above: it covers all six organisations and all four
     statuses."""
     assert [s.status for s in python_overview.bronnen] == [
-        "beantwoord", "geweigerd", "beantwoord", "niets_te_melden", "onbereikbaar"]
+        "beantwoord", "geweigerd", "beantwoord", "niets_te_melden", "onbereikbaar",
+        "onbereikbaar"]

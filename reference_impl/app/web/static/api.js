@@ -12,12 +12,13 @@ export class AppError extends Error {
   }
 }
 
-export async function call(method, url, { expect, json, token, headers = {}, timeoutMs, signal } = {}) {
+// A request carrying a session token gets its headers (`Authorization: Sessie …` and a fresh
+// `Verzoek-Bewijs`) from the caller (app.js `sessionHeaders`), signed per request.
+export async function call(method, url, { expect, json, headers = {}, timeoutMs, signal } = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs || 10000);
   if (signal) signal.addEventListener("abort", () => controller.abort());
   const sent = { Accept: "application/json", ...headers };
-  if (token) sent.Authorization = `Bearer ${token}`;
   if (json !== undefined) sent["Content-Type"] = "application/json";
   let response;
   try {

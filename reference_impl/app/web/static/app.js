@@ -1,13 +1,18 @@
 // The browser app: it holds its own key (WebCrypto, non-extractable, kept in IndexedDB),
-// verifies the scheme document against the pinned key, registers at the App Manager, lets
-// the citizen log in (test-DigiD in development), then talks to every source directly:
-// session, signed overview (verified here), pause, arrangement. Same rules as the Python
-// app (reference_impl/app): statuses, the four groups, the allocation rule.
+// verifies the scheme document against the pinned key set, and logs in as an OAuth native
+// app would (design §4): PKCE verifier and its own `state` in sessionStorage, registration
+// with this page's own loopback origin as `redirect_uri`, the consent page and DigiD in this
+// tab, back here with ?code&state&iss, then the certificate. It then talks to every source
+// directly at the endpoint of the highest major it supports: a session whose proof names
+// the scheme entry (OIN and api_url), and every request with `Authorization: Sessie` plus a
+// fresh `Verzoek-Bewijs` signed with the non-extractable key (design §6). Same rules as the
+// Python app (reference_impl/app): statuses, the four groups, the allocation rule.
 
 import { AppError, call, jsonOf } from "./api.js";
 import { allocate } from "./allocation.js";
 import { amsterdamToday, groupOf } from "./document.js";
-import { TokenError, exportPublic, generateKeyPair, sign, thumbprint } from "./jose.js";
+import { TokenError, b64urlEncode, exportPublic, generateKeyPair, sha256b64url, sign, thumbprint }
+  from "./jose.js";
 import { get, put, remove } from "./store.js";
 import { verifyCertificate, verifyEnvelope, verifyScheme } from "./trust.js";
 
@@ -17,9 +22,9 @@ const STATUS_WORDS = { beantwoord: "beantwoord", niets_te_melden: "niets te meld
   onbereikbaar: "onbereikbaar", geweigerd: "geweigerd" };
 const EXCLUDED = ["in_regeling", "in_bezwaar", "overgedragen_aan_deurwaarder", "afgelost"];
 const NOTHING_TO_PAUSE = ["zaak-onbekend", "zaak-afgelost", "zaak-al-gepauzeerd"];
-const POLL_MS = 1000;
-const LOGIN_WAIT_MS = 600000;
 const RENEW_MARGIN_S = 120;
+const APP_NAAM = "Vorderingen referentie-app (browser)";
+const LOGIN_KEY = "vorderingen-inloggen";  // sessionStorage: this tab's login in progress
 
 const state = { config: null, scheme: null, keys: null, kid: null, jwk: null,
   certificate: null, claims: null, sessions: new Map(), overview: null, plan: null };
@@ -48,13 +53,38 @@ function cell(row, text, className) {
 const activeOrganisations = () => state.scheme.organisaties.filter((o) => o.status === "actief");
 const offers = (org, dienst) => org.diensten.includes(dienst);
 
+/** The organisation's endpoint of the highest major this page supports (or an error). */
+function endpointOf(org) {
+  const majors = state.config.majors || [2];
+  const usable = org.eindpunten.filter((e) => majors.includes(e.major)).sort((a, b) => b.major - a.major);
+  if (!usable.length) throw new AppError("onbereikbaar", "app/geen-ondersteunde-versie");
+  return usable[0];
+}
+const baseOf = (org) => endpointOf(org).api_url.replace(/\/$/, "");
+
+/** `Authorization: Sessie` and a fresh `Verzoek-Bewijs` for one request (design §6). */
+async function sessionHeaders(method, url, token) {
+  const htu = url.split(/[?#]/)[0];
+  const proof = await sign({ jti: uuid(), htm: method, htu, iat: nowS(), ath: await sha256b64url(token) },
+    { typ: "verzoek-bewijs+jwt", privateKey: state.keys.privateKey, kid: state.kid });
+  return { Authorization: `Sessie ${token}`, "Verzoek-Bewijs": proof };
+}
+
+/** A request with this organisation's session (opened on first use). */
+async function authed(org, method, path, options = {}) {
+  const token = await session(org, options.signal);
+  const url = `${baseOf(org)}${path}`;
+  const headers = { ...(options.headers || {}), ...(await sessionHeaders(method, url, token)) };
+  return call(method, url, { timeoutMs: timeoutMs(), ...options, headers });
+}
+
 // --- start: scheme, key, certificate ------------------------------------------------------
 
 async function boot() {
   state.config = await (await fetch("/config.json", { cache: "no-store" })).json();
   const response = await call("GET", state.config.stelsel_url, {
     expect: 200, headers: { Accept: "application/jose" }, timeoutMs: timeoutMs() });
-  state.scheme = await verifyScheme((await response.text()).trim(), state.config.stelsel_sleutel,
+  state.scheme = await verifyScheme((await response.text()).trim(), state.config.stelsel_sleutels,
     state.config.omgeving);
   say($("#stelsel"), `Stelseldocument geverifieerd (volgnummer ${state.scheme.volgnummer}, `
     + `${state.scheme.organisaties.length} organisaties).`);
@@ -76,6 +106,10 @@ async function boot() {
       await remove("certificaat");
     }
   }
+  const query = new URLSearchParams(window.location.search);
+  if (!state.certificate && (query.has("code") || query.has("error"))) {
+    await finishLogin(query);
+  }
   if (state.certificate) {
     await showOverview();
   } else {
@@ -92,40 +126,61 @@ function appManager() {
   return { id: manager.id, url: (wanted || manager.api_url).replace(/\/$/, "") };
 }
 
+function redirectUri() {
+  // This page's own loopback origin (RFC 8252 §7.3): `vorderingen app web` serves on 127.0.0.1.
+  return `${window.location.origin}/`;
+}
+
 async function login() {
   const status = $("#inlog-status");
-  const popup = window.open("about:blank", "inloggen");  // opened now, while the click counts
   try {
     const manager = appManager();
+    const verifier = b64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
+    const ownState = b64urlEncode(crypto.getRandomValues(new Uint8Array(24)));
     const registration = await jsonOf(await call("POST", `${manager.url}/registraties`, {
-      expect: 201, json: { publieke_sleutel: state.jwk }, timeoutMs: timeoutMs() }));
-    const link = $("#inlog-link a");
-    link.href = registration.inlog_url;
-    $("#inlog-link").hidden = false;
-    if (popup) popup.location.href = registration.inlog_url;
-    say(status, "Log in in het geopende venster; de app wacht …");
-    const deadline = Date.now() + LOGIN_WAIT_MS;
-    while (Date.now() < deadline) {
-      const aanvraag = await sign({ aud: manager.id, nonce: registration.uitdaging, iat: nowS(),
-        jti: uuid() }, { typ: "certificaat-aanvraag+jwt", privateKey: state.keys.privateKey, kid: state.kid });
-      try {
-        const answer = await jsonOf(await call("POST", `${manager.url}/certificaten`, {
-          expect: 201, json: { registratie_id: registration.registratie_id, aanvraag },
-          timeoutMs: timeoutMs() }));
-        state.claims = await verifyCertificate(answer.certificaat, state.scheme, state.kid);
-        state.certificate = answer.certificaat;
-        await put("certificaat", answer.certificaat);
-        break;
-      } catch (error) {
-        if (!(error instanceof AppError) || error.code !== "registratie/niet-ingelogd") throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-    if (!state.certificate) throw new Error("niet ingelogd binnen de tijd");
-    if (popup && !popup.closed) popup.close();
-    $("#inloggen").hidden = true;
-    await showOverview();
+      expect: 201, timeoutMs: timeoutMs(),
+      json: { publieke_sleutel: state.jwk, redirect_uri: redirectUri(),
+        code_challenge: await sha256b64url(verifier), code_challenge_method: "S256",
+        state: ownState, app_naam: APP_NAAM, apparaat_naam: deviceName() } }));
+    sessionStorage.setItem(LOGIN_KEY, JSON.stringify({ verifier, state: ownState,
+      registratie_id: registration.registratie_id, uitdaging: registration.uitdaging,
+      manager }));
+    say(status, "Door naar de inlogpagina …");
+    window.location.assign(registration.inlog_url);
   } catch (error) {
+    say(status, `Inloggen mislukt: ${error.code || error.message}`, true);
+  }
+}
+
+function deviceName() {
+  const platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform;
+  return `browser op ${platform || "dit apparaat"}`.slice(0, 64);
+}
+
+/** Back from the App Manager with ?code&state&iss: redeem the code for the certificate. */
+async function finishLogin(query) {
+  const status = $("#inlog-status");
+  const pending = JSON.parse(sessionStorage.getItem(LOGIN_KEY) || "null");
+  sessionStorage.removeItem(LOGIN_KEY);
+  window.history.replaceState(null, "", "/");  // the code leaves the address bar at once
+  try {
+    if (!pending || query.get("state") !== pending.state) throw new Error("dit is niet onze inlogpoging (state)");
+    const manager = appManager();
+    if (query.get("iss") !== manager.id || pending.manager.id !== manager.id) {
+      throw new Error("het antwoord komt niet van onze App Manager (iss)");
+    }
+    if (query.has("error")) throw new Error(`inloggen afgebroken (${query.get("error")})`);
+    const aanvraag = await sign({ aud: manager.id, nonce: pending.uitdaging, iat: nowS(), jti: uuid() },
+      { typ: "certificaat-aanvraag+jwt", privateKey: state.keys.privateKey, kid: state.kid });
+    const answer = await jsonOf(await call("POST", `${manager.url}/certificaten`, {
+      expect: 201, timeoutMs: timeoutMs(),
+      json: { registratie_id: pending.registratie_id, inlogcode: query.get("code"),
+        code_verifier: pending.verifier, aanvraag } }));
+    state.claims = await verifyCertificate(answer.certificaat, state.scheme, state.kid);
+    state.certificate = answer.certificaat;
+    await put("certificaat", answer.certificaat);
+  } catch (error) {
+    $("#inloggen").hidden = false;
     say(status, `Inloggen mislukt: ${error.code || error.message}`, true);
   }
 }
@@ -134,10 +189,12 @@ async function login() {
 
 async function session(org, signal) {
   if (state.sessions.has(org.oin)) return state.sessions.get(org.oin);
-  const base = org.api_url.replace(/\/$/, "");
+  const endpoint = endpointOf(org);
+  const base = endpoint.api_url.replace(/\/$/, "");
   const { nonce } = await jsonOf(await call("POST", `${base}/sessies/uitdagingen`, {
     expect: 201, timeoutMs: timeoutMs(), signal }));
-  const bewijs = await sign({ nonce, aud: org.oin, iat: nowS(), jti: uuid() },
+  // aud and api_url from the verified scheme entry being called, never from /configuratie.
+  const bewijs = await sign({ nonce, aud: org.oin, api_url: endpoint.api_url, iat: nowS(), jti: uuid() },
     { typ: "sessie-bewijs+jwt", privateKey: state.keys.privateKey, kid: state.kid });
   const answer = await jsonOf(await call("POST", `${base}/sessies`, {
     expect: 201, json: { certificaat: state.certificate, bewijs }, timeoutMs: timeoutMs(), signal }));
@@ -158,10 +215,8 @@ async function withTimeout(work) {
 async function fetchOne(org) {
   try {
     return await withTimeout(async (signal) => {
-      const token = await session(org, signal);
-      const envelope = await jsonOf(await call("GET",
-        `${org.api_url.replace(/\/$/, "")}/vorderingenoverzicht`,
-        { expect: 200, token, timeoutMs: timeoutMs(), signal }));
+      const envelope = await jsonOf(await authed(org, "GET", "/vorderingenoverzicht",
+        { expect: 200, signal }));
       const document = await verifyEnvelope(envelope, state.scheme, org.oin, state.claims.bsn);
       const count = document.financiele_zaken.length;
       return { org, status: count ? "beantwoord" : "niets_te_melden", document, envelope, count };
@@ -256,16 +311,14 @@ async function pauseEverything() {
   const today = amsterdamToday();
   const lines = await Promise.all(activeOrganisations().map(async (org) => {
     if (!offers(org, "pauzes")) return { org, status: "geen_pauzedienst" };
-    const base = org.api_url.replace(/\/$/, "");
     try {
       return await withTimeout(async (signal) => {
-        const configuratie = await jsonOf(await call("GET", `${base}/configuratie`, {
+        const configuratie = await jsonOf(await call("GET", `${baseOf(org)}/configuratie`, {
           expect: 200, timeoutMs: timeoutMs(), signal }));
         const longest = (configuratie.pauze || {}).maximum_duur_dagen || days;
         const einddatum = addDays(today, Math.min(days, longest));
-        const token = await session(org, signal);
-        const pauze = await jsonOf(await call("POST", `${base}/pauzes`, {
-          expect: 201, json: { einddatum }, token, timeoutMs: timeoutMs(), signal }));
+        const pauze = await jsonOf(await authed(org, "POST", "/pauzes", {
+          expect: 201, json: { einddatum }, signal }));
         return { org, status: "gepauzeerd", einddatum: pauze.einddatum };
       });
     } catch (error) {
@@ -342,7 +395,7 @@ async function proposeArrangement() {
     return renderPlan();
   }
   const limits = await Promise.all(parts.map((p) => call("GET",
-    `${p.org.api_url.replace(/\/$/, "")}/configuratie`, { expect: 200, timeoutMs: timeoutMs() })
+    `${baseOf(p.org)}/configuratie`, { expect: 200, timeoutMs: timeoutMs() })
     .then(jsonOf).catch((error) => { failPart(p, "mislukt", error); return null; })));
   if (parts.some((p) => p.status === "mislukt")) return notPossible("Niet elke organisatie kon haar voorwaarden geven.");
   let shares;
@@ -357,11 +410,8 @@ async function proposeArrangement() {
   await Promise.all(parts.map(async (part) => {
     part.termijnbedrag = shares[part.org.oin];
     try {
-      const token = await session(part.org);
-      part.voorstel = await jsonOf(await call("POST",
-        `${part.org.api_url.replace(/\/$/, "")}/betalingsregelingen/voorstellen`, {
-          expect: 201, token, timeoutMs: timeoutMs(),
-          json: { zaakkenmerken: part.zaakkenmerken, termijnbedrag: part.termijnbedrag } }));
+      part.voorstel = await jsonOf(await authed(part.org, "POST", "/betalingsregelingen/voorstellen", {
+        expect: 201, json: { zaakkenmerken: part.zaakkenmerken, termijnbedrag: part.termijnbedrag } }));
     } catch (error) {
       failPart(part, "mislukt", error);
     }
@@ -386,11 +436,9 @@ async function concludeArrangement() {
   for (const part of plan.parts) {
     if (failure) { part.status = "niet_geprobeerd"; continue; }
     try {
-      const token = await session(part.org);
-      part.regeling = await jsonOf(await call("POST",
-        `${part.org.api_url.replace(/\/$/, "")}/betalingsregelingen`, {
-          expect: 201, token, timeoutMs: timeoutMs(), headers: { "Idempotency-Key": uuid() },
-          json: { voorstel_id: part.voorstel.voorstel_id } }));
+      part.regeling = await jsonOf(await authed(part.org, "POST", "/betalingsregelingen", {
+        expect: 201, headers: { "Idempotency-Key": uuid() },
+        json: { voorstel_id: part.voorstel.voorstel_id } }));
       part.status = "aangegaan";
       accepted.push(part);
     } catch (error) {
@@ -403,9 +451,7 @@ async function concludeArrangement() {
   } else {
     await Promise.all(accepted.map(async (part) => {
       try {
-        const token = await session(part.org);
-        await call("DELETE", `${part.org.api_url.replace(/\/$/, "")}/betalingsregelingen/${part.regeling.id}`,
-          { expect: 204, token, timeoutMs: timeoutMs() });
+        await authed(part.org, "DELETE", `/betalingsregelingen/${part.regeling.id}`, { expect: 204 });
         part.status = "ingetrokken";
       } catch (error) {
         failPart(part, "intrekken_mislukt", error);

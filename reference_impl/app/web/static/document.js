@@ -76,12 +76,15 @@ function caseProblems(zaak, at, seenEvents) {
   return found;
 }
 
+/** True for a wire version "2.<minor>" (design §0: every minor of major 2). */
+export const isMajor2 = (value) => typeof value === "string" && /^2\.(0|[1-9][0-9]{0,3})$/.test(value);
+
 /** Every violation found in a claims document (empty when it is sound). */
 export function documentProblems(document) {
-  if (document.documentversie !== "1.0.0" || !document.bron || !isText(document.bron.oin)
+  if (!isMajor2(document.documentversie) || !document.bron || !isText(document.bron.oin)
     || !isText(document.bron.naam) || !elfproef(document.bsn || "")
     || !DATETIME.test(document.opgesteld_op || "") || !Array.isArray(document.financiele_zaken)) {
-    return ["/document: not a claims document 1.0.0"];
+    return ["/document: not a claims document of major 2"];
   }
   const found = [];
   const seenEvents = new Set();

@@ -45,6 +45,11 @@ export function jcs(value) {
   return "{" + keys.map((k) => JSON.stringify(k) + ":" + jcs(value[k])).join(",") + "}";
 }
 
+/** BASE64URL(SHA-256(ASCII text)): PKCE's S256 challenge and a proof's `ath`. */
+export async function sha256b64url(text) {
+  return b64urlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(text))));
+}
+
 export async function thumbprint(jwk) {
   const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
   return b64urlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(canonical))));

@@ -1,6 +1,7 @@
 // What the browser keeps: the key pair (the private key as a non-extractable CryptoKey, which
 // IndexedDB stores without ever exposing its bytes), the certificate while it is valid, and
-// the highest scheme volgnummer accepted per pinned key (rollback protection).
+// the highest scheme volgnummer accepted per pinned key (rollback protection: remembered
+// under every key of the pinned set, read as the highest of them).
 
 const DB_NAME = "vorderingen-app";
 const STORE = "sleutels";
@@ -33,12 +34,14 @@ export const get = (name) => run("readonly", (store) => store.get(name));
 export const put = (name, value) => run("readwrite", (store) => store.put(value, name));
 export const remove = (name) => run("readwrite", (store) => store.delete(name));
 
-export function highestVolgnummer(kid) {
-  return Number(localStorage.getItem(`stelsel-volgnummer-${kid}`) || 0);
+const stored = (kid) => Number(localStorage.getItem(`stelsel-volgnummer-${kid}`) || 0);
+
+export function highestVolgnummer(kids) {
+  return Math.max(0, ...kids.map(stored));
 }
 
-export function rememberVolgnummer(kid, volgnummer) {
-  if (volgnummer > highestVolgnummer(kid)) {
-    localStorage.setItem(`stelsel-volgnummer-${kid}`, String(volgnummer));
+export function rememberVolgnummer(kids, volgnummer) {
+  for (const kid of kids) {
+    if (volgnummer > stored(kid)) localStorage.setItem(`stelsel-volgnummer-${kid}`, String(volgnummer));
   }
 }

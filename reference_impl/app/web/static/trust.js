@@ -1,9 +1,10 @@
-// Trust decisions of the browser app (spec/trust-model.md): the scheme document against the
-// pinned key (§3.1), the app certificate the App Manager returns (§3.2), and every envelope
-// a source answers (§3.5). Each refusal is a TokenError with the trust model's code.
+// Trust decisions of the browser app (spec/trust-model.md, 2.0.0): the format-2 scheme
+// document against the pinned key SET (§3.1), the app certificate the App Manager returns
+// (§3.2), and every envelope a source answers (design §7, with key windows). Each refusal is
+// a TokenError with the trust model's code. Data is open: unknown members are ignored.
 
 import { TokenError, jcs, parseHeader, thumbprint, verify, verifyDetached } from "./jose.js";
-import { documentProblems } from "./document.js";
+import { documentProblems, isMajor2 } from "./document.js";
 import { highestVolgnummer, rememberVolgnummer } from "./store.js";
 
 export const CLOCK_SKEW_S = 60;
@@ -12,36 +13,56 @@ const OMGEVINGEN = ["productie", "acceptatie", "test", "ontwikkeling"];
 
 const now = () => Math.floor(Date.now() / 1000);
 const isInt = Number.isInteger;
+const isKeyEntry = (e) => e && e.jwk && typeof e.jwk === "object" && isInt(e.geldig_vanaf);
+const keysOf = (entry) => entry.sleutels.map((e) => e.jwk);
 
 function schemeShape(claims) {
   const ok = typeof claims.iss === "string" && isInt(claims.iat) && isInt(claims.exp)
     && isInt(claims.volgnummer) && claims.volgnummer >= 1 && OMGEVINGEN.includes(claims.omgeving)
     && Array.isArray(claims.organisaties) && Array.isArray(claims.app_managers)
     && Array.isArray(claims.ingetrokken_certificaten)
-    && claims.organisaties.every((o) => typeof o.oin === "string" && typeof o.api_url === "string"
-      && o.sleutels && Array.isArray(o.sleutels.keys) && Array.isArray(o.diensten))
-    && claims.app_managers.every((m) => typeof m.id === "string" && m.sleutels
-      && Array.isArray(m.sleutels.keys));
+    && claims.organisaties.every((o) => typeof o.oin === "string" && Array.isArray(o.eindpunten)
+      && o.eindpunten.length >= 1
+      && o.eindpunten.every((e) => typeof e.api_url === "string" && isInt(e.major) && e.major >= 1)
+      && Array.isArray(o.sleutels) && o.sleutels.every(isKeyEntry) && Array.isArray(o.diensten))
+    && claims.app_managers.every((m) => typeof m.id === "string" && Array.isArray(m.sleutels)
+      && m.sleutels.every(isKeyEntry));
   if (!ok) throw new TokenError("stelsel/claims-ongeldig", "the claims are not a scheme document");
+  // The code-checked rules: every api_url unique, at most one endpoint per major.
+  const urls = [...claims.organisaties.flatMap((o) => o.eindpunten.map((e) => e.api_url)),
+    ...claims.app_managers.filter((m) => m.api_url).map((m) => m.api_url)];
+  if (new Set(urls).size !== urls.length) throw new TokenError("stelsel/claims-ongeldig", "api_url twice");
+  if (claims.organisaties.some((o) => new Set(o.eindpunten.map((e) => e.major)).size !== o.eindpunten.length)) {
+    throw new TokenError("stelsel/claims-ongeldig", "two endpoints of one major");
+  }
 }
 
 /** The claims of a scheme document that passes every step of §3.1, in order. */
 export async function verifyScheme(token, pinned, omgeving) {
   const claims = await verify(token, {
-    typ: "stelsel+jwt", prefix: "stelsel", keysFor: () => [pinned],
+    typ: "stelsel-v2+jwt", prefix: "stelsel", keysFor: () => pinned,
   });
+  if (!isMajor2(claims.versie)) throw new TokenError("stelsel/versie-niet-ondersteund");
   schemeShape(claims);
   const moment = now();
   if (claims.iat - CLOCK_SKEW_S > moment) throw new TokenError("stelsel/nog-niet-geldig");
   if (moment > claims.exp + CLOCK_SKEW_S) throw new TokenError("stelsel/verlopen");
   if (claims.exp - claims.iat > SCHEME_MAX_LIFETIME_S) throw new TokenError("stelsel/looptijd-te-lang");
   if (claims.omgeving !== omgeving) throw new TokenError("stelsel/verkeerde-omgeving");
-  const kid = await thumbprint(pinned);
-  if (claims.volgnummer < highestVolgnummer(kid)) {
+  const kids = await Promise.all(pinned.map(thumbprint));
+  if (claims.volgnummer < highestVolgnummer(kids)) {
     throw new TokenError("stelsel/volgnummer-teruggedraaid");
   }
-  rememberVolgnummer(kid, claims.volgnummer);
+  rememberVolgnummer(kids, claims.volgnummer);
   return claims;
+}
+
+/** Why a key entry may not have signed at `at` (a suffix of envelop/…), or null. */
+function signingFailure(entry, at) {
+  if (at < entry.geldig_vanaf - CLOCK_SKEW_S) return "sleutel-niet-geldig";
+  if (isInt(entry.geldig_tot) && at > entry.geldig_tot + CLOCK_SKEW_S) return "sleutel-niet-geldig";
+  if (isInt(entry.ingetrokken_op) && at >= entry.ingetrokken_op) return "sleutel-ingetrokken";
+  return null;
 }
 
 /** The claims of a certificate from an active App Manager of the scheme that binds our key. */
@@ -51,7 +72,7 @@ export async function verifyCertificate(token, scheme, ownKid) {
     keysFor: (_header, unverified) => {
       const manager = scheme.app_managers.find((m) => m.id === unverified.iss && m.status === "actief");
       if (!manager) throw new TokenError("certificaat/uitgever-onbekend");
-      return manager.sleutels.keys;
+      return manager.sleutels.filter((e) => signingFailure(e, unverified.iat) === null).map((e) => e.jwk);
     },
   });
   if (!/^[0-9]{9}$/.test(claims.bsn || "") || !claims.cnf || !claims.cnf.jwk) {
@@ -67,24 +88,32 @@ export async function verifyCertificate(token, scheme, ownKid) {
   return claims;
 }
 
-/** The document of an envelope from organisation `oin` about `bsn`, verified per §3.5. */
+/** The document of an envelope from organisation `oin` about `bsn`, verified per design §7. */
 export async function verifyEnvelope(envelope, scheme, oin, bsn) {
   const shaped = envelope && typeof envelope === "object" && !Array.isArray(envelope)
-    && Object.keys(envelope).length === 2 && typeof envelope.handtekening === "string"
-    && envelope.document && typeof envelope.document === "object"
+    && typeof envelope.handtekening === "string"
+    && envelope.document && typeof envelope.document === "object" && !Array.isArray(envelope.document)
     && /^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]*$/.test(envelope.handtekening);
-  if (!shaped) throw new TokenError("envelop/ongeldig-formaat");
+  if (!shaped) throw new TokenError("envelop/ongeldig-formaat");  // 1 (other members ignored)
   const { document, handtekening } = envelope;
+  const header = parseHeader(handtekening,  // 2
+    { typ: "vorderingen-document+jws", prefix: "envelop", detached: true });
   const source = scheme.organisaties.find(
     (o) => document.bron && typeof document.bron.oin === "string" && o.oin === document.bron.oin);
-  // Header first (step 2), then the source (step 3), then key and signature (step 4).
-  parseHeader(handtekening, { typ: "vorderingen-document+jws", prefix: "envelop", detached: true });
-  if (!source) throw new TokenError("envelop/bron-onbekend");
-  await verifyDetached(handtekening, jcs(document), {
-    typ: "vorderingen-document+jws", prefix: "envelop", keys: source.sleutels.keys,
+  if (!source) throw new TokenError("envelop/bron-onbekend");  // 3
+  await verifyDetached(handtekening, jcs(document), {  // 4
+    typ: "vorderingen-document+jws", prefix: "envelop", keys: keysOf(source),
   });
-  const problems = documentProblems(document);
+  if (typeof document.documentversie !== "string") throw new TokenError("envelop/document-ongeldig");
+  if (!isMajor2(document.documentversie)) throw new TokenError("envelop/versie-niet-ondersteund");  // 5
+  const problems = documentProblems(document);  // 6
   if (problems.length) throw new TokenError("envelop/document-ongeldig", problems.slice(0, 3).join("; "));
+  const signedAt = Math.floor(Date.parse(document.opgesteld_op) / 1000);  // 7
+  let entry = null;
+  for (const e of source.sleutels) if ((await thumbprint(e.jwk)) === header.kid) entry = e;
+  const failure = signingFailure(entry, signedAt);
+  if (failure) throw new TokenError(`envelop/${failure}`);
+  if (signedAt > now() + CLOCK_SKEW_S) throw new TokenError("envelop/nog-niet-geldig");
   if (document.bron.oin !== oin) throw new TokenError("envelop/bron-onjuist");
   if (document.bsn !== bsn) throw new TokenError("envelop/bsn-onjuist");
   return document;
