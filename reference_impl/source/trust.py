@@ -61,8 +61,8 @@ def verify_certificate(token: Any, scheme: Scheme, *, now: int) -> dict[str, Any
     jwk = claims["cnf"]["jwk"]
     if "kid" in jwk and jwk["kid"] != thumbprint(jwk):
         raise TokenError(f"{prefix}/claims-ongeldig", "cnf.jwk kid is not its thumbprint")
-    if claims["iat"] - claims["inlogmoment"] > REGISTRATION_TTL_S:
-        raise TokenError(f"{prefix}/claims-ongeldig", "the login lies too long before iat")
+    if not 0 <= claims["iat"] - claims["inlogmoment"] <= REGISTRATION_TTL_S:
+        raise TokenError(f"{prefix}/claims-ongeldig", "login after iat or too long before")
     if claims["nbf"] - CLOCK_SKEW_S > now or claims["iat"] - CLOCK_SKEW_S > now:
         raise TokenError(f"{prefix}/nog-niet-geldig", "nbf or iat lies in the future")
     if now > claims["exp"] + CLOCK_SKEW_S:

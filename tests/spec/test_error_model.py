@@ -9,7 +9,7 @@
   and `x-algemene-probleemcodes` (codes any operation may answer).
 
 A code named in one place and missing in another is a defect of the standard (trust model §9,
-design issue 9 point 7). The check runs both ways.
+one error model). The check runs both ways.
 
 The normative text writes the JWS-profile codes once with a placeholder, `<token>/<suffix>`;
 it stands for that suffix under every token prefix of the trust model's token table (§3), except
