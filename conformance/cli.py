@@ -130,7 +130,7 @@ def run_command(
     slow: bool,
 ) -> None:
     """Certify the endpoint at BASE_URL (the organisation's api_url, e.g.
-    https://api.example.nl/vorderingen/v1).
+    https://api.example.nl/vorderingen/v2).
 
     Only a failed MUST check makes the endpoint not conformant (exit 1); failed SHOULD checks
     are warnings; errors of the suite or the network are reported but never count as
@@ -167,7 +167,7 @@ def finish(report: RunReport, report_dir: Path | None) -> None:
     "--bron-sleutel",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="File with the organisation's PUBLIC signing JWK (or a JWKS with one key).",
+    help="File with the organisation's PUBLIC signing key: a JWK, a JWKS with one key, or PEM.",
 )
 @click.option(
     "--dir",
@@ -229,11 +229,12 @@ def instructions(suite_keys: keys.SuiteKeys, omgeving: str) -> str:
     return (
         f"Suite key material in {d}/ (private keys in {d}/{keys.PRIVATE_DIR}/, mode 0600).\n"
         "Configure the organisation's TEST environment:\n"
-        f"  1. pin the scheme operator key: {suite_keys.scheme_key_path}\n"
-        f"     (kid {suite_keys.scheme_key.kid}), expected omgeving: {omgeving}\n"
+        f"  1. pin the scheme operator key SET (current + backup, a JWKS):\n"
+        f"     {suite_keys.scheme_key_path} (signing kid {suite_keys.scheme_key.kid}),\n"
+        f"     expected omgeving: {omgeving}\n"
         f"  2. load the scheme document from {suite_keys.scheme_document_path}\n"
         f"     or from a URL: `{PROG} stelsel serve --dir {d}` serves it at\n"
-        f"     http://127.0.0.1:{DEFAULT_SERVE_PORT}/stelsel/v1/stelseldocument\n"
+        f"     http://127.0.0.1:{DEFAULT_SERVE_PORT}/stelsel/v2/stelseldocument\n"
         "  3. refresh it: the document is valid 24 h; re-run this command for a new one\n"
         f"     (its volgnummer rises). App Manager in it: {suite_keys.app_manager_id}.\n"
         "Never pin these keys in production: they are the suite's test keys."
@@ -258,7 +259,7 @@ def stelsel_group() -> None:
     "--port", type=click.IntRange(0, 65535), default=DEFAULT_SERVE_PORT, show_default=True
 )
 def serve_command(key_dir: Path, host: str, port: int) -> None:
-    """Serve stelseldocument.jwt at /stelsel/v1/stelseldocument (ETag, If-None-Match)."""
+    """Serve stelseldocument.jwt at /stelsel/v2/stelseldocument (ETag, If-None-Match)."""
     import uvicorn
 
     from conformance.scheme_server import SCHEME_PATH, build_app

@@ -13,7 +13,13 @@ Public API (used by every check module)::
     await ctx.open_session(bsn=None, *, app_key=None, certificate=None, proof=None,
                            nonce=None) -> httpx.Response           POST /sessies, raw answer
     await ctx.session(bsn=None) -> Session                         or SessionUnavailable
-    await ctx.get/post/put/delete/request(path, session=None, **httpx_kwargs) -> Response
+    await ctx.request(method, path, session=None, *, proof=AUTO, **httpx_kwargs) -> Response
+    await ctx.get/post/put/delete(path, session=None, *, proof=AUTO, **httpx_kwargs)
+        with a session: ``Authorization: Sessie <token>`` and a fresh ``Verzoek-Bewijs``
+        signed by session.app_key (proof=None omits it, proof="<jws>" sends exactly that;
+        a raw token string as session needs an explicit proof or None)
+    ctx.url(path) -> str                                           api_url + path (= htu)
+    ctx.api_url                                                    the endpoint's scheme api_url
     await ctx.overview(session) -> dict                            the envelope, or CheckError
     await ctx.eligible_case(action, bsn=None) -> str | None        an open case offering it
     ctx.other_bsn(bsn) -> str | None                               another test citizen
@@ -26,61 +32,51 @@ from __future__ import annotations
 
 import collections
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from conformance import jose
 from conformance.actors import Actors, AppKey, highest_niveau
-from conformance.errors import CheckError, CouldNotRun, SessionUnavailable
+from conformance.errors import CheckError, CouldNotRun, JoseError, SessionUnavailable
 from conformance.keys import SuiteKeys
+from conformance.target import (
+    PROFILE_OF_DIENST,
+    PROFILES,
+    REQUEST_TIMEOUT_S,
+    Session,
+    Target,
+    profiles_of,
+    scheme_api_url,
+    unix_time,
+)
 
-REQUEST_TIMEOUT_S = 10.0
 EXCHANGES_KEPT = 20
-PROFILE_OF_DIENST = {
-    "vorderingenoverzicht": "basis",
-    "betalingsregelingen": "betalingsregelingen",
-    "pauzes": "pauzes",
-    "hulpvragen": "hulpvragen",
-}
-PROFILES = tuple(PROFILE_OF_DIENST.values())
 USER_AGENT = "vorderingen-conformance"
 
-__all__ = ["PROFILES", "PROFILE_OF_DIENST", "AppKey", "CheckContext", "Session", "Target"]
+PROOF_HEADER = "Verzoek-Bewijs"
+
+__all__ = [
+    "AUTO",
+    "PROFILES",
+    "PROFILE_OF_DIENST",
+    "PROOF_HEADER",
+    "REQUEST_TIMEOUT_S",
+    "AppKey",
+    "CheckContext",
+    "Session",
+    "Target",
+    "scheme_api_url",
+]
 
 
-@dataclass(frozen=True)
-class Target:
-    """The endpoint under test and the run's parameters."""
-
-    base_url: str
-    oin: str
-    test_bsns: list[str] = field(default_factory=list)
-    profile: frozenset[str] = frozenset({"basis"})
-    seed: int = 0
-    max_examples: int = 10
-    timeout_s: float = REQUEST_TIMEOUT_S
-    slow: bool = False  # allow checks that wait out a lifetime (minutes)
+class _Auto:
+    def __repr__(self) -> str:
+        return "AUTO"
 
 
-@dataclass(frozen=True)
-class Session:
-    """A working session: the bearer token and what it was opened with."""
-
-    token: str
-    bsn: str
-    app_key: AppKey
-    certificate: str
-    niveau: str
-    verloopt_op: str = ""
-
-
-def profiles_of(config: dict[str, Any]) -> frozenset[str]:
-    """The profiles /configuratie announces through its `diensten`."""
-    diensten = config.get("diensten") if isinstance(config, dict) else None
-    if not isinstance(diensten, list):
-        return frozenset({"basis"})
-    return frozenset(PROFILE_OF_DIENST[d] for d in diensten if d in PROFILE_OF_DIENST)
+AUTO: Any = _Auto()
+"""`proof` default of `CheckContext.request`: sign a fresh verzoek-bewijs for the session."""
 
 
 async def fetch_config(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -165,7 +161,10 @@ class CheckContext:
             timeout_s=timeout_s,
             slow=slow,
         )
-        actors = Actors(keys, target_oin=target_oin, niveau=niveau)
+        # htu and the sessie-bewijs name the scheme's api_url, which may differ from the URL
+        # the suite connects to (a proxy); without a listing, the connected URL stands in.
+        api_url = scheme_api_url(scheme, target_oin) or target.base_url
+        actors = Actors(keys, target_oin=target_oin, api_url=api_url, niveau=niveau)
         return cls(target, client=client, config=config, scheme=scheme, actors=actors, keys=keys)
 
     async def aclose(self) -> None:
@@ -184,6 +183,15 @@ class CheckContext:
     def now(self) -> int:
         return int(time.time())
 
+    @property
+    def api_url(self) -> str:
+        """The endpoint's `api_url` as the scheme lists it (no trailing slash)."""
+        return self.actors.api_url
+
+    def url(self, path: str) -> str:
+        """The absolute URL of `path` below the endpoint: what a request proof's `htu` is."""
+        return self.api_url + "/" + path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
+
     def other_bsn(self, bsn: str) -> str | None:
         return next((b for b in self.target.test_bsns if b != bsn), None)
 
@@ -196,15 +204,40 @@ class CheckContext:
 
     # -- HTTP ---------------------------------------------------------------------------
 
+    def request_proof(self, session: Session, method: str, path: str, **overrides: Any) -> str:
+        """A fresh, valid verzoek-bewijs of `session` for `method` `path` (`overrides` go to
+        `Actors.request_proof`: iat, jti, header, claims, url)."""
+        url = overrides.pop("url", None) or self.url(path)
+        return self.actors.request_proof(
+            session.app_key, method=method, url=url, token=session.token, **overrides
+        )
+
     async def request(
-        self, method: str, path: str, session: Session | str | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        session: Session | str | None = None,
+        *,
+        proof: Any = AUTO,
+        **kwargs: Any,
     ) -> httpx.Response:
-        """A request through the recording client; adds ``Authorization: Bearer`` for a
-        session (a Session or a raw token string)."""
-        headers = dict(kwargs.pop("headers", None) or {})
+        """A request through the recording client. With a session (a Session or a raw token
+        string) it sends ``Authorization: Sessie <token>`` and ``Verzoek-Bewijs``: with
+        proof=AUTO a fresh one signed by the session's app key, with proof=None none, with a
+        string exactly that string. A raw token needs an explicit proof (or None)."""
+        # httpx.Headers keeps repeated names (a list of pairs), which some checks need
+        headers = httpx.Headers(kwargs.pop("headers", None) or {})
         if session is not None:
             token = session.token if isinstance(session, Session) else session
-            headers["Authorization"] = f"Bearer {token}"
+            headers["Authorization"] = f"Sessie {token}"
+            if proof is AUTO:
+                if not isinstance(session, Session):
+                    raise TypeError("a raw session token needs proof=<jws> or proof=None")
+                proof = self.request_proof(session, method, path)
+        elif proof is AUTO:
+            proof = None
+        if proof is not None:
+            headers[PROOF_HEADER] = proof
         return await self.client.request(method, path, headers=headers, **kwargs)
 
     async def get(self, path: str, session: Session | str | None = None, **kw: Any):
@@ -264,13 +297,20 @@ class CheckContext:
             raise SessionUnavailable(
                 f"POST /sessies refused a valid session: {resp.status_code} {code}".rstrip()
             )
+        try:
+            _head, claims = jose.decode_unverified(cert, "certificaat")
+        except JoseError:  # the suite built it: cannot happen, but never crash a check
+            claims = {}
+        verloopt_op = str(body.get("verloopt_op", ""))
         return Session(
             token=token,
             bsn=citizen,
             app_key=key,
             certificate=cert,
             niveau=str(body.get("betrouwbaarheidsniveau", self.actors.niveau)),
-            verloopt_op=str(body.get("verloopt_op", "")),
+            verloopt_op=verloopt_op,
+            certificate_claims=claims,
+            expires_at=unix_time(verloopt_op) or int(claims.get("exp", 0)),
         )
 
     # -- data the behaviour checks need ------------------------------------------------

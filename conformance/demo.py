@@ -27,7 +27,7 @@ from conformance.model import RunReport
 from conformance.runner import Reporter, RunOptions, run
 from conformance.serving import BackgroundServer, bind_loopback, socket_url
 
-API_PATH = "/vorderingen/v1"
+API_PATH = "/vorderingen/v2"
 DEMO_OIN = "00000001234567890000"
 DEMO_QUOTE_VALIDITY_S = 20  # the suite waits out at most 30 s for a quote to expire
 
@@ -50,8 +50,13 @@ class SuiteMaterial:
 
     @property
     def scheme_key_jwk(self) -> dict[str, Any]:
-        """The public scheme-operator key the source must pin."""
+        """The public scheme-operator key that signs the test scheme (one of the pinned set)."""
         return self.suite_keys.scheme_key.published_jwk()
+
+    @property
+    def scheme_keys(self) -> list[dict[str, Any]]:
+        """The public scheme-operator key SET the source must pin (current + backup)."""
+        return list(self.suite_keys.scheme_key_set()["keys"])
 
     @property
     def scheme_document_path(self) -> Path:
@@ -116,7 +121,7 @@ class GalleryLauncher:
             self.broken,
             oin=DEMO_OIN,
             signing_key=signing_key.private,
-            scheme_key_jwk=material.scheme_key_jwk,
+            scheme_key_jwk=material.scheme_keys,
             scheme_document=token,
             base_path=API_PATH,
         )

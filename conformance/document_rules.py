@@ -3,7 +3,7 @@
 Every function takes the `document` member of an envelope (a plain dict as parsed from JSON)
 and returns a list of `Violation(rule, message, pointer)`; an empty list means the rule
 holds. The functions never raise on malformed input: what they cannot interpret they leave
-to the schema check (`/document/schema`), so a broken source yields findings, not crashes.
+to the schema check (`/document/schema-open`), so a broken source yields findings, not crashes.
 
 `violations(document, bsn=...)` runs every single-document rule; `unstable_event_ids(first,
 second)` compares two fetches of the same citizen's document.
@@ -334,7 +334,8 @@ def bsn_of_certificate(document: Any, bsn: str) -> list[Violation]:
     # The message never quotes a BSN: findings end up in reports.
     return [Violation(
         "/document/bsn-van-certificaat",
-        "bsn differs from the BSN in the session's certificate",
+        "bsn differs from the BSN in the session's certificate (a verifier that knows the "
+        "citizen refuses it: envelop/bsn-onjuist)",
         "/bsn",
     )]
 

@@ -11,8 +11,9 @@ any header or claim can be overridden or removed (`OMIT`), and `alg` can be forg
 - any other value (``ES384``, ``RS256`` …): only the header says so, the signature is ES256,
   so the alg claim is the single thing wrong.
 
-Verification (`verify`, `verify_scheme`, `verify_envelope`) follows spec/trust-model.md §2,
-§3.1 and §3.5 and reports the standard's problem codes via `JoseError.code`.
+`verify` checks the JWS profile of spec/trust-model.md §2 and reports the standard's problem
+codes via `JoseError.code`; the scheme document (`conformance.scheme`) and the envelope
+(`conformance.envelope`) build their verification orders on it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +43,10 @@ SCHEME_MAX_LIFETIME_S = 86400
 COORDINATE_BYTES = 32
 FORBIDDEN_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "crit", "b64"})
 ALLOWED_HEADERS = frozenset({"alg", "typ", "kid"})
-TYP_SCHEME = "stelsel+jwt"
+TYP_SCHEME = "stelsel-v2+jwt"
 TYP_CERTIFICATE = "app-certificaat+jwt"
 TYP_PROOF = "sessie-bewijs+jwt"
+TYP_REQUEST_PROOF = "verzoek-bewijs+jwt"
 TYP_ENVELOPE = "vorderingen-document+jws"
 _HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 
@@ -140,11 +141,19 @@ class SigningKey:
         return r.to_bytes(COORDINATE_BYTES, "big") + s.to_bytes(COORDINATE_BYTES, "big")
 
 
-def merge(base: dict[str, Any], override: dict[str, Any] | None) -> dict[str, Any]:
-    """`base` updated with `override`; a value of `OMIT` removes the member."""
+def token_hash(token: str) -> str:
+    """The ``ath`` of a verzoek-bewijs: BASE64URL(SHA-256(ASCII session token))."""
+    return b64e(hashlib.sha256(token.encode()).digest())
+
+
+def merge(
+    base: dict[str, Any], override: dict[str, Any] | None, *, none_removes: bool = False
+) -> dict[str, Any]:
+    """`base` updated with `override`; a value of `OMIT` (and, with `none_removes`, None)
+    removes the member."""
     out = dict(base)
     for key, value in (override or {}).items():
-        if value is OMIT:
+        if value is OMIT or (none_removes and value is None):
             out.pop(key, None)
         else:
             out[key] = value
@@ -196,7 +205,7 @@ def sign_detached(
 
 def decode_unverified(token: str, prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and payload of a compact JWS without verifying it; ``<prefix>/ongeldig-formaat``."""
-    header, payload, _sig = _split(token, prefix)
+    header, payload, _sig = split_compact(token, prefix)
     try:
         body = json.loads(b64d(payload))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
@@ -206,7 +215,7 @@ def decode_unverified(token: str, prefix: str) -> tuple[dict[str, Any], dict[str
     return header, body
 
 
-def _split(token: Any, prefix: str) -> tuple[dict[str, Any], str, bytes]:
+def split_compact(token: Any, prefix: str) -> tuple[dict[str, Any], str, bytes]:
     bad = f"{prefix}/ongeldig-formaat"
     if not isinstance(token, str) or token.count(".") != 2:
         raise JoseError(bad, "not a compact JWS of three parts")
@@ -221,7 +230,7 @@ def _split(token: Any, prefix: str) -> tuple[dict[str, Any], str, bytes]:
     return header, payload, signature
 
 
-def _check_header(header: dict[str, Any], typ: str, prefix: str) -> None:
+def check_header(header: dict[str, Any], typ: str, prefix: str) -> None:
     if header.get("alg") != ALG:
         raise JoseError(f"{prefix}/algoritme-niet-toegestaan", f"alg {header.get('alg')!r}")
     if FORBIDDEN_HEADERS & header.keys() or header.keys() - ALLOWED_HEADERS:
@@ -246,7 +255,7 @@ def verify_signature(jwk: dict[str, Any], signing_input: bytes, signature: bytes
     return True
 
 
-def _key_for(kid: Any, keys: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
+def key_for(kid: Any, keys: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
     for jwk in keys:
         try:
             if thumbprint(jwk) == kid:
@@ -263,110 +272,10 @@ def verify(
 
     Checks format, alg, forbidden/unknown header members, typ, kid and signature. Claims and
     times are the caller's business."""
-    header, _payload, signature = _split(token, prefix)
-    _check_header(header, typ, prefix)
-    jwk = _key_for(header.get("kid"), keys, prefix)
+    header, _payload, signature = split_compact(token, prefix)
+    check_header(header, typ, prefix)
+    jwk = key_for(header.get("kid"), keys, prefix)
     signing_input = token.rsplit(".", 1)[0].encode()
     if not verify_signature(jwk, signing_input, signature):
         raise JoseError(f"{prefix}/handtekening-ongeldig")
     return decode_unverified(token, prefix)
-
-
-def verify_scheme(
-    token: str,
-    pinned_jwk: dict[str, Any],
-    *,
-    omgeving: str | None = None,
-    now: int | None = None,
-    last_volgnummer: int | None = None,
-) -> dict[str, Any]:
-    """Verify a scheme document with the pinned key, in the order of §3.1; returns the payload.
-
-    `omgeving` and `last_volgnummer` are checked when given (rollback protection needs the
-    caller's memory of the highest number accepted)."""
-    from conformance import specfiles  # local: keeps jose importable without the spec
-
-    _head, claims = verify(token, [pinned_jwk], typ=TYP_SCHEME, prefix="stelsel")
-    if not specfiles.validator("stelseldocument").is_valid(claims) or _bad_published_kid(claims):
-        raise JoseError("stelsel/claims-ongeldig")
-    moment = int(time.time()) if now is None else now
-    iat, exp = claims["iat"], claims["exp"]
-    if iat - CLOCK_SKEW_S > moment:
-        raise JoseError("stelsel/nog-niet-geldig")
-    if moment > exp + CLOCK_SKEW_S:
-        raise JoseError("stelsel/verlopen")
-    if exp - iat > SCHEME_MAX_LIFETIME_S:
-        raise JoseError("stelsel/looptijd-te-lang")
-    if omgeving is not None and claims.get("omgeving") != omgeving:
-        raise JoseError("stelsel/verkeerde-omgeving", f"omgeving {claims.get('omgeving')!r}")
-    if last_volgnummer is not None and claims["volgnummer"] < last_volgnummer:
-        raise JoseError("stelsel/volgnummer-teruggedraaid")
-    return claims
-
-
-def _bad_published_kid(claims: dict[str, Any]) -> bool:
-    """True when a published key carries a `kid` that is not its thumbprint (§2)."""
-    for party in [*claims["organisaties"], *claims["app_managers"]]:
-        for jwk in party["sleutels"]["keys"]:
-            if "kid" in jwk and jwk["kid"] != thumbprint(jwk):
-                return True
-    return False
-
-
-def verify_envelope(
-    envelope: Any, scheme_payload: dict[str, Any], *, expected_bsn: str | None = None
-) -> str | None:
-    """Verify a signed claims document (§3.5) against a scheme payload.
-
-    Returns None when valid, else the first problem code in the order of §3.5 (shape,
-    header, source known, key and signature, schema and invariants, and — only when
-    `expected_bsn` is given, as in a help request — the document's `bsn`:
-    ``envelop/bsn-onjuist``)."""
-    try:
-        _verify_envelope(envelope, scheme_payload, expected_bsn)
-    except JoseError as exc:
-        return exc.code
-    return None
-
-
-def _verify_envelope(
-    envelope: Any, scheme_payload: dict[str, Any], expected_bsn: str | None
-) -> None:
-    bad = "envelop/ongeldig-formaat"
-    if not isinstance(envelope, dict) or set(envelope) != {"document", "handtekening"}:
-        raise JoseError(bad, "an envelope has exactly `document` and `handtekening`")
-    document, signature = envelope["document"], envelope["handtekening"]
-    if not isinstance(document, dict) or not isinstance(signature, str):
-        raise JoseError(bad)
-    parts = signature.split(".")
-    if len(parts) != 3 or parts[1] != "":
-        raise JoseError(bad, "handtekening is not a detached compact JWS")
-    header, _, raw_sig = _split(signature, "envelop")
-    _check_header(header, TYP_ENVELOPE, "envelop")
-    bron = document.get("bron")
-    oin = bron.get("oin") if isinstance(bron, dict) else None
-    org = next((o for o in scheme_payload.get("organisaties", []) if o.get("oin") == oin), None)
-    if org is None:
-        raise JoseError("envelop/bron-onbekend", f"oin {oin!r} not in the scheme")
-    jwk = _key_for(header.get("kid"), org.get("sleutels", {}).get("keys", []), "envelop")
-    try:
-        signing_input = f"{parts[0]}.{b64e(jcs(document))}".encode()
-    except (TypeError, ValueError, rfc8785.CanonicalizationError) as exc:
-        raise JoseError("envelop/document-ongeldig", "document has no JCS form") from exc
-    if not verify_signature(jwk, signing_input, raw_sig):
-        raise JoseError("envelop/handtekening-ongeldig")
-    if document_problems(document):
-        raise JoseError("envelop/document-ongeldig")
-    if expected_bsn is not None and document.get("bsn") != expected_bsn:
-        raise JoseError("envelop/bsn-onjuist", "the document is another citizen's")
-
-
-def document_problems(document: dict[str, Any]) -> list[str]:
-    """Schema errors and invariant violations of a claims document (empty when valid); the
-    certificate's BSN is not compared here (see `verify_envelope`)."""
-    from conformance import document_rules, specfiles  # local: keeps jose importable alone
-
-    messages = [e.message for e in specfiles.validator("vorderingendocument").iter_errors(document)]
-    if messages:
-        return messages
-    return [v.message for v in document_rules.violations(document)]

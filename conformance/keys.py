@@ -4,14 +4,22 @@ The suite plays scheme operator and App Manager in the organisation's TEST envir
 ``vorderingen-conformance sleutels`` creates (or reuses) in one directory::
 
     DIR/
-      stelsel-sleutel.jwk     PUBLIC scheme-operator key: the organisation pins this
-      stelseldocument.jwt     the signed test scheme (stelsel+jwt), valid 24 h
+      stelsel-sleutels.jwks   PUBLIC scheme-operator key SET (current + backup, a JWKS):
+                              the organisation pins this set
+      stelseldocument.jwt     the signed test scheme (stelsel-v2+jwt, format 2), valid 24 h
       suite.json              public state: App Manager id, the pre-chosen revoked jti,
                               the organisation under test as last written
       private/                0700; private JWKs, each 0600:
-        stelsel.jwk             scheme-operator key
+        stelsel.jwk             scheme-operator key (signs)
+        stelsel-reserve.jwk     the backup scheme-operator key (pinned, signs nothing yet)
         app-manager.jwk         the suite's App Manager (listed in the scheme)
         rogue-app-manager.jwk   a key listed nowhere (forged certificates)
+
+Besides the suite's App Manager the scheme lists a suspended and an ended App Manager so
+checks can present their certificates, and the suite's own test source (`SUITE_OIN`) with
+three key entries the suite holds — valid, retired (`geldig_tot` passed) and compromised
+(`ingetrokken_op` passed) — so checks can hand the organisation envelopes of another source
+signed inside and outside a key's window (help requests).
 
 Re-running `sleutels` reuses the keys and writes a new scheme document with a higher
 `volgnummer` (unix time), so the organisation can refresh it.
@@ -30,14 +38,21 @@ from typing import Any
 from conformance import jose, specfiles
 from conformance.errors import JoseError, UsageError
 from conformance.jose import SigningKey
+from conformance.scheme import scheme_rule_violations, verify_scheme
 
 DEFAULT_DIR = Path(".vorderingen-conformance")
-SCHEME_KEY_FILE = "stelsel-sleutel.jwk"
+SCHEME_KEY_FILE = "stelsel-sleutels.jwks"
 SCHEME_DOC_FILE = "stelseldocument.jwt"
 STATE_FILE = "suite.json"
 PRIVATE_DIR = "private"
 PRIVATE_FILES = {
     "scheme": "stelsel.jwk",
+    "scheme_backup": "stelsel-reserve.jwk",
+    "suspended_app_manager": "geschorste-app-manager.jwk",
+    "ended_app_manager": "beeindigde-app-manager.jwk",
+    "suite_source": "suite-bron.jwk",
+    "retired_source": "suite-bron-uitgefaseerd.jwk",
+    "compromised_source": "suite-bron-gecompromitteerd.jwk",
     "app_manager": "app-manager.jwk",
     "rogue": "rogue-app-manager.jwk",
 }
@@ -45,6 +60,17 @@ PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 APP_MANAGER_ID = "conformance-test-am"
 APP_MANAGER_NAME = "Vorderingen conformance suite (test App Manager)"
+SUSPENDED_APP_MANAGER_ID = "conformance-geschorst-am"
+ENDED_APP_MANAGER_ID = "conformance-beeindigd-am"
+SCHEME_VERSIE = "2.0"
+SCHEME_MAJOR = 2
+KEY_VALID_SINCE_S = 86400  # key entries are valid from a day before the scheme is signed
+DAY_S = 86400
+SUITE_OIN = "00000009999999999999"
+SUITE_API_URL = "https://suite-bron.invalid/vorderingen/v2"
+SUITE_KEYS_SINCE_S = 60 * DAY_S  # the suite source's keys sign from 60 days back
+RETIRED_SINCE_S = 30 * DAY_S  # the retired key stopped signing 30 days back
+COMPROMISED_SINCE_S = DAY_S  # the compromised key was revoked a day back
 SCHEME_ISSUER = "vorderingen-conformance-test-stelsel"
 SCHEME_LIFETIME_S = 86400
 DEFAULT_OMGEVING = "test"
@@ -63,6 +89,17 @@ class SuiteKeys:
     rogue_app_manager_key: SigningKey
     app_manager_id: str
     revoked_jti: str
+    scheme_backup_key: SigningKey | None = None
+    suspended_app_manager_key: SigningKey | None = None
+    ended_app_manager_key: SigningKey | None = None
+    suite_source_key: SigningKey | None = None
+    retired_source_key: SigningKey | None = None
+    compromised_source_key: SigningKey | None = None
+
+    def scheme_key_set(self) -> dict[str, Any]:
+        """The public scheme-operator key set the organisation pins (a JWKS)."""
+        pinned = [self.scheme_key, *([self.scheme_backup_key] if self.scheme_backup_key else [])]
+        return {"keys": [key.published_jwk() for key in pinned]}
 
     @property
     def scheme_document_path(self) -> Path:
@@ -101,7 +138,7 @@ def ensure_keys(directory: Path) -> SuiteKeys:
         state.update(app_manager_id=APP_MANAGER_ID, revoked_jti=str(uuid.uuid4()))
         state_path.write_text(json.dumps(state, indent=2), encoding="utf-8")
     keys = load_keys(directory)
-    keys.scheme_key_path.write_text(json.dumps(keys.scheme_key.published_jwk()), "utf-8")
+    keys.scheme_key_path.write_text(json.dumps(keys.scheme_key_set(), indent=2), "utf-8")
     return keys
 
 
@@ -127,12 +164,44 @@ def load_keys(directory: Path) -> SuiteKeys:
         rogue_app_manager_key=loaded["rogue"],
         app_manager_id=str(state.get("app_manager_id", APP_MANAGER_ID)),
         revoked_jti=str(state["revoked_jti"]),
+        scheme_backup_key=loaded["scheme_backup"],
+        suspended_app_manager_key=loaded["suspended_app_manager"],
+        ended_app_manager_key=loaded["ended_app_manager"],
+        suite_source_key=loaded["suite_source"],
+        retired_source_key=loaded["retired_source"],
+        compromised_source_key=loaded["compromised_source"],
     )
 
 
+def _pem_public_jwk(path: Path, raw: bytes) -> dict[str, Any]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    if b"PRIVATE KEY" in raw:
+        raise UsageError(f"{path} contains a PRIVATE key; give the public key only")
+    try:
+        public = serialization.load_pem_public_key(raw)
+    except ValueError as exc:
+        raise UsageError(f"{path} is not a PEM public key") from exc
+    if not isinstance(public, ec.EllipticCurvePublicKey) or public.curve.name != "secp256r1":
+        raise UsageError(f"{path} is not an EC P-256 public key")
+    numbers = public.public_numbers()
+    size = jose.COORDINATE_BYTES
+    return {"kty": "EC", "crv": "P-256", "x": jose.b64e(numbers.x.to_bytes(size, "big")),
+            "y": jose.b64e(numbers.y.to_bytes(size, "big"))}
+
+
 def read_public_jwk(path: Path) -> dict[str, Any]:
-    """A public P-256 JWK from a file holding a JWK or a one-key JWKS; refuses private keys."""
-    data = _read_json(path)
+    """A public P-256 JWK from a file holding a JWK, a one-key JWKS or a PEM public key;
+    refuses private keys."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
+    if raw.lstrip().startswith(b"-----BEGIN"):
+        data: Any = _pem_public_jwk(path, raw)
+    else:
+        data = _read_json(path)
     if isinstance(data, dict) and isinstance(data.get("keys"), list) and len(data["keys"]) == 1:
         data = data["keys"][0]
     if not isinstance(data, dict) or data.get("kty") != "EC" or data.get("crv") != "P-256":
@@ -142,7 +211,14 @@ def read_public_jwk(path: Path) -> dict[str, Any]:
     public = {k: data[k] for k in ("kty", "crv", "x", "y") if k in data}
     if len(public) != 4:
         raise UsageError(f"{path} misses x or y")
-    return {**public, "kid": jose.thumbprint(public), "use": "sig", "alg": jose.ALG}
+    return {**public, "kid": jose.thumbprint(public), "use": "sig"}
+
+
+def key_entry(jwk: dict[str, Any], since: int) -> dict[str, Any]:
+    """A scheme key entry: the public JWK (kid = thumbprint, use sig) valid from `since`."""
+    public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
+    return {"jwk": {**public, "kid": jose.thumbprint(public), "use": "sig"},
+            "geldig_vanaf": since}
 
 
 def build_scheme(
@@ -157,10 +233,36 @@ def build_scheme(
     soort: str = DEFAULT_SOORT,
     now: int | None = None,
 ) -> dict[str, Any]:
-    """The test scheme's payload naming the organisation under test and the suite's App
-    Manager, with the suite's pre-chosen revoked jti; `volgnummer` is the unix time."""
+    """The test scheme's payload (format 2) naming the organisation under test with its
+    endpoint of major 2, the suite's App Manager (actief) and a suspended and an ended one,
+    with the suite's pre-chosen revoked jti; `volgnummer` is the unix time."""
     moment = int(time.time()) if now is None else now
+    since = moment - KEY_VALID_SINCE_S
+
+    def entry(key: SigningKey | None, **window: int) -> dict[str, Any]:
+        jwk = (key or SigningKey.generate()).public_jwk
+        return {**key_entry(jwk, moment - SUITE_KEYS_SINCE_S), **window}
+
+    suite_source = {
+        "oin": SUITE_OIN,
+        "naam": "Testbron van de conformance suite",
+        "soort": DEFAULT_SOORT,
+        "eindpunten": [{"api_url": SUITE_API_URL, "major": SCHEME_MAJOR}],
+        "sleutels": [
+            entry(keys.suite_source_key),
+            entry(keys.retired_source_key, geldig_tot=moment - RETIRED_SINCE_S),
+            entry(keys.compromised_source_key, ingetrokken_op=moment - COMPROMISED_SINCE_S),
+        ],
+        "diensten": ["vorderingenoverzicht"],
+        "status": "actief",
+    }
+
+    def manager(manager_id: str, naam: str, key: SigningKey | None, status: str) -> dict:
+        return {"id": manager_id, "naam": naam, "status": status,
+                "sleutels": [key_entry((key or SigningKey.generate()).public_jwk, since)]}
+
     return {
+        "versie": SCHEME_VERSIE,
         "iss": SCHEME_ISSUER,
         "iat": moment,
         "exp": moment + SCHEME_LIFETIME_S,
@@ -171,22 +273,29 @@ def build_scheme(
                 "oin": oin,
                 "naam": naam,
                 "soort": soort,
-                "api_url": api_url.rstrip("/"),
-                "sleutels": {"keys": [bron_jwk]},
+                "eindpunten": [{"api_url": api_url.rstrip("/"), "major": SCHEME_MAJOR}],
+                "sleutels": [key_entry(bron_jwk, since)],
                 "diensten": list(diensten),
                 "status": "actief",
-            }
+            },
+            suite_source,
         ],
         "app_managers": [
-            {
-                "id": keys.app_manager_id,
-                "naam": APP_MANAGER_NAME,
-                "sleutels": {"keys": [keys.app_manager_key.published_jwk()]},
-                "status": "actief",
-            }
+            manager(keys.app_manager_id, APP_MANAGER_NAME, keys.app_manager_key, "actief"),
+            manager(SUSPENDED_APP_MANAGER_ID, "Geschorste App Manager (test)",
+                    keys.suspended_app_manager_key, suspended_status()),
+            manager(ENDED_APP_MANAGER_ID, "Beëindigde App Manager (test)",
+                    keys.ended_app_manager_key, "beeindigd"),
         ],
         "ingetrokken_certificaten": [keys.revoked_jti],
     }
+
+
+def suspended_status() -> str:
+    """The participant status meaning "suspended", as the spec's schema spells it."""
+    statuses = specfiles.schema("common").get("$defs", {}).get("deelnemerstatus", {})
+    names = [s for s in statuses.get("enum", []) if s not in ("actief", "beeindigd")]
+    return names[0] if names else "geschorst"
 
 
 def sign_scheme(keys: SuiteKeys, payload: dict[str, Any]) -> str:
@@ -194,15 +303,19 @@ def sign_scheme(keys: SuiteKeys, payload: dict[str, Any]) -> str:
 
 
 def write_scheme(keys: SuiteKeys, **scheme_args: Any) -> str:
-    """Build, sign and write ``stelseldocument.jwt`` (and the pinned public key); returns it."""
+    """Build, sign and write ``stelseldocument.jwt`` (and the pinned key set); returns it."""
+    if scheme_args.get("oin") == SUITE_OIN:
+        raise UsageError(f"OIN {SUITE_OIN} is reserved for the suite's own test source")
     payload = build_scheme(keys, **scheme_args)
     errors = sorted(specfiles.validator("stelseldocument").iter_errors(payload), key=str)
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path)
         raise UsageError(f"the test scheme would be invalid at {where}: {errors[0].message}")
+    if violations := scheme_rule_violations(payload):
+        raise UsageError(f"the test scheme would break: {violations[0]}")
     token = sign_scheme(keys, payload)
     keys.scheme_document_path.write_text(token, encoding="utf-8")
-    keys.scheme_key_path.write_text(json.dumps(keys.scheme_key.published_jwk()), "utf-8")
+    keys.scheme_key_path.write_text(json.dumps(keys.scheme_key_set(), indent=2), "utf-8")
     return token
 
 
@@ -214,6 +327,6 @@ def load_scheme(keys: SuiteKeys, *, omgeving: str | None = None) -> dict[str, An
         raise UsageError(f"no {SCHEME_DOC_FILE} in {keys.directory} (run `sleutels` first)")
     token = path.read_text(encoding="utf-8").strip()
     try:
-        return jose.verify_scheme(token, keys.scheme_key.public_jwk, omgeving=omgeving)
+        return verify_scheme(token, keys.scheme_key_set(), omgeving=omgeving)
     except JoseError as exc:
         raise UsageError(f"{path}: {exc.code} (re-run `vorderingen-conformance sleutels`)") from exc

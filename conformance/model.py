@@ -2,8 +2,9 @@
 
 Guarantees:
 
-- Evidence never carries a secret in clear: an ``Authorization`` header becomes
-  ``Bearer <redacted>``; in bodies every compact JWS keeps only its header part
+- Evidence never carries a secret in clear: an ``Authorization`` header keeps only its scheme
+  (``Sessie <redacted>``); in headers (``Verzoek-Bewijs``) and bodies every compact JWS keeps
+  only its header part
   (``<header>.<redacted>.<redacted>``), a ``sessietoken`` or ``nonce`` value is redacted,
   and a ``bsn`` value is masked to its last two digits (no BSN in any report).
 - Excerpts are bounded (``EXCERPT_MAX_CHARS``), so a report stays small whatever the
@@ -23,7 +24,7 @@ import httpx
 
 EXCERPT_MAX_CHARS = 2000
 REDACTED = "<redacted>"
-REDACTED_BEARER = "Bearer <redacted>"
+_AUTH_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,19}$")  # a scheme name worth showing
 
 # header.payload.signature, base64url parts; the header starts with "eyJ" ('{"').
 _JWS = re.compile(r"(eyJ[A-Za-z0-9_-]{4,})\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]{8,})")
@@ -62,7 +63,7 @@ def redact_headers(headers: dict[str, str] | httpx.Headers) -> dict[str, str]:
         key = name.lower()
         if key == "authorization":
             scheme = value.split(" ", 1)[0] if value else ""
-            out[key] = REDACTED_BEARER if scheme.lower() == "bearer" else REDACTED
+            out[key] = f"{scheme} {REDACTED}" if _AUTH_SCHEME.match(scheme) else REDACTED
         elif key in _SECRET_HEADERS:
             out[key] = REDACTED
         else:

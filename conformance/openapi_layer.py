@@ -22,10 +22,13 @@ use_after_free (a withdrawn arrangement stays readable, by design), ignored_auth
 other auth checks (the trust-model checks cover authentication far more precisely).
 Every response is also validated by openapi-core (`conformance.openapi_oracle`).
 
-Authentication: every authenticated operation gets a real session token, opened through
-the CheckContext on the runner's event loop; `DELETE /sessies/huidige` always gets a fresh
-one, shared tokens are renewed well before SESSION_TTL_S. `POST /sessies` in the stateful
-run carries a valid certificate and proof so the links after it are exercised.
+Authentication: every authenticated operation gets a real session (``Authorization:
+Sessie``), opened through the CheckContext on the runner's event loop, and a fresh request
+proof (``Verzoek-Bewijs``) signed with that session's app key for exactly the request sent
+(method, URL, time, a new jti): a generated request is never a replay. `DELETE
+/sessies/huidige` always gets a fresh session, shared ones are renewed well before
+SESSION_TTL_S. `POST /sessies` in the stateful run carries a valid certificate and proof so
+the links after it are exercised.
 
 schemathesis is synchronous (requests); the layer runs in a worker thread.
 """
@@ -59,7 +62,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conformance import specfiles
-from conformance.context import CheckContext
+from conformance.context import PROOF_HEADER, CheckContext, Session
 from conformance.errors import CheckError
 from conformance.model import Evidence
 from conformance.openapi_oracle import MESSAGE_MAX_CHARS, evidence_of, openapi_core_oracle
@@ -72,6 +75,7 @@ ORACLE = "openapi-core"
 OPERATIONS_BY_PROFILE = {
     "basis": (
         "getConfiguratie",
+        "getOpenapiDocument",
         "createUitdaging",
         "createSessie",
         "deleteHuidigeSessie",
@@ -84,10 +88,11 @@ OPERATIONS_BY_PROFILE = {
         "getBetalingsregeling",
         "deleteBetalingsregeling",
     ),
-    "pauzes": ("createPauze", "listPauzes", "deletePauze"),
+    "pauzes": ("createPauze", "listPauzes", "getPauze", "deletePauze"),
     "hulpvragen": ("createHulpvraag",),
 }
 FRESH_TOKEN_OPERATIONS = frozenset({"deleteHuidigeSessie"})
+OWNED_HEADERS = frozenset({"authorization", PROOF_HEADER.lower()})
 # Generating a help-request bundle (nested signed documents) costs ~0.5 s a case: cap it so
 # a full run stays within minutes whatever --max-examples says.
 MAX_EXAMPLES_CAP = {"createHulpvraag": 3}
@@ -135,29 +140,32 @@ class Outcome:
 
 
 def operation_ids(profiles: frozenset[str]) -> list[str]:
-    return [op for p in sorted(profiles) for op in OPERATIONS_BY_PROFILE.get(p, ())]
+    """The operations of `profiles` plus basis, which every run includes (its session
+    operations start every link)."""
+    chosen = sorted({"basis", *profiles})
+    return [op for p in chosen for op in OPERATIONS_BY_PROFILE.get(p, ())]
 
 
 class TokenSource:
-    """Session tokens for the worker thread, opened via CheckContext on the runner's loop."""
+    """Sessions for the worker thread, opened via CheckContext on the runner's loop."""
 
     def __init__(self, ctx: CheckContext, loop: asyncio.AbstractEventLoop, timeout_s: float):
         self._ctx, self._loop, self._timeout_s = ctx, loop, timeout_s
-        self._token: str | None = None
+        self._session: Session | None = None
         self._opened = 0.0
         self._lock = threading.Lock()
 
     def _call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self._timeout_s)
 
-    def fresh(self) -> str:
-        return self._call(self._ctx.session()).token
+    def fresh(self) -> Session:
+        return self._call(self._ctx.session())
 
-    def shared(self) -> str:
+    def shared(self) -> Session:
         with self._lock:
-            if self._token is None or time.monotonic() - self._opened > SESSION_REFRESH_S:
-                self._token, self._opened = self.fresh(), time.monotonic()
-            return self._token
+            if self._session is None or time.monotonic() - self._opened > SESSION_REFRESH_S:
+                self._session, self._opened = self.fresh(), time.monotonic()
+            return self._session
 
     def session_body(self) -> dict[str, str]:
         """A valid POST /sessies body (certificate by the suite's App Manager, fresh proof)."""
@@ -211,16 +219,20 @@ class Layer:
     # -- one request ----------------------------------------------------------------------
 
     def prepare(self, case: Any, *, as_app: bool = False) -> None:
-        """Put a real bearer token on authenticated operations (a fresh one where the
-        operation ends the session). With `as_app` also make the choices the links leave to
-        the app: a valid POST /sessies body, one instalment for a quote, a pause end date
-        within the limits (the cases still come from the links)."""
+        """Put a real session and a fresh request proof for this very request on
+        authenticated operations (a fresh session where the operation ends it). With `as_app`
+        also make the choices the links leave to the app: a valid POST /sessies body, one
+        instalment for a quote, a pause end date within the limits (the cases still come from
+        the links)."""
         op_id = case.operation.definition.raw.get("operationId")
-        headers = dict(case.headers or {})
-        headers.pop("Authorization", None)
+        headers = {k: v for k, v in (case.headers or {}).items()
+                   if k.lower() not in ("authorization", PROOF_HEADER.lower())}
         if op_id in self.secured:
-            token = self.tokens.fresh() if op_id in FRESH_TOKEN_OPERATIONS else self.tokens.shared()
-            headers["Authorization"] = f"Bearer {token}"
+            fresh = op_id in FRESH_TOKEN_OPERATIONS
+            session = self.tokens.fresh() if fresh else self.tokens.shared()
+            headers["Authorization"] = f"Sessie {session.token}"
+            headers[PROOF_HEADER] = self.ctx.request_proof(
+                session, case.method.upper(), case.formatted_path)
         case.headers = headers
         if not as_app:
             return
@@ -265,7 +277,18 @@ class Layer:
             )
         )
 
+    @staticmethod
+    def mutates_owned_header(case: Any) -> bool:
+        """True when schemathesis generated this case to vary a header the layer sets itself
+        (Authorization, Verzoek-Bewijs): prepare() would undo the variation, so the case
+        would no longer be what its check expects."""
+        data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
+        parameter = str(getattr(data, "parameter", None) or "").lower()
+        return parameter in OWNED_HEADERS
+
     def exercise(self, case: Any, checks: tuple, outcome: Outcome, **prepare: Any) -> None:
+        if self.mutates_owned_header(case):
+            return
         try:
             self.prepare(case, **prepare)
             response = case.call(timeout=self.timeout_s)

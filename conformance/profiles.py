@@ -14,14 +14,20 @@ from collections.abc import Awaitable, Callable, Iterable
 from conformance.checks import betalingsregelingen as br
 from conformance.checks import (
     bewijs,
+    certificaat,
     document,
     http,
+    hulpvraag_enveloppen,
     hulpvragen,
     openapi,
     pauzes,
     sessie,
     transport,
     trust,
+    versie_regels,
+    versies,
+    verzoekbewijs,
+    verzoeklimiet,
     voorstellen,
 )
 from conformance.errors import UsageError
@@ -57,6 +63,9 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         http.malformed_json_refused,
         http.schema_breaking_body_refused,
         http.bad_requests_never_5xx,
+        verzoeklimiet.rate_limit_answered_with_429,
+        versie_regels.unknown_request_members_refused,
+        versie_regels.unknown_enum_value_refused,
         transport.https_with_hsts,
         transport.old_tls_refused,
         transport.tls13_offered,
@@ -89,12 +98,13 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         trust.revoked_certificate_rejected,
         trust.clock_skew_exactly_tolerated,
         trust.first_failing_step_reported,
+        *certificaat.CHECKS,
         # ... the proof of possession and the nonce
         bewijs.challenge_issued,
-        bewijs.proof_by_other_key_rejected,
+        bewijs.session_proof_by_other_key_rejected,
         bewijs.proof_with_forged_kid_rejected,
         bewijs.proof_kid_mismatch_rejected,
-        bewijs.proof_with_invalid_claims_rejected,
+        bewijs.session_proof_with_invalid_claims_rejected,
         bewijs.proof_for_other_organisation_rejected,
         bewijs.stale_proof_rejected,
         bewijs.future_proof_rejected,
@@ -117,6 +127,7 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         document.envelope_signature_valid,
         document.envelope_source_in_scheme,
         document.envelope_detached_over_jcs,
+        document.document_dated_when_signed,
         document.citizen_without_claims_gets_signed_document,
         document.document_matches_schema,
         document.amounts_in_cents,
@@ -182,8 +193,26 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         hulpvragen.tampered_envelope_refused,
         hulpvragen.unknown_source_envelope_refused,
         hulpvragen.other_citizens_envelope_refused,
+        *hulpvraag_enveloppen.CHECKS,
+        versie_regels.bundle_data_stays_open,
+        versie_regels.unknown_enum_in_envelope_refused,
     ),
 }
+
+
+
+def _add(profile: str, checks: tuple[Check, ...]) -> None:
+    """Add checks to a profile; in basis before the OpenAPI layer, which stays last."""
+    current = PROFILES[profile]
+    cut = next((i for i, fn in enumerate(current) if fn.__module__ == openapi.__name__),
+               len(current))
+    PROFILES[profile] = (*current[:cut], *checks, *current[cut:])
+
+
+# The checks of standard 2.0.0's sender-constrained sessions and versioning, per profile.
+for _module in (verzoekbewijs, versies):
+    for _profile, _checks in getattr(_module, "PROFILE_CHECKS", {}).items():
+        _add(_profile, tuple(_checks))
 
 
 def profiles_for_diensten(diensten: Iterable[str]) -> set[str]:

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from conformance import expected, keys, specfiles
+from conformance import expected, keys, rule_versions, specfiles
 from conformance.checks.base import CheckMeta, meta_of
 from conformance.checks.preflight import PREFLIGHT_CHECKS
 from conformance.context import REQUEST_TIMEOUT_S, CheckContext
@@ -134,6 +134,9 @@ async def run_check(ctx: CheckContext, fn: Callable[..., Any], timeout_s: float)
     outcome, message, evidence, rule = Outcome.PASSED, "", [], meta.rule
     try:
         async with asyncio.timeout(timeout_s):
+            reason = rule_versions.not_applicable(meta.rule, ctx.config.get("api_versie"))
+            if reason:
+                raise CheckSkipped(reason)
             for need in meta.needs:
                 reason = await unmet_need(ctx, need)
                 if reason:
@@ -236,7 +239,7 @@ async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunRep
 
 
 def _check_scheme_names(scheme: dict[str, Any], oin: str, directory: Path) -> None:
-    oins = [o.get("oin") for o in scheme.get("organisaties", [])]
+    oins = [o.get("oin") for o in scheme.get("organisaties", []) if o.get("oin") != keys.SUITE_OIN]
     if oin not in oins:
         raise UsageError(
             f"the test scheme in {directory} names OIN {', '.join(map(str, oins))}, not the "

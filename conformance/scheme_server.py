@@ -1,6 +1,6 @@
 """`vorderingen-conformance stelsel serve`: serve the suite's test scheme document over HTTP
-the way the scheme service does (GET /stelsel/v1/stelseldocument, application/jose, strong
-ETag = SHA-256 of the bytes, Cache-Control public max-age=300, If-None-Match → 304).
+the way the scheme service does (GET /stelsel/v2/stelseldocument, application/jose, strong
+ETag = SHA-256 of the bytes, Cache-Control public max-age=60, If-None-Match → 304).
 
 The file is re-read on every request, so re-running `sleutels` publishes a new document.
 The scheme operator's public key is never served: the organisation pins it out of band.
@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-SCHEME_PATH = "/stelsel/v1/stelseldocument"
-CACHE_CONTROL = "public, max-age=300"
-API_VERSION = "1.0.0"
+SCHEME_PATH = "/stelsel/v2/stelseldocument"
+CACHE_CONTROL = "public, max-age=60"
+API_VERSION = "2.0.0"
 
 
 def build_app(document_path: Path) -> Starlette:

@@ -15,11 +15,13 @@ Every check of the suite must pass on the baseline and fail on the flaws of its 
 `ECKey` holding a private key is accepted too). Its public key must be in the scheme's entry
 for `oin` for envelopes to verify. The gallery never writes keys anywhere.
 
-Modules: `app` (routes), `http` (conventions: problems, bodies, headers, CORS), `sessions`
-and `trust` (challenge–response, certificate and proof verification in the trust model's
-order), `documents`, `envelopes` and `records` (the claims document, its signature, the back
-office's figures), `arrangements`, `pauses`, `hulpvragen`, `store` (in-memory state),
-`source` (identity, limits, eligibility), `data` (the default citizens), `flaws` (the registry),
+Modules: `app` (routes), `http` (conventions: problems, bodies, headers, CORS), `sessions`,
+`request_proofs` and `trust` (challenge–response, certificate, session proof, request proof
+and envelope verification in the trust model's order), `documents`, `envelopes` and
+`records` (the claims document, its signature, the back office's figures), `arrangements`,
+`pauses`, `hulpvragen`, `store` (in-memory state), `source` (identity, limits, eligibility),
+`data` (the default citizens), `flaws` (the registry, with `flaws_verzoekbewijs` and
+`flaws_versies`; `flaw` is the record),
 `_crypto` (the gallery's own JOSE primitives, independent of the suite's `jose.py`).
 """
 
@@ -92,13 +94,14 @@ def build_app(
 ) -> ASGIApp:
     """A source as an ASGI app: the correct baseline for `name=None`, else the named flaw.
 
-    - `scheme_document`: the compact `stelsel+jwt` the source trusts, verified now with the
-      pinned `scheme_key_jwk` and environment `omgeving` (ValueError `SchemeRejected` if not).
+    - `scheme_document`: the compact `stelsel-v2+jwt` the source trusts, verified now with the
+      pinned key set `scheme_key_jwk` (one JWK, a list or a JWKS) and environment
+      `omgeving` (ValueError `SchemeRejected` if not).
     - `test_citizens`: BSN → cases in the claims document's `financiele_zaak` form (base status,
       no `betalingsregeling`/`pauze`; `acties` is recomputed). None: the built-in two citizens
       (`DEFAULT_TEST_BSNS`).
     - `now`: a callable returning epoch seconds (or a fixed number); default `time.time`.
-    - `base_path`: where the interface is served ("" or e.g. "/vorderingen/v1").
+    - `base_path`: where the interface is served ("" or e.g. "/vorderingen/v2").
     """
     flaws = Flaws(name)
     if not isinstance(oin, str) or not OIN.fullmatch(oin):

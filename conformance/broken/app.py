@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from conformance import specfiles
 from conformance.broken import arrangements, bodies, hulpvragen, pauses, sessions
 from conformance.broken.documents import build_document
 from conformance.broken.envelopes import sign
@@ -39,7 +40,7 @@ def _source(request: Request) -> Source:
 
 
 def _auth(request: Request, dienst: str) -> Any:
-    return sessions.authorize(_source(request), request.headers.get("authorization"), dienst)
+    return sessions.authorize(_source(request), request, request.app.state.base_path, dienst)
 
 
 def _path_id(request: Request, name: str) -> str:
@@ -78,7 +79,7 @@ async def create_sessie(request: Request) -> Response:
 
 
 async def delete_huidige_sessie(request: Request) -> Response:
-    sessions.end_session(_source(request), request.headers.get("authorization"))
+    sessions.end_session(_source(request), request, request.app.state.base_path)
     return Response(status_code=204)
 
 
@@ -94,6 +95,8 @@ async def get_vorderingenoverzicht(request: Request) -> Response:
 
 
 async def create_voorstel(request: Request) -> Response:
+    if _source(request).flaws.on("body-voor-sessie"):  # validation middleware before auth
+        await _body(request, "voorstel")
     session = _auth(request, "betalingsregelingen")
     body = await _body(request, "voorstel")
     return JSONResponse(arrangements.quote(_source(request), session, body), status_code=201)
@@ -137,6 +140,18 @@ async def list_pauzes(request: Request) -> Response:
     return JSONResponse(pauses.listing(_source(request), session))
 
 
+async def get_pauze(request: Request) -> Response:
+    session = _auth(request, "pauzes")
+    return JSONResponse(pauses.read(_source(request), session, _path_id(request, "pauze_id")))
+
+
+async def get_openapi(request: Request) -> Response:
+    """The interface's OpenAPI document as JSON (ADR /core/publish-openapi)."""
+    if _source(request).flaws.on("geen-openapi-json"):  # "the docs live on the portal"
+        raise Problem(404, "algemeen/niet-gevonden", "No such resource.")
+    return JSONResponse(specfiles.openapi())
+
+
 async def delete_pauze(request: Request) -> Response:
     session = _auth(request, "pauzes")
     pauses.end(_source(request), session, _path_id(request, "pauze_id"))
@@ -152,6 +167,7 @@ async def create_hulpvraag(request: Request) -> Response:
 
 ROUTES = (
     ("/configuratie", get_configuratie, ["GET"]),
+    ("/openapi.json", get_openapi, ["GET"]),
     ("/sessies/uitdagingen", create_uitdaging, ["POST"]),
     ("/sessies", create_sessie, ["POST"]),
     ("/sessies/huidige", delete_huidige_sessie, ["DELETE"]),
@@ -163,18 +179,21 @@ ROUTES = (
     ("/betalingsregelingen/{betalingsregeling_id}", delete_betalingsregeling, ["DELETE"]),
     ("/pauzes", create_pauze, ["POST"]),
     ("/pauzes", list_pauzes, ["GET"]),
+    ("/pauzes/{pauze_id}", get_pauze, ["GET"]),
     ("/pauzes/{pauze_id}", delete_pauze, ["DELETE"]),
     ("/hulpvragen", create_hulpvraag, ["POST"]),
 )
 
 
-def _routes(base_path: str) -> list[Route]:
+def _routes(base_path: str, flaws: Any) -> list[Route]:
     """One Route per path (methods dispatched inside), so a wrong method is a clean 405.
 
     A literal path wins over a template even for a method only the template has:
     ``GET /betalingsregelingen/voorstellen`` is 405, not an arrangement id "voorstellen"."""
     by_path: dict[str, dict[str, Any]] = {}
     for path, handler, methods in ROUTES:
+        if handler is get_pauze and flaws.on("pauze-niet-leesbaar"):  # 1.0's interface
+            continue
         for method in methods:
             by_path.setdefault(base_path + path, {})[method] = handler
     literal = {path: sorted(handlers) for path, handlers in by_path.items() if "{" not in path}
@@ -193,9 +212,9 @@ def _routes(base_path: str) -> list[Route]:
 
 def build(source: Source, *, base_path: str = "") -> ASGIApp:
     """The ASGI app of `source`, serving the interface under `base_path` (e.g. "" or
-    "/vorderingen/v1")."""
-    routes = _routes(base_path.rstrip("/"))
+    "/vorderingen/v2")."""
     flaws = source.flaws
+    routes = _routes(base_path.rstrip("/"), flaws)
 
     async def on_problem(_request: Request, exc: Problem) -> Response:
         return render(exc, flaws)
@@ -211,4 +230,5 @@ def build(source: Source, *, base_path: str = "") -> ASGIApp:
     })
     app.router.redirect_slashes = False
     app.state.source = source
+    app.state.base_path = base_path.rstrip("/")
     return Conventions(app, routes, flaws)

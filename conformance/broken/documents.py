@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from conformance.broken.source import DOCUMENT_VERSION, SETTLED, Source
+from conformance.broken.source import API_VERSION, DOCUMENT_VERSION, SETTLED, Source
 from conformance.broken.store import Pause
 
 AMOUNTS = ("totaal_financieel_verplicht", "totaal_financieel_vereffend", "saldo", "achterstand")
@@ -22,6 +22,7 @@ ARCHIVE_PREFIX = "ARCH-"
 PARENT_OIN = "00000001003214345000"  # the parent organisation, not this source
 INTEREST_CENTS = 150
 INTERNAL_STATUS = {"in_bezwaar": "in_behandeling"}
+NEXT_MINOR_MEMBER = "voorbeeld_uitbreiding"
 
 
 def build_document(source: Source, bsn: str) -> dict[str, Any]:
@@ -29,12 +30,17 @@ def build_document(source: Source, bsn: str) -> dict[str, Any]:
     source.store.document_fetches += 1
     cases = [_with_state(source, bsn, copy.deepcopy(case)) for case in source.cases_of(bsn)]
     document = {
-        "documentversie": DOCUMENT_VERSION,
+        "documentversie": (API_VERSION if source.flaws.on("documentversie-met-patch")
+                           else DOCUMENT_VERSION),
         "bron": {"oin": source.oin, "naam": source.naam},
         "bsn": bsn,
         "opgesteld_op": source.clock.iso(),
         "financiele_zaken": cases,
+        # a member of a later minor: data is open, so every reader must ignore it
+        NEXT_MINOR_MEMBER: {"sinds": "2.1"},
     }
+    for case in cases:
+        case[NEXT_MINOR_MEMBER] = {"sinds": "2.1"}
     _apply_flaws(source, document)
     return document
 
@@ -105,9 +111,6 @@ def _apply_flaws(source: Source, document: dict[str, Any]) -> None:
         for case in cases:
             for event in case["gebeurtenissen"]:
                 event["datumtijd"] = event["datumtijd"].removesuffix("Z")
-    if flaws.on("extra-veld-in-document"):
-        for case in cases:
-            case["interne_referentie"] = f"BO-{case['zaakkenmerk']}"
     if flaws.on("dubbel-zaakkenmerk"):  # the archive's copy of settled cases listed too
         for case in [c for c in cases if c["status"] == SETTLED]:
             archived = copy.deepcopy(case)

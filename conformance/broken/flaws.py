@@ -4,23 +4,20 @@ A flaw is a name (kebab-case Dutch, as an implementer would say it), the rule of
 it breaks (an id of spec/rules.yaml) and one line saying what is wrong. The code of the source
 asks ``flaws.on("<name>")`` at the exact place of the defect, so grepping a flaw's name shows
 the whole divergence from the baseline. The baseline (`Flaws(None)`) has every flag off.
+The flaws of request proofs (verzoek-bewijs, standard 2.0.0) are listed in
+`flaws_verzoekbewijs.py`, those of versions and discovery in `flaws_versies.py`; their call
+sites are where the mistake would be made, like every other flaw's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conformance.broken.flaw import Flaw
+from conformance.broken.flaws_versies import VERSIES_FLAWS
+from conformance.broken.flaws_verzoekbewijs import VERZOEKBEWIJS_FLAWS
 
-@dataclass(frozen=True)
-class Flaw:
-    """One deliberate defect: its name, the rule it breaks, what a user of it would notice."""
-
-    name: str
-    rule: str
-    description: str
-
-
-FLAWS: tuple[Flaw, ...] = (
+_CORE_FLAWS: tuple[Flaw, ...] = (
     # --- session opening: certificate and proof (spec/trust-model.md §3.2, §3.3) --------------
     Flaw("sessie-zonder-bewijs", "/sessie/certificaat-vereist",
          "a session request without bewijs opens a session on the certificate alone"),
@@ -70,7 +67,7 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("typ-niet-gecontroleerd", "/token/typ-per-type",
          "the typ header is not checked: a token of one type passes as another"),
     # --- using a session (§4) ----------------------------------------------------------------
-    Flaw("geen-www-authenticate", "/sessie/token-verplicht",
+    Flaw("geen-www-authenticate", "/sessie/token-schema-sessie",
          "401 answers carry no WWW-Authenticate header"),
     Flaw("lange-sessie", "/sessie/token-verloopt",
          "sessions live a day instead of SESSION_TTL_S (900 s)"),
@@ -98,8 +95,6 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("geen-jcs", "/envelop/detached-jcs",
          "the signature covers the document as serialised, not its JCS canonical form"),
     # --- the claims document (spec/rules/document.md) ----------------------------------------
-    Flaw("extra-veld-in-document", "/document/schema",
-         "every case carries an undocumented member interne_referentie"),
     Flaw("dubbel-zaakkenmerk", "/document/zaakkenmerk-uniek",
          "settled cases are listed twice (live and archive copy), so a zaakkenmerk repeats"),
     Flaw("instabiel-zaakkenmerk", "/document/zaakkenmerk-stabiel",
@@ -149,12 +144,8 @@ FLAWS: tuple[Flaw, ...] = (
          "responses lack X-Content-Type-Options: nosniff"),
     Flaw("mediatype-niet-gecontroleerd", "/http/json",
          "Content-Type is ignored: every body is parsed as JSON, none refused with 415"),
-    Flaw("configuratie-extra-veld", "/http/configuratie",
-         "/configuratie carries an undocumented member backend_versie"),
     Flaw("dienst-niet-vermeld", "/configuratie/diensten",
          "hulpvragen is served but missing from configuratie.diensten"),
-    Flaw("uitdaging-extra-veld", "/http/openapi-conform",
-         "the challenge answer carries a member the OpenAPI document does not define"),
     Flaw("onbekende-velden-geaccepteerd", "/http/ongeldige-invoer-geweigerd",
          "request bodies with unknown members are accepted instead of refused with 400"),
     # --- arrangements -------------------------------------------------------------------------
@@ -197,6 +188,7 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("hulpvraag-bsn-niet-gecontroleerd", "/hulpvraag/zelfde-burger",
          "a help request may carry another citizen's envelope"),
 )
+FLAWS: tuple[Flaw, ...] = (*_CORE_FLAWS, *VERZOEKBEWIJS_FLAWS, *VERSIES_FLAWS)
 
 _BY_NAME: dict[str, Flaw] = {flaw.name: flaw for flaw in FLAWS}
 

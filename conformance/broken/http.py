@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.broken.errors import Problem
 from conformance.broken.flaws import Flaws
-from conformance.broken.source import API_VERSION
+from conformance.broken.source import API_VERSION, WIRE_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +43,14 @@ TITLES = {
     422: "Verzoek niet uitvoerbaar",
     500: "Interne fout",
 }
-CORS_EXPOSE = "API-Version, Location, ETag, Idempotent-Replayed"
-CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key"
+CORS_EXPOSE = "API-Version, Location, ETag, Idempotent-Replayed, Retry-After, WWW-Authenticate"
+CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, Verzoek-Bewijs"
+CORS_ALLOW_HEADERS_1_0 = "Authorization, Content-Type, Idempotency-Key"  # a flaw's
 CORS_MAX_AGE_S = 600
 CSP = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=31536000"
 INTERNAL_ERROR = "algemeen/interne-fout"
-WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="vorderingen"'}
+WWW_AUTHENTICATE = {"WWW-Authenticate": 'Sessie realm="vorderingen"'}
 MAX_REASON_CHARS = 300  # probleem.schema.json allows 2000; a validator message quotes the value
 MAX_NAME_CHARS = 500
 
@@ -78,7 +79,7 @@ def routing_error(request: Request, exc: HTTPException, flaws: Flaws) -> Respons
     """404 for an unknown path, 405 with `Allow` for a wrong method."""
     if exc.status_code == 404 and "authorization" not in request.headers and flaws.on(
             "auth-voor-routering"):  # authentication middleware in front of the router
-        return problem_response(401, "sessie/token-ontbreekt", "Send a Bearer token.",
+        return problem_response(401, "sessie/token-ontbreekt", "Send a session token.",
                                 flaws=flaws, headers=WWW_AUTHENTICATE)
     headers = dict(exc.headers or {})
     if "Allow" in headers:  # the router's method set, in a stable order
@@ -188,7 +189,9 @@ class Conventions:
             if methods:
                 preflight = Response(status_code=204, headers={
                     "Access-Control-Allow-Methods": ", ".join(methods),
-                    "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+                    "Access-Control-Allow-Headers": (
+                        CORS_ALLOW_HEADERS_1_0 if self.flaws.on("cors-zonder-verzoekbewijs")
+                        else CORS_ALLOW_HEADERS),
                     "Access-Control-Max-Age": str(CORS_MAX_AGE_S),
                     "Allow": ", ".join([*methods, "OPTIONS"]),
                 })
@@ -209,7 +212,8 @@ class Conventions:
             "Cache-Control": "no-store",
         }
         if not self.flaws.on("geen-api-version"):
-            wanted["API-Version"] = API_VERSION
+            wanted["API-Version"] = (WIRE_VERSION if self.flaws.on("api-version-zonder-patch")
+                                     else API_VERSION)
         if not self.flaws.on("geen-nosniff"):
             wanted["X-Content-Type-Options"] = "nosniff"
         if not self.flaws.on("geen-cors"):

@@ -1,33 +1,39 @@
 """Help requests: a referral to debt help carrying the citizen's signed overview bundle.
 
-Every envelope is verified against the scheme (trust model §3.5) and its `document.bsn` must
-be the session's BSN (`envelop/bsn-onjuist`, spec/openapi/bron.yaml). Any failure: 422
-`hulpvraag/envelop-ongeldig` listing each failing envelope, and nothing is stored.
+Every envelope is verified against the scheme (envelope verification steps 1–7, shape
+included), then step 8: its `document.bsn` must be the session's BSN (`envelop/bsn-onjuist`)
+and it may be at most HULPVRAAG_MAX_LEEFTIJD_S old (`envelop/verouderd`). Any failure: 422
+`hulpvraag/envelop-ongeldig` listing each failing envelope by index, and nothing is stored.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from conformance.broken.errors import Problem, TrustFailure
 from conformance.broken.source import Source
 from conformance.broken.store import Session
-from conformance.broken.trust import verify_envelope
+from conformance.broken.trust import HULPVRAAG_MAX_LEEFTIJD_S, verify_envelope
 
 WRONG_BSN = "envelop/bsn-onjuist"
+TOO_OLD = "envelop/verouderd"
 
 
-def _problem_of(source: Source, envelope: dict[str, Any], bsn: str) -> str | None:
+def _problem_of(source: Source, envelope: Any, bsn: str) -> str | None:
     """The envelope's problem code, or None when it may be part of this help request."""
-    if not source.flaws.on("hulpvraag-zonder-verificatie"):
-        try:
-            verify_envelope(envelope, source.scheme, source.flaws)
-        except TrustFailure as exc:
-            return exc.code
-    if source.flaws.on("hulpvraag-bsn-niet-gecontroleerd"):
+    now = source.clock.seconds()
+    if source.flaws.on("hulpvraag-zonder-verificatie"):
         return None
-    return None if envelope["document"].get("bsn") == bsn else WRONG_BSN
+    try:
+        document = verify_envelope(envelope, source.scheme, source.flaws, now)
+    except TrustFailure as exc:
+        return exc.code
+    if document.get("bsn") != bsn and not source.flaws.on("hulpvraag-bsn-niet-gecontroleerd"):
+        return WRONG_BSN
+    signed = datetime.fromisoformat(document["opgesteld_op"]).timestamp()
+    return TOO_OLD if signed < now - HULPVRAAG_MAX_LEEFTIJD_S else None
 
 
 def receive(source: Source, session: Session, body: dict[str, Any]) -> dict[str, Any]:

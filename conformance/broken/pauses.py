@@ -80,6 +80,14 @@ def listing(source: Source, session: Session) -> dict[str, Any]:
     return {"pauzes": [view(source, p) for p in mine]}
 
 
+def read(source: Source, session: Session, pause_id: str) -> dict[str, Any]:
+    """`GET /pauzes/{id}`: the citizen's own pause; another's or an unknown one is 404."""
+    pause = source.store.pauses.get(pause_id)
+    if pause is None or pause.bsn != session.bsn:
+        raise Problem(404, "algemeen/niet-gevonden", "No such pause.")
+    return view(source, pause)
+
+
 def end(source: Source, session: Session, pause_id: str) -> None:
     """`DELETE /pauzes/{id}`: ends the pause today (again 204 when already ended)."""
     pause = source.store.pauses.get(pause_id)

@@ -1,8 +1,10 @@
 """Challenges, sessions and the authorisation of every authenticated operation.
 
-Opening a session verifies the certificate (§3.2), then the proof (§3.3 steps 1–5), then
-consumes the nonce (step 6) — only a request that got that far uses it up. Tokens are random,
-kept as their SHA-256 only, bound to the certificate's BSN, level and jti (§3.3, §4).
+Opening a session verifies the certificate (§3.2), then the proof (§3.3 steps 1–5, with its
+`api_url`), then consumes the nonce (step 6) — only a request that got that far uses it up.
+Tokens are random, kept as their SHA-256 only, bound to the certificate's BSN, level, jti and
+key, and never outlive the certificate. Every authenticated request sends ``Authorization:
+Sessie <token>`` and a request proof (`request_proofs.py`), checked after the token.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import json
 import secrets
 from typing import Any
 
-from conformance.broken import _crypto
+from starlette.requests import Request
+
+from conformance.broken import _crypto, request_proofs
 from conformance.broken.errors import Problem, TrustFailure
 from conformance.broken.source import MINIMUM_LEVEL, Source, level_at_least
 from conformance.broken.store import Nonce, Session
@@ -24,7 +28,8 @@ FLAWED_SESSION_TTL_S = 86400  # `lange-sessie`: a day
 FLAWED_NONCE_TTL_S = 3600  # `lange-nonce-geldigheid`: an hour
 NONCE_BYTES = 32
 SESSION_TOKEN_BYTES = 32
-WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="vorderingen"'}
+WWW_AUTHENTICATE = {"WWW-Authenticate": 'Sessie realm="vorderingen"'}
+AUTH_SCHEME = "sessie"
 
 
 def new_challenge(source: Source) -> dict[str, str]:
@@ -33,8 +38,6 @@ def new_challenge(source: Source) -> dict[str, str]:
     expires = source.clock.now() + lifetime
     source.store.nonces[nonce] = Nonce(expires=expires)
     challenge = {"nonce": nonce, "verloopt_op": source.clock.iso(expires)}
-    if source.flaws.on("uitdaging-extra-veld"):
-        challenge["algoritme"] = "ES256"  # a member the OpenAPI document does not define
     return challenge
 
 
@@ -87,17 +90,20 @@ def open_session(source: Source, body: dict[str, str]) -> dict[str, Any]:
         if source.flaws.on("nonce-voor-ontvanger"):  # "a cheap filter first"
             _check_nonce(source, _unverified_nonce(body.get("bewijs")), burned)
         if "bewijs" in body:  # always, except with the flaw `sessie-zonder-bewijs`
-            proof = verify_proof(body["bewijs"], certificate, source.oin, now, source.flaws)
+            proof = verify_proof(body["bewijs"], certificate, source.oin,
+                                 source.scheme.api_url(source.oin), now, source.flaws)
             _consume_nonce(source, proof["nonce"], burned)
     except TrustFailure as exc:
         raise Problem(401, exc.code, exc.detail or "The session could not be opened.",
-                      headers=_challenge(source)) from exc
+                      headers=challenge(source)) from exc
     token = _new_token(source, certificate["bsn"])
     lifetime = FLAWED_SESSION_TTL_S if source.flaws.on("lange-sessie") else SESSION_TTL_S
     expires = source.clock.now() + lifetime
+    if not source.flaws.on("sessie-langer-dan-certificaat"):
+        expires = min(expires, certificate["exp"])  # a session never outlives its certificate
     source.store.sessions[_hash(token)] = Session(
         bsn=certificate["bsn"], niveau=certificate["betrouwbaarheidsniveau"],
-        jti=certificate["jti"], expires=expires,
+        jti=certificate["jti"], expires=expires, jwk=certificate["cnf"]["jwk"],
     )
     return {
         "sessietoken": token,
@@ -114,7 +120,7 @@ def _new_token(source: Source, bsn: str) -> str:
     return secrets.token_urlsafe(SESSION_TOKEN_BYTES)
 
 
-def _challenge(source: Source) -> dict[str, str]:
+def challenge(source: Source) -> dict[str, str]:
     """The WWW-Authenticate header of every 401."""
     return {} if source.flaws.on("geen-www-authenticate") else WWW_AUTHENTICATE
 
@@ -123,29 +129,40 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _bearer(source: Source, authorization: str | None) -> str:
+def _token(source: Source, authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "sessie/token-ontbreekt", "Send Authorization: Bearer <sessietoken>.",
-                      headers=_challenge(source))
+    accepted = {AUTH_SCHEME, "bearer"} if source.flaws.on("bearer-geaccepteerd") else {
+        AUTH_SCHEME}
+    if scheme.lower() not in accepted or not token.strip():
+        raise Problem(401, "sessie/token-ontbreekt", "Send Authorization: Sessie <sessietoken>.",
+                      headers=challenge(source))
     return token.strip()
 
 
-def authenticate(source: Source, authorization: str | None) -> tuple[str, Session]:
-    """The session key and session of a bearer token; Problem 401 otherwise."""
-    key = _hash(_bearer(source, authorization))
+def authenticate(source: Source, request: Request, base_path: str) -> tuple[str, Session]:
+    """The session key and session of the request's session token, whose request proof is
+    valid; Problem 401 otherwise (token first, then proof)."""
+    token = _token(source, request.headers.get("authorization"))
+    key = _hash(token)
     session = source.store.sessions.get(key)
-    if session is None or source.clock.now() > session.expires:
+    if (session is None or source.clock.now() > session.expires
+            or (source.scheme.revoked(session.jti) and not source.flaws.on(
+                "intrekking-genegeerd"))):
         raise Problem(401, "sessie/token-ongeldig", "Unknown, expired or ended session.",
-                      headers=_challenge(source))
+                      headers=challenge(source))
+    try:
+        request_proofs.verify(source, request, token, session, base_path)
+    except TrustFailure as exc:
+        raise Problem(401, exc.code, exc.detail or "The request proof is not valid.",
+                      headers=challenge(source)) from exc
     return key, session
 
 
-def authorize(source: Source, authorization: str | None, dienst: str) -> Session:
-    """Service offered, valid session, and a level at least the service's minimum."""
+def authorize(source: Source, request: Request, base_path: str, dienst: str) -> Session:
+    """Service offered, valid session and proof, and a level at least the service's minimum."""
     if dienst not in source.diensten:
         raise Problem(404, "algemeen/dienst-niet-aangeboden", f"{dienst} is not offered.")
-    _key, session = authenticate(source, authorization)
+    _key, session = authenticate(source, request, base_path)
     minimum = MINIMUM_LEVEL[dienst]
     if not level_at_least(session.niveau, minimum) and not source.flaws.on(
             "niveau-niet-gecontroleerd"):
@@ -153,8 +170,8 @@ def authorize(source: Source, authorization: str | None, dienst: str) -> Session
     return session
 
 
-def end_session(source: Source, authorization: str | None) -> None:
-    """`DELETE /sessies/huidige`."""
-    key, _session = authenticate(source, authorization)
+def end_session(source: Source, request: Request, base_path: str) -> None:
+    """`DELETE /sessies/huidige` (with its request proof, like every session request)."""
+    key, _session = authenticate(source, request, base_path)
     if not source.flaws.on("sessie-niet-beeindigd"):
         del source.store.sessions[key]

@@ -18,8 +18,9 @@ from conformance.broken.flaws import Flaws
 from conformance.broken.store import Store
 from conformance.broken.trust import Scheme
 
-API_VERSION = "1.0.0"
-DOCUMENT_VERSION = "1.0.0"
+API_VERSION = "2.0.0"  # the API-Version header: the full release
+WIRE_VERSION = "2.0"  # api_versie and documentversie: MAJOR.MINOR
+DOCUMENT_VERSION = WIRE_VERSION
 LEVELS = ("basis", "midden", "substantieel", "hoog")
 ALL_DIENSTEN = ("vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen")
 MINIMUM_LEVEL = {
@@ -40,7 +41,6 @@ CONTACT = {
     "email": "vorderingen@bron.example",
     "url": "https://bron.example/contact",
 }
-BACKEND_VERSION = "4.2.0"
 SETTLED, OBJECTED, TRANSFERRED = "afgelost", "in_bezwaar", "overgedragen_aan_deurwaarder"
 
 
@@ -72,11 +72,14 @@ class Source:
             "oin": self.oin,
             "naam": self.naam,
             "soort": self.soort,
-            "api_versie": API_VERSION,
+            # `api-versie-met-patch`: the release number where the wire version belongs
+            "api_versie": API_VERSION if self.flaws.on("api-versie-met-patch") else WIRE_VERSION,
             "documentversie": DOCUMENT_VERSION,
             "diensten": list(listed),
             "minimaal_betrouwbaarheidsniveau": {d: MINIMUM_LEVEL[d] for d in listed},
             "contact": dict(CONTACT),
+            # a member of a later minor: /configuratie is open data, readers ignore it
+            "voorbeeld_uitbreiding": {"sinds": "2.1"},
         }
         if "betalingsregelingen" in self.diensten:
             body["betalingsregeling"] = {
@@ -87,8 +90,6 @@ class Source:
             }
         if "pauzes" in self.diensten:
             body["pauze"] = {"maximum_duur_dagen": PAUZE_MAXIMUM_DUUR_DAGEN}
-        if self.flaws.on("configuratie-extra-veld"):
-            body["backend_versie"] = BACKEND_VERSION  # not a member of the closed schema
         return body
 
     def cases_of(self, bsn: str) -> list[dict[str, Any]]:

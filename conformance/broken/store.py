@@ -23,10 +23,14 @@ class Nonce:
 
 @dataclass
 class Session:
+    """A session bound to its certificate: jti, BSN, level and the app key (`jwk`)."""
+
     bsn: str
     niveau: str
     jti: str
     expires: float
+    jwk: dict[str, Any] = field(default_factory=dict)
+    proof_ids: dict[Any, float] = field(default_factory=dict)  # jti → kept until
 
 
 @dataclass

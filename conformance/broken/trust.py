@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from conformance import document_rules, specfiles
@@ -24,11 +25,14 @@ CERT_MAX_LIFETIME_S = 43200
 PROOF_MAX_AGE_S = 60
 FORBIDDEN_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "crit", "b64"})
 ALLOWED_HEADERS = frozenset({"alg", "typ", "kid"})
-TYP_SCHEME = "stelsel+jwt"
+TYP_SCHEME = "stelsel-v2+jwt"
 TYP_CERTIFICATE = "app-certificaat+jwt"
 TYP_PROOF = "sessie-bewijs+jwt"
 TYP_ENVELOPE = "vorderingen-document+jws"
 ACTIVE = "actief"
+MAJOR = 2
+REGISTRATION_TTL_S = 600  # the most a certificate's iat may be after its inlogmoment
+HULPVRAAG_MAX_LEEFTIJD_S = 1209600
 
 # How a token's signature is to be checked after its header passed.
 VERIFY_ES256, VERIFY_NOTHING, VERIFY_HMAC = "es256", "nothing", "hmac"
@@ -59,6 +63,12 @@ class Scheme:
 
     def organisation(self, oin: Any) -> dict[str, Any] | None:
         return next((o for o in self.payload["organisaties"] if o["oin"] == oin), None)
+
+    def api_url(self, oin: str) -> str | None:
+        """The `api_url` of the organisation's endpoint of major 2."""
+        organisation = self.organisation(oin) or {}
+        return next((e["api_url"] for e in organisation.get("eindpunten", [])
+                     if e["major"] == MAJOR), None)
 
     def revoked(self, jti: Any) -> bool:
         return jti in self.payload["ingetrokken_certificaten"]
@@ -100,6 +110,19 @@ def check_header(header: dict[str, Any], typ: str, prefix: str, flaws: Flaws) ->
     return mode
 
 
+def jwks_of(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The public JWKs of scheme key entries."""
+    return [entry["jwk"] for entry in entries]
+
+
+def major_of(version: Any) -> int | None:
+    """MAJOR of a wire version ``MAJOR.MINOR``; None when it is not one."""
+    if not isinstance(version, str):
+        return None
+    major, dot, _rest = version.partition(".")
+    return int(major) if dot and major.isdigit() and major.isascii() else None
+
+
 def key_for(kid: Any, keys: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
     """The key whose RFC 7638 thumbprint is `kid`; ``<prefix>/sleutel-onbekend`` otherwise."""
     for jwk in keys:
@@ -126,17 +149,42 @@ def _schema_errors(schema_name: str, claims: dict[str, Any]) -> list[str]:
     return [error.message for error in specfiles.validator(schema_name).iter_errors(claims)]
 
 
-def verify_scheme(token: str, pinned_jwk: dict[str, Any], *, omgeving: str, now: int) -> Scheme:
-    """§3.1 steps 1–4 with the pinned key; SchemeRejected with the `stelsel/...` code."""
+def _scheme_rule_errors(claims: dict[str, Any]) -> list[str]:
+    """Code-checked scheme rules: kid = thumbprint, unique api_urls, one endpoint per major."""
+    errors, urls = [], []
+    for party in [*claims["organisaties"], *claims["app_managers"]]:
+        for jwk in jwks_of(party["sleutels"]):
+            if "kid" in jwk and jwk["kid"] != _crypto.thumbprint(jwk):
+                errors.append("a kid is not its key's thumbprint")
+        endpoints = party.get("eindpunten", [])
+        if len({e["major"] for e in endpoints}) != len(endpoints):
+            errors.append("two endpoints of one major")
+        urls += [e["api_url"] for e in endpoints] + ([party["api_url"]] if "api_url" in party
+                                                     else [])
+    if len(set(urls)) != len(urls):
+        errors.append("an api_url is listed twice")
+    return errors
+
+
+def verify_scheme(token: str, pinned: dict[str, Any] | list[dict[str, Any]], *, omgeving: str,
+                  now: int) -> Scheme:
+    """§3.1 with the pinned key set (a JWK, a list or a JWKS); SchemeRejected with the
+    `stelsel/...` code."""
+    if isinstance(pinned, dict):
+        pinned = pinned["keys"] if isinstance(pinned.get("keys"), list) else [pinned]
     try:
         parsed = parse(token, "stelsel", Flaws())
         mode = check_header(parsed.header, TYP_SCHEME, "stelsel", Flaws())
-        jwk = key_for(parsed.header.get("kid"), [pinned_jwk], "stelsel")
+        jwk = key_for(parsed.header.get("kid"), list(pinned), "stelsel")
         check_signature(mode, jwk, parsed.signing_input, parsed.signature, "stelsel", Flaws())
     except TrustFailure as exc:
         raise SchemeRejected(exc.code, exc.detail) from exc
     claims = parsed.claims
-    errors = _schema_errors("stelseldocument", claims)
+    if not isinstance(claims.get("versie"), str):
+        raise SchemeRejected("stelsel/claims-ongeldig", "no versie")
+    if major_of(claims.get("versie")) != MAJOR:
+        raise SchemeRejected("stelsel/versie-niet-ondersteund")
+    errors = _schema_errors("stelseldocument", claims) or _scheme_rule_errors(claims)
     if errors:
         raise SchemeRejected("stelsel/claims-ongeldig", "; ".join(errors[:3]))
     if claims["iat"] - CLOCK_SKEW_S > now:
@@ -160,16 +208,19 @@ def verify_certificate(token: Any, scheme: Scheme, now: int, flaws: Flaws) -> di
         if not flaws.on("onbekende-app-manager-geaccepteerd"):
             raise TrustFailure(f"{prefix}/uitgever-onbekend", "iss is no active App Manager")
     elif mode != VERIFY_NOTHING:
-        keys, kid = manager["sleutels"]["keys"], parsed.header.get("kid")
+        keys, kid = jwks_of(manager["sleutels"]), parsed.header.get("kid")
         if kid is None and flaws.on("kid-optioneel"):
             kid = _crypto.thumbprint(keys[0])  # "the App Manager has one key anyway"
         jwk = key_for(kid, keys, prefix)
         check_signature(mode, jwk, parsed.signing_input, parsed.signature, prefix, flaws)
     claims = parsed.claims
     errors = _schema_errors("app-certificaat", claims)
-    if (errors or not document_rules.passes_elfproef(claims["bsn"])) and not flaws.on(
-            "certificaat-claims-niet-gecontroleerd"):
-        raise TrustFailure(f"{prefix}/claims-ongeldig", "; ".join(errors) or "bsn elfproef")
+    if not errors and not document_rules.passes_elfproef(claims["bsn"]):
+        errors = ["bsn fails the elfproef"]
+    if not errors and not 0 <= claims["iat"] - claims["inlogmoment"] <= REGISTRATION_TTL_S:
+        errors = ["issued before the login or more than REGISTRATION_TTL_S after it"]
+    if errors and not flaws.on("certificaat-claims-niet-gecontroleerd"):
+        raise TrustFailure(f"{prefix}/claims-ongeldig", "; ".join(errors))
     skew = 0 if flaws.on("geen-klokafwijking") else CLOCK_SKEW_S
     if claims["nbf"] - skew > now or claims["iat"] - skew > now:
         raise TrustFailure(f"{prefix}/nog-niet-geldig")
@@ -183,8 +234,8 @@ def verify_certificate(token: Any, scheme: Scheme, now: int, flaws: Flaws) -> di
     return claims
 
 
-def verify_proof(token: Any, certificate: dict[str, Any], own_oin: str, now: int,
-                 flaws: Flaws) -> dict[str, Any]:
+def verify_proof(token: Any, certificate: dict[str, Any], own_oin: str, own_api_url: str | None,
+                 now: int, flaws: Flaws) -> dict[str, Any]:
     """§3.3 steps 1–5: the proof's claims, or TrustFailure with its `bewijs/...` code. The
     nonce (step 6) is the session store's business."""
     prefix = "bewijs"
@@ -201,6 +252,9 @@ def verify_proof(token: Any, certificate: dict[str, Any], own_oin: str, now: int
         raise TrustFailure(f"{prefix}/claims-ongeldig", "; ".join(errors))
     if claims["aud"] != own_oin and not flaws.on("aud-niet-gecontroleerd"):
         raise TrustFailure(f"{prefix}/verkeerde-ontvanger")
+    if (claims.get("api_url") != own_api_url
+            and not flaws.on("sessie-bewijs-api-url-niet-gecontroleerd")):
+        raise TrustFailure(f"{prefix}/verkeerd-eindpunt")
     if claims["iat"] - CLOCK_SKEW_S > now:
         raise TrustFailure(f"{prefix}/nog-niet-geldig")
     if (now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S
@@ -209,12 +263,14 @@ def verify_proof(token: Any, certificate: dict[str, Any], own_oin: str, now: int
     return claims
 
 
-def verify_envelope(envelope: Any, scheme: Scheme, flaws: Flaws) -> None:
-    """§3.5 in order; TrustFailure with the first failing `envelop/...` code."""
+def verify_envelope(envelope: Any, scheme: Scheme, flaws: Flaws, now: int) -> dict[str, Any]:
+    """Envelope verification in the order of standard 2.0.0 (steps 1–7); the help request's
+    own step 8 is `hulpvragen.py`'s. Returns the document; TrustFailure with the first
+    failing `envelop/...` code."""
     prefix = "envelop"
     bad = f"{prefix}/ongeldig-formaat"
-    if not isinstance(envelope, dict) or set(envelope) != {"document", "handtekening"}:
-        raise TrustFailure(bad, "an envelope has exactly document and handtekening")
+    if not isinstance(envelope, dict) or not {"document", "handtekening"} <= envelope.keys():
+        raise TrustFailure(bad, "an envelope has document and handtekening")
     document, signature = envelope["document"], envelope["handtekening"]
     if not isinstance(document, dict) or not isinstance(signature, str):
         raise TrustFailure(bad)
@@ -233,13 +289,28 @@ def verify_envelope(envelope: Any, scheme: Scheme, flaws: Flaws) -> None:
     organisation = scheme.organisation(bron.get("oin") if isinstance(bron, dict) else None)
     if organisation is None:
         raise TrustFailure(f"{prefix}/bron-onbekend")
-    jwk = key_for(header.get("kid"), organisation["sleutels"]["keys"], prefix)
+    jwk = key_for(header.get("kid"), jwks_of(organisation["sleutels"]), prefix)
+    entry = next(e for e in organisation["sleutels"] if e["jwk"] is jwk)
     try:
         signing_input = f"{parts[0]}.{_crypto.b64e(_crypto.jcs(document))}".encode("ascii")
     except (TypeError, ValueError) as exc:
         raise TrustFailure(f"{prefix}/document-ongeldig", "no JCS form") from exc
     check_signature(mode, jwk, signing_input, raw_signature, prefix, flaws)
+    version = document.get("documentversie")
+    if not isinstance(version, str):
+        raise TrustFailure(f"{prefix}/document-ongeldig", "no documentversie")
+    if major_of(version) != MAJOR:
+        raise TrustFailure(f"{prefix}/versie-niet-ondersteund")
     problems = _schema_errors("vorderingendocument", document)
     problems += [v.message for v in document_rules.violations(document)]
     if problems:
         raise TrustFailure(f"{prefix}/document-ongeldig", "; ".join(problems[:3]))
+    signed = int(datetime.fromisoformat(document["opgesteld_op"]).timestamp())
+    if signed < entry["geldig_vanaf"] - CLOCK_SKEW_S or (
+            "geldig_tot" in entry and signed > entry["geldig_tot"] + CLOCK_SKEW_S):
+        raise TrustFailure(f"{prefix}/sleutel-niet-geldig")
+    if "ingetrokken_op" in entry and signed >= entry["ingetrokken_op"]:
+        raise TrustFailure(f"{prefix}/sleutel-ingetrokken")
+    if signed > now + CLOCK_SKEW_S:
+        raise TrustFailure(f"{prefix}/nog-niet-geldig")
+    return document

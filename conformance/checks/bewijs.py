@@ -59,7 +59,7 @@ async def challenge_issued(ctx: CheckContext) -> None:
 
 
 @check(rule="/sessie/bewijs-sleutel", area=AREA, needs=NEEDS)
-async def proof_by_other_key_rejected(ctx: CheckContext) -> None:
+async def session_proof_by_other_key_rejected(ctx: CheckContext) -> None:
     """A session proof signed by a key other than the certificate's ``cnf.jwk`` (and saying so
     in its kid) is refused with 401 bewijs/sleutel-onbekend."""
     resp = await with_proof(ctx, signing_key=ctx.actors.new_app_key())
@@ -191,9 +191,9 @@ async def expired_nonce_rejected(ctx: CheckContext) -> None:
 
 
 @check(rule="/sessie/bewijs-claims", area=AREA, needs=NEEDS)
-async def proof_with_invalid_claims_rejected(ctx: CheckContext) -> None:
-    """A correctly signed session proof whose claims are not exactly nonce, aud, iat and jti
-    (an extra ``bsn``; a missing ``jti``) is refused with 401 bewijs/claims-ongeldig."""
+async def session_proof_with_invalid_claims_rejected(ctx: CheckContext) -> None:
+    """A correctly signed session proof whose claims are not exactly nonce, aud, api_url, iat
+    and jti (an extra ``bsn``; a missing ``jti``) is refused with 401 bewijs/claims-ongeldig."""
     for claims in ({"bsn": FORGED_BSN}, {"jti": jose.OMIT}):
         resp = await with_proof(ctx, claims=claims)
         expect_problem(resp, 401, "bewijs/claims-ongeldig")

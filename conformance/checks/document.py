@@ -16,10 +16,12 @@ from typing import Any
 import httpx
 
 from conformance import document_rules, jose, specfiles
-from conformance.checks.answers import json_body
+from conformance.checks.answers import json_body, parse_instant
 from conformance.checks.base import check, fail
 from conformance.context import CheckContext
+from conformance.envelope import verify_envelope
 from conformance.errors import CheckError
+from conformance.scheme import key_entries
 
 AREA = "document"
 NEEDS = ("test_bsn",)
@@ -30,7 +32,7 @@ NO_CLAIMS_BSNS = ("111222333", "123456782", "100000010")
 SIGNATURE_PASSES = (None, "envelop/document-ongeldig")  # the invariants are checked apart
 SIGNATURE = "/envelop/handtekening"
 DETACHED_JCS = "/envelop/detached-jcs"
-SCHEMA = "/document/schema"
+SCHEMA = "/document/schema-open"
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def _signs_other_serialisation(ctx: CheckContext, item: Fetched, parts: list[str
     to name the cause of a failure; never makes a check pass)."""
     org = next((o for o in ctx.scheme.get("organisaties", [])
                 if o.get("oin") == ctx.target.oin), {})
-    keys = org.get("sleutels", {}).get("keys", [])
+    keys = [e.get("jwk", {}) for e in key_entries(org)]
     try:
         signature = jose.b64d(parts[2])
     except ValueError:
@@ -147,7 +149,7 @@ def signature_finding(ctx: CheckContext, item: Fetched) -> tuple[str, str] | Non
     if len(parts) != 3 or parts[1] != "":
         return DETACHED_JCS, ("handtekening is not a compact JWS with a detached (empty) "
                               "payload part")
-    code = jose.verify_envelope(item.envelope, ctx.scheme)
+    code = verify_envelope(item.envelope, ctx.scheme)
     if code in SIGNATURE_PASSES:
         return None
     if code == "envelop/ongeldig-formaat":
@@ -209,13 +211,35 @@ async def envelope_detached_over_jcs(ctx: CheckContext) -> None:
             fail(found[1], item.response)
 
 
+@check(rule="/envelop/opgesteld-op", area=AREA, needs=NEEDS)
+async def document_dated_when_signed(ctx: CheckContext) -> None:
+    """A document's ``opgesteld_op`` is the moment it was signed: within CLOCK_SKEW_S of the
+    request that fetched it, and inside the window of the key that signed it."""
+    session = await ctx.session()
+    before = ctx.now()
+    resp = await ctx.get(OVERVIEW, session)
+    after = ctx.now()
+    envelope = json_body(resp)
+    document = envelope.get("document") if isinstance(envelope.get("document"), dict) else {}
+    moment = parse_instant(document.get("opgesteld_op"))
+    if moment is None:
+        fail("opgesteld_op is not an RFC 3339 date-time with offset", resp)
+    if not before - jose.CLOCK_SKEW_S <= moment.timestamp() <= after + jose.CLOCK_SKEW_S:
+        fail(f"opgesteld_op {document['opgesteld_op']!r} is not the moment of signing (the "
+             f"request was answered at {after}, unix time)", resp)
+    code = verify_envelope(envelope, ctx.scheme, now=after)
+    if code in ("envelop/sleutel-niet-geldig", "envelop/sleutel-ingetrokken",
+                "envelop/nog-niet-geldig"):
+        fail(f"the signing key's window does not contain opgesteld_op ({code})", resp)
+
+
 # --- the document -------------------------------------------------------------------------------
 
 
 def schema_rule(error: Any) -> str:
     """The rule a schema error is about: the datetime and cents definitions of
     common.schema.json and the closed enums carry rules of their own; everything else is
-    /document/schema."""
+    /document/schema-open."""
     common = specfiles.schema("common")["$defs"]
     if error.schema == common["datetime"]:
         return "/document/datumtijd-met-offset"
@@ -226,10 +250,11 @@ def schema_rule(error: Any) -> str:
     return SCHEMA
 
 
-@check(rule="/document/schema", area=AREA, needs=NEEDS)
+@check(rule="/document/schema-open", area=AREA, needs=NEEDS)
 async def document_matches_schema(ctx: CheckContext) -> None:
     """The envelope and its document are valid against envelop.schema.json and
-    vorderingendocument.schema.json (closed objects, closed enums, formats).
+    vorderingendocument.schema.json (open objects: unknown members are ignored; closed
+    enums, formats).
 
     A violation of the envelope's own shape is reported under /envelop/detached-jcs, one of
     the datetime or cents definitions under that definition's rule."""

@@ -30,8 +30,9 @@ UNKNOWN_PATH = "/bestaat-niet-conformance"
 NOT_FOUND = "algemeen/niet-gevonden"
 PROBLEM_TYPE_PREFIX = "urn:nl-vorderingen:probleem:"
 ORIGIN = "https://app.vorderingen.example"
-CORS_EXPOSED = ("API-Version", "Location", "ETag", "Idempotent-Replayed")
-CORS_ALLOWED_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
+CORS_EXPOSED = ("API-Version", "Location", "ETag", "Idempotent-Replayed", "Retry-After",
+                "WWW-Authenticate")
+CORS_ALLOWED_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "Verzoek-Bewijs")
 CORS_MAX_AGE_S = "600"
 CSP = "default-src 'none'; frame-ancestors 'none'"
 PROBLEM_DETAILS = "/http/problem-details"
@@ -171,7 +172,7 @@ async def trailing_slash_not_served(ctx: CheckContext) -> None:
 @check(rule="/http/cors", area=AREA)
 async def cors_on_responses(ctx: CheckContext) -> None:
     """Every answer to a browser request carries ``Access-Control-Allow-Origin: *`` and exposes
-    API-Version, Location, ETag and Idempotent-Replayed."""
+    API-Version, Location, ETag, Idempotent-Replayed, Retry-After and WWW-Authenticate."""
     for resp in (await ctx.get("/configuratie", headers={"Origin": ORIGIN}),
                  await ctx.get(UNKNOWN_PATH, headers={"Origin": ORIGIN})):
         if resp.headers.get("access-control-allow-origin") != "*":
@@ -186,7 +187,8 @@ async def cors_on_responses(ctx: CheckContext) -> None:
 @check(rule="/http/cors", area=AREA)
 async def cors_preflight_answered(ctx: CheckContext) -> None:
     """A preflight ``OPTIONS`` is answered 204 with the path's methods, the allowed request
-    headers Authorization, Content-Type and Idempotency-Key, and a max age of 600 s."""
+    headers Authorization, Content-Type, Idempotency-Key and Verzoek-Bewijs, and a max age of
+    600 s."""
     resp = await ctx.request("OPTIONS", "/vorderingenoverzicht", headers={
         "Origin": ORIGIN,
         "Access-Control-Request-Method": "GET",
@@ -291,8 +293,8 @@ async def schema_breaking_body_refused(ctx: CheckContext) -> None:
 @check(rule="/http/geen-5xx-bij-fout-verzoek", area=AREA)
 async def bad_requests_never_5xx(ctx: CheckContext) -> None:
     """No request, however malformed, is answered with a 5xx: broken UTF-8, a JSON array
-    where an object belongs, deeply nested JSON, absurd numbers, an oversized bearer token,
-    garbage in the query string."""
+    where an object belongs, deeply nested JSON, absurd numbers, an oversized session token
+    and request proof, garbage in the query string."""
     probes = [
         ("POST", "/sessies", {"content": b'{"certificaat": "\xff\xfe"}', "headers": JSON}),
         ("POST", "/sessies", {"content": b"\xff\xfe\x00", "headers": JSON}),
@@ -303,7 +305,8 @@ async def bad_requests_never_5xx(ctx: CheckContext) -> None:
                               "headers": JSON}),
         ("POST", "/sessies/uitdagingen", {"content": b"\x00" * 64,
                                           "headers": {"Content-Type": "application/octet-stream"}}),
-        ("GET", "/vorderingenoverzicht", {"headers": {"Authorization": "Bearer " + "A" * 8192}}),
+        ("GET", "/vorderingenoverzicht", {"headers": {"Authorization": "Sessie " + "A" * 8192,
+                                                      "Verzoek-Bewijs": "B." * 4096}}),
         ("GET", "/configuratie?%ff=%zz&a[]=&==", {}),
     ]
     for method, path, kwargs in probes:
@@ -322,10 +325,11 @@ async def configuratie_public(ctx: CheckContext) -> None:
         fail(f"content-type is {media_type(resp)!r}, expected application/json", resp)
 
 
-@check(rule="/http/configuratie", area=AREA)
+@check(rule="/configuratie/schema-open", area=AREA)
 async def configuratie_valid(ctx: CheckContext) -> None:
-    """The body of ``GET /configuratie`` is valid against configuratie.schema.json (a closed
-    object) with ``api_versie`` and ``documentversie`` 1.0.0."""
+    """The body of ``GET /configuratie`` is valid against configuratie.schema.json (open data:
+    members of a later minor are ignored) with ``api_versie`` and ``documentversie`` of
+    major 2 (``MAJOR.MINOR``)."""
     resp = await ctx.get("/configuratie")
     errors = sorted(specfiles.validator("configuratie").iter_errors(json_body(resp)),
                     key=lambda e: list(e.path))
@@ -344,7 +348,7 @@ NOT_OFFERED = "algemeen/dienst-niet-aangeboden"
 
 async def _valid_help_request(ctx: CheckContext, session: Any) -> dict[str, Any]:
     envelope = json_body(await ctx.get("/vorderingenoverzicht", session))
-    return {"bundel": {"bundelversie": "1.0.0", "aangemaakt_op": "2026-01-01T00:00:00Z",
+    return {"bundel": {"bundelversie": "2.0", "aangemaakt_op": "2026-01-01T00:00:00Z",
                        "enveloppen": [envelope]}, "toestemming": True}
 
 

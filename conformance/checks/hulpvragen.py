@@ -21,6 +21,7 @@ from conformance.checks.answers import json_body
 from conformance.checks.base import check, expect_problem, expect_status, fail
 from conformance.checks.trust import FOREIGN_OIN
 from conformance.context import CheckContext, Session
+from conformance.envelope import verify_envelope
 from conformance.errors import CheckError
 
 AREA = "hulpvragen"
@@ -34,7 +35,7 @@ def bundle(*envelopes: dict[str, Any]) -> dict[str, Any]:
     """A request body carrying `envelopes` as the citizen's consented bundle."""
     return {
         "bundel": {
-            "bundelversie": "1.0.0",
+            "bundelversie": "2.0",
             "aangemaakt_op": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "enveloppen": list(envelopes),
         },
@@ -61,7 +62,7 @@ async def own_envelope(ctx: CheckContext, session: Session) -> dict[str, Any]:
     """The citizen's envelope from this source; CheckError unless it verifies (the document
     checks report why), since a help request with it must then be refused."""
     envelope = await ctx.overview(session)
-    code = jose.verify_envelope(envelope, ctx.scheme)
+    code = verify_envelope(envelope, ctx.scheme)
     if code is not None:
         raise CheckError(f"the source's own envelope does not verify ({code}); the help-request "
                          "checks need a valid one (see the document checks)")

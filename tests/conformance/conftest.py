@@ -22,7 +22,7 @@ def suite_keys(tmp_path: Path) -> keys.SuiteKeys:
 
 
 GALLERY_OIN = "00000001234567890000"
-API_PATH = "/vorderingen/v1"
+API_PATH = "/vorderingen/v2"
 
 
 @pytest.fixture

@@ -78,7 +78,8 @@ class Federation:
         )
 
     def actors(self) -> Actors:
-        return Actors(self.suite_keys, target_oin=OIN, clock=lambda: int(self.clock()))
+        return Actors(self.suite_keys, target_oin=OIN, api_url=BASE_URL,
+                      clock=lambda: int(self.clock()))
 
     def resign(self, document: dict[str, Any]) -> dict[str, Any]:
         """A valid envelope for `document`, signed with the organisation's key."""
@@ -95,7 +96,8 @@ async def run(fn: Callable[..., Awaitable[None]], app: Any, fed: Federation, *,
         transport=httpx.ASGITransport(app=app),
     )
     if monkeypatch is not None:
-        ctx.actors = Actors(fed.suite_keys, target_oin=OIN, niveau=ctx.actors.niveau,
+        ctx.actors = Actors(fed.suite_keys, target_oin=OIN, api_url=ctx.api_url,
+                            niveau=ctx.actors.niveau,
                             clock=lambda: int(fed.clock()))
         monkeypatch.setattr(ctx, "now", lambda: int(fed.clock()))
         monkeypatch.setattr(answers, "wait", fed.clock.advance)
@@ -269,7 +271,7 @@ def problem(status: int, code: str) -> Answer:
     """A problem answer as a source would write it."""
     body = {"type": f"urn:nl-vorderingen:probleem:{code}", "title": "Fout", "status": status,
             "detail": "Zie code.", "code": code}
-    return status, [("content-type", "application/problem+json"), ("api-version", "1.0.0")], \
+    return status, [("content-type", "application/problem+json"), ("api-version", "2.0.0")], \
         json.dumps(body).encode()
 
 

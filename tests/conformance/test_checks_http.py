@@ -92,6 +92,13 @@ def overview_problem_changed(change):
     return factory
 
 
+def configuratie_changed(change):
+    """A source whose /configuratie `change` alters."""
+    def factory(fed: Federation):
+        return rewrite_json(fed.source(), "GET", "/configuratie", lambda _s, body: change(body))
+    return factory
+
+
 def hulpvragen_unlisted(fed: Federation):
     """A source that serves hulpvragen but does not list it in diensten."""
     def edit(_status, body):
@@ -111,8 +118,10 @@ BROKEN = [
      "expected HTTP 404, got 401"),
     (http.configuratie_public, configuratie_as_text, "/configuratie/publiek",
      "content-type is 'text/plain'"),
-    (http.configuratie_valid, "configuratie-extra-veld", "/http/configuratie",
-     "'backend_versie' was unexpected"),
+    (http.configuratie_valid, configuratie_changed(lambda b: b.update(api_versie="2.0.0")),
+     "/configuratie/schema-open", "/api_versie: '2.0.0' does not match"),
+    (http.configuratie_valid, configuratie_changed(lambda b: b.pop("contact")),
+     "/configuratie/schema-open", "'contact' is a required property"),
     (http.diensten_match_operations, hulpvragen_unlisted, "/configuratie/diensten",
      "expected problem 404 algemeen/dienst-niet-aangeboden"),
     (http.errors_are_problem_documents,

@@ -50,7 +50,7 @@ FAST_CHECKS = [
     trust.not_yet_valid_certificate_rejected,
     trust.long_lived_certificate_rejected,
     trust.revoked_certificate_rejected,
-    bewijs.proof_by_other_key_rejected,
+    bewijs.session_proof_by_other_key_rejected,
     bewijs.proof_with_forged_kid_rejected,
     bewijs.proof_kid_mismatch_rejected,
     bewijs.proof_for_other_organisation_rejected,
@@ -68,7 +68,7 @@ FAST_CHECKS = [
     trust.clock_skew_exactly_tolerated,
     trust.first_failing_step_reported,
     bewijs.challenge_issued,
-    bewijs.proof_with_invalid_claims_rejected,
+    bewijs.session_proof_with_invalid_claims_rejected,
 ]
 
 
@@ -91,6 +91,7 @@ def ignores_nbf(fed: Federation):
     def change(claims):
         claims["iat"] = claims["nbf"] = int(fed.clock())
         claims["exp"] = claims["iat"] + 600
+        claims["inlogmoment"] = claims["iat"] - 30
 
     return certificates_unchecked(fed.source(), fed, change)
 
@@ -161,7 +162,7 @@ def challenge_lives_an_hour(fed: Federation):
 def proof_claims_unchecked(fed: Federation):
     """A source that does not validate the proof's claims (extra or missing members)."""
     def when(body):
-        return set(claims_of(body.get("bewijs", ""))) != {"nonce", "aud", "iat", "jti"}
+        return set(claims_of(body.get("bewijs", ""))) != {"nonce", "aud", "api_url", "iat", "jti"}
 
     return session_opened_anyway(fed, when)
 
@@ -209,7 +210,7 @@ BROKEN = [
      "/certificaat/looptijd", ACCEPTED),
     (trust.revoked_certificate_rejected, "intrekking-genegeerd",
      "/certificaat/niet-ingetrokken", ACCEPTED),
-    (bewijs.proof_by_other_key_rejected, "bewijs-sleutel-niet-gecontroleerd",
+    (bewijs.session_proof_by_other_key_rejected, "bewijs-sleutel-niet-gecontroleerd",
      "/sessie/bewijs-sleutel", ACCEPTED),
     (bewijs.proof_with_forged_kid_rejected, "bewijs-sleutel-niet-gecontroleerd",
      "/sessie/bewijs-sleutel", ACCEPTED),
@@ -242,15 +243,15 @@ BROKEN = [
      "code 'certificaat/ingetrokken' (expected 'certificaat/verlopen')"),
     (bewijs.challenge_issued, challenge_lives_an_hour, "/sessie/uitdaging",
      "is not 120 s after issue"),
-    (bewijs.proof_with_invalid_claims_rejected, proof_claims_unchecked, "/sessie/bewijs-claims",
-     ACCEPTED),
+    (bewijs.session_proof_with_invalid_claims_rejected, proof_claims_unchecked,
+     "/sessie/bewijs-claims", ACCEPTED),
     # the same rules against the gallery's own broken sources
     (trust.certificate_without_kid_rejected, "kid-optioneel", "/token/kid-thumbprint", ACCEPTED),
     (trust.der_encoded_signature_rejected, "der-handtekening-geaccepteerd", "/token/handtekening",
      ACCEPTED),
     (trust.certificate_with_invalid_claims_rejected, "certificaat-claims-niet-gecontroleerd",
      "/certificaat/claims", ACCEPTED),
-    (bewijs.proof_with_invalid_claims_rejected, "bewijs-claims-niet-gecontroleerd",
+    (bewijs.session_proof_with_invalid_claims_rejected, "bewijs-claims-niet-gecontroleerd",
      "/sessie/bewijs-claims", ACCEPTED),
     (trust.malformed_certificate_rejected, "padding-geaccepteerd", "/token/compact-serialisatie",
      "expected 'certificaat/ongeldig-formaat'"),
@@ -351,9 +352,9 @@ SESSION_BROKEN = [
      "did not open a session"),
     (sessie.session_lifetime_bounded, "lange-sessie", "/sessie/token-verloopt",
      "more than 900 s away"),
-    (sessie.missing_token_rejected, "geen-www-authenticate", "/sessie/token-verplicht",
+    (sessie.missing_token_rejected, "geen-www-authenticate", "/sessie/token-schema-sessie",
      "WWW-Authenticate is None"),
-    (sessie.unknown_token_rejected, "geen-www-authenticate", "/sessie/token-verplicht",
+    (sessie.unknown_token_rejected, "geen-www-authenticate", "/sessie/token-schema-sessie",
      "WWW-Authenticate is None"),
     (sessie.ended_session_token_rejected, "sessie-niet-beeindigd", "/sessie/token-beeindigd",
      "got status 200"),

@@ -8,6 +8,7 @@ import pytest
 from conformance import broken, jose, keys
 from conformance.checks.base import expect_problem, fail, problem_code
 from conformance.context import CheckContext
+from conformance.envelope import verify_envelope
 from conformance.errors import CheckFailed, SessionUnavailable
 
 FIRST, SECOND = broken.DEFAULT_TEST_BSNS
@@ -40,10 +41,47 @@ async def test_a_session_opens_and_its_envelope_verifies(ctx: CheckContext) -> N
     session = await ctx.session()
     assert len(session.token) == 43 and session.bsn == FIRST
     envelope = await ctx.overview(session)
-    assert jose.verify_envelope(envelope, ctx.scheme, expected_bsn=FIRST) is None
+    assert verify_envelope(envelope, ctx.scheme, expected_bsn=FIRST) is None
     assert envelope["document"]["bsn"] == FIRST
     last = ctx.exchanges[-1]
-    assert last.request.headers["authorization"] == f"Bearer {session.token}"
+    assert last.request.headers["authorization"] == f"Sessie {session.token}"
+    _head, claims = jose.decode_unverified(last.request.headers["verzoek-bewijs"], "x")
+    assert claims["htm"] == "GET" and claims["htu"] == ctx.url("/vorderingenoverzicht")
+    assert claims["ath"] == jose.token_hash(session.token)
+    assert session.certificate_claims["bsn"] == FIRST
+    assert session.certificate_claims["identiteitsdienst"] and session.expires_at > ctx.now()
+
+
+async def test_every_session_request_carries_a_fresh_proof_unless_told(
+    ctx: CheckContext,
+) -> None:
+    session = await ctx.session()
+    assert ctx.url("/vorderingenoverzicht?x=1") == ctx.api_url + "/vorderingenoverzicht"
+    await ctx.get("/vorderingenoverzicht", session)
+    await ctx.get("/vorderingenoverzicht", session)
+    first, second = (r.request.headers["verzoek-bewijs"] for r in list(ctx.exchanges)[-2:])
+    assert first != second  # a fresh jti each time: both were served
+    assert all(r.status_code == 200 for r in list(ctx.exchanges)[-2:])
+    expect_problem(await ctx.get("/vorderingenoverzicht", session, proof=None), 401,
+                   "verzoekbewijs/ontbreekt")
+    expect_problem(await ctx.get("/vorderingenoverzicht", session, proof=first), 401,
+                   "verzoekbewijs/hergebruikt")
+    expect_problem(await ctx.get("/vorderingenoverzicht", session.token, proof=None), 401,
+                   "verzoekbewijs/ontbreekt")
+    with pytest.raises(TypeError):
+        await ctx.get("/vorderingenoverzicht", session.token)
+    twice = [("Verzoek-Bewijs", ctx.request_proof(session, "GET", "/vorderingenoverzicht")),
+             ("Verzoek-Bewijs", ctx.request_proof(session, "GET", "/vorderingenoverzicht"))]
+    sent = await ctx.get("/vorderingenoverzicht", session.token, proof=None, headers=twice)
+    assert len(sent.request.headers.get_list("verzoek-bewijs")) == 2
+    expect_problem(sent, 401, "verzoekbewijs/ongeldig-formaat")
+    post_proof = ctx.request_proof(session, "POST", "/vorderingenoverzicht")
+    expect_problem(await ctx.get("/vorderingenoverzicht", session, proof=post_proof), 401,
+                   "verzoekbewijs/verkeerde-methode")
+    none = ctx.actors.request_proof(session.app_key, method="GET", token=session.token,
+                                    url=ctx.url("/vorderingenoverzicht"),
+                                    header={"alg": "none", "kid": None})
+    assert none.endswith(".") and "kid" not in jose.decode_unverified(none, "x")[0]
 
 
 async def test_raw_session_attempts_report_the_trust_codes(ctx: CheckContext) -> None:

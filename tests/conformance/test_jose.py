@@ -13,8 +13,9 @@ import pytest
 from joserfc import jws
 from joserfc.jwk import ECKey
 
-from conformance import jose
+from conformance import jose, scheme
 from conformance.actors import Actors
+from conformance.envelope import verify_envelope
 from conformance.errors import JoseError
 
 VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors"
@@ -148,13 +149,92 @@ def test_proof_is_signed_by_the_app_key_for_the_target(suite_keys) -> None:
     assert payload["nonce"] == "n" * 43
 
 
+def test_proof_names_the_endpoint_and_certificate_carries_login_evidence(suite_keys) -> None:
+    actors = Actors(suite_keys, target_oin="0" * 20, api_url="https://bron.example/v2",
+                    clock=lambda: 1_000_000)
+    app = actors.new_app_key()
+    _h, proof = _parts(actors.proof(app, "n" * 43))[:2]
+    assert proof["api_url"] == "https://bron.example/v2"
+    _h, cert = _parts(actors.certificate("999993653", app))[:2]
+    assert cert["inlogmoment"] <= cert["iat"] and cert["identiteitsdienst"]
+
+
+def test_request_proof_defaults_and_removals(suite_keys) -> None:
+    actors = Actors(suite_keys, target_oin="0" * 20, clock=lambda: 1_000_000)
+    app = actors.new_app_key()
+    proof = actors.request_proof(app, method="get", url="https://b.example/v2/x", token="t")
+    header, claims = jose.verify(proof, [app.public_jwk], typ="verzoek-bewijs+jwt", prefix="v")
+    assert header == {"alg": "ES256", "typ": "verzoek-bewijs+jwt", "kid": app.kid}
+    assert claims["htm"] == "GET" and claims["htu"] == "https://b.example/v2/x"
+    assert claims["iat"] == 1_000_000 and claims["ath"] == jose.token_hash("t")
+    assert len(claims["ath"]) == 43 and claims["jti"] == claims["jti"].lower()
+    odd = actors.request_proof(app, method="GET", url="u", token="t", jti="j",
+                               header={"kid": None, "cty": "JWT"}, claims={"ath": None})
+    header, claims = _parts(odd)[:2]
+    assert "kid" not in header and header["cty"] == "JWT"
+    assert "ath" not in claims and claims["jti"] == "j"
+
+
 def _valid_document() -> dict:
     case = json.loads((VECTORS / "document" / "geldig.json").read_text("utf-8"))[0]
-    return case["tests"][0]["data"]
+    return {**case["tests"][0]["data"], "documentversie": "2.0"}
 
 
-def _scheme_with(oin: str, key: jose.SigningKey) -> dict:
-    return {"organisaties": [{"oin": oin, "sleutels": {"keys": [key.published_jwk()]}}]}
+def _scheme_with(oin: str, key: jose.SigningKey, **window: int) -> dict:
+    entry = {"jwk": key.published_jwk(), "geldig_vanaf": 0, **window}
+    return {"organisaties": [{"oin": oin, "sleutels": [entry]}]}
+
+
+def _envelope(document: dict, key: jose.SigningKey) -> dict:
+    return {"document": document, "handtekening": jose.sign_detached(document, key)}
+
+
+def _at(document: dict) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(document["opgesteld_op"]).timestamp())
+
+
+def test_envelope_data_is_open_and_versions_are_checked(key: jose.SigningKey) -> None:
+    document = _valid_document()
+    scheme = _scheme_with(document["bron"]["oin"], key)
+    later_minor = {**document, "documentversie": "2.7", "nieuw_in_2_7": {"x": 1}}
+    wrapped = {**_envelope(later_minor, key), "bijlage": "genegeerd"}
+    assert verify_envelope(wrapped, scheme) is None
+    next_major = {**document, "documentversie": "3.0"}
+    assert verify_envelope(_envelope(next_major, key), scheme) == (
+        "envelop/versie-niet-ondersteund")
+    no_version = {k: v for k, v in document.items() if k != "documentversie"}
+    assert verify_envelope(_envelope(no_version, key), scheme) == "envelop/document-ongeldig"
+
+
+def test_envelope_key_windows(key: jose.SigningKey) -> None:
+    document = _valid_document()
+    oin, signed = document["bron"]["oin"], _at(document)
+    envelope = _envelope(document, key)
+    cases = [
+        ({"geldig_vanaf": signed + 61}, "envelop/sleutel-niet-geldig"),
+        ({"geldig_vanaf": signed + 60}, None),  # CLOCK_SKEW_S
+        ({"geldig_tot": signed - 61}, "envelop/sleutel-niet-geldig"),
+        ({"geldig_tot": signed - 60}, None),
+        ({"ingetrokken_op": signed}, "envelop/sleutel-ingetrokken"),
+        ({"ingetrokken_op": signed + 1}, None),  # signed before the compromise: still valid
+    ]
+    for window, code in cases:
+        assert verify_envelope(envelope, _scheme_with(oin, key, **window)) == code, window
+    assert verify_envelope(envelope, _scheme_with(oin, key), now=signed - 61) == (
+        "envelop/nog-niet-geldig")
+
+
+def test_help_request_envelopes_are_fresh_and_the_citizens_own(key: jose.SigningKey) -> None:
+    document = _valid_document()
+    scheme, signed = _scheme_with(document["bron"]["oin"], key), _at(document)
+    envelope, bsn = _envelope(document, key), document["bsn"]
+    assert verify_envelope(envelope, scheme, expected_bsn=bsn, now=signed) is None
+    assert verify_envelope(envelope, scheme, expected_bsn=bsn,
+                                now=signed + 1209600) is None
+    assert verify_envelope(envelope, scheme, expected_bsn=bsn,
+                                now=signed + 1209601) == "envelop/verouderd"
 
 
 def test_detached_envelope_round_trip(key: jose.SigningKey) -> None:
@@ -163,16 +243,16 @@ def test_detached_envelope_round_trip(key: jose.SigningKey) -> None:
     signature = jose.sign_detached(document, key)
     assert signature.split(".")[1] == ""
     envelope = {"document": document, "handtekening": signature}
-    assert jose.verify_envelope(envelope, scheme) is None
-    assert jose.verify_envelope(envelope, scheme, expected_bsn="123456782") == (
+    assert verify_envelope(envelope, scheme) is None
+    assert verify_envelope(envelope, scheme, expected_bsn="123456782") == (
         "envelop/bsn-onjuist"
     )
     changed = copy.deepcopy(envelope)
     changed["document"]["financiele_zaken"][0]["omschrijving"] = "anders"
-    assert jose.verify_envelope(changed, scheme) == "envelop/handtekening-ongeldig"
+    assert verify_envelope(changed, scheme) == "envelop/handtekening-ongeldig"
     other = _scheme_with("0" * 20, key)
-    assert jose.verify_envelope(envelope, other) == "envelop/bron-onbekend"
-    assert jose.verify_envelope({"document": document}, scheme) == "envelop/ongeldig-formaat"
+    assert verify_envelope(envelope, other) == "envelop/bron-onbekend"
+    assert verify_envelope({"document": document}, scheme) == "envelop/ongeldig-formaat"
 
 
 def _vector_tests(kind: str) -> list:
@@ -187,8 +267,9 @@ def _vector_tests(kind: str) -> list:
 
 @pytest.mark.parametrize(("test", "context"), _vector_tests("envelop"))
 def test_envelope_vectors(test: dict, context: dict) -> None:
-    code = jose.verify_envelope(
-        test["token"], context["stelsel"], expected_bsn=context.get("expected_bsn")
+    code = verify_envelope(
+        test["token"], context["stelsel"], expected_bsn=context.get("expected_bsn"),
+        now=context.get("now"),
     )
     assert code == (None if test["valid"] else test["code"])
 
@@ -196,9 +277,9 @@ def test_envelope_vectors(test: dict, context: dict) -> None:
 @pytest.mark.parametrize(("test", "context"), _vector_tests("stelseldocument"))
 def test_scheme_vectors(test: dict, context: dict) -> None:
     try:
-        jose.verify_scheme(
+        scheme.verify_scheme(
             test["token"],
-            context["pinned_key"],
+            context.get("pinned_keys", context.get("pinned_key")),
             omgeving=context["expected_omgeving"],
             now=context["now"],
             last_volgnummer=context["last_volgnummer"],
@@ -207,3 +288,34 @@ def test_scheme_vectors(test: dict, context: dict) -> None:
     except JoseError as exc:
         code = exc.code
     assert code == (None if test["valid"] else test["code"])
+
+
+def test_scheme_format_2_with_a_pinned_key_set(suite_keys, key: jose.SigningKey) -> None:
+    from conformance import keys
+
+    payload = keys.build_scheme(suite_keys, oin="0" * 20, api_url="https://b.example/v2",
+                                bron_jwk=key.published_jwk())
+    pinned = suite_keys.scheme_key_set()
+    assert len(pinned["keys"]) == 2
+    assert scheme.verify_scheme(keys.sign_scheme(suite_keys, payload), pinned)["versie"] == "2.0"
+    # the backup key of the pinned set verifies too: the anchor rotates without a flag day
+    by_backup = jose.encode(payload, suite_keys.scheme_backup_key, typ="stelsel-v2+jwt")
+    assert scheme.verify_scheme(by_backup, pinned)["volgnummer"] == payload["volgnummer"]
+
+    def code_of(changed: dict, typ: str = "stelsel-v2+jwt") -> str:
+        token = jose.encode(changed, suite_keys.scheme_key, typ=typ)
+        with pytest.raises(JoseError) as err:
+            scheme.verify_scheme(token, pinned)
+        return err.value.code
+
+    assert code_of(payload, typ="stelsel+jwt") == "stelsel/verkeerd-type"
+    assert code_of({**payload, "versie": "3.0"}) == "stelsel/versie-niet-ondersteund"
+    assert code_of({**payload, "versie": "3.0", "onbekend": 1}) == (
+        "stelsel/versie-niet-ondersteund")  # the major is read before the schema
+    assert code_of({**payload, "onbekend": 1}) == "stelsel/claims-ongeldig"
+    twice = copy.deepcopy(payload)
+    twice["app_managers"][0]["api_url"] = "https://b.example/v2"
+    assert code_of(twice) == "stelsel/claims-ongeldig"
+    extended = {**payload, "uitbreidingen": {"2.1": {"iets": True}}}
+    assert scheme.verify_scheme(jose.encode(extended, suite_keys.scheme_key,
+                                          typ="stelsel-v2+jwt"), pinned)

@@ -13,8 +13,8 @@ def test_evidence_redacts_bearer_tokens_jws_and_bsn() -> None:
     token = jose.encode({"bsn": "999993653"}, key, typ="app-certificaat+jwt")
     request = httpx.Request(
         "POST",
-        "http://127.0.0.1:1/vorderingen/v1/sessies",
-        headers={"Authorization": "Bearer s3cr3t-token-value"},
+        "http://127.0.0.1:1/vorderingen/v2/sessies",
+        headers={"Authorization": "Sessie s3cr3t-token-value", "Verzoek-Bewijs": token},
         json={"certificaat": token},
     )
     response = httpx.Response(
@@ -25,13 +25,14 @@ def test_evidence_redacts_bearer_tokens_jws_and_bsn() -> None:
     evidence = Evidence.from_response(response)
     text = repr(evidence)
     assert "s3cr3t-token-value" not in text
-    assert evidence.request_headers["authorization"] == "Bearer <redacted>"
+    assert evidence.request_headers["authorization"] == "Sessie <redacted>"
+    assert evidence.request_headers["verzoek-bewijs"].startswith(token.split(".")[0] + ".")
     assert token not in text
     assert token.split(".")[0] in evidence.request_body_excerpt  # the header part stays
     assert "A" * 43 not in text and "B" * 43 not in text
     assert "999993653" not in text
     assert "*******53" in evidence.response_body_excerpt
-    assert evidence.curl.startswith("curl ") and "Bearer <redacted>" in evidence.curl
+    assert evidence.curl.startswith("curl ") and "Sessie <redacted>" in evidence.curl
 
 
 def test_detached_signature_keeps_its_header() -> None:

@@ -108,4 +108,5 @@ async def test_a_schemathesis_toml_in_the_working_directory_is_ignored(
         layer = Layer(ctx, asyncio.get_running_loop())
     assert layer.schema.config.generation.max_examples == 3
     labels = {op.ok().label for op in layer.schema.get_all_operations()}
-    assert "POST /hulpvragen" in labels and len(labels) == 14
+    assert "POST /hulpvragen" in labels and "GET /pauzes/{pauze_id}" in labels
+    assert len(labels) == 16

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.anyio
 async def test_serves_the_document_with_etag_and_304(suite_keys: keys.SuiteKeys) -> None:
     args = {
         "oin": "0" * 19 + "1",
-        "api_url": "https://bron.example/vorderingen/v1",
+        "api_url": "https://bron.example/vorderingen/v2",
         "bron_jwk": jose.SigningKey.generate().published_jwk(),
     }
     first = keys.write_scheme(suite_keys, **args, now=1_800_000_000)
@@ -28,7 +28,8 @@ async def test_serves_the_document_with_etag_and_304(suite_keys: keys.SuiteKeys)
         assert resp.text == first
         etag = resp.headers["etag"]
         assert etag.startswith('"') and not etag.startswith("W/")
-        assert "max-age=300" in resp.headers["cache-control"]
+        assert "max-age=60" in resp.headers["cache-control"]
+        assert SCHEME_PATH == "/stelsel/v2/stelseldocument"
         again = await client.get(SCHEME_PATH, headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
         keys.write_scheme(suite_keys, **args, now=1_800_000_100)

@@ -50,6 +50,7 @@ def test_every_external_must_rule_has_a_check_or_a_reason():
     missing = sorted(
         rule_id for rule_id, entry in _rules().items()
         if _is_must(entry) and entry.get("testable") == "external"
+        and entry.get("status") != "withdrawn"
         and rule_id not in covered and rule_id not in reasons
     )
     assert missing == [], "MUST rules without a check or an untestable.yaml reason"
@@ -73,6 +74,21 @@ def test_untestable_rules_really_have_no_check():
     """An entry that a check now proves is stale: remove it."""
     covered = {meta_of(fn).rule for fn in _checks()}
     assert sorted(set(_untestable()) & covered) == []
+
+
+def test_withdrawn_rules_have_no_check():
+    """A withdrawn rule keeps its id and entry but nothing certifies it any more."""
+    withdrawn = {rule_id for rule_id, entry in _rules().items()
+                 if entry.get("status") == "withdrawn"}
+    assert sorted(withdrawn & {meta_of(fn).rule for fn in _checks()}) == []
+    assert sorted(withdrawn & set(_untestable())) == []
+
+
+def test_every_rule_has_a_lifecycle():
+    for rule_id, entry in _rules().items():
+        assert entry.get("status") in {"in-force", "withdrawn"}, rule_id
+        assert entry.get("since"), rule_id
+        assert entry.get("status") != "withdrawn" or entry.get("withdrawn_in"), rule_id
 
 
 # --- every broken source of the gallery is caught by a check of the rule it breaks ----------------

@@ -28,6 +28,9 @@ OIN = "00000001234567890000"
 OTHER_OIN = "00000009876543210000"
 AM_ID = "test-app-manager"
 BASE = "http://bron.test"
+API_URL = "http://127.0.0.1:8000/vorderingen/v2"  # the scheme's api_url: what htu names
+BASE_PATH = "/vorderingen/v2"  # where a test serves the source below its host, if at all
+SKIP_PROOF = "X-Test-Geen-Bewijs"  # a request header telling the client not to sign
 LAX = jws.JWSRegistry(strict_check_header=False)
 OMIT = object()
 
@@ -68,27 +71,31 @@ class Federation:
     source_key: ECKey = field(default_factory=lambda: ECKey.generate_key("P-256"))
     revoked_jti: str = field(default_factory=lambda: str(uuid.uuid4()))
     now: float = field(default_factory=time.time)
+    app_keys: dict[str, ECKey] = field(default_factory=dict)  # session token → app key
 
     def scheme_payload(self) -> dict[str, Any]:
         iat = int(self.now)
+        since = iat - 86400
         return {
+            "versie": "2.0",
             "iss": "test-stelsel", "iat": iat, "exp": iat + 86400, "volgnummer": 1,
             "omgeving": "test",
             "organisaties": [{
                 "oin": OIN, "naam": "Testbron", "soort": "gemeente",
-                "api_url": "http://127.0.0.1:8000/vorderingen/v1",
-                "sleutels": {"keys": [public(self.source_key)]},
+                "eindpunten": [{"api_url": API_URL, "major": 2}],
+                "sleutels": [{"jwk": public(self.source_key), "geldig_vanaf": since}],
                 "diensten": ["vorderingenoverzicht", "betalingsregelingen", "pauzes",
                              "hulpvragen"],
                 "status": "actief",
             }],
             "app_managers": [{"id": AM_ID, "naam": "Test App Manager",
-                              "sleutels": {"keys": [public(self.am_key)]}, "status": "actief"}],
+                              "sleutels": [{"jwk": public(self.am_key), "geldig_vanaf": since}],
+                              "status": "actief"}],
             "ingetrokken_certificaten": [self.revoked_jti],
         }
 
     def scheme_document(self) -> str:
-        header = {"alg": "ES256", "typ": "stelsel+jwt", "kid": self.scheme_key.thumbprint()}
+        header = {"alg": "ES256", "typ": "stelsel-v2+jwt", "kid": self.scheme_key.thumbprint()}
         return mint(self.scheme_key, header, self.scheme_payload())
 
     def app(self, name: str | None = None, **kwargs: Any) -> Any:
@@ -100,7 +107,33 @@ class Federation:
 
     def client(self, name: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app(name, **kwargs))
-        return httpx.AsyncClient(transport=transport, base_url=BASE)
+        return httpx.AsyncClient(transport=transport, base_url=BASE,
+                                 event_hooks={"request": [self.sign_request]})
+
+    async def sign_request(self, request: httpx.Request) -> None:
+        """Like an app: a fresh request proof for every request carrying a session token
+        (unless the test sends its own, or says SKIP_PROOF)."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if SKIP_PROOF in request.headers:
+            del request.headers[SKIP_PROOF]
+            return
+        if scheme != "Sessie" or "verzoek-bewijs" in request.headers or token not in self.app_keys:
+            return
+        request.headers["Verzoek-Bewijs"] = self.request_proof(
+            self.app_keys[token], token, request.method,
+            request.url.path.removeprefix(BASE_PATH))
+
+    def request_proof(self, app_key: ECKey, token: str, method: str, path: str, *,
+                      claims: dict | None = None, header: dict | None = None,
+                      key: ECKey | None = None, alg: str = "ES256") -> str:
+        """A verzoek-bewijs+jwt for `method` `path` (overrides as in `certificate`)."""
+        signer = key or app_key
+        body = merged({"jti": str(uuid.uuid4()), "htm": method, "htu": API_URL + path,
+                       "iat": int(self.now),
+                       "ath": b64(hashlib.sha256(token.encode()).digest())}, claims)
+        head = merged({"alg": "ES256", "typ": "verzoek-bewijs+jwt",
+                       "kid": app_key.thumbprint()}, header)
+        return mint(signer, head, body, alg)
 
     def certificate(self, bsn: str, app_key: ECKey, *, claims: dict | None = None,
                     header: dict | None = None, key: ECKey | None = None,
@@ -110,7 +143,10 @@ class Federation:
         body = merged({
             "iss": AM_ID, "jti": str(uuid.uuid4()), "iat": iat, "nbf": iat, "exp": iat + 3600,
             "bsn": bsn, "cnf": {"jwk": public(app_key)}, "betrouwbaarheidsniveau": "substantieel",
+            "identiteitsdienst": "test-idp",
         }, claims)
+        if "inlogmoment" not in (claims or {}) and isinstance(body.get("iat"), int):
+            body["inlogmoment"] = body["iat"] - 10
         head = merged({"alg": "ES256", "typ": "app-certificaat+jwt",
                        "kid": signer.thumbprint()}, header)
         return mint(signer, head, body, alg)
@@ -118,7 +154,7 @@ class Federation:
     def proof(self, app_key: ECKey, nonce: str, *, claims: dict | None = None,
               header: dict | None = None, key: ECKey | None = None, alg: str = "ES256") -> str:
         signer = key or app_key
-        body = merged({"nonce": nonce, "aud": OIN, "iat": int(self.now),
+        body = merged({"nonce": nonce, "aud": OIN, "api_url": API_URL, "iat": int(self.now),
                        "jti": str(uuid.uuid4())}, claims)
         head = merged({"alg": "ES256", "typ": "sessie-bewijs+jwt",
                        "kid": signer.thumbprint()}, header)
@@ -131,9 +167,9 @@ class Federation:
 
     async def open(self, client: httpx.AsyncClient, bsn: str = DEFAULT_TEST_BSNS[0], *,
                    level: str = "substantieel", cert: dict | None = None,
-                   proof: dict | None = None) -> httpx.Response:
+                   proof: dict | None = None, app_key: ECKey | None = None) -> httpx.Response:
         """POST /sessies; `cert`/`proof` are keyword overrides for `certificate`/`proof`."""
-        app_key = ECKey.generate_key("P-256")
+        app_key = app_key or ECKey.generate_key("P-256")
         cert_kwargs = dict(cert or {})
         cert_kwargs["claims"] = {"betrouwbaarheidsniveau": level, **cert_kwargs.get("claims", {})}
         certificate = self.certificate(bsn, app_key, **cert_kwargs)
@@ -143,10 +179,14 @@ class Federation:
 
     async def session(self, client: httpx.AsyncClient, bsn: str = DEFAULT_TEST_BSNS[0],
                       level: str = "substantieel") -> dict[str, str]:
-        """Headers carrying a working session token."""
-        response = await self.open(client, bsn, level=level)
+        """Headers carrying a working session token (the client adds a fresh request proof
+        to every request that carries them)."""
+        app_key = ECKey.generate_key("P-256")
+        response = await self.open(client, bsn, level=level, app_key=app_key)
         assert response.status_code == 201, response.text
-        return {"Authorization": f"Bearer {response.json()['sessietoken']}"}
+        token = response.json()["sessietoken"]
+        self.app_keys[token] = app_key
+        return {"Authorization": f"Sessie {token}"}
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import rfc8785
-from conftest import OIN, OMIT, OTHER_OIN, Federation, b64
+from conftest import API_URL, OIN, OMIT, OTHER_OIN, SKIP_PROOF, Federation, b64
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc import jws
@@ -139,13 +139,13 @@ async def signature(fed: Federation, client: httpx.AsyncClient) -> Any:
 
 
 async def document_violations(fed: Federation, client: httpx.AsyncClient) -> Any:
-    """The rules both citizens' documents break (the schema counted as /document/schema)."""
+    """The rules both citizens' documents break (the schema counted as /document/schema-open)."""
     found = set()
     for bsn in DEFAULT_TEST_BSNS:
         document = (await envelope(fed, client, bsn))["document"]
         found |= {v.rule for v in document_rules.violations(document, bsn=bsn)}
         if list(specfiles.validator("vorderingendocument").iter_errors(document)):
-            found.add("/document/schema")
+            found.add("/document/schema-open")
     return sorted(found)
 
 
@@ -255,7 +255,7 @@ async def tampered_help(fed: Federation, client: httpx.AsyncClient) -> Any:
     headers = await fed.session(client)
     forged = copy.deepcopy((await client.get("/vorderingenoverzicht", headers=headers)).json())
     forged["document"]["financiele_zaken"][0]["saldo"] -= 100  # a smaller debt
-    bundle = {"bundelversie": "1.0.0", "aangemaakt_op": "2026-01-01T10:00:00Z",
+    bundle = {"bundelversie": "2.0", "aangemaakt_op": "2026-01-01T10:00:00Z",
               "enveloppen": [forged]}
     response = await client.post("/hulpvragen", json={"bundel": bundle, "toestemming": True},
                                  headers=headers)
@@ -265,10 +265,6 @@ async def tampered_help(fed: Federation, client: httpx.AsyncClient) -> Any:
 async def without_proof(fed: Federation, client: httpx.AsyncClient) -> Any:
     certificate = fed.certificate(FIRST, ECKey.generate_key("P-256"))
     return outcome(await client.post("/sessies", json={"certificaat": certificate}))
-
-
-async def challenge_members(fed: Federation, client: httpx.AsyncClient) -> Any:
-    return sorted((await client.post("/sessies/uitdagingen")).json())
 
 
 async def challenge_header(fed: Federation, client: httpx.AsyncClient) -> Any:
@@ -289,11 +285,6 @@ async def bsn_in_query(fed: Federation, client: httpx.AsyncClient) -> Any:
 async def form_body(fed: Federation, client: httpx.AsyncClient) -> Any:
     return outcome(await client.post("/sessies", content=b"certificaat=x&bewijs=y", headers={
         "Content-Type": "application/x-www-form-urlencoded"}))
-
-
-async def configuratie_errors(fed: Federation, client: httpx.AsyncClient) -> Any:
-    body = (await client.get("/configuratie")).json()
-    return [e.message for e in specfiles.validator("configuratie").iter_errors(body)]
 
 
 async def unknown_member(fed: Federation, client: httpx.AsyncClient) -> Any:
@@ -339,7 +330,7 @@ async def charges_while_paused(fed: Federation, client: httpx.AsyncClient) -> An
 
 async def others_envelope(fed: Federation, client: httpx.AsyncClient) -> Any:
     theirs = await envelope(fed, client, SECOND)
-    bundle = {"bundelversie": "1.0.0", "aangemaakt_op": "2026-01-01T10:00:00Z",
+    bundle = {"bundelversie": "2.0", "aangemaakt_op": "2026-01-01T10:00:00Z",
               "enveloppen": [theirs]}
     response = await client.post("/hulpvragen", json={"bundel": bundle, "toestemming": True},
                                  headers=await fed.session(client, FIRST))
@@ -441,7 +432,7 @@ async def named_pause(fed: Federation, client: httpx.AsyncClient) -> Any:
 async def without_consent(fed: Federation, client: httpx.AsyncClient) -> Any:
     headers = await fed.session(client)
     own = (await client.get("/vorderingenoverzicht", headers=headers)).json()
-    bundle = {"bundelversie": "1.0.0", "aangemaakt_op": "2026-01-01T10:00:00Z",
+    bundle = {"bundelversie": "2.0", "aangemaakt_op": "2026-01-01T10:00:00Z",
               "enveloppen": [own]}
     return outcome(await client.post("/hulpvragen", json={"bundel": bundle}, headers=headers))
 
@@ -462,6 +453,142 @@ expired_certificate = _certificate(
     lambda f: {"iat": _old(f), "nbf": _old(f), "exp": _old(f) + 3600})
 long_lived_certificate = _certificate(lambda f: {"exp": int(f.now) + 86400})
 revoked_certificate = _certificate(lambda f: {"jti": f.revoked_jti})
+
+
+# --- request proofs (verzoek-bewijs) and the session's binding -------------------------------
+
+
+def proof_probe(**overrides: Any) -> Probe:
+    """GET /vorderingenoverzicht with a request proof built with `overrides`."""
+    async def probe(fed: Federation, client: httpx.AsyncClient) -> Any:
+        headers = await fed.session(client)
+        token = headers["Authorization"].removeprefix("Sessie ")
+        proof = fed.request_proof(fed.app_keys[token], token, "GET", "/vorderingenoverzicht",
+                                  **overrides)
+        return outcome(await client.get("/vorderingenoverzicht",
+                                        headers={**headers, "Verzoek-Bewijs": proof}))
+    return probe
+
+
+async def bearer_scheme(fed: Federation, client: httpx.AsyncClient) -> Any:
+    headers = await fed.session(client)
+    token = headers["Authorization"].removeprefix("Sessie ")
+    proof = fed.request_proof(fed.app_keys[token], token, "GET", "/vorderingenoverzicht")
+    return outcome(await client.get("/vorderingenoverzicht", headers={
+        "Authorization": f"Bearer {token}", "Verzoek-Bewijs": proof}))
+
+
+async def without_request_proof(fed: Federation, client: httpx.AsyncClient) -> Any:
+    headers = {**await fed.session(client), SKIP_PROOF: "1"}
+    return outcome(await client.get("/vorderingenoverzicht", headers=headers))
+
+
+async def replayed_request(fed: Federation, client: httpx.AsyncClient) -> Any:
+    headers = await fed.session(client)
+    token = headers["Authorization"].removeprefix("Sessie ")
+    proof = fed.request_proof(fed.app_keys[token], token, "GET", "/vorderingenoverzicht")
+    copied = {**headers, "Verzoek-Bewijs": proof}
+    first = await client.get("/vorderingenoverzicht", headers=copied)
+    return outcome(first), outcome(await client.get("/vorderingenoverzicht", headers=copied))
+
+
+async def session_past_certificate(fed: Federation, client: httpx.AsyncClient) -> Any:
+    """A certificate expiring in 100 s: after 200 s the session is gone."""
+    app_key = ECKey.generate_key("P-256")
+    iat = int(fed.now)
+    opened = await fed.open(client, app_key=app_key,
+                            cert={"claims": {"exp": iat + 100}})
+    token = opened.json()["sessietoken"]
+    fed.app_keys[token] = app_key
+    fed.now += 200
+    return outcome(await client.get("/vorderingenoverzicht",
+                                    headers={"Authorization": f"Sessie {token}"}))
+
+
+def _now_plus(seconds: int) -> Callable[[Federation], dict]:
+    return lambda fed: {"iat": int(fed.now) + seconds}
+
+
+def timed_proof(seconds: int) -> Probe:
+    async def probe(fed: Federation, client: httpx.AsyncClient) -> Any:
+        return await proof_probe(claims=_now_plus(seconds)(fed))(fed, client)
+    return probe
+
+
+# --- versions and discovery --------------------------------------------------------------------
+
+
+async def announced_version(fed: Federation, client: httpx.AsyncClient) -> Any:
+    return (await client.get("/configuratie")).json()["api_versie"]
+
+
+async def document_version(fed: Federation, client: httpx.AsyncClient) -> Any:
+    return (await envelope(fed, client))["document"]["documentversie"]
+
+
+async def openapi_json(fed: Federation, client: httpx.AsyncClient) -> Any:
+    response = await client.get("/openapi.json")
+    return response.status_code, response.json().get("info", {}).get("version")
+
+
+async def preflight_headers(fed: Federation, client: httpx.AsyncClient) -> Any:
+    response = await client.options("/vorderingenoverzicht", headers={
+        "Origin": "https://app.example", "Access-Control-Request-Method": "GET"})
+    return "Verzoek-Bewijs" in response.headers.get("Access-Control-Allow-Headers", "")
+
+
+async def pause_location(fed: Federation, client: httpx.AsyncClient) -> Any:
+    headers = await fed.session(client)
+    end = (today(fed) + timedelta(days=30)).date().isoformat()
+    created = await client.post("/pauzes", json={"einddatum": end}, headers=headers)
+    read = await client.get(created.headers["Location"], headers=headers)
+    return read.status_code, read.json().get("id") == created.json()["id"]
+
+
+async def body_before_session(fed: Federation, client: httpx.AsyncClient) -> Any:
+    return outcome(await client.post("/betalingsregelingen/voorstellen", json={"x": 1}))
+
+
+VERSION_PROBES: dict[str, tuple[Probe, Any]] = {
+    "api-versie-met-patch": (announced_version, "2.0"),
+    "documentversie-met-patch": (document_version, "2.0"),
+    "api-version-zonder-patch": (version_header, "2.0.0"),
+    "geen-openapi-json": (openapi_json, (200, specfiles.openapi()["info"]["version"])),
+    "cors-zonder-verzoekbewijs": (preflight_headers, True),
+    "pauze-niet-leesbaar": (pause_location, (200, True)),
+    "body-voor-sessie": (body_before_session, (401, "sessie/token-ontbreekt")),
+}
+
+
+REQUEST_PROOF_PROBES: dict[str, tuple[Probe, Any]] = {
+    "bearer-geaccepteerd": (bearer_scheme, (401, "sessie/token-ontbreekt")),
+    "verzoekbewijs-niet-vereist": (without_request_proof, (401, "verzoekbewijs/ontbreekt")),
+    "verzoekbewijs-alg-none-geaccepteerd": (
+        proof_probe(alg="none"), (401, "verzoekbewijs/algoritme-niet-toegestaan")),
+    "verzoekbewijs-typ-niet-gecontroleerd": (
+        proof_probe(header={"typ": "sessie-bewijs+jwt"}), (401, "verzoekbewijs/verkeerd-type")),
+    "verzoekbewijs-verboden-header-geaccepteerd": (
+        proof_probe(header={"x5c": ["MIIB"]}), (401, "verzoekbewijs/verboden-header")),
+    "verzoekbewijs-sleutel-niet-gecontroleerd": (
+        proof_probe(key=ECKey.generate_key("P-256")), (401, "verzoekbewijs/handtekening-ongeldig")),
+    "verzoekbewijs-claims-niet-gecontroleerd": (
+        proof_probe(claims={"extra": 1}), (401, "verzoekbewijs/claims-ongeldig")),
+    "verzoekbewijs-ath-niet-gecontroleerd": (
+        proof_probe(claims={"ath": b64(b"x" * 32)}), (401, "verzoekbewijs/token-onjuist")),
+    "verzoekbewijs-htm-niet-gecontroleerd": (
+        proof_probe(claims={"htm": "POST"}), (401, "verzoekbewijs/verkeerde-methode")),
+    "verzoekbewijs-htu-niet-gecontroleerd": (
+        proof_probe(claims={"htu": API_URL + "/pauzes"}), (401, "verzoekbewijs/verkeerde-url")),
+    "verzoekbewijs-oud-geaccepteerd": (timed_proof(-200), (401, "verzoekbewijs/verlopen")),
+    "verzoekbewijs-toekomst-geaccepteerd": (
+        timed_proof(200), (401, "verzoekbewijs/nog-niet-geldig")),
+    "verzoekbewijs-herbruikbaar": (
+        replayed_request, ((200, None), (401, "verzoekbewijs/hergebruikt"))),
+    "sessie-bewijs-api-url-niet-gecontroleerd": (
+        opening(proof={"claims": {"api_url": "http://127.0.0.1:9/vorderingen/v2"}}),
+        (401, "bewijs/verkeerd-eindpunt")),
+    "sessie-langer-dan-certificaat": (session_past_certificate, (401, "sessie/token-ongeldig")),
+}
 
 
 PROBES: dict[str, tuple[Probe, Any]] = {
@@ -493,19 +620,16 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "sessie-zonder-bewijs": (without_proof, (400, "verzoek/ongeldig")),
     "onbekende-nonce-geaccepteerd": (opening(proof={"claims": {"nonce": "N" * 43}}),
                                      (401, "bewijs/nonce-onbekend")),
-    "geen-www-authenticate": (challenge_header, 'Bearer realm="vorderingen"'),
+    "geen-www-authenticate": (challenge_header, 'Sessie realm="vorderingen"'),
     "lange-sessie": (session_lifetime, 900),
     "bsn-uit-query": (bsn_in_query, FIRST),
     "verkeerde-bron-oin": (source_oin, OIN),
-    "extra-veld-in-document": (document_violations, []),
     "dubbel-zaakkenmerk": (document_violations, []),
     "verplicht-zonder-correctie": (document_violations, []),
     "saldo-datumtijd-te-vroeg": (document_violations, []),
     "afgelost-met-saldo": (document_violations, []),
     "onbekende-status": (document_violations, []),
     "mediatype-niet-gecontroleerd": (form_body, (415, "verzoek/mediatype-niet-ondersteund")),
-    "configuratie-extra-veld": (configuratie_errors, []),
-    "uitdaging-extra-veld": (challenge_members, ["nonce", "verloopt_op"]),
     "onbekende-velden-geaccepteerd": (unknown_member, (400, "verzoek/ongeldig")),
     "alleen-eerste-reden": (every_reason, ["te-veel-termijnen", "termijnbedrag-te-laag",
                                            "zaak-onbekend"]),
@@ -553,7 +677,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "datumtijd-zonder-offset": (document_violations, []),
     "achterstand-te-hoog": (document_violations, []),
     "5xx-bij-fout-verzoek": (malformed_body, (400, "verzoek/ongeldig")),
-    "geen-api-version": (version_header, "1.0.0"),
+    "geen-api-version": (version_header, "2.0.0"),
     "geen-problem-json": (unknown_path,
                           ("application/problem+json", (404, "algemeen/niet-gevonden"))),
     "trailing-slash-geaccepteerd": (trailing_slash, (404, "algemeen/niet-gevonden")),
@@ -570,5 +694,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "pauze-niet-in-document": (paused_in_document, ("gepauzeerd", True)),
     "hulpvraag-zonder-verificatie": (
         tampered_help, ((422, "hulpvraag/envelop-ongeldig"), [0])),
+    **REQUEST_PROOF_PROBES,
+    **VERSION_PROBES,
 }
 

@@ -61,7 +61,7 @@ async def test_configuratie_states_services_and_limits(federation: Federation) -
     async with federation.client() as client:
         response = await client.get("/configuratie")
     body = response.json()
-    assert response.status_code == 200 and response.headers["API-Version"] == "1.0.0"
+    assert response.status_code == 200 and response.headers["API-Version"] == "2.0.0"
     assert list(specfiles.validator("configuratie").iter_errors(body)) == []
     assert body["oin"] == OIN and body["naam"] == "Testbron" and body["soort"] == "gemeente"
     assert body["minimaal_betrouwbaarheidsniveau"]["vorderingenoverzicht"] == "midden"
@@ -91,8 +91,8 @@ async def test_signing_key_may_be_a_joserfc_key(federation: Federation) -> None:
     app = build_app(None, oin=OIN, signing_key=federation.source_key,
                     scheme_key_jwk=federation.scheme_key.as_dict(private=False),
                     scheme_document=federation.scheme_document())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://x") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x",
+                                 event_hooks={"request": [federation.sign_request]}) as client:
         envelope = (await client.get("/vorderingenoverzicht",
                                      headers=await federation.session(client))).json()
     verify_envelope(envelope, federation.source_key)
@@ -117,7 +117,7 @@ async def test_session_refusals_carry_the_first_failing_code(
     async with federation.client() as client:
         response = await federation.open(client, cert=cert, proof=proof)
     assert outcome(response) == (401, code)
-    assert response.headers["WWW-Authenticate"] == 'Bearer realm="vorderingen"'
+    assert response.headers["WWW-Authenticate"] == 'Sessie realm="vorderingen"'
 
 
 @pytest.mark.anyio
@@ -127,14 +127,14 @@ async def test_session_tokens(federation: Federation) -> None:
         body = opened.json()
         assert re.fullmatch(r"[A-Za-z0-9_-]{43}", body["sessietoken"])
         assert body["betrouwbaarheidsniveau"] == "midden"
-        headers = {"Authorization": f"Bearer {body['sessietoken']}"}
+        headers = await federation.session(client, level="midden")
         assert (await client.get("/vorderingenoverzicht", headers=headers)).status_code == 200
         assert outcome(await client.get("/pauzes", headers=headers)) == (
             403, "sessie/niveau-te-laag")
         missing = await client.get("/vorderingenoverzicht")
         assert outcome(missing) == (401, "sessie/token-ontbreekt")
-        assert missing.headers["WWW-Authenticate"] == 'Bearer realm="vorderingen"'
-        unknown = {"Authorization": "Bearer " + "x" * 43}
+        assert missing.headers["WWW-Authenticate"] == 'Sessie realm="vorderingen"'
+        unknown = {"Authorization": "Sessie " + "x" * 43}
         assert outcome(await client.get("/pauzes", headers=unknown)) == (
             401, "sessie/token-ongeldig")
         federation.now += 901  # SESSION_TTL_S
@@ -251,7 +251,7 @@ async def test_help_requests_verify_every_envelope(federation: Federation) -> No
         own = (await client.get("/vorderingenoverzicht", headers=mine)).json()
         theirs = (await client.get("/vorderingenoverzicht",
                                    headers=await federation.session(client, SECOND))).json()
-        bundle = {"bundelversie": "1.0.0", "aangemaakt_op": "2026-01-01T10:00:00Z",
+        bundle = {"bundelversie": "2.0", "aangemaakt_op": "2026-01-01T10:00:00Z",
                   "enveloppen": [own]}
         accepted = await client.post("/hulpvragen", headers=mine, json={
             "bundel": bundle, "toestemming": True, "toelichting": "Graag hulp."})

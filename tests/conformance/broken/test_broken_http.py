@@ -17,7 +17,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from conformance import specfiles
 
 pytestmark = pytest.mark.anyio
-API = "/vorderingen/v1"
+API = "/vorderingen/v2"
 
 
 async def test_every_answer_carries_the_common_headers(federation: Federation) -> None:
@@ -30,7 +30,7 @@ async def test_every_answer_carries_the_common_headers(federation: Federation) -
             await client.get("/vorderingenoverzicht"),
         ]
     for response in answers:
-        assert response.headers["API-Version"] == "1.0.0"
+        assert response.headers["API-Version"] == "2.0.0"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert response.headers["Content-Security-Policy"] == (
@@ -71,7 +71,7 @@ async def test_cors_preflight(federation: Federation) -> None:
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Methods"] == "DELETE, GET"
     assert preflight.headers["Access-Control-Allow-Headers"] == (
-        "Authorization, Content-Type, Idempotency-Key")
+        "Authorization, Content-Type, Idempotency-Key, Verzoek-Bewijs")
     assert preflight.headers["Access-Control-Max-Age"] == "600"
     assert outcome(unknown) == (404, "algemeen/niet-gevonden")
 
@@ -111,11 +111,13 @@ async def test_answers_conform_to_the_openapi_document(federation: Federation) -
     api = _openapi()
     end = (today(federation) + timedelta(days=20)).date().isoformat()
     transport = httpx.ASGITransport(app=federation.app(base_path=API))
-    async with httpx.AsyncClient(transport=transport, base_url=BASE + API) as client:
-        seen = [await client.get("/configuratie"), await client.post("/sessies/uitdagingen")]
+    async with httpx.AsyncClient(transport=transport, base_url=BASE + API,
+                                 event_hooks={"request": [federation.sign_request]}) as client:
+        seen = [await client.get("/configuratie"), await client.get("/openapi.json"),
+                await client.post("/sessies/uitdagingen")]
         nonce_answer = await federation.open(client)
         seen.append(nonce_answer)
-        auth = {"Authorization": f"Bearer {nonce_answer.json()['sessietoken']}"}
+        auth = await federation.session(client)
         seen.append(await client.get("/vorderingenoverzicht", headers=auth))
         offer = await client.post("/betalingsregelingen/voorstellen", headers=auth,
                                   json={"zaakkenmerken": [FINE], "aantal_termijnen": 4})
@@ -131,12 +133,13 @@ async def test_answers_conform_to_the_openapi_document(federation: Federation) -
                  await client.get(f"/betalingsregelingen/{regeling}", headers=auth),
                  await client.get("/betalingsregelingen/123", headers=auth)]
         pause = await client.post("/pauzes", headers=auth, json={"einddatum": end})
-        seen += [pause, await client.get("/pauzes", headers=auth),
+        seen += [pause, await client.get(pause.headers["Location"], headers=auth),
+                 await client.get("/pauzes", headers=auth),
                  await client.delete(f"/pauzes/{pause.json()['id']}", headers=auth),
                  await client.delete("/sessies/huidige", headers=auth),
                  await client.get("/pauzes", headers=auth)]
-    assert [r.status_code for r in seen] == [200, 201, 201, 200, 201, 422, 201, 200, 204, 200,
-                                             400, 201, 200, 204, 204, 401]
+    assert [r.status_code for r in seen] == [200, 200, 201, 201, 200, 201, 422, 201, 200, 204,
+                                             200, 400, 201, 200, 200, 204, 204, 401]
     for response in seen:
         _check(api, response)
 
