@@ -126,8 +126,9 @@ class BundleVerdict:
         return data
 
 
-def verify_bundle(bundle: Any, scheme: Scheme) -> BundleVerdict:
-    """Check the bundle's version, shape and each envelope against a verified scheme."""
+def verify_bundle(bundle: Any, scheme: Scheme, *, now: int | None = None) -> BundleVerdict:
+    """Check the bundle's version, shape and each envelope against a verified scheme
+    (`now`: the verifier's clock, unix seconds; default the system clock)."""
     version = bundle.get("bundelversie") if isinstance(bundle, dict) else None
     if isinstance(version, str) and not is_same_major(version):
         return BundleVerdict([("/bundelversie", f"{version!r} is not of major {MAJOR}")], [],
@@ -141,7 +142,7 @@ def verify_bundle(bundle: Any, scheme: Scheme) -> BundleVerdict:
     for index, envelope in enumerate(envelopes):
         check = EnvelopeCheck(index, _source_name(envelope, scheme), True)
         try:
-            verify_envelope(envelope, scheme.payload)
+            verify_envelope(envelope, scheme.payload, now=now)
         except TokenError as refused:
             check.ok, check.code, check.detail = False, refused.code, refused.detail
             check.step = STEPS.get(refused.code.split("/", 1)[-1], "?")

@@ -6,7 +6,7 @@ the suite's scheme key and read the suite's scheme document, which in turn must 
 source's URL and key. `SourceLauncher` does that in three steps, synchronously:
 
     launcher = SourceLauncher("voorbeeldstad")
-    started = launcher.start(material)   # material: .scheme_key_jwk, .scheme_document_path,
+    started = launcher.start(material)   # material: .scheme_keys, .scheme_document_path,
                                          # .write_scheme(oin=, api_url=, bron_jwk=, diensten=)
     started.base_url, started.oin, started.test_bsns, started.signing_jwk
     launcher.stop()
@@ -64,8 +64,9 @@ class _SingleSource:
         sock = bind_port(HOST, 0)
         api_url = f"http://{HOST}:{sock.getsockname()[1]}{DEFAULT_BASE_PATH}"
         key = await asyncio.to_thread(ensure_private_key, self.state_dir / "bron.pem")
-        pinned = self.state_dir / "stelsel-sleutel.jwk.json"
-        pinned.write_text(json.dumps(self.material.scheme_key_jwk), encoding="utf-8")
+        # Pin the whole set the suite publishes (current + backup), as an organisation would.
+        pinned = self.state_dir / "stelsel-sleutels.jwks"
+        pinned.write_text(json.dumps({"keys": self.material.scheme_keys}), encoding="utf-8")
         self.material.write_scheme(oin=organisation.oin, api_url=api_url,
                                    bron_jwk=public_jwk(key), diensten=organisation.diensten)
         mapping = organisation.config_mapping(
