@@ -5,7 +5,7 @@
 #
 # Environment:
 #   BRON_URL           the endpoint's base URL (its api_url)                         [required]
-#                      e.g. http://127.0.0.1:8101/vorderingen/v1
+#                      e.g. http://127.0.0.1:8101/vorderingen/v2
 #   TEST_BSNS          the seeded test citizens, space-separated, in the suite's order
 #                      (the first with an open case offering betalingsregeling and pauze)
 #   BRON_SLEUTEL       the source's PUBLIC signing JWK (file). When set, the suite first

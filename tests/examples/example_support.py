@@ -38,7 +38,7 @@ from reference_impl.source.config import SourceConfig, config_from_mapping
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-API_PATH = "/vorderingen/v1"
+API_PATH = "/vorderingen/v2"
 SUITE_DIR = ".vorderingen-conformance"
 CITIZENS: dict[str, tuple[TestCitizen, ...]] = {
     "gemeente": GEMEENTE_CITIZENS,

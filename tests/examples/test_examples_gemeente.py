@@ -22,7 +22,7 @@ from examples.gemeente.export import parse_cents, read_export
 
 pytestmark = pytest.mark.anyio
 ANNA, BRAM, CHRIS = "999991012", "999991024", "999991036"
-BASE_URL = "http://127.0.0.1:8101/vorderingen/v1"  # in-process: no socket is opened
+BASE_URL = "http://127.0.0.1:8101/vorderingen/v2"  # in-process: no socket is opened
 
 
 # --- the export reader --------------------------------------------------------------------------

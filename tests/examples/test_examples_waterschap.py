@@ -19,7 +19,7 @@ from examples.waterschap.errors import CollectionSystemError
 
 pytestmark = pytest.mark.anyio
 DEWI, EVA, FRANK = "999991048", "999991061", "999991073"
-BASE_URL = "http://127.0.0.1:8102/vorderingen/v1"  # in-process: no socket is opened
+BASE_URL = "http://127.0.0.1:8102/vorderingen/v2"  # in-process: no socket is opened
 COOPERATIVE_OIN = "00000001999990002000"
 WATER_BOARD = {"oin": "00000001999990003000", "naam": "Waterschap Polderdelta"}
 MUNICIPALITY = {"oin": "00000001999990004000", "naam": "Gemeente Oostervaart"}
