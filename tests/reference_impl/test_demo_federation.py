@@ -260,15 +260,17 @@ def test_demo_json_announces_every_service_then_runs_until_terminated(tmp_path: 
 
 
 class SuiteMaterial:
-    """Stands in for the suite: it pins its own scheme key and plays App Manager."""
+    """Stands in for the suite: it publishes its scheme key set and plays App Manager."""
 
     def __init__(self, directory: Path) -> None:
         self.scheme_key, self.manager_key = generate_key(), generate_key()
+        self.backup_key = generate_key()
         self.scheme_document_path = directory / "stelseldocument.jwt"
 
     @property
-    def scheme_key_jwk(self) -> dict[str, Any]:
-        return public_jwk(self.scheme_key)
+    def scheme_keys(self) -> list[dict[str, Any]]:
+        """The pinned set: the key that signs and a backup that does not."""
+        return [public_jwk(self.scheme_key), public_jwk(self.backup_key)]
 
     def write_scheme(self, *, oin: str, api_url: str, bron_jwk: dict[str, Any],
                      diensten: tuple[str, ...]) -> str:

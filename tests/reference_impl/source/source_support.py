@@ -113,8 +113,9 @@ class Trust:
         jwk = {k: v for k, v in public_jwk(app_key).items() if k != "kid"}
         payload = {"iss": APP_MANAGER, "jti": str(uuid.uuid4()), "iat": now, "nbf": now,
                    "exp": now + 3600, "bsn": bsn, "cnf": {"jwk": jwk},
-                   "betrouwbaarheidsniveau": niveau, "inlogmoment": now - 30,
-                   "identiteitsdienst": "test-idp", **claims}
+                   "betrouwbaarheidsniveau": niveau, "identiteitsdienst": "test-idp", **claims}
+        # The login precedes the certificate, also when a test moves iat.
+        payload.setdefault("inlogmoment", payload["iat"] - 30)
         return sign(payload, key or self.app_manager_key, typ="app-certificaat+jwt")
 
     def proof(self, app_key: ECKey, nonce: str, aud: str, **claims: Any) -> str:
