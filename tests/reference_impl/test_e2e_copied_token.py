@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,21 +19,9 @@ from e2e_support import SANNE, bare_client, code_of, honest_app, log_in
 
 from reference_impl.common.jose import b64url_encode, generate_key, sign, thumbprint
 from reference_impl.common.request_proof import TYP, access_token_hash, session_headers
-from reference_impl.demo.launcher import BackgroundFederation
 
 READ = "/vorderingenoverzicht"
 REALM = 'Sessie realm="vorderingen"'
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def federation() -> Iterator[Any]:
-    with BackgroundFederation() as running:
-        yield running
 
 
 def _write(source: Any) -> tuple[str, dict[str, Any]]:

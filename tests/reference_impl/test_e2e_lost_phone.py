@@ -12,7 +12,6 @@ answers `certificaat/ingetrokken` and the phone's open sessions `sessie/token-on
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,21 +20,9 @@ from e2e_support import SANNE, bare_client, code_of, eventually, honest_app, log
 
 from reference_impl.app.sources import SourceClient
 from reference_impl.common.constants import INTREKKING_MAX_LATENTIE_S
-from reference_impl.demo.launcher import BackgroundFederation
 from reference_impl.demo.test_citizen import TestCitizenBrowser
 
 READ = "/vorderingenoverzicht"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def federation() -> Iterator[Any]:
-    with BackgroundFederation() as running:
-        yield running
 
 
 async def _refuses(client: httpx.AsyncClient, source: SourceClient, token: str) -> bool:

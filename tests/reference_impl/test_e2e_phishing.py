@@ -12,28 +12,19 @@ identity provider as the citizen itself is not among them.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from e2e_support import SANNE, bare_client, closed_port, code_of, honest_app, log_in
+from e2e_support import bare_client, closed_port, code_of, honest_app, log_in
 
 from reference_impl.app.identity import Identity
 from reference_impl.app.loopback import new_pkce, new_state
 from reference_impl.common.jose import b64url_encode, generate_key
-from reference_impl.demo.launcher import BackgroundFederation
 from reference_impl.demo.test_citizen import BrowserError, TestCitizenBrowser
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def federation() -> Iterator[Any]:
-    with BackgroundFederation() as running:
-        yield running
+# A citizen no other end-to-end test logs in, so "no certificate was issued for you" holds in
+# the federation the tests share.
+VICTIM = "999990044"
 
 
 def _registration(attacker: Identity, redirect_uri: str, challenge: str) -> dict[str, Any]:
@@ -64,7 +55,7 @@ async def test_a_forwarded_login_link_yields_the_attacker_no_certificate(federat
         # The citizen opens the genuine link in their own browser and logs in. The result
         # is delivered to the loopback address on the citizen's device, where nothing of the
         # attacker listens; the browser shows an error there, with the code in its address bar.
-        async with TestCitizenBrowser(SANNE, omgeving="test") as citizen:
+        async with TestCitizenBrowser(VICTIM, omgeving="test") as citizen:
             with pytest.raises(BrowserError, match="cannot open") as stopped:
                 await citizen.open(registration["inlog_url"])
         assert f"{redirect_uri}?code=" in str(stopped.value)
@@ -99,18 +90,18 @@ async def test_a_forwarded_login_link_yields_the_attacker_no_certificate(federat
         assert crossed.status_code in (400, 401) and "certificaat" not in crossed.json()
 
     # What the citizen sees: no certificate was issued for their BSN.
-    async with TestCitizenBrowser(SANNE, omgeving="test") as citizen:
+    async with TestCitizenBrowser(VICTIM, omgeving="test") as citizen:
         listing = await citizen.open(f"{manager}/burger")
     assert "Er zijn geen certificaten voor u uitgegeven" in listing.text
 
     # The honest app on the citizen's own device still logs in afterwards.
     app = honest_app(federation)
     async with app:
-        identity = await log_in(app)
-        assert identity.bsn == SANNE
+        identity = await log_in(app, VICTIM)
+        assert identity.bsn == VICTIM
         overview = await app.overview()
     assert {s.status for s in overview.bronnen} <= {"beantwoord", "niets_te_melden"}
-    async with TestCitizenBrowser(SANNE, omgeving="test") as citizen:
+    async with TestCitizenBrowser(VICTIM, omgeving="test") as citizen:
         listing = await citizen.open(f"{manager}/burger")
     assert listing.text.count("<tr>") == 2  # the heading and the honest app's certificate
     assert "telefoon van de burger" in listing.text and "iPhone" not in listing.text
