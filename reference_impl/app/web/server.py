@@ -1,12 +1,13 @@
 """A tiny Starlette server for the browser app: static files only, on loopback only.
 
-It serves `static/` (the page, its scripts and styles) and one `config.json` fixed at start
-(the scheme document's URL, the scheme operator's public keys to pin, the environment, the
-App Manager's URL, the majors the page speaks and the per-source timeout). It has no API
-of its own: the browser holds the key (WebCrypto, non-extractable, in IndexedDB), logs in
-at the App Manager with this server's own loopback URL as `redirect_uri` (the page `/`
-receives `?code&state&iss`), and talks to every source directly (CORS), so no server of
-this project ever sees the citizen's data.
+It serves `static/` (the page, its scripts and styles), `vendor/css/` (the NL Design
+System stylesheets, vendored from npm: nothing comes from a CDN) and one `config.json`
+fixed at start (the scheme document's URL, the scheme operator's public keys to pin, the
+environment, the App Manager's URL, the majors the page speaks and the per-source
+timeout). It has no API of its own: the browser holds the key (WebCrypto,
+non-extractable, in IndexedDB), logs in at the App Manager with this server's own
+loopback URL as `redirect_uri` (the page `/` receives `?code&state&iss`), and talks to
+every source directly (CORS), so no server of this project ever sees the citizen's data.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from reference_impl.app.citizen import AppSettings
 from reference_impl.app.errors import SetupError
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The NL Design System CSS, vendored from npm by vendor/vendor.py (only css/ is served).
+VENDOR_CSS = Path(__file__).resolve().parent / "vendor" / "css"
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 # The page may load only its own files; it may connect to its own origin, to loopback
@@ -61,7 +64,7 @@ class WebConfig:
     def from_settings(cls, settings: AppSettings) -> WebConfig:
         anchor = settings.anchor
         if not anchor.is_url:
-            raise SetupError("the browser app needs the scheme document as an http(s) URL")
+            raise SetupError("de browser-app heeft het stelseldocument nodig als http(s)-URL")
         return cls(anchor.stelsel, [dict(k) for k in anchor.pinned_jwks], anchor.omgeving,
                    settings.app_manager_url, settings.timeout_s, sorted(settings.majors))
 
@@ -83,7 +86,7 @@ class SecurityHeaders:
 
 
 def create_app(config: WebConfig) -> Starlette:
-    """The static site: `/` (the page), `/config.json`, `/static/...`."""
+    """The static site: `/` (the page), `/config.json`, `/static/...`, `/vendor/...`."""
     config_body = json.dumps(asdict(config), ensure_ascii=False).encode()
 
     async def index(_request: Request) -> Response:
@@ -94,7 +97,8 @@ def create_app(config: WebConfig) -> Starlette:
 
     return Starlette(
         routes=[Route("/", index), Route("/config.json", config_json),
-                Mount("/static", StaticFiles(directory=STATIC), name="static")],
+                Mount("/static", StaticFiles(directory=STATIC), name="static"),
+                Mount("/vendor", StaticFiles(directory=VENDOR_CSS), name="vendor")],
         middleware=[Middleware(SecurityHeaders)],
     )
 
@@ -107,7 +111,7 @@ def check_loopback(host: str) -> None:
     except ValueError:
         loopback = False
     if not loopback:
-        raise SetupError(f"the web app serves on loopback only, not on {host}")
+        raise SetupError(f"de web-app luistert alleen op loopback, niet op {host}")
 
 
 def serve(config: WebConfig, *, port: int = DEFAULT_PORT, host: str = HOST,

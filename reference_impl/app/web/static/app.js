@@ -15,11 +15,8 @@ import { TokenError, b64urlEncode, exportPublic, generateKeyPair, sha256b64url, 
   from "./jose.js";
 import { get, put, remove } from "./store.js";
 import { verifyCertificate, verifyEnvelope, verifyScheme } from "./trust.js";
-
-const GROUPS = [["achterstand", "Achterstanden"], ["deze_maand", "Deze maand verwacht"],
-  ["eenmalig", "Eenmalig te betalen"], ["langlopend", "Langlopende schulden"]];
-const STATUS_WORDS = { beantwoord: "beantwoord", niets_te_melden: "niets te melden",
-  onbereikbaar: "onbereikbaar", geweigerd: "geweigerd" };
+import { renderGroups, renderParts, renderPauses, renderSources, renderTotals } from "./view.js";
+import { GROUPS, euro, failureWords } from "./words.js";
 const EXCLUDED = ["in_regeling", "in_bezwaar", "overgedragen_aan_deurwaarder", "afgelost"];
 const NOTHING_TO_PAUSE = ["zaak-onbekend", "zaak-afgelost", "zaak-al-gepauzeerd"];
 const RENEW_MARGIN_S = 120;
@@ -31,8 +28,6 @@ const state = { config: null, scheme: null, keys: null, kid: null, jwk: null,
 window.vorderingenApp = state;  // for the curious (and the browser test)
 
 const $ = (selector) => document.querySelector(selector);
-const euro = (cents) => new Intl.NumberFormat("nl-NL", { style: "currency", currency: "EUR" })
-  .format(cents / 100);
 const uuid = () => crypto.randomUUID();
 const nowS = () => Math.floor(Date.now() / 1000);
 const timeoutMs = () => Math.round((state.config.timeout_s || 10) * 1000);
@@ -42,12 +37,20 @@ function say(element, text, failed = false) {
   element.dataset.state = failed ? "fout" : "ok";
 }
 
-function cell(row, text, className) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  row.append(td);
-  return td;
+/** The loading state while sources answer (`text` null hides it). */
+function loading(text) {
+  const box = $("#laden");
+  box.hidden = text === null;
+  if (text !== null) $("#laden-tekst").textContent = text;
+  $("#inhoud").setAttribute("aria-busy", String(text !== null));
+}
+
+/** A failure the citizen must see: plain words, the code behind "Details". */
+function fail(words, error) {
+  loading(null);
+  $("#melding-tekst").textContent = words;
+  $("#melding").hidden = false;
+  if (error) $("#stelsel").textContent = `Laatste fout: ${error.code || error.message}`;
 }
 
 const activeOrganisations = () => state.scheme.organisaties.filter((o) => o.status === "actief");
@@ -86,8 +89,8 @@ async function boot() {
     expect: 200, headers: { Accept: "application/jose" }, timeoutMs: timeoutMs() });
   state.scheme = await verifyScheme((await response.text()).trim(), state.config.stelsel_sleutels,
     state.config.omgeving);
-  say($("#stelsel"), `Stelseldocument geverifieerd (volgnummer ${state.scheme.volgnummer}, `
-    + `${state.scheme.organisaties.length} organisaties).`);
+  $("#stelsel").textContent = `Stelseldocument geverifieerd (volgnummer ${state.scheme.volgnummer}, `
+    + `${state.scheme.organisaties.length} organisaties).`;
   state.keys = await get("sleutelpaar");
   if (!state.keys) {
     state.keys = await generateKeyPair();
@@ -111,8 +114,10 @@ async function boot() {
     await finishLogin(query);
   }
   if (state.certificate) {
+    $("#uitlog-knop").hidden = false;
     await showOverview();
   } else {
+    loading(null);
     $("#inloggen").hidden = false;
   }
 }
@@ -145,10 +150,11 @@ async function login() {
     sessionStorage.setItem(LOGIN_KEY, JSON.stringify({ verifier, state: ownState,
       registratie_id: registration.registratie_id, uitdaging: registration.uitdaging,
       manager }));
-    say(status, "Door naar de inlogpagina …");
+    say(status, "U gaat nu naar de inlogpagina …");
     window.location.assign(registration.inlog_url);
   } catch (error) {
-    say(status, `Inloggen mislukt: ${error.code || error.message}`, true);
+    say(status, `Inloggen is niet gelukt. ${failureWords(error)}`, true);
+    $("#stelsel").textContent = `Laatste fout: ${error.code || error.message}`;
   }
 }
 
@@ -181,7 +187,8 @@ async function finishLogin(query) {
     await put("certificaat", answer.certificaat);
   } catch (error) {
     $("#inloggen").hidden = false;
-    say(status, `Inloggen mislukt: ${error.code || error.message}`, true);
+    say(status, `Inloggen is niet gelukt. ${failureWords(error)}`, true);
+    $("#stelsel").textContent = `Laatste fout: ${error.code || error.message}`;
   }
 }
 
@@ -229,9 +236,16 @@ async function fetchOne(org) {
 }
 
 async function showOverview() {
-  $("#overzicht").hidden = false;
-  say($("#totalen"), "Contact met de organisaties …");
-  const results = await Promise.all(activeOrganisations().map(fetchOne));
+  const organisations = activeOrganisations();
+  let answered = 0;
+  const progress = () => loading(`Uw gegevens worden opgehaald bij ${organisations.length} `
+    + `organisaties … (${answered} van ${organisations.length} klaar)`);
+  progress();
+  const results = await Promise.all(organisations.map((org) => fetchOne(org).then((result) => {
+    answered += 1;
+    progress();
+    return result;
+  })));
   const today = amsterdamToday();
   const groups = Object.fromEntries(GROUPS.map(([g]) => [g, []]));
   for (const result of results) {
@@ -242,6 +256,8 @@ async function showOverview() {
   }
   state.overview = { results, groups };
   render();
+  loading(null);
+  $("#overzicht").hidden = false;
   const main = $("#overzicht");
   main.dataset.ronde = String(Number(main.dataset.ronde || 0) + 1);  // one more overview shown
 }
@@ -249,56 +265,17 @@ async function showOverview() {
 function render() {
   const { results, groups } = state.overview;
   const cases = GROUPS.flatMap(([g]) => groups[g]);
-  const saldo = cases.reduce((s, c) => s + c.saldo, 0);
-  const achterstand = cases.reduce((s, c) => s + c.achterstand, 0);
-  const totals = $("#totalen");
-  totals.dataset.saldo = String(saldo);
-  totals.dataset.achterstand = String(achterstand);
-  totals.dataset.zaken = String(cases.length);
-  say(totals, `Totaal openstaand: ${euro(saldo)} in ${cases.length} zaken; `
-    + `waarvan te laat betaald: ${euro(achterstand)}.`);
-  const body = $("#bronnen tbody");
-  body.replaceChildren();
-  for (const result of results) {
-    const row = document.createElement("tr");
-    row.dataset.oin = result.org.oin;
-    row.dataset.status = result.status;
-    cell(row, result.org.naam);
-    cell(row, STATUS_WORDS[result.status], "toestand");
-    cell(row, result.count ? String(result.count) : "");
-    cell(row, result.code || "");
-    body.append(row);
+  for (const result of results) {  // an organisation's contact, as its cases give it
+    const withContact = cases.find((c) => c.organisatie.oin === result.org.oin && c.contact);
+    result.contact = withContact ? withContact.contact : null;
   }
-  const section = $("#groepen");
-  section.replaceChildren();
-  for (const [group, title] of GROUPS) {
-    const total = groups[group].reduce((s, c) => s + c.saldo, 0);
-    const heading = document.createElement("h2");
-    heading.textContent = `${title} — ${euro(total)}`;
-    const table = document.createElement("table");
-    table.id = `groep-${group}`;
-    table.dataset.saldo = String(total);
-    table.innerHTML = "<thead><tr><th>organisatie</th><th>omschrijving</th><th class=bedrag>saldo</th>"
-      + "<th>vervaldatum</th><th>status</th><th>contact</th><th>acties</th></tr></thead><tbody></tbody>";
-    for (const zaak of groups[group]) {
-      const row = document.createElement("tr");
-      row.dataset.zaak = zaak.zaakkenmerk;
-      cell(row, zaak.organisatie.naam);
-      cell(row, zaak.omschrijving);
-      cell(row, euro(zaak.saldo), "bedrag");
-      cell(row, zaak.volgende_vervaldatum || "");
-      cell(row, zaak.status.replace(/_/g, " "));
-      cell(row, ["telefoon", "email", "url"].map((k) => zaak.contact[k]).filter(Boolean).join(" · "));
-      cell(row, zaak.acties.join(", "));
-      table.tBodies[0].append(row);
-    }
-    if (!groups[group].length) {
-      const row = document.createElement("tr");
-      cell(row, "geen").colSpan = 7;
-      table.tBodies[0].append(row);
-    }
-    section.append(heading, table);
-  }
+  // One arrears figure: the part of what is owed that is past due (the cases' `achterstand`),
+  // as the Python app totals it; the group "Met een achterstand" shows what is owed there.
+  renderTotals({ saldo: cases.reduce((s, c) => s + c.saldo, 0),
+    achterstand: cases.reduce((s, c) => s + c.achterstand, 0), cases: cases.length,
+    organisations: new Set(cases.map((c) => c.organisatie.oin)).size });
+  renderSources(results);
+  renderGroups(groups);
 }
 
 // --- pause everything --------------------------------------------------------------------
@@ -330,41 +307,14 @@ async function pauseEverything() {
         code: error.code || "app/fout" };
     }
   }));
-  const table = $("#pauze-resultaat");
-  table.tBodies[0].replaceChildren();
-  for (const line of lines) {
-    const row = document.createElement("tr");
-    row.dataset.oin = line.org.oin;
-    row.dataset.status = line.status;
-    cell(row, line.org.naam);
-    cell(row, line.status.replace(/_/g, " "), "toestand");
-    cell(row, line.einddatum || "");
-    cell(row, line.code || "");
-    table.tBodies[0].append(row);
-  }
-  table.hidden = false;
+  renderPauses(lines);
   await showOverview();
 }
 
 // --- one arrangement across organisations -----------------------------------------------
 
 function renderPlan() {
-  const table = $("#regeling");
-  table.tBodies[0].replaceChildren();
-  for (const part of state.plan.parts) {
-    const row = document.createElement("tr");
-    row.dataset.oin = part.org.oin;
-    row.dataset.status = part.status;
-    row.dataset.termijnbedrag = String(part.termijnbedrag || 0);
-    cell(row, part.org.naam);
-    cell(row, euro(part.totaal), "bedrag");
-    cell(row, part.termijnbedrag ? euro(part.termijnbedrag) : "", "bedrag");
-    cell(row, part.voorstel ? String(part.voorstel.aantal_termijnen) : "");
-    cell(row, part.status.replace(/_/g, " "), "toestand");
-    cell(row, part.code || "");
-    table.tBodies[0].append(row);
-  }
-  table.hidden = false;
+  renderParts(state.plan.parts);
   const melding = $("#regeling-melding");
   melding.dataset.plan = state.plan.status;
   say(melding, state.plan.melding, !["voorgesteld", "afgesloten"].includes(state.plan.status));
@@ -405,7 +355,7 @@ async function proposeArrangement() {
       maxTerms: limits[i].betalingsregeling.maximum_aantal_termijnen })));
   } catch (error) {
     return notPossible(error.minimum ? `Het maandbedrag is te laag: minimaal ${euro(error.minimum)}.`
-      : error.message);
+      : "Het maandbedrag kan niet worden verdeeld.");
   }
   await Promise.all(parts.map(async (part) => {
     part.termijnbedrag = shares[part.org.oin];
@@ -419,7 +369,8 @@ async function proposeArrangement() {
   if (parts.some((p) => p.status === "mislukt")) {
     return notPossible("Niet elke organisatie kon een voorstel doen; er is niets afgesproken.");
   }
-  state.plan.melding = `${euro(monthly)} per maand, verdeeld over ${parts.length} organisaties.`;
+  state.plan.melding = `${euro(monthly)} per maand, verdeeld over ${parts.length} organisaties. `
+    + "Klopt dit? Kies dan “Regeling afsluiten”.";
   return renderPlan();
 }
 
@@ -469,20 +420,49 @@ async function concludeArrangement() {
   await showOverview();
 }
 
+// --- logging out ---------------------------------------------------------------------
+
+/** End every open session (`DELETE /sessies/huidige`, where the source answers), then
+ * forget the certificate and the key: the next visit starts with a fresh login. */
+async function logOut() {
+  loading("U wordt uitgelogd …");
+  const open = activeOrganisations().filter((org) => state.sessions.has(org.oin));
+  await Promise.all(open.map((org) => authed(org, "DELETE", "/sessies/huidige", { expect: 204 })
+    .catch(() => null)));  // an unreachable source lets its session expire on its own
+  state.sessions.clear();
+  await remove("certificaat");
+  await remove("sleutelpaar");
+  sessionStorage.removeItem(LOGIN_KEY);
+  window.location.replace("/");
+}
+
 // --- wiring ---------------------------------------------------------------------------
 
 function guard(work) {
   return async (event) => {
     const button = event.currentTarget;
     button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    $("#melding").hidden = true;
     try {
       await work();
     } catch (error) {
-      say($("#stelsel"), `Fout: ${error.code || error.message}`, true);
+      fail(failureWords(error), error);
     } finally {
+      button.removeAttribute("aria-busy");
       if (button.id !== "afsluiten-knop") button.disabled = false;
     }
   };
+}
+
+/** A case's action button: take the citizen to the form that carries it out. */
+function caseAction(event) {
+  const target = event.target.closest("button[data-actie]");
+  if (!target) return;
+  const field = target.dataset.actie === "pauze" ? "#pauze-dagen" : "#maandbedrag";
+  const block = target.dataset.actie === "pauze" ? "#pauze-blok" : "#regeling-blok";
+  $(block).scrollIntoView({ block: "start" });
+  $(field).focus();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -490,11 +470,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#pauze-knop").addEventListener("click", guard(pauseEverything));
   $("#voorstel-knop").addEventListener("click", guard(proposeArrangement));
   $("#afsluiten-knop").addEventListener("click", guard(concludeArrangement));
-  $("#vergeet-knop").addEventListener("click", guard(async () => {
-    await remove("certificaat");
-    await remove("sleutelpaar");
-    window.location.reload();
-  }));
-  boot().catch((error) => say($("#stelsel"),
-    `Het stelseldocument is geweigerd of onbereikbaar: ${error.code || error.message}`, true));
+  $("#uitlog-knop").addEventListener("click", guard(logOut));
+  $("#groepen").addEventListener("click", caseAction);
+  boot().catch((error) => fail("Deze pagina kan nu niet veilig laden. Probeer het later opnieuw.",
+    error));
 });
