@@ -52,16 +52,16 @@ def allocate(monthly: int, claims: Sequence[Claim]) -> dict[str, int]:
     """The monthly amount of each organisation (by OIN); the shares add up to `monthly`
     (or to Σ total when `monthly` exceeds it)."""
     if not claims:
-        raise AllocationError("there is nothing to split")
+        raise AllocationError("er valt niets te verdelen")
     if any(c.total <= 0 for c in claims):
-        raise AllocationError("every organisation needs a positive total")
+        raise AllocationError("elke organisatie heeft een positief totaal nodig")
     total = sum(c.total for c in claims)
     if monthly >= total:
         return {c.oin: c.total for c in claims}
     lowest = minimum_monthly(claims)
     if monthly < lowest:
         raise AllocationError(
-            f"the monthly amount is below the minimum of {lowest} cents", minimum=lowest)
+            f"het maandbedrag is lager dan het minimum van {lowest} cent", minimum=lowest)
     level = _level(monthly, claims)
     exact = [min(max(level * c.total, Fraction(c.floor)), Fraction(c.total)) for c in claims]
     shares = [math.floor(x) for x in exact]
@@ -75,7 +75,7 @@ def allocate(monthly: int, claims: Sequence[Claim]) -> dict[str, int]:
                 left -= 1
                 progressed = True
         if not progressed:  # pragma: no cover - impossible while monthly < total
-            raise AllocationError("cannot place the remaining cents")
+            raise AllocationError("de resterende centen passen nergens")
     return {c.oin: s for c, s in zip(claims, shares, strict=True)}
 
 

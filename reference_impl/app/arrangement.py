@@ -206,7 +206,8 @@ def _not_possible(plan: Plan, message: str) -> Plan:
 async def conclude(plan: Plan) -> Plan:
     """Accept every quote in order; on a failure withdraw what was accepted before it."""
     if plan.status != "voorgesteld":
-        raise AppError("only a plan with a quote from every organisation can be concluded")
+        raise AppError("alleen een plan met een voorstel van elke organisatie kan worden "
+                       "afgesloten")
     accepted: list[Part] = []
     failure: Part | None = None
     for part in plan.parts:

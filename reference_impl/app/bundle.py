@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reference_impl.app.errors import BundleError
+from reference_impl.app.errors import BundleError, file_problem
 from reference_impl.app.overview import GROUPS, Overview, group_of, now_rfc3339, today
 from reference_impl.common.envelope import verify_envelope
 from reference_impl.common.errors import TokenError
@@ -61,7 +61,7 @@ def make_bundle(overview: Overview, *, now: float | None = None) -> dict[str, An
     """A bundle of every verified envelope of `overview` (in the order of its sources)."""
     envelopes = [overview.envelopes[s.oin] for s in overview.bronnen if s.oin in overview.envelopes]
     if not envelopes:
-        raise BundleError("no source answered with a verified envelope: nothing to share")
+        raise BundleError("geen organisatie gaf een gecontroleerd overzicht: er is niets te delen")
     return {"bundelversie": BUNDLE_VERSION, "aangemaakt_op": now_rfc3339(now),
             "enveloppen": envelopes}
 
@@ -79,12 +79,12 @@ def read_bundle(path: Path) -> Any:
     """The JSON of a bundle file (its shape is checked by `verify_bundle`)."""
     try:
         if path.stat().st_size > MAX_BUNDLE_BYTES:
-            raise BundleError(f"{path} is larger than {MAX_BUNDLE_BYTES} bytes")
+            raise BundleError(f"{path} is groter dan {MAX_BUNDLE_BYTES} bytes")
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise BundleError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise BundleError(f"kan {path} niet lezen: {file_problem(exc)}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{path} is not a JSON file") from exc
+        raise BundleError(f"{path} is geen JSON-bestand") from exc
 
 
 @dataclass
@@ -131,12 +131,12 @@ def verify_bundle(bundle: Any, scheme: Scheme, *, now: int | None = None) -> Bun
     (`now`: the verifier's clock, unix seconds; default the system clock)."""
     version = bundle.get("bundelversie") if isinstance(bundle, dict) else None
     if isinstance(version, str) and not is_same_major(version):
-        return BundleVerdict([("/bundelversie", f"{version!r} is not of major {MAJOR}")], [],
+        return BundleVerdict([("/bundelversie", f"{version!r} is geen versie {MAJOR}.x")], [],
                              BUNDLE_VERSION_UNSUPPORTED)
     shape = schema_errors(schema_validator("bundel"), bundle)
     envelopes = bundle.get("enveloppen") if isinstance(bundle, dict) else None
     if not isinstance(envelopes, list):
-        return BundleVerdict(shape or [("/enveloppen", "missing")], [])
+        return BundleVerdict(shape or [("/enveloppen", "ontbreekt")], [])
     checks = []
     citizen: str | None = None
     for index, envelope in enumerate(envelopes):
@@ -151,7 +151,8 @@ def verify_bundle(bundle: Any, scheme: Scheme, *, now: int | None = None) -> Bun
             citizen = citizen or bsn
             if bsn != citizen:
                 check.ok, check.code = False, "envelop/bsn-onjuist"
-                check.step, check.detail = STEPS["bsn-onjuist"], "another citizen's document"
+                check.step = STEPS["bsn-onjuist"]
+                check.detail = "het document van een andere burger"
         checks.append(check)
     # An envelope-level failure is reported per envelope, not again as a shape error.
     shape = [(p, r) for p, r in shape if not p.startswith("/enveloppen/")]

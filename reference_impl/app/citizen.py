@@ -157,15 +157,15 @@ class CitizenApp:
         if not self.key_choice.keep:
             return
         if store is None:
-            raise SetupError("keeping the key needs a state directory")
+            raise SetupError("de sleutel bewaren kan alleen met een map voor de app (--map)")
         if not self.key_choice.passphrase and not self.key_choice.unencrypted:
-            raise KeyStoreError("keeping the key needs a passphrase (or --onversleuteld)")
+            raise KeyStoreError("de sleutel bewaren vraagt een wachtwoord (of --onversleuteld)")
         store.save(self.identity, self.key_choice.passphrase,
                    unencrypted=self.key_choice.unencrypted)
 
     def _scheme(self) -> Scheme:
         if self.scheme is None:
-            raise AppError("start() the app first")
+            raise AppError("start de app eerst")
         return self.scheme
 
     # --- the citizen's actions ------------------------------------------------------------
@@ -175,7 +175,7 @@ class CitizenApp:
         """One client per active organisation of the scheme (scheme order)."""
         if self._clients is None:
             if not self.identity.certificate:
-                raise AppError("log in first")
+                raise AppError("log eerst in")
             organisations = active_organisations(self._scheme())
             self._clients, self._source_http = clients_for(
                 organisations, self.identity,

@@ -85,7 +85,7 @@ async def _logged_in(options: Options) -> CitizenApp:
 
     test_browser = click.get_current_context().meta.get(TEST_BROWSER)
     if options.test_bsn and test_browser is None:
-        raise click.UsageError("--test-bsn needs the test citizen's browser of `vorderingen`")
+        raise click.UsageError("--test-bsn werkt alleen met de testbrowser van `vorderingen`")
     app = CitizenApp(options.settings(), key_choice=options.key_choice())
     err = _err()
     try:
@@ -123,13 +123,13 @@ def _emit(options: Options, data: Any, show: Callable[[Console], None]) -> None:
 
 @click.group("app")
 def app() -> None:
-    """The reference citizen app: one overview, one arrangement, pause, share, help."""
+    """De referentie-app voor burgers: één overzicht, één regeling, pauze, delen, hulp."""
 
 
 @app.command()
 @app_options
 def overzicht(options: Options) -> None:
-    """One overview of every claim: totals, the four groups, a status per organisation."""
+    """Eén overzicht van alle vorderingen: totalen, de vier groepen, status per organisatie."""
     from reference_impl.app import display
 
     async def work() -> Overview:
@@ -143,20 +143,20 @@ def overzicht(options: Options) -> None:
 
 @app.group()
 def regeling() -> None:
-    """One payment arrangement across organisations (allocation rule: ALLOCATION.md)."""
+    """Eén betalingsregeling bij alle organisaties (verdeelregel: ALLOCATION.md)."""
 
 
 def _arrangement_command(conclude: bool) -> Callable[..., Any]:
     @app_options
-    @click.option("--maandbedrag", required=True, help="The one monthly amount, in euros.")
-    @click.option("--zaak", "zaken", multiple=True, help="Only these cases (zaakkenmerk).")
-    @click.option("--ja", "yes", is_flag=True, help="Do not ask for confirmation.")
+    @click.option("--maandbedrag", required=True, help="Het ene maandbedrag, in euro.")
+    @click.option("--zaak", "zaken", multiple=True, help="Alleen deze zaken (zaakkenmerk).")
+    @click.option("--ja", "yes", is_flag=True, help="Niet om bevestiging vragen.")
     def command(options: Options, maandbedrag: str, zaken: tuple[str, ...], yes: bool) -> None:
         from reference_impl.app import display
 
         monthly = cents(maandbedrag)
         if conclude and options.as_json and not yes:
-            raise click.UsageError("with --json, confirm the arrangement with --ja")
+            raise click.UsageError("bevestig de regeling met --ja wanneer u --json gebruikt")
 
         async def work() -> Any:
             citizen = await _logged_in(options)
@@ -181,20 +181,20 @@ def _arrangement_command(conclude: bool) -> Callable[..., Any]:
     return command
 
 
-regeling.command("voorstel", help="Quotes from every organisation for one monthly amount; "
-                 "nothing is agreed.")(_arrangement_command(False))
-regeling.command("afsluiten", help="Quote and accept at every organisation; withdraw all if one "
-                 "fails.")(_arrangement_command(True))
+regeling.command("voorstel", help="Een voorstel van elke organisatie voor één maandbedrag; "
+                 "er wordt nog niets afgesproken.")(_arrangement_command(False))
+regeling.command("afsluiten", help="Voorstellen vragen en aannemen bij elke organisatie; lukt het "
+                 "bij één niet, dan wordt alles ingetrokken.")(_arrangement_command(True))
 
 
 @app.command()
 @app_options
 @click.option("--dagen", type=click.IntRange(1, 3660), default=30, show_default=True,
-              help="Pause for this many days (shortened to each organisation's maximum).")
+              help="Zoveel dagen pauzeren (ingekort tot het maximum van elke organisatie).")
 @click.option("--tot", "until", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Or: pause up to and including this date.")
+              help="Of: pauzeren tot en met deze datum.")
 def pauze(options: Options, dagen: int, until: Any) -> None:
-    """Pause every claim at every organisation that offers pauses."""
+    """Alle vorderingen pauzeren bij elke organisatie die een pauze aanbiedt."""
     from reference_impl.app import display
 
     end: date | None = until.date() if until else None
@@ -216,9 +216,9 @@ def pauze(options: Options, dagen: int, until: Any) -> None:
 @app_options
 @click.option("--uit", "out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("bundel.json"), show_default=True,
-              help="The bundle file; a readable .md is written beside it.")
+              help="Het bundelbestand; er komt een leesbaar .md-bestand naast.")
 def exporteer(options: Options, out: Path) -> None:
-    """Export the signed overview as a bundle (JSON) plus a readable rendering (Markdown)."""
+    """Het ondertekende overzicht opslaan als bundel (JSON) plus een leesbare versie (Markdown)."""
     from reference_impl.app.bundle import write_bundle
 
     async def work() -> tuple[Path, Path, int]:
@@ -238,7 +238,7 @@ def exporteer(options: Options, out: Path) -> None:
 @trust_options
 def verifieer(bundel: Path, stelsel: str | None, stelsel_sleutel: tuple[Path, ...],
               omgeving: str | None, as_json: bool) -> None:
-    """Check a bundle offline against a scheme document; say which envelope and step fail."""
+    """Een bundel offline toetsen aan een stelseldocument; noemt de envelop en stap die falen."""
     from reference_impl.app import display
     from reference_impl.app.bundle import read_bundle, verify_bundle
     from reference_impl.app.errors import AppError
@@ -248,7 +248,7 @@ def verifieer(bundel: Path, stelsel: str | None, stelsel_sleutel: tuple[Path, ..
     if stelsel is None or not stelsel_sleutel:
         demo = find_demo()
         if demo is None:
-            raise click.UsageError("give --stelsel and --stelsel-sleutel")
+            raise click.UsageError("geef --stelsel en --stelsel-sleutel op")
         stelsel = stelsel or demo.stelsel_url
         stelsel_sleutel = stelsel_sleutel or (demo.stelsel_sleutel,)
         omgeving = omgeving or demo.omgeving
@@ -278,15 +278,15 @@ def verifieer(bundel: Path, stelsel: str | None, stelsel_sleutel: tuple[Path, ..
 
 @app.command()
 @app_options
-@click.option("--gemeente", default=None, help="OIN of your municipality (default: found).")
+@click.option("--gemeente", default=None, help="OIN van uw gemeente (standaard: zelf gevonden).")
 @click.option("--bundel", "bundle_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Send this bundle (default: a fresh overview).")
-@click.option("--telefoon", default=None, help="How the municipality can call you.")
-@click.option("--email", default=None, help="How the municipality can e-mail you.")
-@click.option("--toelichting", default=None, help="Your own words (at most 2000 characters).")
+              default=None, help="Deze bundel sturen (standaard: een vers overzicht).")
+@click.option("--telefoon", default=None, help="Waarop de gemeente u kan bellen.")
+@click.option("--email", default=None, help="Waarop de gemeente u kan mailen.")
+@click.option("--toelichting", default=None, help="Uw eigen toelichting (hoogstens 2000 tekens).")
 def hulp(options: Options, gemeente: str | None, bundle_file: Path | None,
          telefoon: str | None, email: str | None, toelichting: str | None) -> None:
-    """Ask your municipality for debt help, sharing your signed overview (with consent)."""
+    """Uw gemeente om schuldhulp vragen en uw ondertekende overzicht delen (met toestemming)."""
     from reference_impl.app.bundle import read_bundle
 
     bundle = read_bundle(bundle_file) if bundle_file else None
@@ -309,13 +309,13 @@ def hulp(options: Options, gemeente: str | None, bundle_file: Path | None,
 
 @app.command()
 @trust_options
-@click.option("--app-manager-url", default=None, help="Base URL of the App Manager.")
+@click.option("--app-manager-url", default=None, help="Basis-URL van de App Manager.")
 @click.option("--poort", "port", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="Loopback port of the page (0: any free port).")
+              help="Loopback-poort van de pagina (0: een vrije poort).")
 def web(stelsel: str | None, stelsel_sleutel: tuple[Path, ...], omgeving: str | None,
         as_json: bool,
         app_manager_url: str | None, port: int) -> None:
-    """Serve the browser app on loopback (static files only; the browser holds the key)."""
+    """De browser-app op loopback aanbieden (de sleutel blijft in de browser)."""
     from reference_impl.app.web.server import WebConfig, serve
 
     options = Options(stelsel, stelsel_sleutel, omgeving, app_manager_url, Path(),

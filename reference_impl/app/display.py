@@ -1,10 +1,13 @@
 """Readable output for the citizen (rich tables) — the CLI's default; `--json` skips this.
 
-Amounts are shown as euros (`€ 1.234,56`), statuses in the words of spec/interface.md.
+Amounts are shown as euros (`€ 1.234,56`), dates as `23 december 2026`, statuses in the
+words of spec/interface.md with a plain explanation beside them, actions in words. One
+arrears figure: the part of what is owed that is past due (`totalen.achterstand`).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rich.console import Console
@@ -17,9 +20,28 @@ from reference_impl.app.pause import PauseLine
 
 GROUP_TITLES = {"achterstand": "Achterstanden", "deze_maand": "Deze maand verwacht",
                 "eenmalig": "Eenmalig te betalen", "langlopend": "Langlopende schulden"}
+AMOUNT_COLUMNS = ("nog te betalen", "waarvan te laat")
 GROUP_ORDER = ("achterstand", "deze_maand", "eenmalig", "langlopend")
 STATUS_WORDS = {"beantwoord": "beantwoord", "niets_te_melden": "niets te melden",
                 "onbereikbaar": "onbereikbaar", "geweigerd": "geweigerd"}
+STATUS_EXPLAINED = {"beantwoord": "", "niets_te_melden": "u heeft hier niets openstaan",
+                    "onbereikbaar": "kon niet worden bereikt — probeer het later opnieuw",
+                    "geweigerd": "antwoord niet te controleren, daarom niet getoond"}
+CASE_STATUS = {"open": "open", "in_regeling": "in een betalingsregeling",
+               "gepauzeerd": "gepauzeerd", "in_bezwaar": "bezwaar in behandeling",
+               "overgedragen_aan_deurwaarder": "bij de deurwaarder", "afgelost": "betaald"}
+ACTION_WORDS = {"betalen": "betalen", "betalingsregeling": "betalingsregeling treffen",
+                "pauze": "pauze aanvragen", "bezwaar": "bezwaar maken", "hulp": "hulp vragen"}
+PAUSE_WORDS = {"gepauzeerd": "gepauzeerd", "geen_pauzedienst": "biedt geen pauze aan",
+               "niets_te_pauzeren": "niets te pauzeren",
+               "onbereikbaar": "kon niet worden bereikt — probeer het later opnieuw",
+               "mislukt": "niet gelukt — neem contact op met de organisatie"}
+PART_WORDS = {"voorgesteld": "voorstel", "aangegaan": "afgesloten", "mislukt": "niet gelukt",
+              "niet_geprobeerd": "niet aangevraagd", "ingetrokken": "weer ingetrokken",
+              "onzeker": "onbekend of het gelukt is — neem contact op",
+              "intrekken_mislukt": "intrekken niet gelukt — neem contact op"}
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december")
 STATUS_STYLES = {"beantwoord": "green", "niets_te_melden": "cyan",
                  "onbereikbaar": "yellow", "geweigerd": "red"}
 
@@ -29,6 +51,18 @@ def euro(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), 100)
     return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def dutch_date(iso: str | None) -> str:
+    """`23 december 2026` for `2026-12-23` (empty for none)."""
+    if not iso:
+        return ""
+    day = date.fromisoformat(iso)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def contact_text(contact: dict[str, str] | None) -> str:
@@ -47,31 +81,35 @@ def progress_line(status: SourceStatus) -> str:
 def show_overview(console: Console, overview: Overview) -> None:
     totals = overview.totalen()
     console.print(f"[bold]Totaal openstaand: {euro(totals['saldo'])}[/bold] in "
-                  f"{totals['aantal_zaken']} zaken, waarvan te laat betaald: "
-                  f"{euro(totals['achterstand'])}.")
+                  f"{plural(totals['aantal_zaken'], 'zaak', 'zaken')}.")
+    console.print(f"Daarvan had u {euro(totals['achterstand'])} al moeten betalen (achterstand)."
+                  if totals["achterstand"] else "U heeft geen achterstand.")
     sources = Table(title="Organisaties", title_justify="left")
-    for column in ("organisatie", "status", "zaken", "code"):
+    for column in ("organisatie", "status", "zaken", "toelichting", "foutcode"):
         sources.add_column(column)
     for status in overview.bronnen:
         style = STATUS_STYLES[status.status]
         sources.add_row(status.naam, f"[{style}]{STATUS_WORDS[status.status]}[/{style}]",
                         str(status.aantal_zaken) if status.aantal_zaken else "",
-                        status.code or "")
+                        STATUS_EXPLAINED[status.status], status.code or "")
     console.print(sources)
     for group in GROUP_ORDER:
         cases = overview.groepen[group]
         per = totals["per_groep"][group]
-        table = Table(title=f"{GROUP_TITLES[group]} — {euro(per['saldo'])}",
-                      title_justify="left")
-        for column in ("organisatie", "omschrijving", "saldo", "vervaldatum", "status",
-                       "contact", "acties"):
-            table.add_column(column, justify="right" if column == "saldo" else "left")
+        title = (f"{GROUP_TITLES[group]}: {plural(per['aantal'], 'zaak', 'zaken')}, samen "
+                 f"{euro(per['saldo'])} nog te betalen" if cases else
+                 f"{GROUP_TITLES[group]}: geen zaken")
+        table = Table(title=title, title_justify="left")
+        for column in ("organisatie", "omschrijving", "nog te betalen", "waarvan te laat",
+                       "volgende betaaldatum", "stand van zaken", "contact", "wat kunt u doen"):
+            table.add_column(column, justify="right" if column in AMOUNT_COLUMNS else "left")
         for case in cases:
             table.add_row(case["organisatie"]["naam"], case["omschrijving"], euro(case["saldo"]),
-                          case.get("volgende_vervaldatum") or "", case["status"],
-                          contact_text(case.get("contact")), ", ".join(case.get("acties") or []))
-        if not cases:
-            table.add_row("", "geen", "", "", "", "", "")
+                          euro(case["achterstand"]) if case["achterstand"] else "",
+                          dutch_date(case.get("volgende_vervaldatum")),
+                          CASE_STATUS.get(case["status"], case["status"]),
+                          contact_text(case.get("contact")),
+                          ", ".join(ACTION_WORDS.get(a, a) for a in case.get("acties") or []))
         console.print(table)
 
 
@@ -80,13 +118,14 @@ def show_plan(console: Console, plan: Plan) -> None:
     console.print(f"[bold]Betalingsregeling: {euro(plan.maandbedrag)} per maand[/bold] "
                   f"voor {euro(plan.totaal)} in totaal, {data['aantal_maanden']} maanden.")
     table = Table(title="Verdeling over de organisaties", title_justify="left")
-    for column in ("organisatie", "zaken", "totaal", "per maand", "termijnen", "status", "code"):
+    for column in ("organisatie", "zaken", "totaal", "per maand", "termijnen", "status",
+                   "foutcode"):
         table.add_column(column)
     for part in data["organisaties"]:
         table.add_row(part["organisatie"]["naam"], ", ".join(part["zaakkenmerken"]),
                       euro(part["totaal"]), euro(part["termijnbedrag"]) if part["termijnbedrag"]
-                      else "", str(part.get("aantal_termijnen", "")), part["status"],
-                      part.get("code", ""))
+                      else "", str(part.get("aantal_termijnen", "")),
+                      PART_WORDS.get(part["status"], part["status"]), part.get("code", ""))
         for reden in part.get("redenen", []):
             table.add_row("", "", "", "", "", f"  {reden.get('code')}",
                           reden.get("zaakkenmerk", ""))
@@ -97,11 +136,11 @@ def show_plan(console: Console, plan: Plan) -> None:
 
 def show_pauses(console: Console, lines: list[PauseLine]) -> None:
     table = Table(title="Pauze", title_justify="left")
-    for column in ("organisatie", "status", "tot en met", "zaken", "code"):
+    for column in ("organisatie", "status", "tot en met", "zaken", "foutcode"):
         table.add_column(column)
     for line in lines:
-        table.add_row(line.naam, line.status.replace("_", " "), line.einddatum or "",
-                      ", ".join(line.zaakkenmerken), line.code or "")
+        table.add_row(line.naam, PAUSE_WORDS.get(line.status, line.status),
+                      dutch_date(line.einddatum), ", ".join(line.zaakkenmerken), line.code or "")
     console.print(table)
 
 

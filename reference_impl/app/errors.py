@@ -19,12 +19,42 @@
         │                          organisation's limits (the message names the minimum)
         └── BundleError            a bundle file cannot be read or is not a bundle
 
-Every class carries a readable message; none of them ever includes a BSN or a token.
+Every class carries a readable message in Dutch (the code, when there is one, in
+parentheses for whoever helps the citizen); none of them ever includes a BSN or a token.
 """
 
 from __future__ import annotations
 
 from reference_impl.common.errors import VorderingenError
+
+# Plain words for the app's own codes; trust-model codes keep their own meaning.
+CODE_WORDS = {
+    "app/time-out": "geen antwoord op tijd",
+    "app/geen-verbinding": "geen verbinding",
+    "app/serverfout": "storing bij de organisatie",
+    "app/antwoord-ongeldig": "ongeldig antwoord",
+    "app/geen-ondersteunde-versie": "deze organisatie spreekt geen versie die deze app kent",
+}
+
+
+# The operating system's words for a file that cannot be read are English; these are not.
+FILE_PROBLEMS: tuple[tuple[type[OSError], str], ...] = (
+    (FileNotFoundError, "het bestand bestaat niet"),
+    (IsADirectoryError, "dat is een map, geen bestand"),
+    (PermissionError, "geen toegang"),
+)
+
+
+def file_problem(exc: OSError) -> str:
+    """Why a file cannot be read, in Dutch (the errno name for rarer causes)."""
+    for kind, words in FILE_PROBLEMS:
+        if isinstance(exc, kind):
+            return words
+    return f"leesfout ({type(exc).__name__})"
+
+
+def _line(words: str, code: str, detail: str) -> str:
+    return f"{words} ({code}): {detail}" if detail else f"{words} ({code})"
 
 
 class AppError(VorderingenError):
@@ -39,7 +69,7 @@ class TrustError(AppError):
     """A scheme document, certificate or envelope was refused with a trust-model code."""
 
     def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
+        super().__init__(_line("geweigerd", code, detail))
         self.code = code
         self.detail = detail
 
@@ -63,7 +93,8 @@ class AnswerError(AppError):
     def __init__(
         self, status: int, code: str, detail: str = "", redenen: list[dict] | None = None
     ) -> None:
-        super().__init__(f"{status} {code}: {detail}" if detail else f"{status} {code}")
+        words = CODE_WORDS.get(code, "geweigerd")
+        super().__init__(_line(f"{words}, HTTP {status}" if status else words, code, detail))
         self.status = status
         self.code = code
         self.detail = detail
@@ -74,7 +105,7 @@ class Unreachable(AppError):
     """A counterpart could not be reached, or did not answer within its timeout."""
 
     def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
+        super().__init__(_line(f"niet bereikbaar: {CODE_WORDS.get(code, 'storing')}", code, detail))
         self.code = code
         self.detail = detail
 

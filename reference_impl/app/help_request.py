@@ -35,7 +35,7 @@ def choose_municipality(
         for client in offering:
             if client.oin == oin:
                 return client
-        raise SetupError(f"organisation {oin} does not offer {SERVICE} in the scheme")
+        raise SetupError(f"organisatie {oin} biedt volgens het stelsel geen {SERVICE} aan")
     municipalities = [c for c in offering if c.soort == "gemeente"] or offering
     if len(municipalities) == 1:
         return municipalities[0]
@@ -45,9 +45,9 @@ def choose_municipality(
         if len(known) == 1:
             return known[0]
     if not municipalities:
-        raise SetupError(f"no organisation in the scheme offers {SERVICE}")
+        raise SetupError(f"geen organisatie in het stelsel biedt {SERVICE} aan")
     names = ", ".join(f"{c.naam} ({c.oin})" for c in municipalities)
-    raise SetupError(f"choose your municipality with --gemeente: {names}")
+    raise SetupError(f"kies uw gemeente met --gemeente: {names}")
 
 
 def help_request_body(
@@ -64,7 +64,7 @@ def help_request_body(
         body["contact"] = contact
     if toelichting:
         if len(toelichting) > MAX_NOTE_CHARS:
-            raise SetupError(f"the note is longer than {MAX_NOTE_CHARS} characters")
+            raise SetupError(f"de toelichting is langer dan {MAX_NOTE_CHARS} tekens")
         body["toelichting"] = toelichting
     return body
 
@@ -81,9 +81,9 @@ def check_fresh(bundle: dict[str, Any], *, now: float | None = None) -> None:
         if signed < moment - HULPVRAAG_MAX_LEEFTIJD_S:
             stale.append(str(index))
     if stale:
-        raise BundleError(f"envelope(s) {', '.join(stale)} of the bundle are older than "
-                          f"{HULPVRAAG_MAX_LEEFTIJD_S // 86400} days; a municipality refuses "
-                          "them: export a fresh bundle")
+        raise BundleError(f"overzicht(en) {', '.join(stale)} in de bundel zijn ouder dan "
+                          f"{HULPVRAAG_MAX_LEEFTIJD_S // 86400} dagen; een gemeente weigert die: "
+                          "maak een nieuwe bundel")
 
 
 async def send_help_request(source: SourceClient, body: dict[str, Any]) -> dict[str, Any]:

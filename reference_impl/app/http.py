@@ -82,7 +82,7 @@ async def call(
     try:
         response = await client.request(method, url, **kwargs)
     except httpx.TimeoutException as exc:
-        raise Unreachable(TIMEOUT, f"{method} {_path(url)}: no answer in time") from exc
+        raise Unreachable(TIMEOUT, f"{method} {_path(url)}: geen antwoord op tijd") from exc
     except httpx.HTTPError as exc:
         raise Unreachable(NO_CONNECTION, f"{method} {_path(url)}: {type(exc).__name__}") from exc
     if response.status_code in expected:
@@ -103,7 +103,7 @@ def error_for(response: httpx.Response) -> AnswerError | Unreachable:
     if response.status_code >= 500:
         return Unreachable(code or SERVER_ERROR, detail or where)
     if code is None:
-        return AnswerError(response.status_code, INVALID_ANSWER, f"{where} without a problem code")
+        return AnswerError(response.status_code, INVALID_ANSWER, f"{where} zonder foutcode")
     redenen = problem.get("redenen")
     return AnswerError(response.status_code, code, detail,
                        redenen if isinstance(redenen, list) else None)
@@ -125,7 +125,7 @@ def json_of(response: httpx.Response) -> Any:
     try:
         return response.json()
     except (ValueError, UnicodeDecodeError) as exc:
-        raise AnswerError(0, INVALID_ANSWER, "the answer is not JSON") from exc
+        raise AnswerError(0, INVALID_ANSWER, "het antwoord is geen JSON") from exc
 
 
 def checked_json(response: httpx.Response, api: str, component: str) -> Any:

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
-from reference_impl.app.errors import KeyStoreError, TrustError
+from reference_impl.app.errors import KeyStoreError, TrustError, file_problem
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
     CLOCK_SKEW_S,
@@ -113,7 +113,7 @@ class Identity:
         def issuer_keys(_header: dict[str, Any], claims: dict[str, Any]) -> list[dict[str, Any]]:
             manager_id = claims.get("iss", "")
             if not isinstance(manager_id, str) or scheme.trusted_app_manager(manager_id) is None:
-                raise TokenError(f"{prefix}/uitgever-onbekend", "iss is no active App Manager")
+                raise TokenError(f"{prefix}/uitgever-onbekend", "iss is geen actieve App Manager")
             iat = claims.get("iat")
             # Only keys whose window holds the certificate's iat (a bad iat fails the schema).
             return scheme.app_manager_keys(manager_id, iat if isinstance(iat, int) else 0)
@@ -124,9 +124,9 @@ class Identity:
         except TokenError as refused:
             raise TrustError(refused.code, refused.detail) from refused
         if thumbprint(claims["cnf"]["jwk"]) != self.kid:
-            raise TrustError(f"{prefix}/claims-ongeldig", "cnf.jwk is not this app's key")
+            raise TrustError(f"{prefix}/claims-ongeldig", "cnf.jwk is niet de sleutel van deze app")
         if now_outside(claims, moment):
-            raise TrustError(f"{prefix}/verlopen", "the certificate is not valid now")
+            raise TrustError(f"{prefix}/verlopen", "het certificaat is nu niet geldig")
         self.certificate, self.claims = token, claims
 
 
@@ -162,7 +162,8 @@ class KeyStore:
         elif unencrypted:
             encryption = serialization.NoEncryption()
         else:
-            raise KeyStoreError("give a passphrase, or ask explicitly for an unencrypted key file")
+            raise KeyStoreError("geef een wachtwoord, of vraag uitdrukkelijk om een "
+                                "onversleuteld sleutelbestand")
         pem = identity.key.private_key.private_bytes(  # type: ignore[union-attr]
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
         _write_private(self.key_path, pem)
@@ -179,12 +180,12 @@ class KeyStore:
             data = self.key_path.read_bytes()
             private = serialization.load_pem_private_key(data, password=passphrase or None)
         except (TypeError, ValueError) as exc:
-            raise KeyStoreError(f"cannot open {self.key_path}: wrong or missing passphrase "
+            raise KeyStoreError(f"kan {self.key_path} niet openen: wachtwoord onjuist of ontbreekt "
                                 f"({type(exc).__name__})") from exc
         except OSError as exc:
-            raise KeyStoreError(f"cannot read {self.key_path}: {exc}") from exc
+            raise KeyStoreError(f"kan {self.key_path} niet lezen: {file_problem(exc)}") from exc
         if not isinstance(private, ec.EllipticCurvePrivateKey) or private.curve.name != "secp256r1":
-            raise KeyStoreError(f"{self.key_path} does not hold an EC P-256 key")
+            raise KeyStoreError(f"{self.key_path} bevat geen EC P-256-sleutel")
         clear = private.private_bytes(serialization.Encoding.PEM,
                                       serialization.PrivateFormat.PKCS8,
                                       serialization.NoEncryption())

@@ -144,14 +144,15 @@ class AppManagerClient:
     def login_result(self, query: dict[str, str], request: LoginRequest) -> str:
         """The `inlogcode` of a redirect that is the answer to *this* login; else LoginError."""
         if query.get("state") != request.state:
-            raise LoginError("the login redirect carries another state: not our login")
+            raise LoginError("de terugverwijzing van het inloggen hoort bij een andere poging "
+                             "(state)")
         if query.get("iss") != self.manager_id:
-            raise LoginError("the login redirect does not come from our App Manager (iss)")
+            raise LoginError("de terugverwijzing komt niet van onze App Manager (iss)")
         if "error" in query:
-            raise LoginError(f"the login was refused or cancelled ({query['error'][:64]})")
+            raise LoginError(f"het inloggen is geweigerd of afgebroken ({query['error'][:64]})")
         code = query.get("code")
         if not code:
-            raise LoginError("the login redirect carries no code")
+            raise LoginError("de terugverwijzing bevat geen code")
         return code
 
 

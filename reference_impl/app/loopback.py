@@ -69,7 +69,7 @@ class LoopbackReceiver:
     @property
     def port(self) -> int:
         if self._server is None:
-            raise LoginError("the loopback receiver is not listening")
+            raise LoginError("de ontvanger op loopback luistert niet")
         return int(self._server.sockets[0].getsockname()[1])
 
     @property
@@ -97,11 +97,11 @@ class LoopbackReceiver:
     async def wait(self, timeout_s: float) -> dict[str, str]:
         """The query of the first redirect to the callback path; `LoginError` on timeout."""
         if self._result is None:
-            raise LoginError("the loopback receiver is not listening")
+            raise LoginError("de ontvanger op loopback luistert niet")
         try:
             return await asyncio.wait_for(asyncio.shield(self._result), timeout_s)
         except TimeoutError:
-            raise LoginError(f"no login completed within {timeout_s:g} s") from None
+            raise LoginError(f"niet ingelogd binnen {timeout_s:g} s") from None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -59,8 +59,8 @@ class Options:
         if stelsel is None or not key_files:
             demo = find_demo()
             if demo is None:
-                raise click.UsageError("give --stelsel-url and --stelsel-sleutel "
-                                       "(or start `vorderingen demo`)")
+                raise click.UsageError("geef --stelsel-url en --stelsel-sleutel op "
+                                       "(of start `vorderingen demo`)")
             stelsel, key_files = stelsel or demo.stelsel_url, key_files or (demo.stelsel_sleutel,)
             omgeving, manager_url = omgeving or demo.omgeving, manager_url or demo.app_manager_url
         anchor = TrustAnchor.from_key_file(stelsel, key_files, omgeving or DEFAULT_OMGEVING)
@@ -76,7 +76,7 @@ class Options:
 
 def _bsn(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is not None and (len(value) != 9 or not value.isdigit()):
-        raise click.BadParameter("a BSN is 9 digits")
+        raise click.BadParameter("een BSN heeft 9 cijfers")
     return value
 
 
@@ -84,14 +84,16 @@ def trust_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say whom to trust (also for `verifieer`)."""
     for decorator in reversed([
         click.option("--stelsel-url", "--stelsel", "stelsel", default=None,
-                     help="The scheme document: an http(s) URL or a file (default: the demo)."),
+                     help="Het stelseldocument: een http(s)-URL of een bestand (standaard: de "
+                          "demo)."),
         click.option("--stelsel-sleutel", type=click.Path(dir_okay=False, path_type=Path),
-                     multiple=True, help="A scheme operator public key to pin: a JWK or JWKS "
-                     "file; repeat it to pin a set (current + next/backup, at most 5 keys)."),
+                     multiple=True, help="Een publieke sleutel van de stelselbeheerder om te "
+                     "pinnen: een JWK- of JWKS-bestand; herhaal voor een set (huidige + "
+                     "volgende/reserve, hoogstens 5 sleutels)."),
         click.option("--omgeving", type=click.Choice(OMGEVINGEN), default=None,
-                     help="The environment the scheme must be for (default: productie, or the "
-                          "demo's)."),
-        click.option("--json", "as_json", is_flag=True, help="JSON on stdout, for scripts."),
+                     help="De omgeving waarvoor het stelsel moet gelden (standaard: productie, of "
+                          "die van de demo)."),
+        click.option("--json", "as_json", is_flag=True, help="JSON op stdout, voor scripts."),
     ]):
         f = decorator(f)
     return f
@@ -102,34 +104,35 @@ def app_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed([
         trust_options,
         click.option("--app-manager-url", default=None,
-                     help="Base URL of the App Manager (default: from the scheme or the demo)."),
+                     help="Basis-URL van de App Manager (standaard: uit het stelsel of de demo)."),
         click.option("--map", "state_dir", type=click.Path(file_okay=False, path_type=Path),
                      envvar=STATE_DIR_ENV, default=DEFAULT_STATE_DIR, show_default=True,
-                     help="The app's state directory (highest volgnummer; a kept key)."),
+                     help="De map van de app (hoogste volgnummer; een bewaarde sleutel)."),
         click.option("--timeout", "timeout_s", type=click.FloatRange(0.1, 300),
-                     default=SOURCE_TIMEOUT_S, show_default=True, help="Seconds per source."),
+                     default=SOURCE_TIMEOUT_S, show_default=True, help="Seconden per organisatie."),
         click.option("--test-bsn", default=None, callback=_bsn,
-                     help="Log in as this TEST citizen: a test browser completes the consent "
-                          "page and the test identity provider (never against productie)."),
+                     help="Inloggen als deze TEST-burger: een testbrowser vult de "
+                          "toestemmingspagina en de test-DigiD in (nooit tegen productie)."),
         click.option("--niveau", type=click.Choice(NIVEAUS), default=None,
-                     help="DigiD level to choose at the test identity provider."),
+                     help="Het DigiD-niveau dat de test-DigiD kiest."),
         click.option("--bewaar-sleutel", "keep_key", is_flag=True,
-                     help=f"Keep the key between runs (encrypted with ${PASSPHRASE_ENV})."),
+                     help=f"De sleutel bewaren voor een volgende keer (versleuteld met "
+                          f"${PASSPHRASE_ENV})."),
         click.option("--onversleuteld", "unencrypted", is_flag=True,
-                     help="With --bewaar-sleutel: keep it unencrypted (file mode 0600)."),
+                     help="Met --bewaar-sleutel: onversleuteld bewaren (bestandsmodus 0600)."),
         click.option("--apparaat-naam", default=None,
-                     help="The device name the login's consent page shows (default: host name)."),
+                     help="De apparaatnaam op de toestemmingspagina (standaard: de hostnaam)."),
         click.option("--major", "majors", type=click.IntRange(1, 99), multiple=True,
                      default=DEFAULT_MAJORS, show_default=True,
-                     help="A major version of the standard the app speaks (repeatable); per "
-                          "organisation the highest listed endpoint is used."),
+                     help="Een hoofdversie van de standaard die de app spreekt (herhaalbaar); per "
+                          "organisatie wordt het hoogste genoemde eindpunt gebruikt."),
     ]):
         f = decorator(f)
 
     @functools.wraps(f)
     def wrapper(**kwargs: Any) -> Any:
         if kwargs["apparaat_naam"] is not None and not 1 <= len(kwargs["apparaat_naam"]) <= 64:
-            raise click.BadParameter("1 to 64 characters", param_hint="--apparaat-naam")
+            raise click.BadParameter("1 tot 64 tekens", param_hint="--apparaat-naam")
         names = ("stelsel", "stelsel_sleutel", "omgeving", "app_manager_url", "state_dir",
                  "timeout_s", "as_json", "test_bsn", "niveau", "keep_key", "unencrypted",
                  "apparaat_naam", "majors")
@@ -142,5 +145,5 @@ def app_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def cents(text: str) -> int:
     match = AMOUNT.match(text.strip().removeprefix("€").strip())
     if not match:
-        raise click.BadParameter(f"{text!r} is no amount in euros (e.g. 150 or 150,50)")
+        raise click.BadParameter(f"{text!r} is geen bedrag in euro (bijv. 150 of 150,50)")
     return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))

@@ -140,9 +140,9 @@ def verify_answer(envelope: Any, scheme: Scheme, oin: str, bsn: str,
         raise TrustError(refused.code, refused.detail) from refused
     document = envelope["document"]
     if document["bron"]["oin"] != oin:
-        raise TrustError(WRONG_SOURCE, "the envelope is signed for another organisation")
+        raise TrustError(WRONG_SOURCE, "de envelop is ondertekend voor een andere organisatie")
     if document["bsn"] != bsn:
-        raise TrustError(WRONG_CITIZEN, "the document is about another citizen")
+        raise TrustError(WRONG_CITIZEN, "het document gaat over een andere burger")
     return document
 
 

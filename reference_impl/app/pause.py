@@ -68,7 +68,7 @@ async def pause_everything(
     today = local_today(now)
     wanted = until or today + timedelta(days=days)
     if wanted <= today:
-        raise AppError("the end date of a pause lies after today")
+        raise AppError("de einddatum van een pauze moet na vandaag liggen")
     offering = [c for c in clients if c.offers(SERVICE)]
 
     async def pause(source: SourceClient) -> tuple[str, dict[str, Any]]:

@@ -83,8 +83,8 @@ class SourceClient:
         if self.endpoint is None:
             majors = sorted({e.get("major") for e in self.organisation.get("eindpunten", [])})
             raise Unreachable(NO_SUPPORTED_VERSION,
-                              f"{self.naam} serves only majors {majors}, which this app "
-                              "does not support")
+                              f"{self.naam} biedt alleen versie(s) {majors}, die deze app "
+                              "niet kent")
         return self.endpoint
 
     @property
@@ -133,7 +133,7 @@ class SourceClient:
             if errors:
                 raise AnswerError(0, INVALID_ANSWER, f"configuratie {errors[0][0]}: {errors[0][1]}")
             if body["oin"] != self.oin:
-                raise AnswerError(0, INVALID_ANSWER, "configuratie names another OIN")
+                raise AnswerError(0, INVALID_ANSWER, "configuratie noemt een ander OIN")
             self._configuratie = body
         return self._configuratie
 
@@ -142,7 +142,7 @@ class SourceClient:
         if self.token is not None:
             return self.token
         if not self.identity.certificate:
-            raise AppError("log in first: no certificate")
+            raise AppError("log eerst in: er is geen certificaat")
         response = await call(self.client, "POST", f"{self.base}/sessies/uitdagingen", expect=201)
         nonce = checked_json(response, "bron", "Uitdaging")["nonce"]
         response = await call(
@@ -256,7 +256,7 @@ async def fan_out(
             async with asyncio.timeout(timeout_s):
                 outcome.value = await work(client)
         except TimeoutError:
-            outcome.error = Unreachable(TIMEOUT, f"no answer within {timeout_s:g} s")
+            outcome.error = Unreachable(TIMEOUT, f"geen antwoord binnen {timeout_s:g} s")
         except AppError as failed:
             outcome.error = failed
         outcome.elapsed_s = loop.time() - started

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from reference_impl.app.errors import SetupError, TrustError
+from reference_impl.app.errors import SetupError, TrustError, file_problem
 from reference_impl.app.http import call
 from reference_impl.common.constants import PINNED_SCHEME_KEYS_MAX
 from reference_impl.common.errors import KeyFileError, TokenError
@@ -61,19 +61,26 @@ class TrustAnchor:
         """An anchor pinning the keys of one or more files (each a JWK or a JWKS)."""
         files = [key_file] if isinstance(key_file, (str, Path)) else list(key_file)
         keys: dict[str, dict[str, Any]] = {}
-        try:
-            for path in files:
+        for path in files:
+            try:
                 keys.update((jwk["kid"], jwk) for jwk in load_public_jwks(path))
-        except KeyFileError as exc:
-            raise SetupError(f"--stelsel-sleutel: {exc}") from exc
+            except KeyFileError as exc:
+                raise SetupError(f"--stelsel-sleutel: {_key_file_problem(path, exc)}") from exc
         if not 1 <= len(keys) <= PINNED_SCHEME_KEYS_MAX:
-            raise SetupError(f"--stelsel-sleutel: pin 1 to {PINNED_SCHEME_KEYS_MAX} keys, "
-                             f"not {len(keys)}")
+            raise SetupError(f"--stelsel-sleutel: pin 1 tot {PINNED_SCHEME_KEYS_MAX} sleutels, "
+                             f"niet {len(keys)}")
         return cls(stelsel=stelsel, pinned_jwks=tuple(keys.values()), omgeving=omgeving)
 
     @property
     def is_url(self) -> bool:
         return self.stelsel.startswith(("http://", "https://"))
+
+
+def _key_file_problem(path: str | Path, exc: KeyFileError) -> str:
+    """Dutch words for a pinned key file that cannot be used (common's detail in brackets)."""
+    if isinstance(exc.__cause__, OSError):
+        return f"kan {path} niet lezen: {file_problem(exc.__cause__)}"
+    return f"{path} is geen bruikbare publieke sleutel (JWK of JWKS) [{exc}]"
 
 
 @dataclass
@@ -131,9 +138,12 @@ class SchemeTrust:
         if not self.anchor.is_url:
             try:
                 text = await asyncio.to_thread(Path(self.anchor.stelsel).read_text, "ascii")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise SetupError(f"cannot read the scheme document {self.anchor.stelsel}: "
-                                 f"{exc}") from exc
+            except OSError as exc:
+                raise SetupError(f"kan het stelseldocument {self.anchor.stelsel} niet lezen: "
+                                 f"{file_problem(exc)}") from exc
+            except UnicodeDecodeError as exc:
+                raise SetupError(f"{self.anchor.stelsel} is geen stelseldocument (geen "
+                                 "ASCII-tekst)") from exc
             return text.strip()
         response = await call(self.client, "GET", self.anchor.stelsel, expect=200,
                               headers={"Accept": SCHEME_MEDIA_TYPE}, timeout_s=SCHEME_TIMEOUT_S)
@@ -152,8 +162,8 @@ def app_manager_url(scheme: Scheme, manager_id: str | None = None) -> tuple[str,
             continue
         if manager_id is None or manager["id"] == manager_id:
             return manager["id"], manager["api_url"]
-    raise SetupError("the scheme names no active App Manager with an api_url; "
-                     "give --app-manager-url")
+    raise SetupError("het stelsel noemt geen actieve App Manager met een api_url; "
+                     "geef --app-manager-url op")
 
 
 def app_manager_id_for(scheme: Scheme, api_url: str) -> str:
@@ -165,4 +175,5 @@ def app_manager_id_for(scheme: Scheme, api_url: str) -> str:
     actives = [m for m in scheme.payload["app_managers"] if m["status"] == ACTIVE]
     if len(actives) == 1:
         return actives[0]["id"]
-    raise SetupError(f"the App Manager at {api_url} is not in the scheme; give --app-manager-id")
+    raise SetupError(f"de App Manager op {api_url} staat niet in het stelsel; "
+                     "geef --app-manager-id op")

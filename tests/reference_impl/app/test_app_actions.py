@@ -136,5 +136,5 @@ def test_a_bundle_older_than_the_help_request_limit_is_not_sent() -> None:
               "enveloppen": [{"document": {"opgesteld_op": stamp}, "handtekening": "x..y"}]}
     check_fresh(bundle)
     check_fresh(bundle, now=signed + 14 * 86_400)
-    with pytest.raises(BundleError, match="export a fresh bundle"):
+    with pytest.raises(BundleError, match="maak een nieuwe bundel"):
         check_fresh(bundle, now=signed + 14 * 86_400 + 1)

@@ -143,10 +143,10 @@ def test_written_bundle_round_trips_with_a_readable_rendering(
 
 
 def test_unreadable_bundle_files(tmp_path: Path) -> None:
-    with pytest.raises(BundleError, match="cannot read"):
+    with pytest.raises(BundleError, match="niet lezen"):
         read_bundle(tmp_path / "ontbreekt.json")
     (tmp_path / "kapot.json").write_text("{niet json")
-    with pytest.raises(BundleError, match="not a JSON file"):
+    with pytest.raises(BundleError, match="geen JSON-bestand"):
         read_bundle(tmp_path / "kapot.json")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -74,6 +75,13 @@ def test_readable_tables_by_default(demo: dict[str, str]) -> None:
                  "Eenmalig te betalen", "Langlopende schulden", "Gemeente Voorbeeldstad",
                  "niets te melden", "€"):
         assert text in result.stdout
+    # one arrears figure in plain words, amounts and dates the Dutch way, no ISO dates
+    assert "al moeten betalen (achterstand)" in result.stdout
+    assert "te laat betaald" not in result.stdout
+    assert re.search(r"€ \d{1,3}(\.\d{3})*,\d\d", result.stdout)
+    assert re.search(r"\b\d{1,2} (januari|februari|maart|april|mei|juni|juli|augustus|september|"
+                     r"oktober|november|december)\b", result.stdout)  # the year may wrap
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", result.stdout)
 
 
 def test_options_instead_of_discovery(demo: dict[str, str], tmp_path: Path) -> None:
@@ -214,10 +222,10 @@ def test_the_key_is_kept_only_when_asked_and_then_encrypted(
     assert again.exit_code == 0 and key.read_bytes() == before
     wrong = _run(demo, "overzicht", "--json", "--test-bsn", SANNE,
                  VORDERINGEN_APP_MAP=str(state), VORDERINGEN_APP_WACHTWOORD="fout")
-    assert wrong.exit_code == 1 and "passphrase" in wrong.stderr
+    assert wrong.exit_code == 1 and "wachtwoord" in wrong.stderr
     refused = _run(demo, "overzicht", "--test-bsn", SANNE, "--bewaar-sleutel",
                    VORDERINGEN_APP_MAP=str(tmp_path / "leeg"))
-    assert refused.exit_code == 1 and "passphrase" in refused.stderr
+    assert refused.exit_code == 1 and "wachtwoord" in refused.stderr
     assert not (tmp_path / "leeg" / "app-sleutel.pem").exists()
 
 
