@@ -30,6 +30,7 @@ TITLES = {
     "algemeen/te-veel-verzoeken": "Te veel verzoeken",
     "verzoek/ongeldig": "Ongeldig verzoek",
     "verzoek/mediatype-niet-ondersteund": "Mediatype niet ondersteund",
+    "verzoek/te-groot": "Verzoek te groot",
     "sessie/token-ontbreekt": "Sessietoken ontbreekt",
     "sessie/token-ongeldig": "Sessietoken ongeldig",
     "sessie/niveau-te-laag": "Betrouwbaarheidsniveau te laag",

@@ -193,6 +193,7 @@ def test_only_the_documented_exceptions_are_waived() -> None:
     waived = {(f.rule, f.location) for f in FINDINGS if f.waived}
     consent = "app-manager.yaml#/paths/~1registraties~1{registratie_id}~1inloggen"
     form = "requestBody/content/application~1x-www-form-urlencoded"
+    unreachable = "app-manager.yaml#/components/responses/InlogdienstOnbereikbaar503"
     assert waived == {
         ("resources-not-verbs", consent),
         ("resources-not-verbs", "app-manager.yaml#/paths/~1inloggen~1terugkeer"),
@@ -203,6 +204,9 @@ def test_only_the_documented_exceptions_are_waived() -> None:
         ("json-only", "app-manager.yaml#/paths/~1burger~1certificaten/get/responses/200/content/"
                       "text~1html"),
         ("json-only", f"app-manager.yaml#/paths/~1burger~1intrekkingen/post/{form}"),
+        # The page that tells a citizen the identity provider cannot be reached (503).
+        ("json-only", f"{unreachable}/content/text~1html"),
+        ("errors-are-problem-json", unreachable),
     }
 
 
@@ -211,7 +215,8 @@ def test_without_its_exceptions_the_html_page_is_an_error() -> None:
     for rule in ruleset["rules"]:
         rule.pop("except", None)
     errors = errors_of(lint([SPEC_DIR / "openapi/app-manager.yaml"], ruleset))
-    assert {f.rule for f in errors} == {"json-only", "resources-not-verbs"}
+    assert {f.rule for f in errors} == {"json-only", "resources-not-verbs",
+                                        "errors-are-problem-json"}
 
 
 def test_every_rule_is_exercised_by_the_standard() -> None:
