@@ -12,14 +12,17 @@ import json
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from reference_impl.app_manager.pages import origin
 from reference_impl.common.http import body_validator, read_json
 from reference_impl.common.problems import Problem, invalid_request
+from reference_impl.common.request_body import read_body
 
 if TYPE_CHECKING:
     from reference_impl.app_manager.app import AppManager
@@ -78,20 +81,31 @@ def _refuse_cross_site(request: Request, own_origins: set[str]) -> None:
                       "Dit formulier kan alleen vanaf de eigen pagina worden verstuurd.")
 
 
+def _form_media_type() -> Problem:
+    return Problem(415, "verzoek/mediatype-niet-ondersteund",
+                   f"Verstuur dit formulier als {FORM_MEDIA_TYPE}.")
+
+
 async def read_form(request: Request, manager: AppManager,
                     fields: dict[str, re.Pattern[str]]) -> dict[str, str]:
     """The fields of a form posted from one of this App Manager's own pages, each of which
     must be present and match its pattern."""
     _refuse_cross_site(request, {origin(str(request.base_url)),
                                  origin(manager.base_url(request))})
+    # Precedence: 415, then 413 (the body is read at most to its limit), then 400.
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    body = await request.body()
-    if media_type != FORM_MEDIA_TYPE and (media_type or body):  # an empty form may omit it
-        raise Problem(415, "verzoek/mediatype-niet-ondersteund",
-                      f"Verstuur dit formulier als {FORM_MEDIA_TYPE}.")
-    if len(body) > MAX_FORM_BYTES:
-        raise invalid_request([("/", "het formulier is te groot")])
-    form = await request.form()
+    if media_type and media_type != FORM_MEDIA_TYPE:
+        raise _form_media_type()
+    body = await read_body(request, MAX_FORM_BYTES)  # 413 verzoek/te-groot past the limit
+    if not media_type and body:  # an empty form may omit the media type
+        raise _form_media_type()
+    try:
+        # read_body consumed the stream, so the urlencoded form is parsed from the bytes.
+        form = FormData(parse_qsl(body.decode("ascii"), keep_blank_values=True,
+                                  encoding="utf-8", errors="strict", max_num_fields=100))
+    except (UnicodeDecodeError, ValueError):
+        raise invalid_request([("/", "het formulier is niet leesbaar")],
+                              "Het formulier is onvolledig.") from None
     values: dict[str, str] = {}
     # Like a JSON request body, a form is closed: an unknown field is a typo or a probe.
     invalid = [(name, "onbekend veld") for name in dict.fromkeys(form.keys())

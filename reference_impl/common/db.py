@@ -14,6 +14,8 @@ Start-up runs `await migrate(engine, folder)`: Alembic upgrades to `head` on a c
 taken from the async engine. On PostgreSQL a transaction-scoped advisory lock makes
 several processes starting together migrate one after another; within one process a lock
 per event loop does the same for several databases (Alembic's state is module-global).
+A database that cannot be reached or migrated raises `DatabaseUnavailable`: one line with
+the URL (password hidden) and the driver's first line, no traceback at start-up.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -36,12 +40,33 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
-from reference_impl.common.errors import ConfigError
+from reference_impl.common import log_privacy
+from reference_impl.common.errors import ConfigError, VorderingenError
 
 DEFAULT_URL = "sqlite+aiosqlite:///var/vorderingen.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_POOL_SIZE = 10
 MIGRATION_LOCK_ID = 0x766F7264  # "vord": any constant shared by all processes
+CONNECT_TIMEOUT_S = 10  # an unreachable PostgreSQL fails the start instead of hanging
+
+
+class DatabaseUnavailable(VorderingenError):
+    """The database cannot be reached or migrated; the message hides any password."""
+
+
+def safe_url(url: str) -> str:
+    """`url` without its password, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ValueError, TypeError):
+        return "<database-url>"
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of what the driver said (SQLAlchemy wraps it in `orig`)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 def async_url(url: str) -> str:
@@ -58,6 +83,7 @@ def async_url(url: str) -> str:
 
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for `url`, with SQLite made safe for concurrent writers."""
+    log_privacy.install()  # before the first connection: drivers log parameters
     url = async_url(url)
     if url.startswith("sqlite"):
         memory = url.endswith(":memory:") or "mode=memory" in url
@@ -65,10 +91,13 @@ def create_engine(url: str) -> AsyncEngine:
             Path(url.split(":///", 1)[1].split("?", 1)[0]).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {"poolclass": StaticPool} if memory else {}
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-                                     **kwargs)
+                                     hide_parameters=True, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=POSTGRES_POOL_SIZE, pool_pre_ping=True)
+    # hide_parameters: an exception text (e.g. an IntegrityError) never quotes a BSN.
+    return create_async_engine(url, pool_size=POSTGRES_POOL_SIZE, pool_pre_ping=True,
+                               hide_parameters=True,
+                               connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -127,8 +156,22 @@ class Database:
 
     @classmethod
     async def open(cls, url: str, script_location: Path) -> Database:
-        engine = create_engine(url)
-        await migrate(engine, script_location)
+        """Connect and migrate; `DatabaseUnavailable` (one line) when either fails."""
+        try:
+            engine = create_engine(url)
+        except OSError as exc:  # the directory of a SQLite file cannot be made
+            raise DatabaseUnavailable(f"database {safe_url(url)} onbereikbaar: {exc} — "
+                                      "controleer de database-URL") from exc
+        try:
+            await migrate(engine, script_location)
+        except CommandError as exc:  # e.g. a database at a revision this release lacks
+            await engine.dispose()
+            raise DatabaseUnavailable(f"databasemigratie op {safe_url(url)} mislukt: "
+                                      f"{first_line(exc)}") from exc
+        except (OSError, SQLAlchemyError) as exc:
+            await engine.dispose()
+            raise DatabaseUnavailable(f"database {safe_url(url)} onbereikbaar: "
+                                      f"{first_line(exc)} — controleer de database-URL") from exc
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
 
     @property
@@ -164,7 +207,11 @@ class DatabaseActor:
             if self._started:
                 return
             self.database = await Database.open(self._database_url, self._migrations)
-            await self._set_up()
+            try:
+                await self._set_up()
+            except BaseException:
+                await self.database.close()  # a failed start leaves no pool behind
+                raise
             self._started = True
 
     async def _set_up(self) -> None:

@@ -4,12 +4,15 @@
   preflights, adds `API-Version`, CORS and security headers to every response (problems
   included), turns an unexpected exception into 500 `algemeen/interne-fout`, and writes
   one access-log line per request naming the *route template* (never the raw path, the
-  query, a header or a body: no BSN or token can reach the log).
+  query, a header or a body: no BSN or token can reach the log); building it installs
+  `log_privacy`, which keeps data out of the database drivers' log records too.
 - `exception_handlers()`: `Problem` → problem document; Starlette's 404/405 → the
   standard's `algemeen/niet-gevonden` and `algemeen/methode-niet-toegestaan` (with `Allow`).
-- `read_json(request, validator)`: 415 for a non-JSON body, 400 `verzoek/ongeldig` with
-  `invalid_params` for malformed JSON or a schema violation; `check_media_type(request)`
-  answers the 415 alone, for a handler that must check a header (400) after it (§9).
+- `read_json(request, validator)` (from request_body.py, which bounds its size, time and
+  work): 415 for a non-JSON body, 413 `verzoek/te-groot`, 400 `verzoek/ongeldig` with
+  `invalid_params` for malformed JSON, non-I-JSON or a schema violation;
+  `check_media_type(request)` answers the 415 alone, for a handler that must check a
+  header (400) after it (§9). A client that leaves mid-body is logged as 499, not as 500.
 - `too_many_requests(retry_after_s)` (429) and `scheme_unavailable(retry_after_s)` (503):
   the two problems that carry `Retry-After`.
 - `openapi_route(base_path, api)`: `GET <base>/openapi.json`, the interface's OpenAPI
@@ -22,7 +25,6 @@ import json
 import logging
 import math
 import time
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -34,17 +36,23 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reference_impl.common.problems import Problem, invalid_request
-from reference_impl.common.spec import openapi_path, openapi_request_validator, schema_errors
+from reference_impl.common import log_privacy
+from reference_impl.common.problems import Problem
+from reference_impl.common.request_body import (  # noqa: F401 - re-exported for handlers
+    ClientGone,
+    check_media_type,
+    read_json,
+)
+from reference_impl.common.spec import openapi_path, openapi_request_validator
 from reference_impl.common.versions import STANDARD_VERSION
 
 API_VERSION = STANDARD_VERSION
-MAX_BODY_BYTES = 4 * 1024 * 1024
 CORS_MAX_AGE_S = 600
 JSON_MEDIA_TYPE = "application/json"
+CLIENT_CLOSED = 499  # in the access log only: the client left before an answer was sent
 CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, Verzoek-Bewijs"
 CORS_EXPOSE_HEADERS = ("API-Version, Location, ETag, Idempotent-Replayed, Retry-After, "
-                       "WWW-Authenticate")
+                       "WWW-Authenticate, Deprecation, Sunset, Link")
 CORS_HEADERS = {
     "access-control-allow-origin": "*",
     "access-control-expose-headers": CORS_EXPOSE_HEADERS,
@@ -56,7 +64,6 @@ SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
 }
 HSTS = "max-age=31536000"
-MAX_INTEGRAL_DIGITS = 30  # beyond this a number-with-exponent stays a float
 ACCESS_LOG = "vorderingen.access"
 
 log = logging.getLogger(__name__)
@@ -94,6 +101,7 @@ class StandardHttpMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        log_privacy.install()  # every server builds this middleware: its drivers log no data
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,6 +128,9 @@ class StandardHttpMiddleware:
                 await self._preflight(scope, receive, send_with_headers)
             else:
                 await self.app(scope, receive, send_with_headers)
+        except ClientGone:
+            # Nobody is left to answer; a client that hangs up is not a server fault.
+            status["code"] = CLIENT_CLOSED
         except Exception:
             log.exception("unhandled error in %s %s", scope["method"], _route_template(scope))
             if not status["sent"]:
@@ -219,63 +230,3 @@ def exception_handlers() -> dict[Any, Any]:
 def body_validator(api: str, path: str, method: str) -> Draft202012Validator | None:
     """The request-body validator of `method path` in `spec/openapi/<api>.yaml`."""
     return openapi_request_validator(api, path, method)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _number(text: str) -> int | float:
-    """`12.0` and `1e3` as the integers they are (JSON Schema counts them as integers, and
-    an amount must reach the domain as an int); anything with a fraction stays a float."""
-    value = Decimal(text)
-    if value.adjusted() <= MAX_INTEGRAL_DIGITS and value == value.to_integral_value():
-        return int(value)
-    return float(text)
-
-
-def _media_type(request: Request) -> str:
-    content_type = request.headers.get("content-type")
-    return content_type.split(";", 1)[0].strip().lower() if content_type else ""
-
-
-def check_media_type(request: Request) -> None:
-    """415 unless the request says `application/json` (a request without any body and
-    without a Content-Type is left to `read_json`, which answers 400)."""
-    if request.headers.get("content-type") is None:
-        return
-    if _media_type(request) != JSON_MEDIA_TYPE:
-        raise Problem(
-            415,
-            "verzoek/mediatype-niet-ondersteund",
-            "Alleen application/json wordt geaccepteerd.",
-        )
-
-
-async def read_json(request: Request, validator: Draft202012Validator | None) -> Any:
-    """The JSON body, valid against `validator`; else 415 or 400 as a `Problem`."""
-    content_type = request.headers.get("content-type")
-    media_type = _media_type(request)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise invalid_request([("/", f"body is larger than {MAX_BODY_BYTES} bytes")])
-    if not content_type and not body:
-        raise invalid_request([("/", "a JSON body is required")])
-    if media_type != JSON_MEDIA_TYPE:
-        raise Problem(
-            415,
-            "verzoek/mediatype-niet-ondersteund",
-            "Alleen application/json wordt geaccepteerd.",
-        )
-    try:
-        value = json.loads(bytes(body).decode("utf-8"), parse_constant=_refuse_constant,
-                           parse_float=_number)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise invalid_request([("/", "body is not valid UTF-8 JSON")]) from None
-    if validator is not None:
-        errors = schema_errors(validator, value)
-        if errors:
-            raise invalid_request(errors)
-    return value

@@ -41,6 +41,7 @@ from reference_impl.common.constants import (  # noqa: F401 - re-exported, as in
     SESSION_TTL_S,
 )
 from reference_impl.common.errors import KeyFileError, TokenError
+from reference_impl.common.request_body import check_no_lone_surrogate
 from reference_impl.common.spec import schema_errors, schema_validator
 
 CURVE = "P-256"
@@ -209,11 +210,11 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _json_object(part: str) -> dict[str, Any]:
-    value = json.loads(
-        b64url_decode(part).decode("utf-8"),
-        object_pairs_hook=_refuse_duplicates,
-        parse_constant=_refuse_constant,
-    )
+    """A header or payload as I-JSON (RFC 7493): no duplicate member, no lone surrogate."""
+    text = b64url_decode(part).decode("utf-8")
+    value = json.loads(text, object_pairs_hook=_refuse_duplicates,
+                       parse_constant=_refuse_constant)
+    check_no_lone_surrogate(text, value)
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
     return value
@@ -257,7 +258,7 @@ def parse_header(token: Any, *, typ: str, prefix: str, detached: bool = False) -
     try:
         header = _json_object(parts[0])
         b64url_decode(parts[2])
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise TokenError(f"{prefix}/ongeldig-formaat", f"header: {exc}") from exc
     if header.get("alg") != ALG:
         raise TokenError(f"{prefix}/algoritme-niet-toegestaan", "only ES256 is accepted")
@@ -300,7 +301,7 @@ def verify(token: Any, *, typ: str, prefix: str, keys_for: KeysFor) -> dict[str,
     header = parse_header(token, typ=typ, prefix=prefix)
     try:
         unverified = _json_object(token.split(".")[1])
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise TokenError(f"{prefix}/ongeldig-formaat", f"payload: {exc}") from exc
     key = select_key(header.get("kid"), keys_for(header, unverified), prefix=prefix)
     _check_signature(token, key, None, prefix)

@@ -13,6 +13,11 @@ import math
 from dataclasses import dataclass, field
 
 MAX_CLIENTS = 10_000
+# Sensible defaults for the session-opening operations of a source (a challenge and a
+# session per app start: an honest app needs 2 per source; a household behind one NAT
+# address a few dozen).
+DEFAULT_SESSION_LIMIT = 120
+DEFAULT_SESSION_PERIOD_S = 60
 
 
 @dataclass

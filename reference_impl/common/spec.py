@@ -12,6 +12,7 @@ instance is valid, and only walks the python validator for the errors when it is
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from functools import cache
@@ -26,6 +27,7 @@ from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
 from reference_impl.common.errors import SpecNotFound
+from reference_impl.common.schema_cost import quiet
 
 SPEC_DIR_ENV = "VORDERINGEN_SPEC_DIR"
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]
@@ -163,10 +165,8 @@ def json_pointer(path: Any) -> str:
 
 # Keywords whose jsonschema message names only schema-side facts or property names, never
 # the offending value (a value may be personal data and must not be echoed into logs).
-_MESSAGE_IS_SAFE = frozenset(
-    {"required", "additionalProperties", "minItems", "maxItems", "uniqueItems",
-     "minProperties", "maxProperties", "dependentRequired"}
-)
+# (minItems, maxItems, uniqueItems, min/maxProperties messages quote the instance: not here.)
+_MESSAGE_IS_SAFE = frozenset({"required", "additionalProperties", "dependentRequired"})
 
 
 def _reason(error: Any) -> str:
@@ -176,16 +176,19 @@ def _reason(error: Any) -> str:
     return f"violates {error.validator}: {expected}"[:MAX_REASON_CHARS]
 
 
-def schema_errors(validator: Draft202012Validator, instance: Any) -> list[tuple[str, str]]:
+def schema_errors(validator: Draft202012Validator, instance: Any, *,
+                  limit: int | None = None) -> list[tuple[str, str]]:
     """`(json pointer, reason)` per violation, in a stable order; empty when valid.
 
-    Reasons never quote the offending value, only the rule it breaks.
+    Reasons never quote the offending value, only the rule it breaks. With `limit`, the
+    search stops after that many violations (bounded work for untrusted input).
     """
     fast = _FAST.get(id(validator))
     if fast is not None and fast.is_valid(instance):
         return []
     errors = sorted(
-        validator.iter_errors(instance), key=lambda e: (list(map(str, e.path)), e.message)
+        itertools.islice(quiet(validator).iter_errors(instance), limit),
+        key=lambda e: (list(map(str, e.path)), e.message),
     )
     params: list[tuple[str, str]] = []
     for error in errors:

@@ -43,13 +43,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from reference_impl.app_manager.app import create_app as create_app_manager
 from reference_impl.app_manager.config import BASE_PATH as APP_MANAGER_PATH
 from reference_impl.app_manager.config import config_from_mapping as app_manager_config
 from reference_impl.common.jose import ensure_private_key, public_jwk
 from reference_impl.common.scheme import key_entry
+from reference_impl.common.serving import server_config
 from reference_impl.common.versions import MAJOR
 from reference_impl.demo.data import DEMO_DATA, load_demo
 from reference_impl.demo.servers import (
@@ -329,8 +328,9 @@ class Federation:
         _write_json(state / "demo.json", self.discovery())
 
     async def _serve(self, app: Any, sock: socket.socket, rol: str) -> None:
-        config = uvicorn.Config(app, lifespan="on", access_log=False, log_config=None,
-                                log_level="warning")
+        # The same protections as a served actor (head timeout, connection and head limits).
+        config = server_config(app, host=HOST, port=sock.getsockname()[1], lifespan="on",
+                               log_config=None, log_level="warning")
         server = EmbeddedServer(config)
         task = asyncio.create_task(server.serve(sockets=[sock]))
         self._servers.append((server, task))

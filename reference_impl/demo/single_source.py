@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from reference_impl.common.jose import ensure_private_key, public_jwk
+from reference_impl.common.serving import server_config
 from reference_impl.demo.data import DEMO_DATA, load_demo
 from reference_impl.demo.servers import HOST, Background, EmbeddedServer, bind_port
 from reference_impl.source.app import create_app
@@ -78,9 +77,9 @@ class _SingleSource:
             mapping["betalingsregeling"] = {**mapping["betalingsregeling"],
                                             "voorstel_geldigheid_s": self.quote_validity_s}
         config = config_from_mapping(mapping)
-        self._server = EmbeddedServer(uvicorn.Config(create_app(config), lifespan="on",
-                                              access_log=False, log_config=None,
-                                              log_level="warning"))
+        self._server = EmbeddedServer(server_config(
+            create_app(config), host=HOST, port=sock.getsockname()[1], lifespan="on",
+            log_config=None, log_level="warning"))
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:
             if self._task.done():

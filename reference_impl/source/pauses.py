@@ -4,6 +4,10 @@ A pause holds chosen cases (or every case that can be paused) from today until i
 `einddatum`. While it holds, the overview shows those cases `gepauzeerd` and the planned
 surcharges and reminders of the backend's schedule that fall on those days are never
 imposed (overview.imposed_events). Ending a pause early moves its `einddatum` to today.
+
+One active pause per case is decided by the database: each case of a pause holds a row in
+`pauze_zaken` keyed by (bsn, zaakkenmerk), so of concurrent requests for one case exactly
+one commits; the others get 422 `zaak-al-gepauzeerd`, as a sequential request would.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from reference_impl.common.db import Database
-from reference_impl.common.problems import Problem
+from reference_impl.common.problems import Problem, invalid_request
 from reference_impl.source import tables
 from reference_impl.source.clock import local_date, rfc3339
 from reference_impl.source.config import PauseLimits
@@ -29,6 +34,15 @@ def _reason(code: str, toelichting: str, zaakkenmerk: str | None = None) -> dict
     if zaakkenmerk is not None:
         reason["zaakkenmerk"] = zaakkenmerk
     return reason
+
+
+def _calendar_date(text: str) -> date:
+    """The date `text` names; 400 for one the schema's pattern lets through but the
+    calendar has not (`0000-01-01`, `2026-02-30`)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise invalid_request([("/einddatum", "is not a calendar date")]) from None
 
 
 def wire_status(pause: PauseRecord, today: date) -> str:
@@ -46,7 +60,7 @@ class Pauses:
 
     async def create(self, bsn: str, body: dict[str, Any], now: int) -> dict[str, Any]:
         today = local_date(now)
-        einddatum = date.fromisoformat(body["einddatum"])
+        einddatum = _calendar_date(body["einddatum"])
         reasons = []
         if not today < einddatum <= today + timedelta(days=self.limits.maximum_duur_dagen):
             reasons.append(_reason(
@@ -77,13 +91,42 @@ class Pauses:
             raise Problem(422, NOT_POSSIBLE, "De pauze kan niet worden ingesteld.",
                           extensions={"redenen": reasons})
         pause = PauseRecord(str(uuid.uuid4()), "actief", today, einddatum, tuple(chosen), now)
-        async with self.database.engine.begin() as connection:
-            await connection.execute(sa.insert(tables.pauzes).values(
-                id=pause.id, bsn=bsn, status="actief", ingangsdatum=today.isoformat(),
-                einddatum=einddatum.isoformat(), zaakkenmerken=chosen, aangemaakt_at=now,
-                beeindigd_at=None,
-            ))
+        try:
+            await self._store(bsn, pause)
+        except IntegrityError:
+            # A concurrent request paused one of these cases first: answer as if it had
+            # been seen above (the database, not the check, decides).
+            raise Problem(422, NOT_POSSIBLE, "De pauze kan niet worden ingesteld.",
+                          extensions={"redenen": [_reason(
+                              "zaak-al-gepauzeerd", "Deze zaak is al gepauzeerd.", k)
+                              for k in await self._held(bsn, chosen)]}) from None
         return render(pause, today)
+
+    async def _store(self, bsn: str, pause: PauseRecord) -> None:
+        z = tables.pauze_zaken.c
+        async with self.database.engine.begin() as connection:
+            # Cases whose pause ran out no longer hold a row of their own.
+            await connection.execute(sa.delete(tables.pauze_zaken).where(
+                z.bsn == bsn, z.einddatum < pause.ingangsdatum.isoformat()))
+            await connection.execute(sa.insert(tables.pauzes).values(
+                id=pause.id, bsn=bsn, status="actief",
+                ingangsdatum=pause.ingangsdatum.isoformat(),
+                einddatum=pause.einddatum.isoformat(), zaakkenmerken=list(pause.zaakkenmerken),
+                aangemaakt_at=pause.aangemaakt_at, beeindigd_at=None,
+            ))
+            await connection.execute(sa.insert(tables.pauze_zaken), [
+                {"bsn": bsn, "zaakkenmerk": k, "pauze_id": pause.id,
+                 "einddatum": pause.einddatum.isoformat()}
+                for k in pause.zaakkenmerken
+            ])
+
+    async def _held(self, bsn: str, chosen: list[str]) -> list[str]:
+        """Which of `chosen` another pause holds now (for the answer after a lost race)."""
+        z = tables.pauze_zaken.c
+        async with self.database.engine.connect() as connection:
+            held = set((await connection.scalars(sa.select(z.zaakkenmerk).where(
+                z.bsn == bsn, z.zaakkenmerk.in_(chosen)))).all())
+        return [k for k in chosen if k in held] or chosen
 
     async def list(self, bsn: str, now: int) -> list[dict[str, Any]]:
         state = await load_state(self.database, bsn)
@@ -113,6 +156,8 @@ class Pauses:
                 sa.update(tables.pauzes).where(p.id == pause_id, p.status == "actief")
                 .values(status="beeindigd", beeindigd_at=now, einddatum=today.isoformat())
             )
+            await connection.execute(sa.delete(tables.pauze_zaken).where(
+                tables.pauze_zaken.c.pauze_id == pause_id))
 
 
 def render(pause: PauseRecord, today: date) -> dict[str, Any]:

@@ -37,8 +37,9 @@ from reference_impl.source import tables
 from reference_impl.source.config import NIVEAUS
 
 # Spent nonces are kept this long after expiry (so a late replay still reads "used" or
-# "expired"), then deleted when new challenges are made.
-NONCE_RETENTION_S = 86_400
+# "expired"), then deleted when new challenges are made. An hour bounds what one client can
+# pile up; a replay after that reads "unknown", which is 401 all the same.
+NONCE_RETENTION_S = 3_600
 TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 

@@ -4,8 +4,8 @@ Times are integer Unix seconds (`*_at`), calendar dates ISO strings; both mean t
 SQLite and PostgreSQL. Unique constraints carry the concurrency guarantees: a nonce is
 consumed by one UPDATE, a request-proof jti is accepted by one INSERT per session, one
 quote yields at most one arrangement (`voorstel_id` unique), one Idempotency-Key per
-citizen yields one arrangement, and a case is in at most one active arrangement
-(`regeling_zaken` primary key).
+citizen yields one arrangement, a case is in at most one active arrangement
+(`regeling_zaken` primary key) and under at most one active pause (`pauze_zaken`).
 """
 
 from __future__ import annotations
@@ -110,6 +110,19 @@ pauzes = sa.Table(
     sa.Column("zaakkenmerken", sa.JSON, nullable=False),
     sa.Column("aangemaakt_at", sa.BigInteger, nullable=False),
     sa.Column("beeindigd_at", sa.BigInteger, nullable=True),
+)
+
+# One row per case under a pause that has not ended early; the primary key makes "one
+# active pause per case" hold under concurrency. A row whose `einddatum` has passed no
+# longer holds: it is deleted by the next pause request of that citizen (migration 0003).
+pauze_zaken = sa.Table(
+    "pauze_zaken",
+    metadata,
+    sa.Column("bsn", sa.String(9), primary_key=True),
+    sa.Column("zaakkenmerk", sa.String(64), primary_key=True),
+    sa.Column("pauze_id", sa.String(36), sa.ForeignKey("pauzes.id"), nullable=False,
+              index=True),
+    sa.Column("einddatum", sa.String(10), nullable=False),
 )
 
 hulpvragen = sa.Table(

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference_impl.app.citizen import AppSettings
 from reference_impl.app.errors import SetupError
+from reference_impl.common.serving import server_config
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The NL Design System CSS, vendored from npm by vendor/vendor.py (only css/ is served).
@@ -118,8 +119,8 @@ def serve(config: WebConfig, *, port: int = DEFAULT_PORT, host: str = HOST,
           announce: Callable[[str], None] | None = None) -> None:
     """Serve until interrupted; `announce` gets the page's URL once it listens."""
     check_loopback(host)
-    server = uvicorn.Server(uvicorn.Config(create_app(config), host=host, port=port,
-                                           log_level="warning", access_log=False))
+    server = uvicorn.Server(server_config(create_app(config), host=host, port=port,
+                                          log_level="warning"))
     if announce is not None:
         original = server.startup
 

@@ -278,6 +278,9 @@ async def test_bad_input_to_the_html_pages(client: ValidatingClient, app_side: A
         response = await client.post(path, valid_request=False, **kwargs)
         assert 400 <= response.status_code < 500, response.text
         assert response.headers["content-type"] == "application/problem+json"
+    oversized = await client.post(path, valid_request=False, content=b"keuze=" + b"x" * 70_000,
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert problem(oversized) == (413, "verzoek/te-groot")  # /http/body-te-groot
     for path in ("/burger/inloggen", "/burger/intrekkingen"):
         response = await client.post(path, valid_request=False, in_spec=False,
                                      content=b"{", headers={"Content-Type": "application/json"})

@@ -23,7 +23,7 @@ SECURITY_HEADERS = {
     "api-version": "2.0.0",
     "access-control-allow-origin": "*",
     "access-control-expose-headers": ("API-Version, Location, ETag, Idempotent-Replayed, "
-                                      "Retry-After, WWW-Authenticate"),
+                                      "Retry-After, WWW-Authenticate, Deprecation, Sunset, Link"),
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
