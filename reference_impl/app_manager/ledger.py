@@ -6,6 +6,11 @@ and device names the citizen saw, the identity provider, and `bsn_sleutel`
 `bsn_sleutel` lets a citizen who logged in anew list and revoke their certificates
 (design §5). Revoking twice keeps the first time. A revoked `jti` is listed until its
 certificate's `exp + CLOCK_SKEW_S`.
+
+Retention: a certificate, and its revocation, is deleted `CERTIFICAAT_BEWAARTERMIJN_S`
+(30 days) after it expired — long enough for the citizen to still see a recent certificate
+as expired, short enough that the ledger does not keep every login forever. Issuing prunes,
+at most once per `OPSCHONEN_INTERVAL_S` in a process, so the cost stays off most requests.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from reference_impl.common.db import Database
 GELDIG = "geldig"
 INGETROKKEN = "ingetrokken"
 VERLOPEN = "verlopen"
+CERTIFICAAT_BEWAARTERMIJN_S = 30 * 86_400  # how long after `exp` a certificate stays listed
+OPSCHONEN_INTERVAL_S = 3_600  # at most one prune per process in this time
 
 
 @dataclass(frozen=True)
@@ -43,9 +50,14 @@ class CertificateLedger:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._next_prune = 0
 
     async def record_issued(self, claims: dict[str, Any], thumbprint: str, *,
                             bsn_sleutel: str, app_naam: str, apparaat_naam: str) -> None:
+        now = int(claims["iat"])
+        if now >= self._next_prune:
+            self._next_prune = now + OPSCHONEN_INTERVAL_S
+            await self.prune(now)
         async with self.database.engine.begin() as connection:
             await connection.execute(sa.insert(tables.certificaten).values(
                 jti=claims["jti"], thumbprint=thumbprint, niveau=claims["betrouwbaarheidsniveau"],
@@ -113,3 +125,14 @@ class CertificateLedger:
                 .where(i.certificate_expires_at + CLOCK_SKEW_S >= now)
                 .order_by(i.certificaat_jti))
             return [row.certificaat_jti for row in rows]
+
+    async def prune(self, now: int) -> int:
+        """Delete certificates and revocations that expired more than
+        `CERTIFICAAT_BEWAARTERMIJN_S` ago; how many certificates went."""
+        cutoff = now - CERTIFICAAT_BEWAARTERMIJN_S
+        async with self.database.engine.begin() as connection:
+            await connection.execute(sa.delete(tables.intrekkingen).where(
+                tables.intrekkingen.c.certificate_expires_at < cutoff))
+            deleted = await connection.execute(sa.delete(tables.certificaten).where(
+                tables.certificaten.c.expires_at < cutoff))
+        return int(deleted.rowcount or 0)

@@ -7,6 +7,8 @@ certificate.
                                         keuze=annuleren → 302 redirect_uri?error=access_denied
     GET  /inloggen/terugkeer            identity provider return → 302 redirect_uri?code&state
                                         &iss (an app login) or the management session (§5)
+                                        (an unreachable identity provider: the 503 page of
+                                        `provider_unavailable`, for both page posts)
     POST /certificaten                  registratie_id, inlogcode, code_verifier, aanvraag
 
 Why a forwarded link yields nothing: the `inlogcode` goes only to the registration's
@@ -55,6 +57,8 @@ MAX_NAME_CHARS = 64
 ACCESS_DENIED = "access_denied"
 CHOICE = re.compile(r"^(doorgaan|annuleren)$")
 GONE = "Deze inlogpoging is onbekend, verlopen of al gebruikt. Begin opnieuw in de app."
+UNAVAILABLE = "algemeen/tijdelijk-niet-beschikbaar"
+PROVIDER_RETRY_AFTER_S = 60  # an identity provider outage is rarely shorter
 
 log = logging.getLogger(__name__)
 
@@ -131,16 +135,19 @@ async def toestemming_keuze(request: Request) -> Response:
     if registration is None or registration.consented:
         raise not_found(GONE)
     proceed = form["keuze"] == "doorgaan"
+    # Ask the identity provider first: when it cannot be reached (503) nothing is spent, and
+    # the citizen posts the same form again.
+    target = (await manager.authorization_url(
+        request, await manager.logins.start(AppLogin(registration.id), now)) if proceed else None)
     if not await manager.registrations.consent(registration.id, form["formulier_token"],
                                                proceed=proceed, now=now):
         raise invalid_request([("formulier_token", "hoort niet bij deze pagina")],
                               "Dit formulier is verlopen. Open de inloglink opnieuw.")
-    if not proceed:
+    if target is None:
         return RedirectResponse(redirect_to(registration.redirect_uri, {
             "error": ACCESS_DENIED, "state": registration.app_state,
             "iss": manager.config.id}), status_code=302)
-    state = await manager.logins.start(AppLogin(registration.id), now)
-    return RedirectResponse(await manager.authorization_url(request, state), status_code=302)
+    return RedirectResponse(target, status_code=302)
 
 
 async def terugkeer(request: Request) -> Response:
@@ -181,6 +188,20 @@ async def terugkeer(request: Request) -> Response:
         raise not_found(GONE)
     return RedirectResponse(redirect_to(registration.redirect_uri, {"code": code, **answer}),
                             status_code=302)
+
+
+async def provider_unavailable(_request: Request, exc: Exception) -> Response:
+    """503 for people, with `Retry-After`: the identity provider could not be reached while
+    sending a browser there (`IdentityProviderError` escaping a page's post); nothing was
+    spent, so the same form can be posted again."""
+    log.warning("identity provider unavailable: %s", exc)
+    body = f"""<h1>Inloggen lukt nu niet</h1>
+<p>De inlogdienst is op dit moment niet bereikbaar. Dit ligt niet aan u.</p>
+<p>Probeer het over een paar minuten opnieuw: ga terug naar de vorige pagina en kies opnieuw
+om in te loggen.</p>
+<p>Foutcode: {UNAVAILABLE}</p>"""
+    return pages.html_page("Inloggen lukt nu niet", body, status=503,
+                           headers={"Retry-After": str(PROVIDER_RETRY_AFTER_S)})
 
 
 def _code_refused(detail: str) -> Problem:
