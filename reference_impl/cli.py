@@ -4,19 +4,23 @@
     vorderingen stelsel sleutel --uit DIR
     vorderingen stelsel onderteken BESCHRIJVING.yaml --sleutel KEY.pem --uit OUT.jwt
                                    [--volgnummer N]
-    vorderingen stelsel serve --config stelsel.yaml
-    vorderingen app-manager serve --config app-manager.yaml
-    vorderingen bron serve --config bron.yaml
+    vorderingen stelsel serve --config stelsel.yaml [--log-formaat text|json]
+    vorderingen app-manager serve --config app-manager.yaml [--log-formaat text|json]
+    vorderingen bron sleutel --uit DIR
+    vorderingen bron serve [--config bron.yaml] [--log-formaat text|json]
 
 Errors are one line on stderr, `vorderingen: <what is wrong>`: exit 2 for a usage error
 (a missing or bad option, an unreadable configuration), 1 when the work itself failed.
 Example configurations are in `reference_impl/demo/examples/`; each actor's `config.py`
-documents every key.
+documents every key, reference_impl/OPERATIONS.md the environment variables. A server that
+cannot start (key, configuration, database, backend) says so in one line before it listens.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from reference_impl.app.cli import TEST_BROWSER, app
 from reference_impl.common.errors import ConfigError, KeyFileError, VorderingenError
 
 PROG = "vorderingen"
+LOG_FORMAT_ENV = "VORDERINGEN_LOG_FORMAT"
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
@@ -64,6 +69,34 @@ class OneLineErrors(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+def log_format_option(command: Any) -> Any:
+    """`--log-formaat text|json` (or $VORDERINGEN_LOG_FORMAT) on a serve command."""
+    return click.option("--log-formaat", "log_format", type=click.Choice(["text", "json"]),
+                        default="text", envvar=LOG_FORMAT_ENV, show_default=True,
+                        help="Log lines as text or as one JSON object per line.")(command)
+
+
+def _require_configuration(config_path: Path | None, prefix: str) -> None:
+    """A usage error when there is neither a --config file nor any `<prefix>_*` variable."""
+    if config_path is None and not any(name.startswith(f"{prefix}_") for name in os.environ):
+        raise click.UsageError(f"geef --config BESTAND, of zet de {prefix}_*-variabelen "
+                               "(zie reference_impl/OPERATIONS.md)")
+
+
+def _start_once(actor: Any) -> None:
+    """Start an actor (database, migrations, key) and stop it again, so that a failure is
+    one line here instead of a traceback from the server's lifespan."""
+    import asyncio
+
+    async def check() -> None:
+        try:
+            await actor.start()
+        finally:
+            await actor.close()
+
+    asyncio.run(check())
+
+
 def test_citizen_browser(bsn: str, *, niveau: str | None, omgeving: str) -> Any:
     """The test citizen's browser `vorderingen app … --test-bsn` logs in with (it refuses a
     productie scheme); imported only when used, so `--help` stays fast."""
@@ -73,6 +106,7 @@ def test_citizen_browser(bsn: str, *, niveau: str | None, omgeving: str) -> Any:
 
 
 @click.group(cls=OneLineErrors)
+@click.version_option(package_name="vorderingen", prog_name=PROG, message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Reference implementation of the Vorderingen API: scheme, App Manager, sources, demo."""
@@ -141,14 +175,20 @@ def stelsel_onderteken(beschrijving: Path, sleutel: Path, out: Path,
 
 
 @stelsel.command("serve")
-@click.option("--config", "config_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="YAML configuration file.")
-def stelsel_serve(config_path: Path) -> None:
+@click.option("--config", "config_path", default=None, envvar="VORDERINGEN_STELSEL_CONFIG",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML configuration file (VORDERINGEN_STELSEL_* variables override it).")
+@log_format_option
+def stelsel_serve(config_path: Path | None, log_format: str) -> None:
     """Run the scheme service (GET /stelsel/v2/stelseldocument)."""
+    from reference_impl.common.logs import configure_logging
     from reference_impl.scheme.app import serve
     from reference_impl.scheme.config import load_config
 
-    serve(load_config(config_path))
+    _require_configuration(config_path, "VORDERINGEN_STELSEL")
+    config = load_config(config_path)  # checks the key file: a missing one stops here
+    configure_logging(log_format)
+    serve(config)
 
 
 # --- app-manager -----------------------------------------------------------------------------
@@ -160,14 +200,21 @@ def app_manager() -> None:
 
 
 @app_manager.command("serve")
-@click.option("--config", "config_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="YAML configuration file.")
-def app_manager_serve(config_path: Path) -> None:
+@click.option("--config", "config_path", default=None, envvar="VORDERINGEN_APP_MANAGER_CONFIG",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML configuration file (VORDERINGEN_APP_MANAGER_* variables override it).")
+@log_format_option
+def app_manager_serve(config_path: Path | None, log_format: str) -> None:
     """Run the App Manager (/app-manager/v2)."""
-    from reference_impl.app_manager.app import serve
+    from reference_impl.app_manager.app import AppManager, serve
     from reference_impl.app_manager.config import load_config
+    from reference_impl.common.logs import configure_logging
 
-    serve(load_config(config_path))
+    _require_configuration(config_path, "VORDERINGEN_APP_MANAGER")
+    config = load_config(config_path)
+    configure_logging(log_format)
+    _start_once(AppManager(config))
+    serve(config)
 
 
 # --- bron (source organisation) --------------------------------------------------------------
@@ -178,15 +225,60 @@ def bron() -> None:
     """A source organisation (bronorganisatie)."""
 
 
+@bron.command("sleutel")
+@click.option("--uit", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for bron.pem (0600) and bron.jwk.json.")
+@click.option("--naam", default="bron", show_default=True,
+              help="File name without extension (a next key for a rotation gets its own).")
+def bron_sleutel(out: Path, naam: str) -> None:
+    """Create the source's signing key pair; the public JWK goes to the scheme operator.
+    An existing key is never overwritten."""
+    from reference_impl.common.jose import generate_key, public_jwk, save_private_key
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", naam):
+        raise click.BadParameter("alleen letters, cijfers, punt, streep en liggend streepje",
+                                 param_hint="--naam")
+    private, public = out / f"{naam}.pem", out / f"{naam}.jwk.json"
+    if private.exists() or public.exists():
+        raise click.ClickException(f"{out} bevat al een sleutel {naam}; niet overschreven")
+    key = generate_key()
+    save_private_key(private, key)
+    jwk = public_jwk(key)
+    public.write_text(json.dumps(jwk, indent=2) + "\n", encoding="utf-8")
+    click.echo(json.dumps({"prive_sleutel": str(private), "publieke_sleutel": str(public),
+                           "kid": jwk["kid"]}))
+
+
+@bron.command("document")
+@click.option("--config", "config_path", required=True, envvar="VORDERINGEN_BRON_CONFIG",
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The source's bron.yaml (its adapter may sit next to it).")
+@click.option("--bsn", required=True, help="A test citizen (elfproef).")
+@click.option("--stil", is_flag=True, help="Only the verdict, not the document.")
+def bron_document(config_path: Path, bsn: str, stil: bool) -> None:
+    """Render the claims document this source would sign for BSN, without HTTP, and name
+    every broken schema rule or invariant (exit 1 when there is one)."""
+    from reference_impl.source.document_check import run_cli
+
+    sys.exit(run_cli(config_path, bsn, quiet=stil))
+
+
 @bron.command("serve")
-@click.option("--config", "config_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="YAML configuration file.")
-def bron_serve(config_path: Path) -> None:
-    """Run a source organisation (/vorderingen/v2)."""
+@click.option("--config", "config_path", default=None, envvar="VORDERINGEN_BRON_CONFIG",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML configuration file (VORDERINGEN_BRON_* variables override it).")
+@log_format_option
+def bron_serve(config_path: Path | None, log_format: str) -> None:
+    """Run a source organisation (/vorderingen/v2), with /livez and /readyz."""
     from reference_impl.source.__main__ import serve
     from reference_impl.source.config import load_config
 
-    serve(load_config(config_path))
+    _require_configuration(config_path, "VORDERINGEN_BRON")
+    if config_path is not None:
+        from reference_impl.source.document_check import adapter_importable
+
+        adapter_importable(config_path)  # backend: my_adapter:factory beside bron.yaml
+    serve(load_config(config_path), log_format=log_format)
 
 
 main.add_command(app)

@@ -63,14 +63,15 @@ from reference_impl.common.http import (
     openapi_route,
     too_many_requests,
 )
-from reference_impl.common.jose import ensure_signing_key, public_jwk
-from reference_impl.common.problems import Problem, unauthorized
+from reference_impl.common.jose import ensure_signing_key, load_private_key, public_jwk
+from reference_impl.common.logs import RequestIdMiddleware
+from reference_impl.common.problems import unauthorized
+from reference_impl.common.serving import server_config
 
 API = "app-manager"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 JOSE_MEDIA_TYPE = "application/jose"
 LIST_CACHE_CONTROL = f"public, max-age={INTREKKINGENLIJST_MAX_AGE_S}"
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -135,14 +136,9 @@ class AppManager(DatabaseActor):
             raise too_many_requests(wait)
 
     async def authorization_url(self, request: Request, state: str) -> str:
-        """Where the browser logs in for `state`; 500 when the provider cannot be reached."""
-        try:
-            return await self.identity_provider.authorization_url(state,
-                                                                  self.return_uri(request))
-        except IdentityProviderError as exc:
-            log.warning("identity provider unavailable: %s", exc)
-            raise Problem(500, "algemeen/interne-fout",
-                          "Inloggen is nu niet mogelijk. Probeer het later opnieuw.") from None
+        """Where the browser logs in for `state`. `IdentityProviderError` when the provider
+        cannot be reached: the app answers it with `login.provider_unavailable` (503)."""
+        return await self.identity_provider.authorization_url(state, self.return_uri(request))
 
     async def identity_provider_origin(self, request: Request) -> str:
         """The identity provider's origin, for the `form-action` of pages that post to it."""
@@ -154,8 +150,11 @@ class AppManager(DatabaseActor):
 
 
 def signing_key(config: AppManagerConfig) -> ECKey:
-    """The App Manager's signing key; generated (0600) with its public JWK on first start."""
-    return ensure_signing_key(config.signing_key_path, publish=config.key_file is None)
+    """The App Manager's signing key. A `key_file` is read or the start fails; only
+    `key_dir` in a test or development App Manager makes one on first start."""
+    if config.key_file is None and config.omgeving in ("test", "ontwikkeling"):
+        return ensure_signing_key(config.signing_key_path, publish=True)
+    return load_private_key(config.signing_key_path)
 
 
 def etag_matches(header: str | None, etag: str) -> bool:
@@ -237,8 +236,9 @@ def create_app(
 
     app = Starlette(
         routes=routes(BASE_PATH, test_idp=test_idp),
-        middleware=[Middleware(StandardHttpMiddleware)],
-        exception_handlers=exception_handlers(),
+        middleware=[Middleware(RequestIdMiddleware), Middleware(StandardHttpMiddleware)],
+        exception_handlers={**exception_handlers(),
+                            IdentityProviderError: login.provider_unavailable},
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
@@ -248,6 +248,6 @@ def create_app(
 
 def serve(config: AppManagerConfig) -> None:
     """Serve the App Manager until interrupted (uvicorn's own access log stays off)."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    uvicorn.run(create_app(config), host=config.host, port=config.port, access_log=False,
-                log_level="info")
+    # The CLI configured logging (text or JSON); uvicorn's own lines go through it too.
+    uvicorn.Server(server_config(create_app(config), host=config.host, port=config.port,
+                                 log_config=None)).run()

@@ -34,11 +34,21 @@ value outside its range raises `ConfigError` naming the key and the value. Examp
     #   identiteitsdienst: digid         # named in the certificate (`identiteitsdienst`)
     host: 127.0.0.1
     port: 8002
+
+Fail closed: a configured `key_file` or `bsn_geheim_bestand` that does not exist stops the
+App Manager at start-up (ConfigError naming the key); it is never replaced by a new one.
+
+Every key can also come from the environment, laid over the file or without one:
+`VORDERINGEN_APP_MANAGER_<KEY>` (YAML values, e.g. `VORDERINGEN_APP_MANAGER_IDENTITY_PROVIDER=
+{type: oidc, ...}`) or `VORDERINGEN_APP_MANAGER_<KEY>_FILE` naming a secret file that holds
+the value (`..._DATABASE_URL_FILE=/run/secrets/db-url`). reference_impl/OPERATIONS.md lists them.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +58,8 @@ from reference_impl.common.errors import ConfigError
 from reference_impl.common.jose import CERT_MAX_LIFETIME_S
 from reference_impl.common.settings import (
     key_location,
+    merged_settings,
     optional_path,
-    read_yaml,
     reject_unknown,
     require_choice,
     require_database_url,
@@ -172,11 +182,19 @@ class AppManagerConfig:
                     None)
 
 
-def load_config(path: str | Path) -> AppManagerConfig:
-    """Read and check a YAML configuration file."""
-    path = Path(path)
-    data = read_yaml(path)
-    return config_from_mapping(data, base_dir=path.parent)
+ENV_PREFIX = "VORDERINGEN_APP_MANAGER"
+# Environment values of these keys are text as written, not YAML.
+TEXT_KEYS = frozenset({"id", "naam", "omgeving", "database_url", "key_dir", "key_file",
+                       "public_url", "host", "bsn_geheim_bestand"})
+
+
+def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None
+                ) -> AppManagerConfig:
+    """Read and check a YAML configuration file (if any) with the environment over it."""
+    data, base = merged_settings(None if path is None else Path(path), ENV_PREFIX, KNOWN_KEYS,
+                                 os.environ if environ is None else environ,
+                                 text_keys=TEXT_KEYS)
+    return config_from_mapping(data, base_dir=base)
 
 
 def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> AppManagerConfig:
@@ -207,6 +225,11 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> AppManage
     )
     if config.key_file is None and config.key_dir is None:
         raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
+    for key, configured in (("key_file", config.key_file),
+                            ("bsn_geheim_bestand", config.bsn_geheim_bestand)):
+        if configured is not None and not configured.is_file():
+            raise ConfigError(key, str(configured),
+                              "no such file; it is never generated when configured")
     return config
 
 

@@ -4,11 +4,15 @@ Every actor reads its YAML configuration once into a small typed object; these a
 checks they share. A value that does not fit raises `ConfigError(key, value, reason)`
 (or the subclass passed as `error`, e.g. the scheme's `DescriptionError`), so the
 message always says which key was wrong and what it held.
+
+`merged_settings` lays environment variables and secret files (`<PREFIX>_<KEY>`,
+`<PREFIX>_<KEY>_FILE`) over the file, so a container needs no file at all.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +103,52 @@ def require_database_url(value: Any, base: Path, *, key: str = "database_url") -
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         return text
     raise ConfigError(key, value, "use sqlite+aiosqlite:///PATH or postgresql://...")
+
+
+def from_environment(prefix: str, known: frozenset[str], environ: Mapping[str, str], *,
+                     text_keys: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The configuration keys set in `environ` as `<prefix>_<KEY>` or `<prefix>_<KEY>_FILE`.
+
+    Twelve-factor: `<prefix>_DATABASE_URL=postgresql://...` sets `database_url`;
+    `<prefix>_DATABASE_URL_FILE=/run/secrets/db-url` reads it from a secret file (its
+    content, surrounding white space removed). A value is YAML (`36`, `true`, `[a, b]`,
+    `{aantal: 30, periode_s: 60}`) except for `text_keys`, taken as written (an OIN keeps
+    its leading zeros). Setting both forms of one key, or an unreadable secret file, is a
+    `ConfigError` naming the variable.
+    """
+    found: dict[str, Any] = {}
+    for key in sorted(known):
+        name = f"{prefix}_{key.upper()}"
+        plain, secret = environ.get(name), environ.get(f"{name}_FILE")
+        if plain is not None and secret is not None:
+            raise ConfigError(name, "<set twice>", f"set {name} or {name}_FILE, not both")
+        if secret is not None:
+            try:
+                plain = Path(secret).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{name}_FILE", secret,
+                                  f"cannot read secret file: {exc.__class__.__name__}") from exc
+        if plain is None:
+            continue
+        if key in text_keys:
+            found[key] = plain
+            continue
+        try:
+            found[key] = yaml.safe_load(plain)
+        except yaml.YAMLError as exc:
+            raise ConfigError(name, "<unparsable>", "not a YAML value") from exc
+    return found
+
+
+def merged_settings(path: Path | None, prefix: str, known: frozenset[str],
+                    environ: Mapping[str, str], *,
+                    text_keys: frozenset[str] = frozenset()) -> tuple[dict[str, Any], Path]:
+    """The YAML file at `path` (if any) with the environment's keys laid over it, and the
+    directory relative paths are taken from (the file's, else the working directory)."""
+    data: Any = {} if path is None else read_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("<root>", type(data).__name__, "must be a mapping")
+    data = {**data, **from_environment(prefix, known, environ, text_keys=text_keys)}
+    return data, (path.parent if path is not None else Path.cwd())

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -30,12 +29,13 @@ from starlette.routing import Route
 
 from reference_impl.common.http import StandardHttpMiddleware, exception_handlers, openapi_route
 from reference_impl.common.jose import load_private_key
+from reference_impl.common.logs import RequestIdMiddleware
+from reference_impl.common.serving import server_config
 from reference_impl.scheme.config import BASE_PATH, SchemeServiceConfig
 from reference_impl.scheme.revocations import RevocationCollector
 from reference_impl.scheme.service import SchemeService
 
 MEDIA_TYPE = "application/jose"
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def etag_matches(header: str | None, etag: str) -> bool:
@@ -87,7 +87,7 @@ def create_app(
     app = Starlette(
         routes=[Route(f"{BASE_PATH}/stelseldocument", stelseldocument, methods=["GET"]),
                 openapi_route(BASE_PATH, "stelsel")],
-        middleware=[Middleware(StandardHttpMiddleware)],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(StandardHttpMiddleware)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
@@ -99,6 +99,6 @@ def create_app(
 
 def serve(config: SchemeServiceConfig) -> None:
     """Serve the scheme service until interrupted (uvicorn's own access log stays off)."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    uvicorn.run(create_app(config), host=config.host, port=config.port, access_log=False,
-                log_level="info")
+    # The CLI configured logging (text or JSON); uvicorn's own lines go through it too.
+    uvicorn.Server(server_config(create_app(config), host=config.host, port=config.port,
+                                 log_config=None)).run()

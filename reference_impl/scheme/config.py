@@ -11,17 +11,24 @@ outside its range raises `ConfigError` naming the key and the value. Example:
     max_age_s: 60                            # Cache-Control max-age of the document (≤ 60)
     host: 127.0.0.1
     port: 8000
+
+Fail closed: a `key_file` that does not exist stops the service (the key is made only by
+`vorderingen stelsel sleutel`). Every key can also come from the environment, laid over
+the file or without one: `VORDERINGEN_STELSEL_<KEY>` or `VORDERINGEN_STELSEL_<KEY>_FILE`
+(a file holding the value); see reference_impl/OPERATIONS.md.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reference_impl.common.constants import INTREKKINGEN_OPHAAL_INTERVAL_S, STELSEL_MAX_AGE_S
 from reference_impl.common.errors import ConfigError
-from reference_impl.common.settings import read_yaml, reject_unknown, require_integer
+from reference_impl.common.settings import merged_settings, reject_unknown, require_integer
 from reference_impl.common.versions import MAJOR
 from reference_impl.scheme.description import SchemeDescription, load_description
 from reference_impl.scheme.service import DEFAULT_POLL_INTERVAL_S
@@ -36,6 +43,8 @@ MAX_POLL_INTERVAL_S = float(INTREKKINGEN_OPHAAL_INTERVAL_S)
 DEFAULT_MAX_AGE_S = STELSEL_MAX_AGE_S
 KNOWN_KEYS = frozenset(
     {"description", "key_file", "state_dir", "poll_interval_s", "max_age_s", "host", "port"})
+ENV_PREFIX = "VORDERINGEN_STELSEL"
+TEXT_KEYS = frozenset({"description", "key_file", "state_dir", "host"})
 
 
 @dataclass(frozen=True)
@@ -51,10 +60,13 @@ class SchemeServiceConfig:
     port: int = DEFAULT_PORT
 
 
-def load_config(path: str | Path) -> SchemeServiceConfig:
-    """Read and check a YAML configuration file."""
-    path = Path(path)
-    return config_from_mapping(read_yaml(path), base_dir=path.parent)
+def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None
+                ) -> SchemeServiceConfig:
+    """Read and check a YAML configuration file (if any) with the environment over it."""
+    data, base = merged_settings(None if path is None else Path(path), ENV_PREFIX, KNOWN_KEYS,
+                                 os.environ if environ is None else environ,
+                                 text_keys=TEXT_KEYS)
+    return config_from_mapping(data, base_dir=base)
 
 
 def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SchemeServiceConfig:
@@ -77,6 +89,9 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SchemeSer
     host = data.get("host", DEFAULT_HOST)
     if not isinstance(host, str) or not host:
         raise ConfigError("host", host, "must be a non-empty string")
+    if not (base / data["key_file"]).is_file():
+        raise ConfigError("key_file", data["key_file"],
+                          "no such file (make one with `vorderingen stelsel sleutel`)")
     state_dir = data.get("state_dir")
     if state_dir is not None and not isinstance(state_dir, str):
         raise ConfigError("state_dir", state_dir, "must be a directory path")

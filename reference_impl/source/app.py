@@ -12,6 +12,10 @@ the source's scheme endpoint of that major. A second major is there for ONE purp
 rollout test that plays the next major (a source serving two majors side by side, listed
 with two `eindpunten`). The handlers implement major 2 only; a real next major would bring
 its own.
+
+Once the next major is released, the old one is retired (`uitfasering`, retirement.py):
+every response under its base path carries `Deprecation`, `Sunset` and a `Link` to the
+migration notes (governance §4). The retired major must be the oldest one served.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ from reference_impl.common.http import (
     scheme_unavailable,
     too_many_requests,
 )
-from reference_impl.common.jose import ensure_signing_key
+from reference_impl.common.jose import ensure_signing_key, load_private_key
+from reference_impl.common.logs import RequestIdMiddleware
 from reference_impl.common.problems import Problem
 from reference_impl.common.ratelimit import FixedWindowLimiter
 from reference_impl.common.scheme import (
@@ -58,10 +63,12 @@ from reference_impl.source.clock import Clock, local_date, system_clock
 from reference_impl.source.config import SourceConfig
 from reference_impl.source.errors import SourceError
 from reference_impl.source.handlers import ApiMount
+from reference_impl.source.health import health_routes
 from reference_impl.source.help_requests import HelpRequests
 from reference_impl.source.overview import Overview
 from reference_impl.source.pauses import Pauses
 from reference_impl.source.request_proofs import ReplayCache
+from reference_impl.source.retirement import Retirement, RetirementHeaders
 from reference_impl.source.seed import load_seed
 from reference_impl.source.sessions import SessionStore
 
@@ -175,8 +182,11 @@ class Source(DatabaseActor):
 
 
 def signing_key(config: SourceConfig) -> ECKey:
-    """The source's signing key; generated (0600) with its public JWK on first start."""
-    return ensure_signing_key(config.signing_key_path, publish=config.key_file is None)
+    """The source's signing key. A `key_file` is read or the start fails (`KeyFileError`):
+    never replaced. Only `config.may_generate_key` (key_dir, test) makes one on first start."""
+    if config.may_generate_key:
+        return ensure_signing_key(config.signing_key_path, publish=True)
+    return load_private_key(config.signing_key_path)
 
 
 def default_scheme_source(config: SourceConfig, clock: Clock = system_clock) -> SchemeSource:
@@ -235,6 +245,21 @@ def routes(api: ApiMount) -> list[Route]:
     ]
 
 
+def retirement_middleware(retirement: Retirement | None,
+                          mounts: list[ApiMount]) -> list[Middleware]:
+    """`RetirementHeaders` for the retired major's mount; none when nothing is retired."""
+    oldest = min(mounts, key=lambda m: m.major)
+    if retirement is None:
+        if len(mounts) > 1:
+            log.warning("serving majors %s without uitfasering: /v%d sends no Deprecation",
+                        [m.major for m in mounts], oldest.major)
+        return []
+    if retirement.major != oldest.major:
+        raise ConfigError("uitfasering.major", retirement.major,
+                          f"must be the oldest major served ({oldest.major})")
+    return [Middleware(RetirementHeaders, base_path=oldest.base_path, retirement=retirement)]
+
+
 def create_app(
     config: SourceConfig,
     *,
@@ -242,13 +267,17 @@ def create_app(
     scheme_source: SchemeSource | None = None,
     clock: Clock = system_clock,
     majors: tuple[int, ...] = (MAJOR,),
+    uitfasering: Retirement | None = None,
 ) -> Starlette:
     """The source as an ASGI app; `app.state.source` is its `Source`. `majors` other than
-    (2,) exist only for the rollout test (see the module docstring)."""
+    (2,) exist only for the rollout test (see the module docstring). `uitfasering` (else the
+    configuration's) retires the oldest served major."""
     source = Source(config, backend=backend, scheme_source=scheme_source, clock=clock)
     mounts = [mount_for(config.base_path, major) for major in majors]
     if len({m.base_path for m in mounts}) != len(mounts):
         raise ConfigError("majors", majors, "every major needs its own base path")
+    retired = retirement_middleware(
+        uitfasering or config.uitfasering, mounts)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -259,8 +288,10 @@ def create_app(
             await source.close()
 
     app = Starlette(
-        routes=[route for api in mounts for route in routes(api)],
-        middleware=[Middleware(StandardHttpMiddleware)],
+        routes=[*health_routes(source), *(route for api in mounts for route in routes(api))],
+        # Retirement outermost: even the common middleware's own answers carry its headers.
+        middleware=[*retired, Middleware(RequestIdMiddleware),
+                    Middleware(StandardHttpMiddleware)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

@@ -195,10 +195,12 @@ class DatabaseBackend:
         return not count
 
 
-def load_backend(name: str, config: SourceConfig, database: Database) -> ClaimsBackend:
-    """`database`, or `package.module:factory` called as `factory(config, database)`."""
+def backend_factory(name: str) -> Any:
+    """The factory `package.module:factory` names (`DatabaseBackend` for `database`);
+    `BackendError` naming the setting when it cannot be imported — checked at start-up
+    before the database is touched."""
     if name == "database":
-        return DatabaseBackend(database)
+        return lambda _config, database: DatabaseBackend(database)
     module_name, _, attribute = name.partition(":")
     if not attribute:
         raise BackendError(f"backend {name!r}: use 'database' or 'package.module:factory'")
@@ -206,7 +208,16 @@ def load_backend(name: str, config: SourceConfig, database: Database) -> ClaimsB
         factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
         raise BackendError(f"backend {name!r} cannot be loaded: {exc}") from exc
-    backend = factory(config, database)
+    if not callable(factory):
+        raise BackendError(f"backend {name!r} is not a factory(config, database)")
+    return factory
+
+
+def load_backend(name: str, config: SourceConfig, database: Database) -> ClaimsBackend:
+    """`database`, or `package.module:factory` called as `factory(config, database)`."""
+    if name == "database":
+        return DatabaseBackend(database)
+    backend = backend_factory(name)(config, database)
     if not isinstance(backend, ClaimsBackend):
         raise BackendError(f"backend {name!r} does not implement cases_for(bsn)")
     return backend

@@ -14,8 +14,8 @@ outside its range raises `ConfigError` naming the key and the value. Example:
     pauze: {maximum_duur_dagen: 90}
     contact: {telefoon: "14 0123", url: "https://www.voorbeeldstad.nl/belastingen"}
     database_url: sqlite+aiosqlite:///var/voorbeeldstad.db   # or postgresql://...
-    key_dir: var/keys/voorbeeldstad      # bron.pem is generated here on first start
-    # key_file: /run/secrets/bron.pem    # or a key you manage yourself
+    key_file: /run/secrets/bron.pem      # from `vorderingen bron sleutel --uit DIR`
+    # key_dir: var/keys/voorbeeldstad    # or bron.pem in this directory (see below)
     scheme: http://127.0.0.1:8000/stelsel/v2/stelseldocument   # URL or file
     scheme_key_file: stelsel-sleutels.jwks.json   # the pinned key set: a JWKS of 1..5 keys
     # scheme_keys: [stelsel-sleutel.jwk.json, {kty: EC, ...}]   # or list them (files/JWKs)
@@ -26,11 +26,30 @@ outside its range raises `ConfigError` naming the key and the value. Example:
     seed_file: ../demo/data.yaml         # optional: demo cases loaded into the database
     host: 127.0.0.1
     port: 8001
+    uitfasering:                         # optional: once the next major is released
+      major: 2                           # (governance §4): Deprecation, Sunset and Link
+      deprecation: 2027-06-01            # on every response of /vorderingen/v2
+      sunset: 2028-06-01
+      migratie_url: https://standaard.example/vorderingen/v3-migratie
+
+Keys are made by an explicit command (`vorderingen bron sleutel --uit DIR`), never behind
+the operator's back: a `key_file` that cannot be read stops the source. Only a test or
+development source (`omgeving: test` or `ontwikkeling`) with `key_dir` still makes
+`bron.pem` there on first start, so a demo needs no extra step.
+
+Every key can also come from the environment (twelve-factor), laid over the file or
+without one: `VORDERINGEN_BRON_<KEY>` (`VORDERINGEN_BRON_DATABASE_URL=postgresql://...`,
+`VORDERINGEN_BRON_PORT=8080`, `VORDERINGEN_BRON_DIENSTEN=[vorderingenoverzicht]`), or
+`VORDERINGEN_BRON_<KEY>_FILE` naming a secret file that holds the value. Values are YAML,
+except the text keys in `TEXT_KEYS`, taken as written. reference_impl/OPERATIONS.md lists
+them all.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,8 +59,8 @@ from reference_impl.common.errors import ConfigError, KeyFileError
 from reference_impl.common.jose import checked_public_jwk, load_public_jwks
 from reference_impl.common.settings import (
     key_location,
+    merged_settings,
     optional_path,
-    read_yaml,
     reject_unknown,
     require_boolean,
     require_choice,
@@ -50,6 +69,7 @@ from reference_impl.common.settings import (
     require_match,
     require_text,
 )
+from reference_impl.source.retirement import Retirement, retirement_from_mapping
 
 DIENSTEN = ("vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen")
 NIVEAUS = ("basis", "midden", "substantieel", "hoog")
@@ -65,6 +85,13 @@ KEY_FILE_NAME = "bron.pem"
 OIN_PATTERN = re.compile(r"^[0-9]{20}$")
 BASE_PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 CONTACT_KEYS = ("telefoon", "email", "url")
+ENV_PREFIX = "VORDERINGEN_BRON"
+# Environment values of these keys are text as written, not YAML (an OIN keeps its zeros).
+TEXT_KEYS = frozenset({"oin", "naam", "database_url", "key_file", "key_dir", "scheme",
+                       "scheme_key_file", "omgeving", "backend", "seed_file", "state_dir",
+                       "base_path", "host", "soort"})
+# Where a key may be made on first start (key_dir); elsewhere only by `bron sleutel`.
+KEY_GENERATING_OMGEVINGEN = ("test", "ontwikkeling")
 
 
 @dataclass(frozen=True)
@@ -120,6 +147,7 @@ class SourceConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     validate_documents: bool = True
+    uitfasering: Retirement | None = None  # the old major's Deprecation/Sunset (governance §4)
 
     def offers(self, dienst: str) -> bool:
         return dienst in self.diensten
@@ -144,15 +172,23 @@ class SourceConfig:
 
     @property
     def signing_key_path(self) -> Path:
-        """Where the signing key is (or is generated on first start)."""
+        """Where the signing key is (or, see `may_generate_key`, is made on first start)."""
         return key_location(self.key_file, self.key_dir, KEY_FILE_NAME)
 
+    @property
+    def may_generate_key(self) -> bool:
+        """True only for `key_dir` in a test or development source; never for `key_file`."""
+        return self.key_file is None and self.omgeving in KEY_GENERATING_OMGEVINGEN
 
-def load_config(path: str | Path) -> SourceConfig:
-    """Read and check a YAML configuration file."""
-    path = Path(path)
-    data = read_yaml(path)
-    config = config_from_mapping(data, base_dir=path.parent)
+
+def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None
+                ) -> SourceConfig:
+    """Read and check a YAML configuration file (if any) with the environment over it."""
+    data, base = merged_settings(None if path is None else Path(path), ENV_PREFIX,
+                                 frozenset(SourceConfig.__dataclass_fields__),
+                                 os.environ if environ is None else environ,
+                                 text_keys=TEXT_KEYS)
+    config = config_from_mapping(data, base_dir=base)
     if config.scheme is None:
         raise ConfigError("scheme", None, "required to verify app certificates")
     if config.scheme_key_file is None and not config.scheme_keys:
@@ -197,6 +233,7 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SourceCon
         port=require_integer("port", data.get("port", DEFAULT_PORT), 0, 65535),
         validate_documents=require_boolean("validate_documents",
                                            data.get("validate_documents", True)),
+        uitfasering=retirement_from_mapping(data.get("uitfasering")),
     )
     if config.key_file is None and config.key_dir is None:
         raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")

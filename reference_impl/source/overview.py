@@ -33,12 +33,13 @@ from joserfc.jwk import ECKey
 from reference_impl.common import document as claims_document
 from reference_impl.common.db import Database
 from reference_impl.common.envelope import sign_envelope
+from reference_impl.common.problems import Problem
 from reference_impl.common.versions import WIRE_VERSION, is_same_major
 from reference_impl.source import tables
 from reference_impl.source.backend import Case, ClaimsBackend, check_case
 from reference_impl.source.clock import TIMEZONE, local_date, rfc3339
 from reference_impl.source.config import SourceConfig
-from reference_impl.source.errors import BackendError, DocumentInvalid
+from reference_impl.source.errors import BackendError
 
 DOCUMENT_VERSION = WIRE_VERSION
 DEMAND = "BetalingsverplichtingOpgelegd"
@@ -256,6 +257,13 @@ def _actions(
     return [a for a in case.acties if a not in blocked]
 
 
+def internal_error() -> Problem:
+    """The answer when the source cannot build a valid document: 500, logged by the caller
+    in one line, so no traceback per request."""
+    return Problem(500, "algemeen/interne-fout",
+                   "De bron kan het overzicht nu niet opstellen; probeer het later opnieuw.")
+
+
 class Overview:
     """Builds and signs the claims document of one citizen."""
 
@@ -268,11 +276,16 @@ class Overview:
         self.key = key
 
     async def case_views(self, bsn: str, now: float) -> list[CaseView]:
-        cases = list(await self.backend.cases_for(bsn))
-        for case in cases:
-            check_case(case)
-        if len({c.zaakkenmerk for c in cases}) != len(cases):
-            raise BackendError("the backend returned two cases with one zaakkenmerk")
+        try:
+            cases = list(await self.backend.cases_for(bsn))
+            for case in cases:
+                check_case(case)
+            if len({c.zaakkenmerk for c in cases}) != len(cases):
+                raise BackendError("the backend returned two cases with one zaakkenmerk")
+        except BackendError as exc:
+            # One line naming the case and field (never the BSN); the caller gets a problem.
+            log.error("the claims backend returned an invalid case: %s", exc)
+            raise internal_error() from None
         state = await load_state(self.database, bsn)
         return [case_view(case, state, self.config, now) for case in cases]
 
@@ -294,7 +307,7 @@ class Overview:
             if found:
                 # The rule and pointer only: never the document (it holds the BSN).
                 log.error("refusing to sign an invalid claims document: %s", "; ".join(found[:5]))
-                raise DocumentInvalid("; ".join(found[:5]))
+                raise internal_error() from None
         return document
 
     async def envelope(self, bsn: str, now: float, *,
