@@ -3,12 +3,16 @@
 
 Public API (used by every check module)::
 
-    ctx.target            Target(base_url, oin, test_bsns, profile, seed, max_examples, timeout_s)
-    ctx.client            httpx.AsyncClient(base_url=target.base_url, timeout=target.timeout_s)
+    ctx.target            Target(base_url, oin, test_bsns, profile, seed, max_examples, timeout_s,
+                                 slow, network)
+    ctx.client            httpx.AsyncClient(base_url=target.base_url) through a
+                          `http_limits.LimitedTransport`: every exchange ends within
+                          timeout_s and its body stays within MAX_RESPONSE_BYTES (decoded)
     ctx.config            dict: the /configuratie answer (fetched once)
     ctx.scheme            dict: verified payload of the test scheme the organisation trusts
     ctx.actors            Actors (conformance.actors): certificate(), proof(), new_app_key() …
-    ctx.exchanges         the last responses made through ctx.client in the running check
+    ctx.exchanges         the last EXCHANGES_KEPT responses made through ctx.client in the
+                          running check (bounded: evidence stays small whatever the endpoint)
     await ctx.challenge() -> str                                   POST /sessies/uitdagingen
     await ctx.open_session(bsn=None, *, app_key=None, certificate=None, proof=None,
                            nonce=None) -> httpx.Response           POST /sessies, raw answer
@@ -39,7 +43,14 @@ import httpx
 from conformance import jose
 from conformance.actors import Actors, AppKey, highest_niveau
 from conformance.errors import CheckError, CouldNotRun, JoseError, SessionUnavailable
+from conformance.http_limits import (
+    ACCEPT_ENCODING,
+    DeadlineExceeded,
+    LimitedTransport,
+    ResponseRefused,
+)
 from conformance.keys import SuiteKeys
+from conformance.network import NetworkOptions
 from conformance.target import (
     PROFILE_OF_DIENST,
     PROFILES,
@@ -51,7 +62,7 @@ from conformance.target import (
     unix_time,
 )
 
-EXCHANGES_KEPT = 20
+EXCHANGES_KEPT = 8  # × MAX_RESPONSE_BYTES: the most one check holds
 USER_AGENT = "vorderingen-conformance"
 
 PROOF_HEADER = "Verzoek-Bewijs"
@@ -83,14 +94,17 @@ async def fetch_config(client: httpx.AsyncClient) -> dict[str, Any]:
     """GET /configuratie; CouldNotRun when the endpoint is unreachable or answers unusably."""
     try:
         resp = await client.get("/configuratie")
+    except (ResponseRefused, DeadlineExceeded) as exc:  # it answers, but not within bounds
+        raise CouldNotRun(f"GET /configuratie: {exc}; cannot run") from None
     except httpx.HTTPError as exc:
-        raise CouldNotRun(f"endpoint unreachable: {client.base_url}configuratie ({exc!r})") from exc
+        raise CouldNotRun(f"endpoint unreachable: {client.base_url}configuratie "
+                          f"({type(exc).__name__}: {exc})") from exc
     if resp.status_code != httpx.codes.OK:
         raise CouldNotRun(f"GET /configuratie answered {resp.status_code}; cannot run")
     try:
         body = resp.json()
-    except ValueError as exc:
-        raise CouldNotRun("GET /configuratie did not answer JSON; cannot run") from exc
+    except (ValueError, RecursionError):
+        raise CouldNotRun("GET /configuratie did not answer JSON; cannot run") from None
     if not isinstance(body, dict):
         raise CouldNotRun("GET /configuratie did not answer a JSON object; cannot run")
     return body
@@ -133,14 +147,19 @@ class CheckContext:
         timeout_s: float = REQUEST_TIMEOUT_S,
         transport: httpx.AsyncBaseTransport | None = None,
         slow: bool = False,
+        network: NetworkOptions | None = None,
     ) -> CheckContext:
         """Connect: fetch /configuratie once, then fill in OIN and profile from it when not
-        given. CouldNotRun when /configuratie is unusable."""
+        given. CouldNotRun when /configuratie is unusable. `transport` replaces the network
+        (tests: an ASGI app); the bounds of `http_limits` apply either way."""
+        network = network or NetworkOptions()
+        inner = transport or network.httpx_transport(base_url)
         client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=timeout_s,
-            transport=transport,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            transport=LimitedTransport(inner, deadline_s=timeout_s),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json",
+                     "Accept-Encoding": ACCEPT_ENCODING, **dict(network.headers)},
             follow_redirects=False,
         )
         try:
@@ -160,6 +179,7 @@ class CheckContext:
             max_examples=max_examples,
             timeout_s=timeout_s,
             slow=slow,
+            network=network,
         )
         # htu and the sessie-bewijs name the scheme's api_url, which may differ from the URL
         # the suite connects to (a proxy); without a listing, the connected URL stands in.
@@ -343,6 +363,6 @@ class CheckContext:
 def _json_object(resp: httpx.Response) -> dict[str, Any]:
     try:
         body = resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return body if isinstance(body, dict) else {}

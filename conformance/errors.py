@@ -18,6 +18,11 @@ Exception tree::
     └── CheckSkipped(reason)         raised by a check to skip: outcome `skipped`
 
 Anything else a check raises is a bug of the suite or the network: outcome `error`.
+
+An answer that breaks the suite's bounds (`conformance.http_limits`: the request deadline,
+the body size, the JSON depth) raises an httpx error there (`DeadlineExceeded`,
+`ResponseRefused`) or a requests error in the OpenAPI layer, so it takes the network-error
+path: outcome `error`, or CouldNotRun when /configuratie itself breaks them.
 """
 
 from __future__ import annotations

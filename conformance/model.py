@@ -243,6 +243,7 @@ class RunReport:
     results: list[CheckResult] = field(default_factory=list)
     expected_failures: list[str] = field(default_factory=list)
     error: str = ""
+    network: dict[str, Any] = field(default_factory=dict)  # names only: no header values
 
     @property
     def verdict(self) -> Verdict:
@@ -288,6 +289,7 @@ class RunReport:
             "verdict": self.verdict.value,
             "exit_code": self.exit_code,
             "error": self.error,
+            "network": dict(self.network),
             "counts": self.counts(),
             "expected_failures": list(self.expected_failures),
             "checks": [r.to_dict() for r in self.results],
@@ -308,4 +310,5 @@ class RunReport:
             results=[CheckResult.from_dict(c) for c in data.get("checks", [])],
             expected_failures=list(data.get("expected_failures", [])),
             error=data.get("error", ""),
+            network=dict(data.get("network") or {}),
         )

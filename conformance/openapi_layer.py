@@ -30,7 +30,11 @@ proof (``Verzoek-Bewijs``) signed with that session's app key for exactly the re
 SESSION_TTL_S. `POST /sessies` in the stateful run carries a valid certificate and proof so
 the links after it are exercised.
 
-schemathesis is synchronous (requests); the layer runs in a worker thread.
+schemathesis is synchronous (requests); the layer runs in a worker thread. Its requests go
+through a `http_limits.LimitedAdapter` session carrying the run's network options (CA
+bundle, gateway headers, proxy, client certificate), so both HTTP stacks reach and bound the
+endpoint alike. A cancelled check sets `Layer.stop`: the thread ends after the request in
+flight (itself bounded by the request deadline), so a run never waits on a stray thread.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ from schemathesis.specs.openapi.checks import (
 from conformance import specfiles
 from conformance.context import PROOF_HEADER, CheckContext, Session
 from conformance.errors import CheckError
+from conformance.http_limits import limited_session
 from conformance.model import Evidence
 from conformance.openapi_oracle import MESSAGE_MAX_CHARS, evidence_of, openapi_core_oracle
 
@@ -132,6 +137,11 @@ class Outcome:
     exercised: set[str] = field(default_factory=set)
     _keys: set[tuple[str, str, str]] = field(default_factory=set)
 
+    def error(self, text: str) -> None:
+        """Note an error of the suite or the network; bounded in number and length."""
+        if len(self.errors) < MAX_FAILURES_KEPT:
+            self.errors.append(text[:MESSAGE_MAX_CHARS])
+
     def add(self, problem: Problem) -> None:
         key = (problem.operation, problem.check, problem.title)
         if key not in self._keys and len(self.problems) < MAX_FAILURES_KEPT:
@@ -178,6 +188,10 @@ class TokenSource:
         }
 
 
+class LayerStopped(Exception):
+    """The run no longer waits for this layer (its check was cancelled)."""
+
+
 class Layer:
     """One schemathesis session against the target; `run(kind)` is synchronous (run it in a
     worker thread) and returns the `Outcome`."""
@@ -190,6 +204,13 @@ class Layer:
         self.seed = target.seed
         self.max_examples = target.max_examples
         self.tokens = TokenSource(ctx, loop, timeout_s=4 * target.timeout_s)
+        self.stop = threading.Event()
+        self.http = limited_session(target.timeout_s, target.network.headers)
+        self.call_kwargs: dict[str, Any] = {
+            "session": self.http,
+            "timeout": self.timeout_s,
+            **target.network.requests_kwargs(self.base_url),
+        }
         self.oracle = openapi_core_oracle(self.base_url)
         config = schemathesis.Config.from_dict({})  # never auto-discover a schemathesis.toml
         schema = schemathesis.openapi.from_path(specfiles.openapi_path(), config=config)
@@ -287,13 +308,15 @@ class Layer:
         return parameter in OWNED_HEADERS
 
     def exercise(self, case: Any, checks: tuple, outcome: Outcome, **prepare: Any) -> None:
+        if self.stop.is_set():
+            raise LayerStopped
         if self.mutates_owned_header(case):
             return
         try:
             self.prepare(case, **prepare)
-            response = case.call(timeout=self.timeout_s)
+            response = case.call(**self.call_kwargs)
         except (RequestException, TimeoutError, CheckError) as exc:
-            outcome.errors.append(f"{case.operation.label}: {type(exc).__name__}: {exc}")
+            outcome.error(f"{case.operation.label}: {type(exc).__name__}: {exc}")
             return
         self.validate(case, response, checks, outcome)
 
@@ -319,10 +342,12 @@ class Layer:
         outcome = Outcome()
         checks = POSITIVE_CHECKS if mode is GenerationMode.POSITIVE else NEGATIVE_CHECKS
         for result in self.schema.get_all_operations():
+            if self.stop.is_set():
+                break
             try:
                 operation = result.ok()
             except Exception as exc:  # the spec itself is unusable for this operation
-                outcome.errors.append(f"schema: {exc}")
+                outcome.error(f"schema: {exc}")
                 continue
 
             op_id = operation.definition.raw.get("operationId")
@@ -335,10 +360,12 @@ class Layer:
 
             try:
                 test()
+            except LayerStopped:
+                break
             except Unsatisfiable:
                 pass  # nothing to vary (e.g. no parameters to make invalid): not a problem
             except Exception as exc:  # generation impossible, not a failure of the endpoint
-                outcome.errors.append(f"{operation.label}: {type(exc).__name__}: {exc}")
+                outcome.error(f"{operation.label}: {type(exc).__name__}: {exc}")
             if (
                 mode is GenerationMode.POSITIVE
                 and operation.definition.raw.get("operationId") == SESSION_OPERATION
@@ -354,10 +381,12 @@ class Layer:
 
         class Workflow(self.schema.as_state_machine()):  # type: ignore[misc]
             def before_call(self, case: Any) -> None:
+                if layer.stop.is_set():
+                    raise LayerStopped
                 layer.prepare(case, as_app=True)
 
             def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-                return {"timeout": layer.timeout_s}
+                return dict(layer.call_kwargs)
 
             def validate_response(self, response: Any, case: Any, *args: Any, **kw: Any) -> None:
                 recorder = getattr(self, "recorder", None)
@@ -366,10 +395,12 @@ class Layer:
         test = get_state_machine_test(Workflow, settings=self._settings(), _min_steps=2)
         try:
             hypothesis.seed(self.seed)(test)()
+        except LayerStopped:
+            pass
         except (RequestException, CheckError) as exc:
-            outcome.errors.append(f"stateful: {type(exc).__name__}: {exc}")
+            outcome.error(f"stateful: {type(exc).__name__}: {exc}")
         except Exception as exc:
-            outcome.errors.append(f"stateful: {type(exc).__name__}: {exc}")
+            outcome.error(f"stateful: {type(exc).__name__}: {exc}")
         return outcome
 
 
@@ -377,7 +408,11 @@ async def run_layer(ctx: CheckContext, kind: str) -> Outcome:
     """Run `kind` (``positive``, ``negative`` or ``stateful``) in a worker thread."""
     loop = asyncio.get_running_loop()
     layer = Layer(ctx, loop)
-    if kind == "stateful":
-        return await asyncio.to_thread(layer.run_stateful)
     mode = GenerationMode.POSITIVE if kind == "positive" else GenerationMode.NEGATIVE
-    return await asyncio.to_thread(layer.run_operations, mode)
+    try:
+        if kind == "stateful":
+            return await asyncio.to_thread(layer.run_stateful)
+        return await asyncio.to_thread(layer.run_operations, mode)
+    finally:
+        layer.stop.set()  # cancelled (check timeout, run deadline): the thread ends soon
+        layer.http.close()

@@ -5,6 +5,10 @@ other). Each check ends in exactly one `CheckResult`: passed, failed (it raised
 CheckFailed), skipped (CheckSkipped, or an unmet `needs`), or error (anything else —
 never counted as nonconformance). Events: RunStarted, CheckStarted, CheckFinished,
 RunFinished; a reporter is anything with ``handle(event)``.
+
+Every run ends: each HTTP exchange within the request timeout (`http_limits`), each check
+within its timeout, and the run within `deadline_s` — past it, the checks not yet run are
+reported as errors ("not run") and the report's `error` says so (verdict `error`, exit 3).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -26,10 +30,12 @@ from conformance.checks.preflight import PREFLIGHT_CHECKS
 from conformance.context import REQUEST_TIMEOUT_S, CheckContext
 from conformance.errors import CheckError, CheckFailed, CheckSkipped, CouldNotRun, UsageError
 from conformance.model import CheckResult, Evidence, Outcome, RunReport
+from conformance.network import NetworkOptions
 
 CHECK_TIMEOUT_S = 600.0
 SLOW_CHECK_TIMEOUT_S = 1200.0  # the expired-session check waits SESSION_TTL_S (900 s) + skew
 DEFAULT_MAX_EXAMPLES = 10
+RUN_DEADLINE_S = 3600.0  # a full run takes minutes; --slow adds about 20
 PACKAGE_NAME = "vorderingen"
 
 
@@ -50,6 +56,8 @@ class RunOptions:
     checks: tuple[Callable[..., Any], ...] | None = None
     check_timeout_s: float = CHECK_TIMEOUT_S
     slow: bool = False  # run the checks that wait out a nonce's or session's lifetime
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    deadline_s: float | None = RUN_DEADLINE_S  # the whole run; None: no deadline
 
 
 @dataclass(frozen=True)
@@ -151,6 +159,8 @@ async def run_check(ctx: CheckContext, fn: Callable[..., Any], timeout_s: float)
     except TimeoutError:
         outcome, message = Outcome.ERROR, f"check did not finish within {timeout_s:g} s"
         evidence = _last_exchange(ctx)
+    except RecursionError:  # http_limits refuses deep answers; this is the last line
+        outcome, message = Outcome.ERROR, "an answer nested too deeply to process"
     except (CheckError, httpx.HTTPError) as exc:
         outcome, message, evidence = Outcome.ERROR, _describe(exc), _last_exchange(ctx)
     except Exception as exc:  # a bug of the suite or check: error, never failed
@@ -199,22 +209,21 @@ async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunRep
         started_at=_now_iso(),
         expected_failures=list(options.expected_failures),
     )
+    report.network = options.network.summary()  # header names only, never their values
+    deadline_at = time.monotonic() + options.deadline_s if options.deadline_s else None
+
+    def left() -> float | None:
+        return None if deadline_at is None else deadline_at - time.monotonic()
+
     try:
-        ctx = await CheckContext.create(
-            options.base_url,
-            keys=suite_keys,
-            scheme=scheme,
-            oin=options.oin,
-            test_bsns=list(options.test_bsns),
-            profile=options.profiles,
-            seed=options.seed,
-            max_examples=options.max_examples,
-            timeout_s=options.timeout_s,
-            transport=options.transport,
-            slow=options.slow,
-        )
+        async with asyncio.timeout(left()):
+            ctx = await _connect(options, suite_keys, scheme)
+    except TimeoutError:
+        report.error = f"the run's deadline of {options.deadline_s:g} s passed while connecting"
     except CouldNotRun as exc:
-        report.error, report.finished_at = str(exc), _now_iso()
+        report.error = str(exc)
+    if report.error:
+        report.finished_at = _now_iso()
         _emit(reporters, RunStarted(report, ()))
         _emit(reporters, RunFinished(report))
         return report
@@ -225,17 +234,56 @@ async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunRep
         metas = tuple(meta_of(fn) for fn in checks)
         _emit(reporters, RunStarted(report, metas))
         results: list[CheckResult] = []
+        check_timeout_s = max(options.check_timeout_s, SLOW_CHECK_TIMEOUT_S) \
+            if options.slow else options.check_timeout_s
         for index, fn in enumerate(checks, start=1):
             _emit(reporters, CheckStarted(metas[index - 1], index, len(checks)))
-            check_timeout_s = max(options.check_timeout_s, SLOW_CHECK_TIMEOUT_S) \
-                if options.slow else options.check_timeout_s
-            result = await run_check(ctx, fn, check_timeout_s)
+            remaining = left()
+            if remaining is not None and remaining <= 0:
+                result = _not_run(metas[index - 1], options.deadline_s or 0)
+            else:
+                budget = check_timeout_s if remaining is None else min(check_timeout_s, remaining)
+                result = await run_check(ctx, fn, budget)
             results.append(result)
             _emit(reporters, CheckFinished(result, index, len(checks)))
+        not_run = sum(1 for r in results if r.message.startswith(NOT_RUN))
+        if deadline_at is not None and time.monotonic() >= deadline_at:
+            report.error = (f"the run's deadline of {options.deadline_s:g} s passed: {not_run} of "
+                            f"{len(checks)} checks not run")
     report.results = expected.apply(results, options.expected_failures)
     report.finished_at = _now_iso()
     _emit(reporters, RunFinished(report))
     return report
+
+
+NOT_RUN = "not run:"
+
+
+def _not_run(meta: CheckMeta, deadline_s: float) -> CheckResult:
+    return CheckResult(
+        check=meta.name, rule=meta.rule, severity=meta.severity, outcome=Outcome.ERROR,
+        message=f"{NOT_RUN} the run's deadline of {deadline_s:g} s passed",
+        area=meta.area, statement=meta.statement,
+    )
+
+
+async def _connect(
+    options: RunOptions, suite_keys: keys.SuiteKeys, scheme: dict[str, Any]
+) -> CheckContext:
+    return await CheckContext.create(
+        options.base_url,
+        keys=suite_keys,
+        scheme=scheme,
+        oin=options.oin,
+        test_bsns=list(options.test_bsns),
+        profile=options.profiles,
+        seed=options.seed,
+        max_examples=options.max_examples,
+        timeout_s=options.timeout_s,
+        transport=options.transport,
+        slow=options.slow,
+        network=options.network,
+    )
 
 
 def _check_scheme_names(scheme: dict[str, Any], oin: str, directory: Path) -> None:

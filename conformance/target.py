@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from conformance.actors import AppKey
+from conformance.network import NetworkOptions
 
-REQUEST_TIMEOUT_S = 10.0
+REQUEST_TIMEOUT_S = 10.0  # the deadline of one whole exchange: connect, head and body
 SUPPORTED_MAJOR = 2
 PROFILE_OF_DIENST = {
     "vorderingenoverzicht": "basis",
@@ -32,6 +33,7 @@ class Target:
     max_examples: int = 10
     timeout_s: float = REQUEST_TIMEOUT_S
     slow: bool = False  # allow checks that wait out a lifetime (minutes)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
 
 
 @dataclass(frozen=True)

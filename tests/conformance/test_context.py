@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import httpx
 import pytest
 
@@ -168,3 +170,52 @@ async def test_slow_checks_run_only_when_the_run_allows_them(
         )
         async with context:
             assert slow_checks_enabled(context) is slow
+
+
+# -- bounds on what the endpoint answers (conformance.http_limits) -------------------------
+
+
+def _hostile_app(body: bytes, headers: list[tuple[bytes, bytes]]):
+    async def app(scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), *headers]})
+        for start in range(0, len(body), 65536):
+            await send({"type": "http.response.body", "body": body[start:start + 65536],
+                        "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+HOSTILE_ANSWERS = {
+    "too-large": (lambda: b" " * (3 * 1024 * 1024), [], "exceeds"),
+    "gzip-bomb": (lambda: gzip.compress(bytes(64 * 1024 * 1024)),
+                  [(b"content-encoding", b"gzip")], "inflates past"),
+    "nested": (lambda: b"[" * 5000 + b"]" * 5000, [], "deeper than 100"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_ANSWERS))
+async def test_an_answer_past_the_bounds_is_refused_cleanly(
+    suite_keys: keys.SuiteKeys, kind: str
+) -> None:
+    """Every answer is bounded in size (after decompression) and JSON depth: /configuratie
+    past a bound is one "could not run", never a RecursionError or gigabytes in memory."""
+    from conformance.errors import CouldNotRun
+
+    make_body, headers, says = HOSTILE_ANSWERS[kind]
+    body = make_body()
+    transport = httpx.ASGITransport(app=_hostile_app(body, headers))
+    with pytest.raises(CouldNotRun, match=says):
+        await CheckContext.create("http://bron.test/v2", keys=suite_keys,
+                                  scheme={}, transport=transport)
+
+
+async def test_evidence_kept_per_check_is_bounded(ctx: CheckContext) -> None:
+    from conformance.context import EXCHANGES_KEPT
+
+    for _ in range(EXCHANGES_KEPT + 5):
+        await ctx.get("/configuratie")
+    assert len(ctx.exchanges) == EXCHANGES_KEPT

@@ -184,3 +184,42 @@ async def test_a_scheme_that_does_not_name_the_endpoint_is_a_usage_error(
     )
     with pytest.raises(UsageError, match="sleutels --oin 00000001234567890000"):
         await run(_options(suite_keys, gallery_target, (configuratie_answers,)))
+
+
+@check(rule="/test/waits", area="test")
+async def waits_long(ctx: CheckContext) -> None:
+    """Waits far longer than the run may take."""
+    import asyncio
+
+    await asyncio.sleep(3600)
+
+
+async def test_a_run_past_its_deadline_ends_with_the_rest_not_run(
+    suite_keys, gallery_target
+) -> None:
+    from conformance.runner import NOT_RUN
+
+    recorder = Recorder()
+    checks = (configuratie_answers, waits_long, configuratie_answers, always_fails)
+    report = await run(_options(suite_keys, gallery_target, checks, deadline_s=1), [recorder])
+    outcomes = [(r.check, r.outcome) for r in report.results]
+    assert outcomes == [("configuratie_answers", Outcome.PASSED), ("waits_long", Outcome.ERROR),
+                        ("configuratie_answers", Outcome.ERROR), ("always_fails", Outcome.ERROR)]
+    assert all(r.message.startswith(NOT_RUN) for r in report.results[2:])
+    assert report.error == "the run's deadline of 1 s passed: 2 of 4 checks not run"
+    assert report.exit_code == 3  # could not run: no verdict about the endpoint
+    assert [type(e) for e in recorder.events].count(CheckFinished) == len(checks)
+
+
+async def test_the_report_records_network_option_names_never_header_values(
+    suite_keys, gallery_target, tmp_path
+) -> None:
+    from conformance.network import NetworkOptions
+
+    network = NetworkOptions(headers=(("X-Gateway-Key", "s3cret-value"),),
+                             proxy="http://user:pw@proxy.example:3128")
+    report = await run(_options(suite_keys, gallery_target, (configuratie_answers,),
+                                network=network))
+    assert report.network == {"ca_bundle": None, "header_names": ["X-Gateway-Key"],
+                              "proxy": "http://proxy.example:3128", "client_certificate": None}
+    assert "s3cret-value" not in repr(report.to_dict()) and "pw@" not in repr(report.network)

@@ -1,0 +1,145 @@
+"""How the suite reaches an endpoint inside an organisation's network: a CA bundle, extra
+headers (an API gateway's key), a proxy and a client certificate (mTLS).
+
+One `NetworkOptions` drives EVERY HTTP stack of the suite — httpx (`httpx_transport`) and
+the requests session schemathesis uses (`requests_kwargs`) — so the two never trust, route
+or identify differently. `validate()` checks everything up front (UsageError, one line);
+`summary()` is what report.json records: never a header value (gateway keys are secrets)
+and never proxy credentials.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import certifi
+import httpx
+
+from conformance.errors import UsageError
+
+# RFC 9110 token characters of a field name
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# headers the suite sets itself, per request: a fixed value would break the checks
+OWNED_HEADERS = frozenset(
+    {"authorization", "verzoek-bewijs", "host", "content-length", "transfer-encoding",
+     "content-type", "connection", "idempotency-key"}
+)
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """``"Name: value"`` (or ``Name:value``) as (name, value); UsageError naming the problem."""
+    name, sep, value = text.partition(":")
+    name, value = name.strip(), value.strip()
+    if not sep or not _HEADER_NAME.match(name):
+        raise UsageError(f"--header {name or text!r}: expected \"Name: value\"")
+    if any(c in value for c in "\r\n\0"):
+        raise UsageError(f"--header {name}: the value holds a line break or NUL")
+    if name.lower() in OWNED_HEADERS:
+        raise UsageError(f"--header {name}: the suite sets this header itself on every request")
+    return name, value
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    """The network side of a run; the empty default is a direct connection with the
+    system's trust store."""
+
+    ca_bundle: Path | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    proxy: str | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+
+    def validate(self) -> NetworkOptions:
+        """Check every option before anything runs; returns self. UsageError names the
+        option and the problem."""
+        if self.client_key and not self.client_cert:
+            raise UsageError("--client-key needs --client-cert")
+        for option, path in (("--ca-bundle", self.ca_bundle), ("--client-cert", self.client_cert),
+                             ("--client-key", self.client_key)):
+            if path is not None and not path.is_file():
+                raise UsageError(f"{option} {path}: no such file")
+        self.ssl_context()  # a bundle or key pair that does not load fails here, not mid-run
+        if self.proxy is not None:
+            parts = urlsplit(self.proxy)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise UsageError(f"--proxy {_without_credentials(self.proxy)!r}: expected "
+                                 "http://host:port or https://host:port")
+            try:
+                parts.port  # noqa: B018 - raises on a port that is not a number
+            except ValueError as exc:
+                raise UsageError(f"--proxy: {exc}") from None
+        names = [n.lower() for n, _v in self.headers]
+        if len(set(names)) != len(names):
+            raise UsageError("--header: a header name is given twice")
+        return self
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The client TLS context: the CA bundle instead of the system store when given,
+        and the client certificate for mTLS."""
+        try:
+            if self.ca_bundle is not None:
+                context = ssl.create_default_context(cafile=str(self.ca_bundle))
+            else:  # the system's store and certifi's, as requests and httpx would use
+                context = ssl.create_default_context()
+                context.load_verify_locations(certifi.where())
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise UsageError(f"--ca-bundle {self.ca_bundle}: not a PEM CA bundle ({exc})") from None
+        if self.client_cert is not None:
+            try:
+                context.load_cert_chain(str(self.client_cert),
+                                        str(self.client_key) if self.client_key else None)
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                raise UsageError(f"--client-cert {self.client_cert}: cannot load the certificate "
+                                 f"and its private key ({exc})") from None
+        return context
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy to use for `url`: --proxy, else the environment's (HTTPS_PROXY …,
+        honouring NO_PROXY)."""
+        if self.proxy:
+            return self.proxy
+        parts = urlsplit(url)
+        if parts.hostname and urllib.request.proxy_bypass(parts.hostname):
+            return None
+        return urllib.request.getproxies().get(parts.scheme)
+
+    def httpx_transport(self, base_url: str) -> httpx.AsyncHTTPTransport:
+        """The httpx transport reaching `base_url` with these options."""
+        return httpx.AsyncHTTPTransport(verify=self.ssl_context(), proxy=self.proxy_for(base_url))
+
+    def requests_kwargs(self, base_url: str) -> dict[str, Any]:
+        """`verify`, `cert` and `proxies` for requests: given explicitly on every call, so
+        neither REQUESTS_CA_BUNDLE nor a schemathesis default overrides them."""
+        cert: Any = None
+        if self.client_cert is not None:
+            cert = (str(self.client_cert), str(self.client_key)) if self.client_key \
+                else str(self.client_cert)
+        proxy = self.proxy_for(base_url)
+        return {
+            "verify": str(self.ca_bundle) if self.ca_bundle is not None else True,
+            "cert": cert,
+            "proxies": {"http": proxy, "https": proxy} if proxy else {},
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """What report.json records: header NAMES only, the proxy without credentials."""
+        return {
+            "ca_bundle": str(self.ca_bundle) if self.ca_bundle else None,
+            "header_names": [name for name, _value in self.headers],
+            "proxy": _without_credentials(self.proxy) if self.proxy else None,
+            "client_certificate": str(self.client_cert) if self.client_cert else None,
+        }
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
