@@ -1,12 +1,14 @@
 """`vorderingen-conformance`: certify a source organisation's endpoint.
 
 Exit codes: 0 conformant, 1 not conformant, 2 usage or configuration error (one line naming
-the problem), 3 could not run (endpoint unreachable, internal error of the suite).
+the problem), 3 could not run (endpoint unreachable, the run's --deadline passed, internal
+error of the suite).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 from pathlib import Path
@@ -17,11 +19,19 @@ from conformance import expected, keys
 from conformance.context import PROFILES, REQUEST_TIMEOUT_S
 from conformance.errors import EXIT_COULD_NOT_RUN, EXIT_USAGE, CouldNotRun, UsageError
 from conformance.model import RunReport
-from conformance.reporting import render_all, write_report
+from conformance.network import NetworkOptions, parse_header
+from conformance.reporting import LANGUAGES, read_previous, render_all, write_report
 from conformance.reporting.console import ConsoleReporter
-from conformance.runner import DEFAULT_MAX_EXAMPLES, RunOptions, run
+from conformance.reporting.i18n import DEFAULT_LANGUAGE
+from conformance.runner import DEFAULT_MAX_EXAMPLES, RUN_DEADLINE_S, RunOptions, run
 
 PROG = "vorderingen-conformance"
+TAAL_OPTION = click.option(
+    "--taal", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True,
+    help="Language of report.html and samenvatting.html (report.json does not change).")
+DOCS_URL_OPTION = click.option(
+    "--docs-url", help="Address of the offline docs' rules.html (docs/build.py); rule ids "
+    "in the reports link to it.")
 OIN_PATTERN = re.compile(r"^[0-9]{20}$")
 BSN_PATTERN = re.compile(r"^[0-9]{9}$")
 DEFAULT_SERVE_PORT = 8765
@@ -59,6 +69,7 @@ def _validate_url(_ctx: click.Context, _param: click.Parameter, value: str) -> s
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vorderingen", prog_name=PROG, message="%(prog)s %(version)s")
 def cli() -> None:
     """Conformance suite of the Vorderingen API: certify a source organisation's endpoint."""
 
@@ -108,7 +119,39 @@ def cli() -> None:
     type=click.FloatRange(min=0.1),
     default=REQUEST_TIMEOUT_S,
     show_default=True,
-    help="Timeout of each HTTP request, in seconds.",
+    help="Deadline of each HTTP exchange (connect, head and whole body), in seconds.",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=1),
+    default=RUN_DEADLINE_S,
+    show_default=True,
+    help="Deadline of the whole run, in seconds. Past it the checks not yet run are reported "
+    "as errors, the reports are still written, and the exit code is 3 (could not run).",
+)
+@click.option(
+    "--ca-bundle",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="PEM file of the CA certificates to trust instead of the system's (an internal CA); "
+    "used by every HTTP stack of the suite.",
+)
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    help='Extra header on every request, "Name: value" (repeatable), e.g. an API gateway '
+    "key. report.json records the names only.",
+)
+@click.option("--proxy", help="HTTP(S) proxy URL for every request (default: HTTPS_PROXY …).")
+@click.option(
+    "--client-cert",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="PEM client certificate for mTLS (may hold the key too).",
+)
+@click.option(
+    "--client-key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="PEM private key of --client-cert, when it is a separate file (unencrypted).",
 )
 @click.option(
     "--slow",
@@ -116,6 +159,8 @@ def cli() -> None:
     help="Also run the checks that wait out a lifetime: an expired nonce (about 3 minutes) "
     "and an expired session token (about 16 minutes). Without it they are skipped.",
 )
+@TAAL_OPTION
+@DOCS_URL_OPTION
 def run_command(
     base_url: str,
     profiles: tuple[str, ...],
@@ -128,13 +173,28 @@ def run_command(
     expected_failures: Path | None,
     timeout: float,
     slow: bool,
+    deadline: float,
+    ca_bundle: Path | None,
+    headers: tuple[str, ...],
+    proxy: str | None,
+    client_cert: Path | None,
+    client_key: Path | None,
+    taal: str,
+    docs_url: str | None,
 ) -> None:
     """Certify the endpoint at BASE_URL (the organisation's api_url, e.g.
     https://api.example.nl/vorderingen/v2).
 
     Only a failed MUST check makes the endpoint not conformant (exit 1); failed SHOULD checks
     are warnings; errors of the suite or the network are reported but never count as
-    nonconformance (exit 3 only when nothing could be checked)."""
+    nonconformance (exit 3 only when nothing could be checked, or past --deadline)."""
+    network = NetworkOptions(
+        ca_bundle=ca_bundle,
+        headers=tuple(parse_header(h) for h in headers),
+        proxy=proxy,
+        client_cert=client_cert,
+        client_key=client_key,
+    ).validate()
     options = RunOptions(
         base_url=base_url,
         key_dir=key_dir,
@@ -146,17 +206,24 @@ def run_command(
         timeout_s=timeout,
         expected_failures=expected.load(expected_failures) if expected_failures else (),
         slow=slow,
+        network=network,
+        deadline_s=deadline,
     )
     report = asyncio.run(run(options, [ConsoleReporter()]))
-    finish(report, report_dir)
+    finish(report, report_dir, taal, docs_url)
 
 
-def finish(report: RunReport, report_dir: Path | None) -> None:
+def finish(report: RunReport, report_dir: Path | None, taal: str = DEFAULT_LANGUAGE,
+           docs_url: str | None = None) -> None:
     """Write the reports (when asked) and exit with the verdict's code."""
     if report_dir is not None:
+        previous = read_previous(report_dir / "report.json")  # the comparison's baseline
         path = write_report(report, report_dir)
-        render_all(path)
-        click.echo(f"reports written to {report_dir}/ (report.json, junit.xml, report.html, badge)")
+        render_all(path, taal, previous=previous, docs_url=docs_url)
+        click.echo(f"reports written to {report_dir}/ (report.json, report.html, "
+                   "samenvatting.html, junit.xml, requests.har, badge)")
+    if report.error:
+        click.echo(f"{PROG}: could not run: {_one_line(report.error)}", err=True)
     sys.exit(report.exit_code)
 
 
@@ -286,6 +353,8 @@ def serve_command(key_dir: Path, host: str, port: int) -> None:
 @click.option(
     "--max-examples", type=click.IntRange(min=1), default=DEFAULT_MAX_EXAMPLES, show_default=True
 )
+@TAAL_OPTION
+@DOCS_URL_OPTION
 def demo_command(
     broken: str | None,
     list_broken: bool,
@@ -293,6 +362,8 @@ def demo_command(
     report_dir: Path | None,
     seed: int,
     max_examples: int,
+    taal: str,
+    docs_url: str | None,
 ) -> None:
     """Start a source on a loopback port and certify it: green for the correct source, red
     (exit 1) naming what is wrong with --broken."""
@@ -305,11 +376,27 @@ def demo_command(
     report = demo.run_demo(
         broken=broken, profiles=frozenset(profiles) or None, seed=seed, max_examples=max_examples
     )
-    finish(report, report_dir)
+    finish(report, report_dir, taal, docs_url)
+
+
+from conformance.ci import ci  # noqa: E402 - registered once `cli` exists
+
+cli.add_command(ci)
+
+
+def keep_caches_out_of_the_working_directory() -> None:
+    """Hypothesis caches character tables under `.hypothesis/` in the working directory by
+    default; a run must leave the user's directory (a CI checkout) as it found it, so the
+    cache goes to the user's cache directory instead."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    set_hypothesis_home_dir(cache / PROG / "hypothesis")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point; maps every error to its exit code and a one-line message."""
+    keep_caches_out_of_the_working_directory()
     try:
         cli.main(args=argv, prog_name=PROG, standalone_mode=False)
         sys.exit(0)

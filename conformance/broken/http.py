@@ -43,7 +43,8 @@ TITLES = {
     422: "Verzoek niet uitvoerbaar",
     500: "Interne fout",
 }
-CORS_EXPOSE = "API-Version, Location, ETag, Idempotent-Replayed, Retry-After, WWW-Authenticate"
+CORS_EXPOSE = ("API-Version, Location, ETag, Idempotent-Replayed, Retry-After, WWW-Authenticate, "
+               "Deprecation, Sunset, Link")
 CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, Verzoek-Bewijs"
 CORS_ALLOW_HEADERS_1_0 = "Authorization, Content-Type, Idempotency-Key"  # a flaw's
 CORS_MAX_AGE_S = 600

@@ -31,7 +31,7 @@ NOT_FOUND = "algemeen/niet-gevonden"
 PROBLEM_TYPE_PREFIX = "urn:nl-vorderingen:probleem:"
 ORIGIN = "https://app.vorderingen.example"
 CORS_EXPOSED = ("API-Version", "Location", "ETag", "Idempotent-Replayed", "Retry-After",
-                "WWW-Authenticate")
+                "WWW-Authenticate", "Deprecation", "Sunset", "Link")
 CORS_ALLOWED_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "Verzoek-Bewijs")
 CORS_MAX_AGE_S = "600"
 CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -172,7 +172,8 @@ async def trailing_slash_not_served(ctx: CheckContext) -> None:
 @check(rule="/http/cors", area=AREA)
 async def cors_on_responses(ctx: CheckContext) -> None:
     """Every answer to a browser request carries ``Access-Control-Allow-Origin: *`` and exposes
-    API-Version, Location, ETag, Idempotent-Replayed, Retry-After and WWW-Authenticate."""
+    API-Version, Location, ETag, Idempotent-Replayed, Retry-After, WWW-Authenticate,
+    Deprecation, Sunset and Link."""
     for resp in (await ctx.get("/configuratie", headers={"Origin": ORIGIN}),
                  await ctx.get(UNKNOWN_PATH, headers={"Origin": ORIGIN})):
         if resp.headers.get("access-control-allow-origin") != "*":

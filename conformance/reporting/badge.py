@@ -33,16 +33,21 @@ PADDING_PX = 10
 HEIGHT_PX = 20
 
 
+def badge_message(verdict: Verdict) -> str:
+    """The badge's words for `verdict` (a verdict this module does not know says its name)."""
+    return MESSAGES.get(verdict, f"self-tested: {verdict.value.replace('_', ' ')}")
+
+
 def _width(text: str) -> int:
     return int(len(text) * CHAR_WIDTH_PX) + 2 * PADDING_PX
 
 
 def render_badge_svg(report: RunReport) -> str:
     verdict = report.verdict
-    label, message = LABEL, MESSAGES[verdict]
+    label, message = LABEL, badge_message(verdict)
     lw, mw = _width(label), _width(message)
     total = lw + mw
-    colour = SVG_COLOURS[verdict]
+    colour = SVG_COLOURS.get(verdict, "#b26a00")
     title = escape(f"{label}: {message}")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="{HEIGHT_PX}" '
@@ -64,8 +69,8 @@ def render_badge_json(report: RunReport) -> str:
     badge = {
         "schemaVersion": 1,
         "label": LABEL,
-        "message": MESSAGES[verdict],
-        "color": SHIELDS_COLOURS[verdict],
+        "message": badge_message(verdict),
+        "color": SHIELDS_COLOURS.get(verdict, "orange"),
         "isError": verdict is Verdict.ERROR,
     }
     return json.dumps(badge, indent=2) + "\n"

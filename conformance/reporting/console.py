@@ -12,7 +12,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from conformance.model import CheckResult, Outcome, RunReport, Severity
-from conformance.reporting.badge import MESSAGES
+from conformance.reporting.badge import badge_message
+from conformance.reporting.i18n import plain
 from conformance.runner import CheckFinished, CheckStarted, Event, RunFinished, RunStarted
 
 STYLES = {
@@ -102,10 +103,11 @@ class ConsoleReporter:
             f"{counts['skipped']} skipped, {counts['error']} errors"
         )
         verdict = report.verdict.value
-        self.console.print(f"[{VERDICT_STYLES[verdict]}]{MESSAGES[report.verdict]}[/]")
+        style = VERDICT_STYLES.get(verdict, "bold")
+        self.console.print(f"[{style}]{badge_message(report.verdict)}[/]")
         for result in report.results:
             if result.counts_against:
                 self.console.print(
                     f"  [red]✗[/] {escape(result.check)} ({escape(result.rule)}): "
-                    f"{escape(result.message)}"
+                    f"{escape(plain(result.message))}"
                 )

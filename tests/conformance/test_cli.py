@@ -247,3 +247,43 @@ def test_demo_is_red_for_a_broken_source_and_names_it(capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     summary = out[out.index("self-tested: not conformant") :]
     assert "unsigned_certificate_rejected" in summary and "/token/alg-es256" in summary
+
+
+def test_network_options_are_checked_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("not a certificate")
+    url = "https://127.0.0.1:9/vorderingen/v2"
+    cases = [
+        (["--ca-bundle", str(tmp_path / "missing.pem")], "--ca-bundle"),
+        (["--ca-bundle", str(not_pem)], "--ca-bundle"),
+        (["--header", "no-colon"], "--header"),
+        (["--header", "Authorization: Basic x"], "Authorization"),
+        (["--header", "X-Key: a", "--header", "x-key: b"], "twice"),
+        (["--proxy", "socks5://127.0.0.1:1080"], "--proxy"),
+        (["--client-key", str(not_pem)], "--client-cert"),
+        (["--client-cert", str(not_pem)], "--client-cert"),
+    ]
+    for extra, names in cases:  # exit 2 before any connection (port 9 would refuse)
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["run", url, "--sleutels", str(tmp_path / "none"), *extra])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2, (extra, err)
+        assert err.count("\n") == 1 and names in err, (extra, err)
+
+
+def test_hypothesis_caches_stay_out_of_the_working_directory(tmp_path: Path, monkeypatch) -> None:
+    """A run leaves no `.hypothesis/` in the directory it was started from (a CI checkout)."""
+    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+
+    previous = storage_directory(intent_to_write=False).home_directory
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    try:
+        cli.keep_caches_out_of_the_working_directory()
+        where = storage_directory("unicode_data", intent_to_write=False).path
+    finally:
+        set_hypothesis_home_dir(previous)
+    assert where.is_relative_to(tmp_path / "cache")
+    assert not (tmp_path / ".hypothesis").exists()

@@ -71,19 +71,62 @@ def test_reports_are_kept_and_published_also_when_red() -> None:
     assert gitlab()["pages"]["rules"][0]["when"] == "always"
 
 
+def action() -> dict[str, Any]:
+    return yaml.safe_load((CI / "action.yml").read_text(encoding="utf-8"))
+
+
+def component() -> tuple[dict[str, Any], dict[str, Any]]:
+    spec, jobs = yaml.safe_load_all((CI / "gitlab-component.yml").read_text(encoding="utf-8"))
+    return spec["spec"], jobs
+
+
 def test_actions_are_pinned_to_a_version() -> None:
-    uses = [s["uses"] for job in github()["jobs"].values() for s in job["steps"] if "uses" in s]
+    steps = [s for job in github()["jobs"].values() for s in job["steps"]]
+    steps += action()["runs"]["steps"]
+    uses = [s["uses"] for s in steps if "uses" in s and not s["uses"].startswith("./")]
     assert uses and all(re.search(r"@v\d+$", u) for u in uses), uses
 
 
-def test_both_pipelines_call_the_shared_script() -> None:
+def test_both_pipelines_use_the_ci_entry_point() -> None:
     certify = next(s for s in github()["jobs"]["certify"]["steps"] if s.get("name") == "Certify")
-    assert certify["run"] == "bash ../examples/ci/certify.sh"
-    assert certify["working-directory"] == "work"
-    assert "bash ../examples/ci/certify.sh" in gitlab()["certify"]["script"]
-    syntax = subprocess.run(["bash", "-n", str(CI / "certify.sh")], capture_output=True,
-                            text=True, check=False)
-    assert syntax.returncode == 0, syntax.stderr
+    assert certify["uses"] == "./examples/ci"
+    assert certify["with"]["working-directory"] == "work"
+    assert "vorderingen-conformance ci" in gitlab()["certify"]["script"]
+    runs = action()["runs"]
+    assert runs["using"] == "composite"
+    assert "vorderingen-conformance ci" in next(
+        s for s in runs["steps"] if s.get("id") == "certify")["run"]
+    _spec, jobs = component()
+    assert "vorderingen-conformance ci" in next(iter(jobs.values()))["script"]
+    assert not (CI / "certify.sh").exists()  # replaced by `vorderingen-conformance ci`
+
+
+def test_every_setting_the_pipelines_pass_is_one_ci_reads() -> None:
+    """A misspelt VORDERINGEN_* variable would be silently ignored by a pipeline."""
+    from conformance.ci import ENV_PREFIX, SETTINGS
+
+    known = {ENV_PREFIX + key.upper() for key in SETTINGS}
+    step = next(s for s in action()["runs"]["steps"] if s.get("id") == "certify")
+    passed = {k for k in step["env"] if k.startswith(ENV_PREFIX)}
+    _spec, jobs = component()
+    passed |= {k for k in next(iter(jobs.values()))["variables"]
+               if k.startswith(ENV_PREFIX) and k != "VORDERINGEN_PACKAGE"}
+    exported = re.findall(r"\b(VORDERINGEN_[A-Z_]+)=", "\n".join(gitlab()["certify"]["script"]))
+    passed |= set(exported)
+    assert passed and passed <= known, passed - known
+
+
+def test_the_install_uses_the_constraints_shipped_in_the_package() -> None:
+    install = next(s for s in action()["runs"]["steps"]
+                   if s.get("name") == "Install the conformance suite")["run"]
+    _spec, jobs = component()
+    for script in (install, "\n".join(next(iter(jobs.values()))["script"])):
+        assert 'files("conformance") / "constraints.txt"' in script
+        assert '-c "$constraints"' in script
+        assert "git clone" not in script and "checkout" not in script
+    pins = (EXAMPLES.parent / "conformance" / "constraints.txt").read_text(encoding="utf-8")
+    for name in ("schemathesis", "hypothesis", "openapi-core", "jsonschema", "httpx"):
+        assert re.search(rf"^{name}==\d", pins, re.M), name
 
 
 def _substitute(text: str, matrix: dict[str, Any]) -> str:
@@ -96,12 +139,23 @@ def _substitute(text: str, matrix: dict[str, Any]) -> str:
     return EXPRESSION.sub(value, text)
 
 
+def _substitute_inputs(text: str, inputs: dict[str, str]) -> str:
+    def value(match: re.Match[str]) -> str:
+        expression = match.group(1)
+        if expression.startswith("inputs."):
+            return inputs[expression.removeprefix("inputs.")]
+        raise AssertionError(f"the test cannot evaluate ${{{{ {expression} }}}}")
+
+    return EXPRESSION.sub(value, text)
+
+
 @pytest.mark.live
 @pytest.mark.slow
 def test_github_workflow_steps_certify_the_water_board(tmp_path: Path) -> None:
-    """Run the `certify` job's `run:` steps for the water board leg, as a runner would
-    (bash -eo pipefail, step env, working-directory), here; the install step is skipped
-    (the project is installed) and the port moved to a free one."""
+    """Run the `certify` job's steps for the water board leg, as a runner would
+    (bash -eo pipefail, step env, working-directory), here: `run:` steps as written, the
+    action's Certify step with the job's `with:`; the install steps are skipped (the project
+    is installed) and the port moved to a free one."""
     with loopback() as (sock, _url):
         port = sock.getsockname()[1]
     job = github()["jobs"]["certify"]
@@ -110,25 +164,46 @@ def test_github_workflow_steps_certify_the_water_board(tmp_path: Path) -> None:
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / "examples").symlink_to(EXAMPLES)  # the checkout, as far as the job uses it
-    summary = tmp_path / "step-summary.md"
-    base_env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary),
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    summary, outputs = tmp_path / "step-summary.md", tmp_path / "outputs"
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("VORDERINGEN_")} | {
+        "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    defaults = {k: str(v.get("default", "")) for k, v in action()["inputs"].items()}
+    certify = next(s for s in action()["runs"]["steps"] if s.get("id") == "certify")
     for step in job["steps"]:
-        if "run" not in step or step.get("name", "").startswith("Install"):
+        if step.get("uses") == "./examples/ci":
+            inputs = defaults | {k: _substitute(str(v), leg) for k, v in step["with"].items()
+                                 if "github." not in str(v)}
+            env = base_env | {k: _substitute_inputs(str(v), inputs)
+                              for k, v in certify["env"].items()}
+            script = _substitute_inputs(certify["run"], inputs)
+            cwd = workspace / _substitute_inputs(certify["working-directory"], inputs)
+        elif "run" in step and not step.get("name", "").startswith("Install"):
+            env = base_env | {k: _substitute(str(v), leg) for k, v in step.get("env", {}).items()}
+            script = _substitute(step["run"], leg)
+            cwd = workspace / step.get("working-directory", ".")
+        else:
             continue
-        env = base_env | {k: _substitute(str(v), leg) for k, v in step.get("env", {}).items()}
-        cwd = workspace / step.get("working-directory", ".")
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                               _substitute(step["run"], leg)], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=STEP_TIMEOUT_S,
-                              check=False)
-        assert done.returncode == 0, (step["name"], done.stdout[-3000:], done.stderr[-2000:])
+                               script], cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=STEP_TIMEOUT_S, check=False)
+        assert done.returncode == 0, (step.get("name"), done.stdout[-3000:], done.stderr[-2000:])
     reports = workspace / "work" / "reports"
     report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
     assert report["verdict"] == "conformant"
     assert report["oin"] == "00000001999990002000"
     assert report["profiles"] == ["basis", "betalingsregelingen", "pauzes"]
     assert {p.name for p in reports.iterdir()} >= {
-        "report.json", "report.html", "junit.xml", "badge.svg", "badge.json", "summary.md"}
+        "report.json", "report.html", "samenvatting.html", "junit.xml", "requests.har",
+        "badge.svg", "badge.json", "summary.md"}
     assert summary.read_text(encoding="utf-8").startswith(
         "### Vorderingen API conformance: conformant")
+    assert "verdict=conformant" in outputs.read_text(encoding="utf-8")
+
+
+def test_the_constraints_are_those_of_the_tested_environment() -> None:
+    """conformance/constraints.txt pins what this environment runs; regenerate it with
+    examples/ci/freeze_constraints.py when a dependency changes."""
+    done = subprocess.run([sys.executable, str(CI / "freeze_constraints.py"), "--check"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

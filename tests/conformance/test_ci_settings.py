@@ -1,0 +1,98 @@
+"""`vorderingen-conformance ci`: every setting is read from VORDERINGEN_* or a config file
+and checked before anything runs; a bad one is a usage error naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.ci import SETTINGS, raw_settings, summary_markdown, validate
+from conformance.errors import UsageError
+from conformance.model import CheckResult, Outcome, RunReport
+
+URL = "http://127.0.0.1:8101/vorderingen/v2"
+
+
+def _settings(tmp_path: Path, **env: str):
+    base = {"VORDERINGEN_URL": URL, "VORDERINGEN_REPORT_DIR": str(tmp_path / "reports")}
+    return validate(raw_settings(None, base | env))
+
+
+def test_defaults_and_environment(tmp_path: Path) -> None:
+    key = tmp_path / "bron.jwk.json"
+    key.write_text("{}", "utf-8")
+    settings = _settings(tmp_path, VORDERINGEN_TEST_BSNS="999993653, 999990032",
+                         VORDERINGEN_BRON_SLEUTEL=str(key),
+                         VORDERINGEN_OIN="00000001001234567000", VORDERINGEN_TAAL="en",
+                         VORDERINGEN_PROFIELEN="basis pauzes", VORDERINGEN_SLOW="true",
+                         VORDERINGEN_HEADERS="X-Gateway-Key: abc\n")
+    assert settings.url == URL and settings.test_bsns == ("999993653", "999990032")
+    assert settings.taal == "en" and settings.slow
+    assert settings.profielen == frozenset({"basis", "pauzes"})
+    assert settings.network.headers == (("X-Gateway-Key", "abc"),)
+    assert (tmp_path / "reports").is_dir()
+
+
+def test_the_environment_overrides_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "ci.yaml"
+    config.write_text(f"url: {URL}\ntest_bsns: [999993653]\ntaal: en\n", "utf-8")
+    raw = raw_settings(config, {"VORDERINGEN_TAAL": "nl", "VORDERINGEN_SEED": ""})
+    assert raw == {"url": URL, "test_bsns": "999993653", "taal": "nl"}
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"VORDERINGEN_URL": ""}, "VORDERINGEN_URL is not set"),
+    ({"VORDERINGEN_URL": "ftp://x"}, "VORDERINGEN_URL='ftp://x': not an http(s) URL"),
+    ({"VORDERINGEN_TEST_BSNS": "12345"}, "VORDERINGEN_TEST_BSNS: '12345' is not a BSN"),
+    ({"VORDERINGEN_BRON_SLEUTEL": "/nope.jwk"}, "VORDERINGEN_BRON_SLEUTEL=/nope.jwk: no such"),
+    ({"VORDERINGEN_TAAL": "de"}, "VORDERINGEN_TAAL='de': choose nl or en"),
+    ({"VORDERINGEN_SEED": "x"}, "VORDERINGEN_SEED='x': not a number"),
+    ({"VORDERINGEN_PROFIELEN": "alles"}, "VORDERINGEN_PROFIELEN: unknown profile 'alles'"),
+    ({"VORDERINGEN_REPORT_DIR": "/proc/nope"}, "VORDERINGEN_REPORT_DIR=/proc/nope: cannot"),
+    ({"VORDERINGEN_DIENSTEN": "pauzes"}, "VORDERINGEN_DIENSTEN: must include"),
+])
+def test_a_bad_setting_is_one_line_naming_the_variable(
+        tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        _settings(tmp_path, **env)
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+
+
+def test_an_unknown_key_in_the_config_file_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "ci.yaml"
+    config.write_text("url: http://x\nbron_url: http://y\n", "utf-8")
+    with pytest.raises(UsageError, match="unknown setting 'bron_url'"):
+        raw_settings(config, {})
+
+
+def test_every_setting_is_documented_in_the_help() -> None:
+    from conformance.ci import ci
+
+    text = ci.help or ""
+    assert all(f"VORDERINGEN_{key.upper()}" in text for key in SETTINGS)
+
+
+def test_the_ci_summary_names_each_failure() -> None:
+    report = RunReport(suite_version="2.0.0", spec_version="2.0.0", target=URL,
+                       oin="00000001001234567000", profiles=["basis"], seed=0,
+                       max_examples=1, started_at="t", results=[
+                           CheckResult(check="a", rule="/x/y", severity="must",
+                                       outcome=Outcome.FAILED, message="``b`` wrong\nline 2")])
+    text = summary_markdown(report)
+    assert text.startswith("### Vorderingen API conformance: not_conformant")
+    assert "- failed: `a` (/x/y): b wrong\n  line 2" in text
+
+
+def test_a_source_that_stops_before_answering_is_could_not_run(tmp_path: Path) -> None:
+    from conformance.ci import certify
+    from conformance.errors import CouldNotRun
+
+    settings = _settings(tmp_path, VORDERINGEN_URL="http://127.0.0.1:9/vorderingen/v2",
+                         VORDERINGEN_START="echo port already in use; exit 4",
+                         VORDERINGEN_LOG=str(tmp_path / "bron.log"),
+                         VORDERINGEN_STARTUP_TIMEOUT_S="30")
+    with pytest.raises(CouldNotRun, match=r"the source stopped \(exit 4\).*port already in use"):
+        certify(settings)
+    assert not (tmp_path / "reports" / "report.json").exists()  # nothing claimed
