@@ -28,7 +28,6 @@ import json
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,6 +49,7 @@ from source_bench import (  # noqa: E402
     expect,
     free_port,
     prepare,
+    start_server,
 )
 
 from reference_impl.common.jose import b64url_encode  # noqa: E402
@@ -77,22 +77,6 @@ def serve(config_file: str, port: int) -> None:
     mapping = json.loads(Path(config_file).read_text())
     run(create_app(config_from_mapping(mapping)), host="127.0.0.1", port=port,
         log_level="error")
-
-
-def start_server(config_file: Path, port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, __file__, "serve", str(config_file), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode() if process.stderr else "died")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{BASE}/configuratie", timeout=1).is_success:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the server did not start")
 
 
 class ProcessMeter:
@@ -343,7 +327,7 @@ def main(argv: list[str] | None = None) -> None:
         config_file = work / "bron.json"
         config_file.write_text(json.dumps(mapping))
         port = free_port()
-        server = start_server(config_file, port)
+        server = start_server(["serve", str(config_file)], port, script=__file__)
         try:
             asyncio.run(bench(setup, port, server.pid, args))
         finally:

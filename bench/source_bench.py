@@ -169,8 +169,11 @@ async def prepare(work: Path, database_url: str) -> Setup:
     return setup
 
 
-def start_server(args: list[str], port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, __file__, *args, "--port", str(port)]
+def start_server(args: list[str], port: int, *, script: str = __file__
+                 ) -> subprocess.Popen[bytes]:
+    """Run `script ARGS --port PORT` in a child process; return once it answers
+    /configuratie (the benches measure a server in another process than the client)."""
+    command = [sys.executable, script, *args, "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S

@@ -108,7 +108,7 @@ async def read_form(request: Request, manager: AppManager,
                               "Het formulier is onvolledig.") from None
     values: dict[str, str] = {}
     # Like a JSON request body, a form is closed: an unknown field is a typo or a probe.
-    invalid = [(name, "onbekend veld") for name in dict.fromkeys(form.keys())
+    invalid = [(name or "/", "onbekend veld") for name in dict.fromkeys(form.keys())
                if name not in fields]
     for name, pattern in fields.items():
         value = form.get(name)

@@ -25,11 +25,6 @@ from reference_impl.source.config import load_config as load_source_config
 EXAMPLES = Path(__file__).resolve().parents[2] / "reference_impl" / "demo" / "examples"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.anyio
 async def test_the_examples_make_one_working_scheme(tmp_path: Path) -> None:
     work = tmp_path / "examples"

@@ -39,11 +39,6 @@ STARTUP_TIMEOUT_S = 90
 HTTP_TIMEOUT_S = 10
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _check_scheme(token: str, key_file: Path, sources: list[dict[str, Any]]) -> dict[str, Any]:
     claims = SchemeVerifier(load_public_jwks(key_file), "test").verify(token)
     assert claims["versie"] == "2.0"

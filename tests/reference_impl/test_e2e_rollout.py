@@ -30,11 +30,6 @@ from reference_impl.source.retirement import Retirement
 GEMEENTE = "00000001001234567000"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def federation() -> Iterator[Any]:
     with BackgroundFederation(source_majors={"voorbeeldstad": (2, 3)}) as running:

@@ -9,11 +9,6 @@ import pytest
 from reference_impl.demo.launcher import BackgroundFederation, Federation
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def federation() -> Iterator[Federation]:
     """The demo federation on loopback, shared by one test module (read-only use)."""

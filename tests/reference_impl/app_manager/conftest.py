@@ -11,11 +11,6 @@ from app_manager_support import AppSide, FakeClock, ValidatingClient, build_app_
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 

@@ -272,6 +272,8 @@ async def test_bad_input_to_the_html_pages(client: ValidatingClient, app_side: A
     for kwargs in ({"content": b"\xff\xfe", "headers": {
                         "Content-Type": "application/x-www-form-urlencoded"}},
                    {"data": {"keuze": "doorgaan"}},
+                   {"content": b"=null", "headers": {  # a field without a name
+                       "Content-Type": "application/x-www-form-urlencoded"}},
                    {"data": {"keuze": "doorgaan", "formulier_token": "x" * 5000}},
                    {"content": b"keuze=" + b"x" * 70_000, "headers": {
                        "Content-Type": "application/x-www-form-urlencoded"}}):

@@ -26,11 +26,6 @@ BASE = "http://testserver/vorderingen/v2"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def database_url(tmp_path: Path) -> Callable[[str], str]:
     return lambda name: f"sqlite+aiosqlite:///{tmp_path / name}.db"
 

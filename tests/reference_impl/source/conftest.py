@@ -18,11 +18,6 @@ MakeSource = Callable[..., Awaitable[RunningSource]]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def database_url(tmp_path: Path) -> Callable[[str], str]:
     return lambda name: f"sqlite+aiosqlite:///{tmp_path / name}.db"
 
