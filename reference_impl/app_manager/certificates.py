@@ -31,10 +31,9 @@ from reference_impl.app_manager.registrations import Registration
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
     CERT_MAX_LIFETIME_S,
-    CLOCK_SKEW_S,
-    PROOF_MAX_AGE_S,
     b64url_encode,
     check_claims_schema,
+    check_fresh,
     sign,
     verify,
 )
@@ -42,14 +41,6 @@ from reference_impl.common.jose import (
 REQUEST_TYP = "certificaat-aanvraag+jwt"
 REQUEST_PREFIX = "aanvraag"
 CERTIFICATE_TYP = "app-certificaat+jwt"
-
-
-def check_fresh(claims: dict[str, Any], now: int, prefix: str) -> None:
-    """`iat` not in the future and not older than `PROOF_MAX_AGE_S` (both with the skew)."""
-    if claims["iat"] - CLOCK_SKEW_S > now:
-        raise TokenError(f"{prefix}/nog-niet-geldig", "iat lies in the future")
-    if now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S:
-        raise TokenError(f"{prefix}/verlopen", f"older than {PROOF_MAX_AGE_S} s")
 
 
 def verify_request(token: Any, registration: Registration, manager_id: str,

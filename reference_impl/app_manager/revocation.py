@@ -22,13 +22,14 @@ from typing import Any
 
 from joserfc.jwk import ECKey
 
-from reference_impl.app_manager.certificates import CERTIFICATE_TYP, check_fresh
+from reference_impl.app_manager.certificates import CERTIFICATE_TYP
 from reference_impl.app_manager.ledger import CertificateLedger
 from reference_impl.common.document import elfproef
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
     SCHEME_MAX_LIFETIME_S,
     check_claims_schema,
+    check_fresh,
     sign,
     verify,
 )

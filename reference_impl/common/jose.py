@@ -326,6 +326,15 @@ def check_claims_schema(claims: dict[str, Any], schema: str, *, prefix: str) -> 
         raise TokenError(f"{prefix}/claims-ongeldig", f"{pointer}: {reason}")
 
 
+def check_fresh(claims: dict[str, Any], now: int, prefix: str) -> None:
+    """A proof's `iat` (session proof, request proof, certificate request, revocation
+    request): not in the future and not older than `PROOF_MAX_AGE_S`, both with the skew."""
+    if claims["iat"] - CLOCK_SKEW_S > now:
+        raise TokenError(f"{prefix}/nog-niet-geldig", "iat lies in the future")
+    if now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S:
+        raise TokenError(f"{prefix}/verlopen", f"older than {PROOF_MAX_AGE_S} s")
+
+
 def random_token(n_bytes: int) -> str:
     """`n_bytes` random bytes, base64url without padding."""
     return b64url_encode(os.urandom(n_bytes))

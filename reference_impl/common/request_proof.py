@@ -22,11 +22,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from joserfc.jwk import ECKey
 
-from reference_impl.common.constants import CLOCK_SKEW_S, PROOF_MAX_AGE_S
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
     b64url_encode,
     check_claims_schema,
+    check_fresh,
     sign,
     thumbprint,
     verify,
@@ -97,9 +97,6 @@ def verify_request_proof(proof: Any, *, jwk: dict[str, Any], token: str, method:
         raise TokenError(f"{PREFIX}/verkeerde-methode", "htm is another method")
     if claims["htu"] != request_url(url):
         raise TokenError(f"{PREFIX}/verkeerde-url", "htu is another URL")
-    if claims["iat"] - CLOCK_SKEW_S > now:
-        raise TokenError(f"{PREFIX}/nog-niet-geldig", "iat lies in the future")
-    if now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S:
-        raise TokenError(f"{PREFIX}/verlopen", "the proof is stale")
+    check_fresh(claims, now, PREFIX)
     return claims
 

@@ -22,8 +22,8 @@ from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
     CERT_MAX_LIFETIME_S,
     CLOCK_SKEW_S,
-    PROOF_MAX_AGE_S,
     check_claims_schema,
+    check_fresh,
     thumbprint,
     verify,
 )
@@ -87,10 +87,7 @@ def verify_proof(token: Any, cnf_jwk: dict[str, Any], *, oin: str, api_url: str 
         raise TokenError(f"{prefix}/verkeerde-ontvanger", "aud is another organisation")
     if api_url is None or claims["api_url"] != api_url:
         raise TokenError(f"{prefix}/verkeerd-eindpunt", "api_url is another endpoint")
-    if claims["iat"] - CLOCK_SKEW_S > now:
-        raise TokenError(f"{prefix}/nog-niet-geldig", "iat lies in the future")
-    if now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S:
-        raise TokenError(f"{prefix}/verlopen", "the proof is stale")
+    check_fresh(claims, now, prefix)
     return claims
 
 
