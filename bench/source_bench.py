@@ -38,7 +38,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "reference_impl" / "source"))
+sys.path.insert(0, str(ROOT / "tests" / "reference_impl"))  # for postgres_server
 
 from reference_impl.common.jose import generate_key, public_jwk, sign  # noqa: E402
 from reference_impl.common.request_proof import session_headers  # noqa: E402

@@ -5,8 +5,7 @@ run again with every App Manager built on a fresh PostgreSQL database, and a 1.0
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +24,10 @@ from reference_impl.common.db import Database, create_engine
 
 pytestmark = [pytest.mark.postgres, pytest.mark.anyio]
 
-# The source tests' server helper, loaded from its file (test folders are not packages).
-_SPEC = importlib.util.spec_from_file_location(
-    "postgres_server", Path(__file__).resolve().parents[1] / "source" / "postgres_server.py")
-assert _SPEC is not None and _SPEC.loader is not None
-postgres_server = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(postgres_server)
-
 for _module in (test_app_manager_flow, test_citizen_revocation, test_ledger_retention):
     for _name in dir(_module):
         if _name.startswith("test_"):
             globals()[_name] = getattr(_module, _name)
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Any]:
-    server = postgres_server.PostgresServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

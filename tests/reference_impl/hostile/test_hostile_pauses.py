@@ -5,7 +5,6 @@ PostgreSQL (started here). An ended or expired pause frees its cases again."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -64,13 +63,6 @@ async def _concurrent_pauses(tmp_path: Path, url: str) -> None:
 
 async def test_concurrent_pauses_make_one_on_sqlite(tmp_path: Path):
     await _concurrent_pauses(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'bron.db'}")
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.postgres

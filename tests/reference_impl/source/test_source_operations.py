@@ -358,13 +358,6 @@ async def test_a_1_0_sqlite_database_is_upgraded_with_its_data(tmp_path: Path):
     await _upgrade_keeps_data(f"sqlite+aiosqlite:///{tmp_path / 'bron.db'}")
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.mark.postgres
 async def test_a_1_0_postgresql_database_is_upgraded_with_its_data(postgres: PostgresServer):
     await _upgrade_keeps_data(postgres.create_database())

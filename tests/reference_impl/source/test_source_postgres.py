@@ -6,7 +6,7 @@ itself, with the same results: the module re-runs those test functions with the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import test_source_arrangements
@@ -24,13 +24,6 @@ for _module in (test_source_sessions, test_source_request_proofs, test_source_ov
     for _name in dir(_module):
         if _name.startswith("test_") or _name == "federation":
             globals()[_name] = getattr(_module, _name)
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
