@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import certification_vectors
 import rfc8785
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -501,7 +502,7 @@ def vorderingendocument_schema_vectors(rules: dict[str, str]) -> list[dict[str, 
         ], code=DOCUMENT_INVALID),
         schema_case("documentversie is MAJOR.MINOR of major 2", rules["versie"], s, [
             test("2.0", True, data=small),
-            test("2.1 (a later minor of this major)", True,
+            test(f"{NEXT_MINOR} (a later minor of this major)", True,
                  data=edit(small, "/documentversie", NEXT_MINOR)),
             test("2.9999 (the largest minor the pattern allows)", True,
                  data=edit(small, "/documentversie", "2.9999")),
@@ -571,7 +572,7 @@ def vorderingendocument_schema_vectors(rules: dict[str, str]) -> list[dict[str, 
 
 
 def next_minor_document() -> dict[str, Any]:
-    """A claims document of 2.1 with members 2.0 does not define, at every level."""
+    """A claims document of the next minor with members this one does not define, at every level."""
     doc = edit_many(document(zaak_boete()), {
         "/documentversie": NEXT_MINOR,
         "/taal": "nl",
@@ -644,7 +645,7 @@ def stelsel_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
                  data=edit(edit(base, ep), org + "/api_url", API_A)),
         ], code="stelsel/claims-ongeldig"),
         schema_case("versie is MAJOR.MINOR of major 2", rules["stelsel-versie"], s, [
-            test("versie 2.1", True, data=edit(base, "/versie", NEXT_MINOR)),
+            test(f"versie {NEXT_MINOR}", True, data=edit(base, "/versie", NEXT_MINOR)),
             test("no versie", False, data=edit(base, "/versie")),
             test("versie 2.0.0", False, data=edit(base, "/versie", "2.0.0")),
             test("versie 3.0", False, data=edit(base, "/versie", NEXT_MAJOR)),
@@ -694,6 +695,26 @@ def stelsel_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
             test("user info", False,
                  data=edit(base, ep + "/0/api_url", "https://u:p@bron-a.vorderingen.example/v2")),
             test("unknown omgeving", False, data=edit(base, "/omgeving", "prod")),
+        ], code="stelsel/claims-ongeldig"),
+        schema_case("http on a private test network only in a test scheme (since 2.1)",
+                    "/testomgeving/prive-netwerk", s, [
+            test("a container service name in a test scheme", True,
+                 data=edit(base, ep + "/0/api_url", "http://bron:8000/vorderingen/v2")),
+            test("10.x in an ontwikkeling scheme", True, data=edit(
+                edit(base, "/omgeving", "ontwikkeling"), ep + "/0/api_url",
+                "http://10.1.2.3:8000/vorderingen/v2")),
+            test("192.168.x and fd00::/8 for an App Manager in a test scheme", True, data=edit(
+                edit(base, ep + "/0/api_url", "http://192.168.10.4/vorderingen/v2"),
+                "/app_managers/0/api_url", "http://[fd12:3456::1]:8300/app-manager/v2")),
+            test("a container service name in an acceptatie scheme", False, data=edit(
+                edit(base, "/omgeving", "acceptatie"), ep + "/0/api_url",
+                "http://bron:8000/vorderingen/v2")),
+            test("172.16.x in a production scheme", False, data=edit(
+                production, ep + "/0/api_url", "http://172.16.0.9/vorderingen/v2")),
+            test("172.32.x is not private", False,
+                 data=edit(base, ep + "/0/api_url", "http://172.32.0.9/vorderingen/v2")),
+            test("a public address", False,
+                 data=edit(base, ep + "/0/api_url", "http://8.8.8.8/vorderingen/v2")),
         ], code="stelsel/claims-ongeldig"),
         schema_case("volgnummer is an integer from 1", rules["stelsel-volgnummer"], s, [
             test("volgnummer 0", False, data=edit(base, "/volgnummer", 0)),
@@ -983,6 +1004,21 @@ def configuratie(**changes: Any) -> dict[str, Any]:
     }, changes)
 
 
+APP_OVERVIEW: dict[str, Any] = {  # an app's overview under test (testomgeving.md §4)
+    "opgesteld_op": "2026-03-02T10:00:00+01:00",
+    "totalen": {"saldo": 12500, "achterstand": 2500, "aantal_zaken": 1},
+    "groepen": {"achterstand": [{"organisatie": {"oin": "00000001001234567000",
+                                                 "naam": "Gemeente Voorbeeldstad"},
+                                 "zaakkenmerk": "BEL-2025-000123", "saldo": 12500,
+                                 "achterstand": 2500}],
+                "deze_maand": [], "eenmalig": [], "langlopend": []},
+    "bronnen": [{"oin": "00000001001234567000", "naam": "Gemeente Voorbeeldstad",
+                 "status": "beantwoord", "aantal_zaken": 1},
+                {"oin": "00000001009876543000", "naam": "Waterschap Voorbeeld",
+                 "status": "onbereikbaar", "code": "app/time-out", "aantal_zaken": 0}],
+}
+
+
 def other_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
     problem, config = PROBLEM, configuratie()
     return [
@@ -1034,6 +1070,36 @@ def other_schema_vectors(rules: dict[str, str]) -> list[dict[str, Any]]:
             test("minimum instalment with a fraction", False,
                  data=edit(config, "/betalingsregeling/minimum_termijnbedrag", 25.0001),
                  rule="/document/bedragen-in-centen"),
+            test("announced short test lifetimes", True,
+                 data=edit(config, "/testomgeving", {"nonce_geldigheid_s": 5,
+                                                    "sessie_geldigheid_s": 20}),
+                 rule="/testomgeving/korte-levensduur"),
+            test("a test nonce lifetime above NONCE_TTL_S", False,
+                 data=edit(config, "/testomgeving", {"nonce_geldigheid_s": 121,
+                                                    "sessie_geldigheid_s": 20}),
+                 rule="/testomgeving/korte-levensduur"),
+            test("only one test lifetime", False,
+                 data=edit(config, "/testomgeving", {"nonce_geldigheid_s": 5}),
+                 rule="/testomgeving/korte-levensduur"),
+        ]),
+        schema_case("an app's overview under test", "/testomgeving/app-onder-test",
+                    "app-overzicht.schema.json", [
+            test("one answered and one unreachable source", True, data=APP_OVERVIEW),
+            test("nothing to show (every source refused or unreachable)", True,
+                 data={**APP_OVERVIEW, "totalen": {"saldo": 0, "achterstand": 0,
+                                                   "aantal_zaken": 0},
+                       "groepen": {g: [] for g in APP_OVERVIEW["groepen"]}}),
+            test("an extra member (data is open)", True,
+                 data={**APP_OVERVIEW, "app": "Voorbeeld-app 1.0"}),
+            test("unreachable without a code", False,
+                 data=edit(APP_OVERVIEW, "/bronnen/1/code")),
+            test("an unknown status", False,
+                 data=edit(APP_OVERVIEW, "/bronnen/0/status", "ok")),
+            test("a group missing", False, data=edit(APP_OVERVIEW, "/groepen/eenmalig")),
+            test("a case without its organisation", False,
+                 data=edit(APP_OVERVIEW, "/groepen/achterstand/0/organisatie")),
+            test("a saldo in euros", False,
+                 data=edit(APP_OVERVIEW, "/groepen/achterstand/0/saldo", 12.5)),
         ]),
     ]
 
@@ -2283,6 +2349,7 @@ def build(keys: Keys) -> dict[str, Any]:
     }
     for key in keys.all():
         files[f"keys/{key.name}.json"] = key.published()
+    files.update(certification_vectors.files())  # spec/vectors/certificering/ + its keys
     return files
 
 

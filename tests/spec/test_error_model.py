@@ -27,7 +27,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "spec"
-NORMATIVE = ("trust-model.md", "interface.md", "versioning.md", "governance.md")
+NORMATIVE = ("trust-model.md", "interface.md", "versioning.md", "governance.md",
+             "certificering.md")
 CODE = re.compile(r"^[a-z]+(/[a-z0-9-]+)+$")
 BACKTICKED = re.compile(r"`([a-z]+(?:/[a-z0-9-]+)+)`")
 PLACEHOLDER = re.compile(r"`<token>/([a-z0-9-]+)`")

@@ -65,6 +65,8 @@ INTERFACE = {
         ("get", "/pauzes/{pauze_id}"): ("getPauze", "200"),
         ("delete", "/pauzes/{pauze_id}"): ("deletePauze", "204"),
         ("post", "/hulpvragen"): ("createHulpvraag", "201"),
+        ("get", "/testklok"): ("getTestklok", "200"),
+        ("put", "/testklok"): ("zetTestklok", "200"),
     },
     "app-manager.yaml": {
         ("get", "/openapi.json"): ("getOpenapiDocument", "200"),
@@ -85,7 +87,7 @@ INTERFACE = {
         ("get", "/stelseldocument"): ("getStelseldocument", "200"),
     },
 }
-VERSION = "2.0.0"
+VERSION = "2.1.0"
 SERVERS = {"bron.yaml": "/vorderingen/v2", "app-manager.yaml": "/app-manager/v2",
            "stelsel.yaml": "/stelsel/v2"}
 # Pages for people (HTML answers, form posts) exist only on the App Manager.
@@ -577,7 +579,7 @@ def test_every_request_body_may_be_too_large(document: str) -> None:
         assert (example["status"], example["code"]) == (413, "verzoek/te-groot"), where
         assert example["title"] == "Verzoek te groot", where
         assert {"400", "415"} <= set(operation["responses"]), where
-    assert with_body == {"bron.yaml": 5, "app-manager.yaml": 5, "stelsel.yaml": 0}[document]
+    assert with_body == {"bron.yaml": 6, "app-manager.yaml": 5, "stelsel.yaml": 0}[document]
 
 
 def test_help_request_reports_every_envelope_code_a_verifier_has() -> None:
@@ -647,7 +649,7 @@ def test_every_authenticated_operation_declares_verzoek_bewijs(document: str) ->
         else:
             assert not declared, f"{method} {path}: a public operation takes no proof"
     if document == "bron.yaml":
-        assert checked == 12 and proof is not None
+        assert checked == 14 and proof is not None
         assert "verzoek-bewijs+jwt" in proof["description"]
         for code in load(OPENAPI_DIR / document)["components"]["responses"]["Sessie401"][
                 "x-probleemcodes"]:

@@ -37,7 +37,7 @@ SPEC = REPO / "spec"
 RULES_DIR = SPEC / "rules"
 INDEX = SPEC / "rules.yaml"
 CONTRACT = (SPEC / "trust-model.md", SPEC / "interface.md", SPEC / "versioning.md",
-            SPEC / "governance.md")
+            SPEC / "governance.md", SPEC / "certificering.md")
 CHANGELOG = SPEC / "CHANGELOG.md"
 
 ID = re.compile(r"^/[a-z0-9-]+/[a-z0-9-]+$")

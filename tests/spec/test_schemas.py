@@ -19,17 +19,22 @@ from referencing.exceptions import Unresolvable
 
 SCHEMA_FILES = sorted(vv.SCHEMAS_DIR.glob("*.schema.json"))
 VECTOR_FILES = sorted((vv.SPEC_DIR / "vectors" / "schema").glob("*.json"))
+# Token schemas whose vectors are kind cases of their own folder (every test runs the
+# schema as one step of the verification order).
+KIND_VECTORS = {"certificeringsresultaat.schema.json": "certificering"}
 EXPECTED_SCHEMAS = {
     "common", "vorderingendocument", "envelop", "stelseldocument", "app-certificaat",
     "sessie-bewijs", "certificaat-aanvraag", "intrekking-verzoek", "intrekkingenlijst",
-    "probleem", "configuratie", "bundel", "verzoek-bewijs",
+    "probleem", "configuratie", "bundel", "verzoek-bewijs", "certificeringsresultaat",
+    "app-overzicht",
 }
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # spec/versioning.md: data is open (no `additionalProperties: false` anywhere inside), tokens and
 # the scheme document are closed except their `uitbreidingen`.
-DATA = {"vorderingendocument", "envelop", "bundel", "configuratie", "probleem"}
+DATA = {"vorderingendocument", "envelop", "bundel", "configuratie", "probleem", "app-overzicht"}
 TOKENS = {"app-certificaat", "sessie-bewijs", "verzoek-bewijs", "certificaat-aanvraag",
-          "intrekking-verzoek", "intrekkingenlijst", "stelseldocument"}
+          "intrekking-verzoek", "intrekkingenlijst", "stelseldocument",
+          "certificeringsresultaat"}
 # common.schema.json: definitions used in data are open, a key is closed
 COMMON_OPEN = {"/$defs/contact"}
 WIRE_VERSIONS = ["2.0", "2.1", "2.10", "2.9999"]
@@ -85,7 +90,26 @@ MINIMAL: dict[str, dict[str, Any]] = {
                           "status": "actief"}],
         "ingetrokken_certificaten": []},
 }
+MINIMAL["certificeringsresultaat"] = {
+    "iss": "voorbeeld-stelselbeheerder", "jti": UUID, "iat": 1772442600,
+    "exp": 1803978600, "actor": "bron", "oin": OIN,
+    "api_url": "https://acceptatie.voorbeeldstad.example/vorderingen/v2",
+    "standaardversie": "2.1.0", "suiteversie": "2.1.0", "omgeving": "acceptatie",
+    "profielen": ["basis"], "diensten": ["vorderingenoverzicht"], "oordeel": "conformant",
+    "aantallen": {"totaal": 1, "geslaagd": 1, "waarschuwingen": 0,
+                  "niet_van_toepassing": 0, "niet_getest": 0},
+    "rapport_sha256": "A" * 43}
 MINIMAL["envelop"]["document"] = MINIMAL["vorderingendocument"]
+MINIMAL["app-overzicht"] = {  # an app's overview under test (testomgeving.md §4)
+    "opgesteld_op": "2026-03-02T10:00:00+01:00",
+    "totalen": {"saldo": 12500, "achterstand": 2500, "aantal_zaken": 1},
+    "groepen": {"achterstand": [{"organisatie": {"oin": OIN, "naam": "Gemeente Voorbeeldstad"},
+                                 "zaakkenmerk": "BEL-2025-000123", "saldo": 12500,
+                                 "achterstand": 2500}],
+                "deze_maand": [], "eenmalig": [], "langlopend": []},
+    "bronnen": [{"oin": OIN, "naam": "Gemeente Voorbeeldstad", "status": "beantwoord",
+                 "aantal_zaken": 1}],
+}
 # where each schema carries its wire version
 VERSION_MEMBERS = {"vorderingendocument": ["documentversie"], "bundel": ["bundelversie"],
                    "configuratie": ["api_versie", "documentversie"], "stelseldocument": ["versie"]}
@@ -388,6 +412,8 @@ def document_with_payment_without_amount() -> dict[str, Any]:
 
 def test_schema_vectors_cover_every_schema() -> None:
     covered = {case["schema"].split("#")[0] for p in VECTOR_FILES for case in load(p)}
+    covered |= {schema for schema, folder in KIND_VECTORS.items()
+                if list((vv.SPEC_DIR / "vectors" / folder).glob("*.json"))}
     missing = {f"{name}.schema.json" for name in EXPECTED_SCHEMAS} - covered
     assert not missing
 
