@@ -3,7 +3,10 @@ step, configured by environment variables (or a small YAML file), so any CI syst
 `pip install` the released package can run it: write the suite's test scheme naming the
 source (when its public key is given), start the source (when a start command is given),
 wait until it answers, run the suite, write every report and the badge, compare with the
-previous run, and exit with the verdict's code.
+previous run, and exit with the verdict's code: 0 conformant (or conformant with waivers),
+1 not conformant, 2 a bad setting, 3 could not run, 4 incomplete (a MUST check not tested —
+fails the job unless ``VORDERINGEN_ALLOW_INCOMPLETE=true``, e.g. for a job on every commit
+that leaves the slow checks to a nightly one), 130 interrupted.
 
 Every setting is checked before anything starts (exit 2, one line naming the variable).
 
@@ -28,10 +31,11 @@ import httpx
 import yaml
 
 from conformance import expected, keys
+from conformance.checks.preflight import validate_test_bsns
 from conformance.context import PROFILES, REQUEST_TIMEOUT_S
 from conformance.errors import CouldNotRun, UsageError
-from conformance.model import RunReport
-from conformance.network import NetworkOptions, parse_header
+from conformance.model import RunReport, Verdict
+from conformance.network import NetworkOptions, check_plain_http, parse_header
 from conformance.reporting import read_previous, render_all, write_report
 from conformance.reporting.console import ConsoleReporter
 from conformance.reporting.i18n import DEFAULT_LANGUAGE, LANGUAGES, plain
@@ -75,8 +79,12 @@ SETTINGS = {
     "max_examples": f"generated examples per operation (default {DEFAULT_MAX_EXAMPLES})",
     "timeout_s": f"timeout of each request in seconds (default {REQUEST_TIMEOUT_S:g})",
     "slow": "true: also run the checks that wait out a lifetime (about 20 minutes)",
+    "allow_incomplete": "true: exit 0 when the verdict is incomplete (a MUST not tested); "
+                        "the report still says incomplete (default false: exit 4)",
     "ca_bundle": "PEM file of the CAs to trust instead of the system's",
     "proxy": "proxy URL (http://host:port)",
+    "prive_netwerk": "true: allow plain http to a private test network, e.g. http://bron:8000 "
+                     "in a container pipeline (spec/testomgeving.md §1; the report says so)",
     "headers": "extra request headers, one 'Name: value' a line (an API gateway key)",
 }
 
@@ -106,6 +114,7 @@ class CiSettings:
     timeout_s: float = REQUEST_TIMEOUT_S
     slow: bool = False
     network: NetworkOptions = field(default_factory=NetworkOptions)
+    allow_incomplete: bool = False
 
 
 def raw_settings(config: Path | None, environ: dict[str, str]) -> dict[str, str]:
@@ -175,12 +184,22 @@ def validate(raw: dict[str, str]) -> CiSettings:
         raise UsageError(f"{_name('url')} is not set (the endpoint's base URL)")
     if not url.startswith(("http://", "https://")) or "://" not in url or " " in url:
         raise UsageError(f"{_name('url')}={url!r}: not an http(s) URL")
+    private_network = _flag(raw, "prive_netwerk")
+    try:
+        check_plain_http(url, _name("url"), private_network=private_network)
+    except UsageError as exc:
+        raise UsageError(str(exc).replace("--prive-netwerk", f"{_name('prive_netwerk')}=true"))\
+            from None
     bsns = tuple(raw.get("test_bsns", "").replace(",", " ").split())
     for bsn in bsns:
         if not BSN_PATTERN.match(bsn):
             raise UsageError(f"{_name('test_bsns')}: {bsn!r} is not a BSN of 9 digits")
     if len(set(bsns)) != len(bsns):
         raise UsageError(f"{_name('test_bsns')}: the test BSNs must differ")
+    try:
+        validate_test_bsns(bsns)
+    except UsageError as exc:
+        raise UsageError(f"{_name('test_bsns')}: {exc}") from None
     bron_sleutel = _file(raw, "bron_sleutel")
     oin = raw.get("oin")
     if oin is not None and not OIN_PATTERN.match(oin):
@@ -202,15 +221,14 @@ def validate(raw: dict[str, str]) -> CiSettings:
     taal = raw.get("taal", DEFAULT_LANGUAGE)
     if taal not in LANGUAGES:
         raise UsageError(f"{_name('taal')}={taal!r}: choose {' or '.join(LANGUAGES)}")
-    slow = raw.get("slow", "false").lower()
-    if slow not in ("true", "false", "1", "0", "yes", "no"):
-        raise UsageError(f"{_name('slow')}={slow!r}: true or false")
+    slow, allow_incomplete = _flag(raw, "slow"), _flag(raw, "allow_incomplete")
     expected_path = _file(raw, "expected_failures")
     network = NetworkOptions(
         ca_bundle=_file(raw, "ca_bundle"),
         proxy=raw.get("proxy"),
         headers=tuple(parse_header(line) for line in raw.get("headers", "").splitlines()
                       if line.strip()),
+        private_network=private_network,
     ).validate()
     return CiSettings(
         url=url, test_bsns=bsns, bron_sleutel=bron_sleutel, oin=oin,
@@ -225,8 +243,23 @@ def validate(raw: dict[str, str]) -> CiSettings:
         seed=_number(raw, "seed", int, 0, 0),
         max_examples=_number(raw, "max_examples", int, DEFAULT_MAX_EXAMPLES, 1),
         timeout_s=_number(raw, "timeout_s", float, REQUEST_TIMEOUT_S, 0.1),
-        slow=slow in ("true", "1", "yes"), network=network,
+        slow=slow, network=network, allow_incomplete=allow_incomplete,
     )
+
+
+def _flag(raw: dict[str, str], key: str) -> bool:
+    value = raw.get(key, "false").lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise UsageError(f"{_name(key)}={value!r}: true or false")
+    return value in ("true", "1", "yes")
+
+
+def exit_code(report: RunReport, settings: CiSettings) -> int:
+    """The job's exit code: the verdict's, but 0 for incomplete when allowed."""
+    if settings.allow_incomplete and report.verdict is Verdict.INCOMPLETE \
+            and not report.interrupted:
+        return 0
+    return report.exit_code
 
 
 class SourceProcess:
@@ -287,15 +320,20 @@ def wait_for_endpoint(settings: CiSettings, source: SourceProcess | None) -> Non
 def summary_markdown(report: RunReport) -> str:
     """A short Markdown summary for the CI page (GitHub's step summary, a GitLab note)."""
     counts = report.counts()
-    lines = [f"### Vorderingen API conformance: {report.verdict.value}",
-             f"{report.target} (OIN {report.oin}), profiles {', '.join(report.profiles)}",
-             f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} "
-             f"skipped, {counts['error']} errors"]
+    lines = [f"### Vorderingen API conformance: {report.verdict.value.replace('_', ' ')}",
+             f"{report.target} (OIN {report.oin}), profiles {', '.join(report.profiles)}, "
+             f"standard {report.spec_version}",
+             f"{counts['passed']} of {counts['applicable']} passed, {counts['failed']} failed "
+             f"({counts['waived']} MUSTs waived), {counts['not_tested']} not tested, "
+             f"{counts['not_applicable']} not applicable, {counts['error']} errors"]
     if report.error:
         lines.append(f"- could not run: {report.error}")
     lines += [f"- {r.outcome.value}: `{r.check}` ({r.rule}): "
               + plain(r.message).replace("\n", "\n  ")
               for r in report.results if r.counts_against or r.outcome.value == "error"]
+    lines += [f"- waived: `{r.check}` ({r.rule})" for r in report.results if r.waived]
+    lines += [f"- not tested: `{r.check}` ({r.rule}): {plain(r.message)}"
+              for r in report.results if r.untested_must and r.outcome.value == "skipped"]
     return "\n".join(lines) + "\n"
 
 
@@ -349,7 +387,7 @@ def _help() -> str:
 def ci(config: Path | None) -> None:
     settings = validate(raw_settings(config, dict(os.environ)))
     report = certify(settings)
-    raise SystemExit(report.exit_code)
+    raise SystemExit(exit_code(report, settings))
 
 
 __all__ = ["SETTINGS", "CiSettings", "certify", "ci", "raw_settings", "validate"]

@@ -28,6 +28,8 @@ Public API (used by every check module)::
     await ctx.eligible_case(action, bsn=None) -> str | None        an open case offering it
     ctx.other_bsn(bsn) -> str | None                               another test citizen
     ctx.now() -> int                                               the suite's clock (unix s)
+    ctx.api_versie, await ctx.unmet_need(need)                     what the runner asks of
+                                                                   every actor's context
 
 A request never carries a BSN in its URL: the BSN travels only inside certificates.
 """
@@ -51,6 +53,7 @@ from conformance.http_limits import (
 )
 from conformance.keys import SuiteKeys
 from conformance.network import NetworkOptions
+from conformance.recording import EXCHANGES_KEPT, USER_AGENT
 from conformance.target import (
     PROFILE_OF_DIENST,
     PROFILES,
@@ -61,9 +64,6 @@ from conformance.target import (
     scheme_api_url,
     unix_time,
 )
-
-EXCHANGES_KEPT = 8  # × MAX_RESPONSE_BYTES: the most one check holds
-USER_AGENT = "vorderingen-conformance"
 
 PROOF_HEADER = "Verzoek-Bewijs"
 
@@ -202,6 +202,34 @@ class CheckContext:
 
     def now(self) -> int:
         return int(time.time())
+
+    # -- what the runner asks of every actor's context -------------------------------------
+
+    @property
+    def api_versie(self) -> str | None:
+        """The version /configuratie announces (rule-version selection); None when absent."""
+        value = self.config.get("api_versie")
+        return value if isinstance(value, str) else None
+
+    async def unmet_need(self, need: str) -> str | None:
+        """Why `need` (see checks.base) is not met — a skip reason — or None when it is. The
+        runner makes an unmet ``dienst:`` not applicable, any other unmet need not tested."""
+        bsns = self.target.test_bsns
+        if need == "test_bsn" and not bsns:
+            return "needs a test citizen (--test-bsn)"
+        if need == "second_bsn" and len(bsns) < 2:
+            return "needs a second test citizen (a second --test-bsn)"
+        if need.startswith("dienst:"):
+            dienst = need.removeprefix("dienst:")
+            if dienst not in (self.config.get("diensten") or []):
+                return f"the endpoint does not offer {dienst} (/configuratie diensten)"
+        if need in ("arrangement_case", "pause_case"):
+            if not bsns:
+                return "needs a test citizen (--test-bsn)"
+            action = "betalingsregeling" if need == "arrangement_case" else "pauze"
+            if await self.eligible_case(action) is None:
+                return f"the first test citizen has no open case with saldo > 0 offering {action}"
+        return None
 
     @property
     def api_url(self) -> str:

@@ -15,7 +15,12 @@ Exception tree::
     │                                not verify; `.code` is the problem code the standard
     │                                assigns (e.g. ``envelop/handtekening-ongeldig``)
     ├── CheckFailed(finding)         raised by a check to fail: outcome `failed`
-    └── CheckSkipped(reason)         raised by a check to skip: outcome `skipped`
+    └── CheckSkipped(reason)         raised by a check that could not be tested (no test data,
+        │                            setup or time): outcome `skipped`; a skipped MUST makes
+        │                            the run incomplete, never conformant
+        └── NotApplicable(reason)    raised by a check whose rule does not bind this endpoint
+                                     (a service it does not offer, a rule of a later
+                                     version): outcome `skipped`, not counted against it
 
 Anything else a check raises is a bug of the suite or the network: outcome `error`.
 
@@ -82,8 +87,18 @@ class CheckFailed(ConformanceError):
 
 
 class CheckSkipped(ConformanceError):
-    """Raised by a check that does not apply; `reason` is shown in every report."""
+    """Raised by a check that could not be tested; `reason` (what to supply) is shown in every
+    report. A MUST skipped this way leaves the run incomplete."""
+
+    applicable = True
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NotApplicable(CheckSkipped):
+    """Raised by a check whose rule does not bind this endpoint; `reason` says why. Skipped,
+    and not counted against completeness."""
+
+    applicable = False

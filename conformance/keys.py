@@ -17,9 +17,11 @@ The suite plays scheme operator and App Manager in the organisation's TEST envir
 
 Besides the suite's App Manager the scheme lists a suspended and an ended App Manager so
 checks can present their certificates, and the suite's own test source (`SUITE_OIN`) with
-three key entries the suite holds — valid, retired (`geldig_tot` passed) and compromised
-(`ingetrokken_op` passed) — so checks can hand the organisation envelopes of another source
-signed inside and outside a key's window (help requests).
+four key entries the suite holds — valid, retired (`geldig_tot` two days back), compromised
+(`ingetrokken_op` a day back) and rotated in (`geldig_vanaf` a day back) — so checks can hand
+the organisation envelopes of another source signed inside and outside a key's window (help
+requests), to the second: every window edge lies well within a help request's 14 days of
+freshness while the scheme document is valid.
 
 Re-running `sleutels` reuses the keys and writes a new scheme document with a higher
 `volgnummer` (unix time), so the organisation can refresh it.
@@ -53,6 +55,7 @@ PRIVATE_FILES = {
     "suite_source": "suite-bron.jwk",
     "retired_source": "suite-bron-uitgefaseerd.jwk",
     "compromised_source": "suite-bron-gecompromitteerd.jwk",
+    "next_source": "suite-bron-nieuw.jwk",
     "app_manager": "app-manager.jwk",
     "rogue": "rogue-app-manager.jwk",
 }
@@ -62,15 +65,18 @@ APP_MANAGER_ID = "conformance-test-am"
 APP_MANAGER_NAME = "Vorderingen conformance suite (test App Manager)"
 SUSPENDED_APP_MANAGER_ID = "conformance-geschorst-am"
 ENDED_APP_MANAGER_ID = "conformance-beeindigd-am"
-SCHEME_VERSIE = "2.0"
+SCHEME_VERSIE = "2.1"
 SCHEME_MAJOR = 2
 KEY_VALID_SINCE_S = 86400  # key entries are valid from a day before the scheme is signed
 DAY_S = 86400
 SUITE_OIN = "00000009999999999999"
 SUITE_API_URL = "https://suite-bron.invalid/vorderingen/v2"
 SUITE_KEYS_SINCE_S = 60 * DAY_S  # the suite source's keys sign from 60 days back
-RETIRED_SINCE_S = 30 * DAY_S  # the retired key stopped signing 30 days back
+RETIRED_SINCE_S = 2 * DAY_S  # the retired key stopped signing 2 days back
 COMPROMISED_SINCE_S = DAY_S  # the compromised key was revoked a day back
+NEXT_SINCE_S = DAY_S  # the rotated-in key signs from a day back
+# Key files a directory of an older suite version may lack (`sleutels` adds them).
+OPTIONAL_ROLES = frozenset({"next_source"})
 SCHEME_ISSUER = "vorderingen-conformance-test-stelsel"
 SCHEME_LIFETIME_S = 86400
 DEFAULT_OMGEVING = "test"
@@ -95,6 +101,7 @@ class SuiteKeys:
     suite_source_key: SigningKey | None = None
     retired_source_key: SigningKey | None = None
     compromised_source_key: SigningKey | None = None
+    next_source_key: SigningKey | None = None
 
     def scheme_key_set(self) -> dict[str, Any]:
         """The public scheme-operator key set the organisation pins (a JWKS)."""
@@ -145,13 +152,16 @@ def ensure_keys(directory: Path) -> SuiteKeys:
 def load_keys(directory: Path) -> SuiteKeys:
     """Load existing key material; UsageError naming the directory when it is incomplete."""
     private = directory / PRIVATE_DIR
-    missing = [n for n in PRIVATE_FILES.values() if not (private / n).is_file()]
+    missing = [n for role, n in PRIVATE_FILES.items()
+               if role not in OPTIONAL_ROLES and not (private / n).is_file()]
     if missing or not (directory / STATE_FILE).is_file():
         raise UsageError(
             f"no suite key material in {directory} (run `vorderingen-conformance sleutels` first)"
         )
-    loaded = {}
+    loaded: dict[str, SigningKey] = {}
     for role, name in PRIVATE_FILES.items():
+        if role in OPTIONAL_ROLES and not (private / name).is_file():
+            continue
         try:
             loaded[role] = SigningKey.from_jwk(_read_json(private / name))
         except (ValueError, KeyError) as exc:
@@ -170,6 +180,7 @@ def load_keys(directory: Path) -> SuiteKeys:
         suite_source_key=loaded["suite_source"],
         retired_source_key=loaded["retired_source"],
         compromised_source_key=loaded["compromised_source"],
+        next_source_key=loaded.get("next_source"),
     )
 
 
@@ -252,6 +263,8 @@ def build_scheme(
             entry(keys.suite_source_key),
             entry(keys.retired_source_key, geldig_tot=moment - RETIRED_SINCE_S),
             entry(keys.compromised_source_key, ingetrokken_op=moment - COMPROMISED_SINCE_S),
+            {**key_entry((keys.next_source_key or SigningKey.generate()).public_jwk,
+                         moment - NEXT_SINCE_S)},
         ],
         "diensten": ["vorderingenoverzicht"],
         "status": "actief",

@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import enum
 import json
-import re
-import shlex
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
 
-EXCERPT_MAX_CHARS = 2000
-REDACTED = "<redacted>"
-_AUTH_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,19}$")  # a scheme name worth showing
-
-# header.payload.signature, base64url parts; the header starts with "eyJ" ('{"').
-_JWS = re.compile(r"(eyJ[A-Za-z0-9_-]{4,})\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]{8,})")
-_SECRET_MEMBER = re.compile(r'("(?:sessietoken|nonce)"\s*:\s*")[^"]*(")')
-_BSN_MEMBER = re.compile(r'("bsn"\s*:\s*")[0-9]*([0-9]{2})(")')
-_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie"})
+# re-exported: evidence is built and shown with them (reporting, the OpenAPI oracle)
+from conformance.redaction import (  # noqa: F401
+    EXCERPT_MAX_CHARS,
+    REDACTED,
+    curl_line,
+    excerpt,
+    redact_headers,
+    redact_text,
+)
 
 
 class Outcome(enum.StrEnum):
@@ -42,60 +40,20 @@ class Outcome(enum.StrEnum):
     ERROR = "error"
 
 
+class Skip(enum.StrEnum):
+    """Why a check was skipped. Only `not_applicable` leaves a run complete: the others mean
+    a MUST was not tested (missing test data, setup or time; a run stopped early)."""
+
+    NOT_TESTED = "not_tested"  # CheckSkipped, an unmet test-data need, a slow check not run
+    NOT_APPLICABLE = "not_applicable"  # NotApplicable: the rule does not bind this endpoint
+    NOT_RUN = "not_run"  # left out by --check, or not reached (Ctrl-C)
+
+
 class Severity(enum.StrEnum):
     """RFC 2119 weight of a rule: a failed `must` is nonconformance, a failed `should` a warning."""
 
     MUST = "must"
     SHOULD = "should"
-
-
-def redact_text(text: str) -> str:
-    """Redact JWS payloads/signatures, session tokens and nonces; mask BSNs."""
-    text = _JWS.sub(lambda m: f"{m.group(1)}.{REDACTED if m.group(2) else ''}.{REDACTED}", text)
-    text = _SECRET_MEMBER.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}", text)
-    return _BSN_MEMBER.sub(lambda m: f"{m.group(1)}*******{m.group(2)}{m.group(3)}", text)
-
-
-def redact_headers(headers: dict[str, str] | httpx.Headers) -> dict[str, str]:
-    """Headers as a plain dict (lower-case names) with credentials redacted."""
-    out: dict[str, str] = {}
-    for name, value in headers.items():
-        key = name.lower()
-        if key == "authorization":
-            scheme = value.split(" ", 1)[0] if value else ""
-            out[key] = f"{scheme} {REDACTED}" if _AUTH_SCHEME.match(scheme) else REDACTED
-        elif key in _SECRET_HEADERS:
-            out[key] = REDACTED
-        else:
-            out[key] = redact_text(value)
-    return out
-
-
-def excerpt(content: bytes | str | None, limit: int = EXCERPT_MAX_CHARS) -> str:
-    """A redacted, bounded text excerpt of a body (binary bodies are summarised)."""
-    if not content:
-        return ""
-    if isinstance(content, bytes):
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            return f"<{len(content)} bytes, not UTF-8>"
-    else:
-        text = content
-    text = redact_text(text)
-    return text if len(text) <= limit else text[:limit] + f"… <{len(text) - limit} more>"
-
-
-def curl_line(method: str, url: str, headers: dict[str, str], body: str) -> str:
-    """A curl command reproducing a request (credentials shown as placeholders)."""
-    parts = ["curl", "-sS", "-i", "-X", method.upper(), shlex.quote(url)]
-    for name, value in headers.items():
-        if name in {"host", "content-length", "accept-encoding", "connection", "user-agent"}:
-            continue
-        parts += ["-H", shlex.quote(f"{name}: {value}")]
-    if body:
-        parts += ["--data-raw", shlex.quote(body)]
-    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -173,6 +131,22 @@ class CheckResult:
     area: str = ""
     statement: str = ""
     expected_failure: bool = False
+    skip: str = ""  # a `Skip` value when outcome is skipped
+
+    @property
+    def untested_must(self) -> bool:
+        """True when this MUST was not tested (skipped for want of data, setup or time, not
+        reached, or the suite erred): such a result leaves the run incomplete."""
+        if self.severity != Severity.MUST or self.expected_failure:
+            return False
+        if self.outcome is Outcome.ERROR:
+            return True
+        return self.outcome is Outcome.SKIPPED and self.skip != Skip.NOT_APPLICABLE
+
+    @property
+    def waived(self) -> bool:
+        """A failed MUST listed in the expected-failures file."""
+        return self.expected_failure and self.severity == Severity.MUST
 
     @property
     def counts_against(self) -> bool:
@@ -187,6 +161,7 @@ class CheckResult:
         data = asdict(self)
         data["outcome"] = self.outcome.value
         data["evidence"] = [e.to_dict() for e in self.evidence]
+        data["waived"] = self.waived  # derived: a failed MUST listed in --expected-failures
         return data
 
     @classmethod
@@ -202,7 +177,16 @@ class CheckResult:
             area=data.get("area", ""),
             statement=data.get("statement", ""),
             expected_failure=bool(data.get("expected_failure", False)),
+            skip=_skip_of(data),
         )
+
+
+def _skip_of(data: dict[str, Any]) -> str:
+    """The skip kind; a skipped result of a report without one counts as not tested."""
+    if data.get("outcome") != Outcome.SKIPPED.value:
+        return ""
+    value = data.get("skip") or Skip.NOT_TESTED.value
+    return value if value in {k.value for k in Skip} else Skip.NOT_TESTED.value
 
 
 def json_excerpt(obj: Any) -> str:
@@ -211,24 +195,46 @@ def json_excerpt(obj: Any) -> str:
 
 
 class Verdict(enum.StrEnum):
-    """The run's verdict; `error` only when nothing could be checked."""
+    """The run's verdict (see `RunReport.verdict`)."""
 
     CONFORMANT = "conformant"
+    CONFORMANT_WITH_WAIVERS = "conformant_with_waivers"
     NOT_CONFORMANT = "not_conformant"
+    INCOMPLETE = "incomplete"
     ERROR = "error"
 
 
-EXIT_CODES = {Verdict.CONFORMANT: 0, Verdict.NOT_CONFORMANT: 1, Verdict.ERROR: 3}
-REPORT_FORMAT_VERSION = 1
+# 2 is a usage error (errors.EXIT_USAGE); a run waived into green stays green in CI (0), its
+# verdict and badge say so; an incomplete run fails CI unless `ci --allow-incomplete`.
+EXIT_CODES = {
+    Verdict.CONFORMANT: 0,
+    Verdict.CONFORMANT_WITH_WAIVERS: 0,
+    Verdict.NOT_CONFORMANT: 1,
+    Verdict.ERROR: 3,
+    Verdict.INCOMPLETE: 4,
+}
+EXIT_INTERRUPTED = 130  # Ctrl-C: the partial report is written, its verdict is incomplete
+REPORT_FORMAT_VERSION = 2
+ACTORS = ("bron", "app-manager", "stelsel", "app")
 
 
 @dataclass
 class RunReport:
     """Everything report.json holds; every other report is rendered from it.
 
-    Verdict: `error` when the run could not start (`error` set) or when no check passed or
-    failed but at least one errored; otherwise `not_conformant` when a MUST check failed
-    (expected failures excluded), else `conformant`. Failed SHOULD checks are warnings.
+    Verdict, first match wins:
+
+    - `error` — the run could not start (`error` set), nothing was checked, or every check
+      that ran errored;
+    - `not_conformant` — a MUST check failed (waived ones excluded);
+    - `incomplete` — a MUST check was not tested: skipped for want of test data, setup or
+      time (not `not_applicable`), errored, left out by a --check subset, or not reached
+      because the run was interrupted;
+    - `conformant_with_waivers` — every applicable MUST passed except waived ones
+      (--expected-failures);
+    - `conformant` — every applicable MUST check ran and passed.
+
+    Failed SHOULD checks are warnings.
     """
 
     suite_version: str
@@ -244,27 +250,37 @@ class RunReport:
     expected_failures: list[str] = field(default_factory=list)
     error: str = ""
     network: dict[str, Any] = field(default_factory=dict)  # names only: no header values
+    actor: str = "bron"
+    selection: list[str] = field(default_factory=list)  # --check names; empty: every check
+    interrupted: bool = False
+    diensten: list[str] = field(default_factory=list)  # what /configuratie announced (bron)
 
     @property
     def verdict(self) -> Verdict:
-        if self.error:
+        if self.error or not self.results:
             return Verdict.ERROR
         if any(r.counts_against for r in self.results):
             return Verdict.NOT_CONFORMANT
         decided = any(r.outcome in (Outcome.PASSED, Outcome.FAILED) for r in self.results)
         if not decided and any(r.outcome is Outcome.ERROR for r in self.results):
             return Verdict.ERROR
-        if not decided:
-            return Verdict.ERROR if not self.results else Verdict.CONFORMANT
+        if self.interrupted or self.selection or any(r.untested_must for r in self.results):
+            return Verdict.INCOMPLETE
+        if any(r.waived for r in self.results):
+            return Verdict.CONFORMANT_WITH_WAIVERS
         return Verdict.CONFORMANT
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted and not self.error:
+            return EXIT_INTERRUPTED
         return EXIT_CODES[self.verdict]
 
     def counts(self) -> dict[str, int]:
-        """Number of results per outcome, plus ``warnings`` (failed SHOULD checks) and
-        ``expected_failures`` (failed but listed)."""
+        """Number of results per outcome, plus ``warnings`` (failed SHOULD checks),
+        ``expected_failures`` (failed but listed; ``waived`` those of a MUST), the skips per
+        kind (``not_tested``, ``not_applicable``, ``not_run``), ``untested_musts`` and
+        ``applicable`` (every result but the not-applicable ones)."""
         out = {o.value: 0 for o in Outcome}
         for result in self.results:
             out[result.outcome.value] += 1
@@ -272,11 +288,19 @@ class RunReport:
             1 for r in self.results if r.outcome is Outcome.FAILED and r.severity == Severity.SHOULD
         )
         out["expected_failures"] = sum(1 for r in self.results if r.expected_failure)
+        out["waived"] = sum(1 for r in self.results if r.waived)
+        for kind in Skip:
+            out[kind.value] = sum(
+                1 for r in self.results if r.outcome is Outcome.SKIPPED and r.skip == kind
+            )
+        out["untested_musts"] = sum(1 for r in self.results if r.untested_must)
+        out["applicable"] = len(self.results) - out[Skip.NOT_APPLICABLE.value]
         return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": REPORT_FORMAT_VERSION,
+            "actor": self.actor,
             "suite_version": self.suite_version,
             "spec_version": self.spec_version,
             "target": self.target,
@@ -292,6 +316,9 @@ class RunReport:
             "network": dict(self.network),
             "counts": self.counts(),
             "expected_failures": list(self.expected_failures),
+            "selection": list(self.selection),
+            "interrupted": self.interrupted,
+            "diensten": list(self.diensten),
             "checks": [r.to_dict() for r in self.results],
         }
 
@@ -311,4 +338,8 @@ class RunReport:
             expected_failures=list(data.get("expected_failures", [])),
             error=data.get("error", ""),
             network=dict(data.get("network") or {}),
+            actor=str(data.get("actor") or "bron"),
+            selection=list(data.get("selection") or []),
+            interrupted=bool(data.get("interrupted", False)),
+            diensten=[str(d) for d in data.get("diensten") or []],
         )

@@ -10,6 +10,7 @@ and never proxy credentials.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import ssl
 import urllib.request
@@ -22,6 +23,38 @@ import certifi
 import httpx
 
 from conformance.errors import UsageError
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# a container network's service name (`http://bron:8000`): one DNS label, no dot
+_SINGLE_LABEL = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+PRIVATE_NETWORK_OPTION = "--prive-netwerk"
+
+
+def is_private_host(host: str) -> bool:
+    """A host of a private test network (spec/testomgeving.md §1): an IP literal in
+    10/8, 172.16/12, 192.168/16 or fc00::/7, or a single-label name. Loopback is not."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return bool(_SINGLE_LABEL.match(host)) and host != "localhost"
+    networks = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+    return any(address in ipaddress.ip_network(n) for n in networks)
+
+
+def check_plain_http(url: str, option: str, *, private_network: bool) -> None:
+    """Refuse plain http off loopback unless the run allows a private test network and the
+    host is on one ([/transport/http-alleen-loopback], [/testomgeving/prive-netwerk])."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "http" or host in LOOPBACK_HOSTS:
+        return
+    if not is_private_host(host):
+        raise UsageError(f"{option} {url}: plain http only on loopback or, with "
+                         f"{PRIVATE_NETWORK_OPTION}, on a private test network; use https")
+    if not private_network:
+        raise UsageError(f"{option} {url}: plain http on a private test network needs "
+                         f"{PRIVATE_NETWORK_OPTION} (spec/testomgeving.md §1)")
+
 
 # RFC 9110 token characters of a field name
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -55,6 +88,7 @@ class NetworkOptions:
     proxy: str | None = None
     client_cert: Path | None = None
     client_key: Path | None = None
+    private_network: bool = False  # plain http to a private test network allowed (--prive-netwerk)
 
     def validate(self) -> NetworkOptions:
         """Check every option before anything runs; returns self. UsageError names the
@@ -135,6 +169,7 @@ class NetworkOptions:
             "header_names": [name for name, _value in self.headers],
             "proxy": _without_credentials(self.proxy) if self.proxy else None,
             "client_certificate": str(self.client_cert) if self.client_cert else None,
+            "prive_netwerk": self.private_network,
         }
 
 

@@ -72,7 +72,8 @@ from conformance.http_limits import limited_session
 from conformance.model import Evidence
 from conformance.openapi_oracle import MESSAGE_MAX_CHARS, evidence_of, openapi_core_oracle
 
-SESSION_REFRESH_S = 600  # renew shared tokens well before SESSION_TTL_S (900 s)
+SESSION_REFRESH_S = 600  # renew shared tokens well before SESSION_TTL_S (900 s) ...
+SESSION_RENEW_MARGIN_S = 10  # ... and before a short test lifetime ends (testomgeving.md §5)
 STATEFUL_STEPS = 6
 MAX_FAILURES_KEPT = 50
 CUSTOM_FAILURE_CODE = "ST901"  # schemathesis' code for a failure raised by a custom check
@@ -173,7 +174,8 @@ class TokenSource:
 
     def shared(self) -> Session:
         with self._lock:
-            if self._session is None or time.monotonic() - self._opened > SESSION_REFRESH_S:
+            if (self._session is None or time.monotonic() - self._opened > SESSION_REFRESH_S
+                    or time.time() > self._session.expires_at - SESSION_RENEW_MARGIN_S):
                 self._session, self._opened = self.fresh(), time.monotonic()
             return self._session
 

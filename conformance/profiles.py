@@ -5,11 +5,19 @@ A profile is named after the service of /configuratie's `diensten` it certifies
 Each profile lists its check functions by name, in the order they run; nothing is
 discovered or registered by import. `checks_for` returns the selected profiles' checks,
 ``basis`` first, without repeats.
+
+The other actors under test — an App Manager, the scheme service, a citizen app — each
+have one package exposing ``PROFILES`` and ``async run(options, reporters) -> RunReport``;
+`ACTOR_PROFILES` maps their profile names to it, imported only when used (`run_profiles`
+dispatches a run to the actor of the selected profiles; one actor per run).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import importlib
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from conformance.checks import betalingsregelingen as br
 from conformance.checks import (
@@ -19,9 +27,12 @@ from conformance.checks import (
     http,
     hulpvraag_enveloppen,
     hulpvragen,
+    niveaus,
     openapi,
     pauzes,
     sessie,
+    sleutelvensters,
+    tokenprofiel,
     transport,
     trust,
     versie_regels,
@@ -30,7 +41,12 @@ from conformance.checks import (
     verzoeklimiet,
     voorstellen,
 )
+from conformance.checks import testklok as testklok_checks
 from conformance.errors import UsageError
+
+if TYPE_CHECKING:
+    from conformance.model import RunReport
+    from conformance.runner import Reporter, RunOptions
 
 Check = Callable[..., Awaitable[None]]
 
@@ -98,6 +114,9 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         trust.revoked_certificate_rejected,
         trust.clock_skew_exactly_tolerated,
         trust.first_failing_step_reported,
+        # the test clock of a test environment (not applicable where none is offered)
+        testklok_checks.test_clock_is_per_citizen,
+        testklok_checks.test_clock_moves_administrative_time_only,
         *certificaat.CHECKS,
         # ... the proof of possession and the nonce
         bewijs.challenge_issued,
@@ -117,6 +136,7 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         sessie.valid_session_opened,
         sessie.session_token_is_random,
         sessie.session_lifetime_bounded,
+        sessie.announced_lifetimes_kept,
         sessie.expired_session_token_rejected,
         sessie.missing_token_rejected,
         sessie.unknown_token_rejected,
@@ -161,10 +181,12 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         voorstellen.too_many_instalments_refused,
         voorstellen.unknown_case_refused,
         voorstellen.all_reasons_reported,
+        voorstellen.other_citizens_case_not_quoted,
         # acceptance; withdrawal first: every later check that accepts withdraws again
         br.missing_idempotency_key_refused,
         br.unknown_quote_refused,
         br.withdrawal_within_cooling_off,
+        br.withdrawal_bounded_by_cooling_off,
         br.arrangement_shown_in_document,
         br.acceptance_is_idempotent,
         br.reused_idempotency_key_refused,
@@ -172,6 +194,7 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         br.changed_case_refused,
         br.concurrent_acceptances_create_one,
         br.concurrent_keys_accept_quote_once,
+        br.concurrent_overlapping_quotes_accept_once,
         br.other_citizens_quote_refused,
         br.expired_quote_refused,
         sessie.other_citizens_arrangement_not_found,
@@ -181,10 +204,12 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         pauzes.pause_not_after_today_refused,
         pauzes.pause_limit_applied,
         pauzes.ended_pause_lifted,
+        pauzes.pause_holds_through_its_end_date,
         pauzes.pause_shown_in_document,
         pauzes.pause_covers_named_cases,
         pauzes.pause_without_cases_covers_all,
         pauzes.no_surcharges_while_paused,
+        pauzes.other_citizens_case_not_paused,
         sessie.other_citizens_pause_not_found,
     ),
     "hulpvragen": (
@@ -210,7 +235,7 @@ def _add(profile: str, checks: tuple[Check, ...]) -> None:
 
 
 # The checks of standard 2.0.0's sender-constrained sessions and versioning, per profile.
-for _module in (verzoekbewijs, versies):
+for _module in (verzoekbewijs, versies, tokenprofiel, niveaus, sleutelvensters):
     for _profile, _checks in getattr(_module, "PROFILE_CHECKS", {}).items():
         _add(_profile, tuple(_checks))
 
@@ -237,3 +262,116 @@ def checks_for(profiles: set[str] | frozenset[str]) -> list[Check]:
 def all_checks() -> list[Check]:
     """Every check of every profile, once."""
     return checks_for(set(PROFILES))
+
+
+SOURCE_ACTOR = "bron"
+# profile → (actor, package): the actors besides the source, imported lazily
+ACTOR_PROFILES: dict[str, tuple[str, str]] = {
+    "app-manager": ("app-manager", "conformance.app_manager"),
+    "stelsel": ("stelsel", "conformance.stelsel"),
+    "app": ("app", "conformance.app"),
+}
+PROFILE_NAMES: tuple[str, ...] = (*PROFILES, *ACTOR_PROFILES)
+
+
+def actor_of(profiles: Iterable[str]) -> str:
+    """The one actor the profiles certify (``bron`` for none or the source's); UsageError for
+    an unknown profile or profiles of two actors."""
+    names = set(profiles)
+    unknown = names - set(PROFILE_NAMES)
+    if unknown:
+        raise UsageError(f"unknown profile(s) {sorted(unknown)}; known: {list(PROFILE_NAMES)}")
+    actors = {ACTOR_PROFILES[n][0] if n in ACTOR_PROFILES else SOURCE_ACTOR for n in names}
+    if len(actors) > 1:
+        raise UsageError(f"--profile {', '.join(sorted(names))}: these certify different actors "
+                         f"({', '.join(sorted(actors))}); run each actor separately")
+    return actors.pop() if actors else SOURCE_ACTOR
+
+
+def actor_package(profile: str) -> ModuleType:
+    """The package of a non-source profile; UsageError when it is not available."""
+    _actor, module = ACTOR_PROFILES[profile]
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            raise UsageError(f"profile {profile} is not available in this version of the "
+                             "suite") from None
+        raise
+
+
+def profile_checks(profile: str) -> tuple[Check, ...]:
+    """The checks of one profile, in run order (a source profile without ``basis``)."""
+    if profile in PROFILES:
+        return PROFILES[profile]
+    actor_of([profile])
+    table: dict[str, Any] = getattr(actor_package(profile), "PROFILES", {})
+    return tuple(table.get(profile, ()))
+
+
+async def run_profiles(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunReport:
+    """Run the actor the selected profiles certify (the source when none is selected)."""
+    chosen = sorted(options.profiles or ())
+    if actor_of(chosen) == SOURCE_ACTOR:
+        from conformance.runner import run
+
+        return await run(options, reporters)
+    report: RunReport = await actor_package(chosen[0]).run(options, reporters)
+    return report
+
+
+def every_check() -> list[Check]:
+    """Every check of every actor's profiles, once (an actor package not available in this
+    version is left out): what the traceability of rules to checks counts."""
+    chosen = list(all_checks())
+    for profile in ACTOR_PROFILES:
+        try:
+            checks = profile_checks(profile)
+        except UsageError:
+            continue
+        chosen.extend(fn for fn in checks if fn not in chosen)
+    return chosen
+
+
+def validate_check_names(profiles: Iterable[str], names: Iterable[str]) -> None:
+    """UsageError naming a --check that is no check of the selected actor's profiles."""
+    wanted = set(names)
+    if not wanted:
+        return
+    from conformance.checks.preflight import PREFLIGHT_CHECKS
+
+    actor = actor_of(profiles)
+    if actor == SOURCE_ACTOR:
+        pool = [*PREFLIGHT_CHECKS, *all_checks()]
+    else:
+        pool = [fn for p in ACTOR_PROFILES if ACTOR_PROFILES[p][0] == actor
+                for fn in profile_checks(p)]
+    unknown = sorted(wanted - {fn.__check__.name for fn in pool})  # type: ignore[attr-defined]
+    if unknown:
+        raise UsageError(f"--check {', '.join(unknown)}: no such check of the {actor} "
+                         "profiles (see --list-checks)")
+
+
+def listing(profiles: Iterable[str] = ()) -> str:
+    """Every check of the profiles (all when none given): per profile, each check's name,
+    severity and rule id, one a line."""
+    from conformance.checks.preflight import PREFLIGHT_CHECKS
+
+    names = list(profiles) or list(PROFILE_NAMES)
+    actor_of(names[:1])  # an unknown name is a usage error
+    lines: list[str] = []
+    for name in names:
+        actor = ACTOR_PROFILES[name][0] if name in ACTOR_PROFILES else SOURCE_ACTOR
+        try:
+            checks = profile_checks(name)
+        except UsageError as exc:
+            lines += [f"{name} ({actor}): {exc}", ""]
+            continue
+        if name == BASIS:
+            checks = (*PREFLIGHT_CHECKS, *checks)
+        lines.append(f"{name} ({actor}, {len(checks)} checks)")
+        for fn in checks:
+            meta = fn.__check__  # type: ignore[attr-defined]
+            lines.append(f"  {meta.name:<52} {meta.severity.upper():<6} {meta.rule}")
+        lines.append("")
+    return "\n".join(lines)

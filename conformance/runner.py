@@ -1,10 +1,24 @@
-"""Run the selected checks against one endpoint and emit events to reporters.
+"""Run the selected checks against one actor under test and emit events to reporters.
 
-Checks run one at a time, in profile order (trust checks must not interfere with each
-other). Each check ends in exactly one `CheckResult`: passed, failed (it raised
-CheckFailed), skipped (CheckSkipped, or an unmet `needs`), or error (anything else —
-never counted as nonconformance). Events: RunStarted, CheckStarted, CheckFinished,
-RunFinished; a reporter is anything with ``handle(event)``.
+Generic over the actor: `run_checks(ctx, checks, report=, reporters=, options=)` runs
+checks one at a time, in profile order (trust checks must not interfere with each other),
+into ``report.results``. `ctx` is any object with ``exchanges`` (a list-like of
+httpx.Response, cleared per check; its last one is the evidence), ``api_versie`` (the
+version the actor announces, for rule-version selection; None = current) and
+``async unmet_need(need) -> str | None``. `run` is the source's (``bron``) run; the other
+actors' packages build theirs on `new_report` + `run_checks` (conformance.profiles
+dispatches).
+
+Each check ends in exactly one `CheckResult`: passed, failed (it raised CheckFailed),
+skipped — ``not_tested`` (CheckSkipped, an unmet data need), ``not_applicable``
+(NotApplicable, a ``dienst:`` need the endpoint does not offer, a rule of a later version)
+or ``not_run`` (left out by a --check subset, not reached after Ctrl-C) — or error
+(anything else: never nonconformance, but an untested MUST). Events: RunStarted,
+CheckStarted, CheckFinished, RunFinished; a reporter is anything with ``handle(event)``.
+
+Ctrl-C (the task cancelled) ends the run at once: the check running and the ones after it
+are reported as not run, ``report.interrupted`` is set (verdict incomplete, exit 130) and
+`run_checks` returns normally, so the caller still writes the partial report.
 
 Every run ends: each HTTP exchange within the request timeout (`http_limits`), each check
 within its timeout, and the run within `deadline_s` — past it, the checks not yet run are
@@ -26,10 +40,16 @@ import httpx
 
 from conformance import expected, keys, rule_versions, specfiles
 from conformance.checks.base import CheckMeta, meta_of
-from conformance.checks.preflight import PREFLIGHT_CHECKS
 from conformance.context import REQUEST_TIMEOUT_S, CheckContext
-from conformance.errors import CheckError, CheckFailed, CheckSkipped, CouldNotRun, UsageError
-from conformance.model import CheckResult, Evidence, Outcome, RunReport
+from conformance.errors import (
+    CheckError,
+    CheckFailed,
+    CheckSkipped,
+    CouldNotRun,
+    NotApplicable,
+    UsageError,
+)
+from conformance.model import CheckResult, Evidence, Outcome, RunReport, Skip
 from conformance.network import NetworkOptions
 
 CHECK_TIMEOUT_S = 600.0
@@ -37,11 +57,13 @@ SLOW_CHECK_TIMEOUT_S = 1200.0  # the expired-session check waits SESSION_TTL_S (
 DEFAULT_MAX_EXAMPLES = 10
 RUN_DEADLINE_S = 3600.0  # a full run takes minutes; --slow adds about 20
 PACKAGE_NAME = "vorderingen"
+NOT_RUN = "not run:"
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """What a run needs; `checks` overrides the profile selection (tests, demo)."""
+    """What a run needs; `checks` overrides the profile selection (tests, demo);
+    `check_names` (--check) narrows it to a subset, which is at best incomplete."""
 
     base_url: str
     key_dir: Path
@@ -58,6 +80,10 @@ class RunOptions:
     slow: bool = False  # run the checks that wait out a nonce's or session's lifetime
     network: NetworkOptions = field(default_factory=NetworkOptions)
     deadline_s: float | None = RUN_DEADLINE_S  # the whole run; None: no deadline
+    app_command: tuple[str, ...] = ()  # the app under test (profile `app`)
+    check_names: tuple[str, ...] = ()  # --check: run only these (by function name)
+    stelsel_url: str | None = None  # the scheme document's URL (profile app-manager)
+    stelsel_keys: Path | None = None  # the pinned scheme-operator key(s): a JWK or JWK set
 
 
 @dataclass(frozen=True)
@@ -92,6 +118,15 @@ class Reporter(Protocol):
     def handle(self, event: Event) -> None: ...
 
 
+class ActorContext(Protocol):
+    """What `run_checks` needs of any actor's context."""
+
+    exchanges: Any  # list-like of httpx.Response: clear(), [-1]
+    api_versie: str | None
+
+    async def unmet_need(self, need: str) -> str | None: ...
+
+
 def suite_version() -> str:
     try:
         return metadata.version(PACKAGE_NAME)
@@ -99,13 +134,46 @@ def suite_version() -> str:
         return "0+unknown"
 
 
-def _now_iso() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_now_iso = now_iso
+
+
+def new_report(options: RunOptions, *, actor: str, target: str, profiles: Sequence[str],
+               oin: str = "") -> RunReport:
+    """An empty report of a run of `actor` with `options` (results follow by `run_checks`)."""
+    report = RunReport(
+        suite_version=suite_version(),
+        spec_version=specfiles.spec_version(),
+        target=target.rstrip("/"),
+        oin=oin,
+        profiles=sorted(profiles),
+        seed=options.seed,
+        max_examples=options.max_examples,
+        started_at=now_iso(),
+        expected_failures=list(options.expected_failures),
+        actor=actor,
+        selection=sorted(options.check_names),
+    )
+    report.network = options.network.summary()  # header names only, never their values
+    return report
+
+
+def end_without_checks(report: RunReport, reporters: Sequence[Reporter], error: str) -> RunReport:
+    """Finish a run that could not start (verdict error, exit 3): `error` says why."""
+    report.error = error
+    report.finished_at = now_iso()
+    _emit(reporters, RunStarted(report, ()))
+    _emit(reporters, RunFinished(report))
+    return report
+
+
 def select_checks(profiles: frozenset[str]) -> tuple[Callable[..., Any], ...]:
-    """Preflight checks, then the profiles' checks (conformance.profiles), without repeats."""
+    """The source's preflight checks, then the profiles' checks, without repeats."""
     from conformance import profiles as profile_table  # the checks helper's explicit lists
+    from conformance.checks.preflight import PREFLIGHT_CHECKS
 
     chosen: list[Callable[..., Any]] = list(PREFLIGHT_CHECKS)
     for fn in profile_table.checks_for(set(profiles)):
@@ -114,41 +182,38 @@ def select_checks(profiles: frozenset[str]) -> tuple[Callable[..., Any], ...]:
     return tuple(chosen)
 
 
+def narrow(checks: Sequence[Callable[..., Any]], names: Sequence[str]) -> tuple[Any, ...]:
+    """The checks named (--check), in run order; UsageError naming an unknown name."""
+    if not names:
+        return tuple(checks)
+    known = {meta_of(fn).name for fn in checks}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise UsageError(f"--check {', '.join(unknown)}: no such check in the selected "
+                         "profiles (see --list-checks)")
+    return tuple(fn for fn in checks if meta_of(fn).name in names)
+
+
 async def unmet_need(ctx: CheckContext, need: str) -> str | None:
-    """Why `need` is not met (a skip reason), or None when it is."""
-    bsns = ctx.target.test_bsns
-    if need == "test_bsn" and not bsns:
-        return "needs a test citizen (--test-bsn)"
-    if need == "second_bsn" and len(bsns) < 2:
-        return "needs a second test citizen (a second --test-bsn)"
-    if need.startswith("dienst:"):
-        dienst = need.removeprefix("dienst:")
-        if dienst not in (ctx.config.get("diensten") or []):
-            return f"the endpoint does not offer {dienst} (/configuratie diensten)"
-    if need in ("arrangement_case", "pause_case"):
-        if not bsns:
-            return "needs a test citizen (--test-bsn)"
-        action = "betalingsregeling" if need == "arrangement_case" else "pauze"
-        if await ctx.eligible_case(action) is None:
-            return f"the first test citizen has no open case with saldo > 0 offering {action}"
-    return None
+    """Why `need` is not met (a skip reason), or None when it is (the source's context)."""
+    return await ctx.unmet_need(need)
 
 
-async def run_check(ctx: CheckContext, fn: Callable[..., Any], timeout_s: float) -> CheckResult:
+async def run_check(ctx: ActorContext, fn: Callable[..., Any], timeout_s: float) -> CheckResult:
     """Run one check and classify how it ended."""
     meta = meta_of(fn)
     ctx.exchanges.clear()
     started = time.monotonic()
-    outcome, message, evidence, rule = Outcome.PASSED, "", [], meta.rule
+    outcome, message, evidence, rule, skip = Outcome.PASSED, "", [], meta.rule, ""
     try:
         async with asyncio.timeout(timeout_s):
-            reason = rule_versions.not_applicable(meta.rule, ctx.config.get("api_versie"))
+            reason = rule_versions.not_applicable(meta.rule, ctx.api_versie)
             if reason:
-                raise CheckSkipped(reason)
+                raise NotApplicable(reason)
             for need in meta.needs:
-                reason = await unmet_need(ctx, need)
-                if reason:
-                    raise CheckSkipped(reason)
+                reason = await ctx.unmet_need(need)
+                if reason:  # a service not offered does not bind; missing data is untested
+                    raise (NotApplicable if need.startswith("dienst:") else CheckSkipped)(reason)
             await fn(ctx)
     except CheckFailed as exc:
         outcome, message = Outcome.FAILED, exc.finding.message
@@ -156,6 +221,7 @@ async def run_check(ctx: CheckContext, fn: Callable[..., Any], timeout_s: float)
         evidence = list(exc.finding.evidence) or _last_exchange(ctx)
     except CheckSkipped as exc:
         outcome, message = Outcome.SKIPPED, exc.reason
+        skip = Skip.NOT_TESTED.value if exc.applicable else Skip.NOT_APPLICABLE.value
     except TimeoutError:
         outcome, message = Outcome.ERROR, f"check did not finish within {timeout_s:g} s"
         evidence = _last_exchange(ctx)
@@ -176,6 +242,7 @@ async def run_check(ctx: CheckContext, fn: Callable[..., Any], timeout_s: float)
         duration_s=round(time.monotonic() - started, 3),
         area=meta.area,
         statement=meta.statement,
+        skip=skip,
     )
 
 
@@ -184,7 +251,7 @@ def _describe(exc: BaseException) -> str:
     return text if isinstance(exc, CheckError) else f"{type(exc).__name__}: {text}"
 
 
-def _last_exchange(ctx: CheckContext) -> list[Evidence]:
+def _last_exchange(ctx: ActorContext) -> list[Evidence]:
     return [Evidence.from_response(ctx.exchanges[-1])] if ctx.exchanges else []
 
 
@@ -193,78 +260,127 @@ def _emit(reporters: Sequence[Reporter], event: Event) -> None:
         reporter.handle(event)
 
 
-async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunReport:
-    """Certify one endpoint. Raises UsageError for bad configuration; an endpoint that cannot
-    be reached yields a report whose `error` is set (verdict `error`)."""
-    suite_keys = keys.load_keys(options.key_dir)
-    scheme = keys.load_scheme(suite_keys)
-    report = RunReport(
-        suite_version=suite_version(),
-        spec_version=specfiles.spec_version(),
-        target=options.base_url.rstrip("/"),
-        oin=options.oin or "",
-        profiles=sorted(options.profiles or ()),
-        seed=options.seed,
-        max_examples=options.max_examples,
-        started_at=_now_iso(),
-        expected_failures=list(options.expected_failures),
-    )
-    report.network = options.network.summary()  # header names only, never their values
-    deadline_at = time.monotonic() + options.deadline_s if options.deadline_s else None
+async def run_checks(
+    ctx: ActorContext,
+    checks: Sequence[Callable[..., Any]],
+    *,
+    report: RunReport,
+    reporters: Sequence[Reporter],
+    options: RunOptions,
+    deadline_at: float | None = None,
+) -> None:
+    """Run `checks` one at a time into ``report.results``, emitting RunStarted … RunFinished.
 
-    def left() -> float | None:
-        return None if deadline_at is None else deadline_at - time.monotonic()
-
-    try:
-        async with asyncio.timeout(left()):
-            ctx = await _connect(options, suite_keys, scheme)
-    except TimeoutError:
-        report.error = f"the run's deadline of {options.deadline_s:g} s passed while connecting"
-    except CouldNotRun as exc:
-        report.error = str(exc)
-    if report.error:
-        report.finished_at = _now_iso()
-        _emit(reporters, RunStarted(report, ()))
-        _emit(reporters, RunFinished(report))
-        return report
-    async with ctx:
-        _check_scheme_names(scheme, ctx.target.oin, suite_keys.directory)
-        report.oin, report.profiles = ctx.target.oin, sorted(ctx.target.profile)
-        checks = options.checks if options.checks is not None else select_checks(ctx.target.profile)
-        metas = tuple(meta_of(fn) for fn in checks)
-        _emit(reporters, RunStarted(report, metas))
-        results: list[CheckResult] = []
-        check_timeout_s = max(options.check_timeout_s, SLOW_CHECK_TIMEOUT_S) \
-            if options.slow else options.check_timeout_s
-        for index, fn in enumerate(checks, start=1):
-            _emit(reporters, CheckStarted(metas[index - 1], index, len(checks)))
-            remaining = left()
-            if remaining is not None and remaining <= 0:
-                result = _not_run(metas[index - 1], options.deadline_s or 0)
-            else:
-                budget = check_timeout_s if remaining is None else min(check_timeout_s, remaining)
+    `deadline_at` (time.monotonic()) defaults to now + ``options.deadline_s``; past it the
+    rest is reported as errors "not run" and ``report.error`` says so. On Ctrl-C (the task
+    cancelled) the rest is reported as skipped ``not_run``, ``report.interrupted`` is set,
+    and this returns normally (the cancellation is consumed) so the partial report is kept.
+    """
+    if deadline_at is None and options.deadline_s:
+        deadline_at = time.monotonic() + options.deadline_s
+    metas = tuple(meta_of(fn) for fn in checks)
+    _emit(reporters, RunStarted(report, metas))
+    check_timeout_s = max(options.check_timeout_s, SLOW_CHECK_TIMEOUT_S) \
+        if options.slow else options.check_timeout_s
+    total = len(checks)
+    for index, fn in enumerate(checks, start=1):
+        meta = metas[index - 1]
+        _emit(reporters, CheckStarted(meta, index, total))
+        remaining = None if deadline_at is None else deadline_at - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            result = _deadline_not_run(meta, options.deadline_s or 0)
+        else:
+            budget = check_timeout_s if remaining is None else min(check_timeout_s, remaining)
+            try:
                 result = await run_check(ctx, fn, budget)
-            results.append(result)
-            _emit(reporters, CheckFinished(result, index, len(checks)))
-        not_run = sum(1 for r in results if r.message.startswith(NOT_RUN))
-        if deadline_at is not None and time.monotonic() >= deadline_at:
-            report.error = (f"the run's deadline of {options.deadline_s:g} s passed: {not_run} of "
-                            f"{len(checks)} checks not run")
-    report.results = expected.apply(results, options.expected_failures)
-    report.finished_at = _now_iso()
+            except asyncio.CancelledError:
+                _interrupted(report, reporters, metas[index - 1:], index, total)
+                break
+        report.results.append(result)
+        _emit(reporters, CheckFinished(result, index, total))
+    not_run = sum(1 for r in report.results if r.message.startswith(NOT_RUN)
+                  and r.outcome is Outcome.ERROR)
+    if not report.interrupted and deadline_at is not None and time.monotonic() >= deadline_at:
+        report.error = (f"the run's deadline of {options.deadline_s:g} s passed: {not_run} of "
+                        f"{total} checks not run")
+    report.results = expected.apply(report.results, options.expected_failures)
+    report.finished_at = now_iso()
     _emit(reporters, RunFinished(report))
-    return report
 
 
-NOT_RUN = "not run:"
+def _interrupted(report: RunReport, reporters: Sequence[Reporter],
+                 metas: Sequence[CheckMeta], first: int, total: int) -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()  # consumed: the caller gets the partial report, asyncio.run no error
+    report.interrupted = True
+    for offset, meta in enumerate(metas):
+        result = not_run_result(meta, "the run was interrupted (Ctrl-C)")
+        report.results.append(result)
+        _emit(reporters, CheckFinished(result, first + offset, total))
 
 
-def _not_run(meta: CheckMeta, deadline_s: float) -> CheckResult:
+def not_run_result(meta: CheckMeta, why: str) -> CheckResult:
+    """A check that was not run (skipped, kind not_run): --check left it out, or Ctrl-C."""
+    return CheckResult(
+        check=meta.name, rule=meta.rule, severity=meta.severity, outcome=Outcome.SKIPPED,
+        message=f"{NOT_RUN} {why}", area=meta.area, statement=meta.statement,
+        skip=Skip.NOT_RUN.value,
+    )
+
+
+def _deadline_not_run(meta: CheckMeta, deadline_s: float) -> CheckResult:
     return CheckResult(
         check=meta.name, rule=meta.rule, severity=meta.severity, outcome=Outcome.ERROR,
         message=f"{NOT_RUN} the run's deadline of {deadline_s:g} s passed",
         area=meta.area, statement=meta.statement,
     )
+
+
+async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunReport:
+    """Certify one source endpoint (actor ``bron``). Raises UsageError for bad configuration;
+    an endpoint that cannot be reached yields a report whose `error` is set (verdict
+    `error`)."""
+    from conformance.checks import preflight
+
+    preflight.validate_test_bsns(options.test_bsns)
+    suite_keys = keys.load_keys(options.key_dir)
+    scheme = keys.load_scheme(suite_keys)
+    report = new_report(options, actor="bron", target=options.base_url,
+                        profiles=sorted(options.profiles or ()), oin=options.oin or "")
+    deadline_at = time.monotonic() + options.deadline_s if options.deadline_s else None
+    left = None if deadline_at is None else deadline_at - time.monotonic()
+    try:
+        async with asyncio.timeout(left):
+            ctx = await _connect(options, suite_keys, scheme)
+    except TimeoutError:
+        return end_without_checks(
+            report, reporters,
+            f"the run's deadline of {options.deadline_s:g} s passed while connecting")
+    except CouldNotRun as exc:
+        return end_without_checks(report, reporters, str(exc))
+    async with ctx:
+        _check_scheme_names(scheme, ctx.target.oin, suite_keys.directory)
+        report.oin, report.profiles = ctx.target.oin, sorted(ctx.target.profile)
+        announced = ctx.config.get("diensten")
+        report.diensten = sorted(d for d in announced if isinstance(d, str)) \
+            if isinstance(announced, list) else []
+        if options.checks is None:  # a profile run; explicit checks (tests) set themselves up
+            checks = narrow(select_checks(ctx.target.profile), options.check_names)
+            try:
+                async with asyncio.timeout(None if deadline_at is None
+                                           else deadline_at - time.monotonic()):
+                    await preflight.preflight(ctx)
+            except TimeoutError:
+                return end_without_checks(report, reporters, "preflight: the run's deadline "
+                                          f"of {options.deadline_s:g} s passed")
+            except CouldNotRun as exc:
+                return end_without_checks(report, reporters, str(exc))
+        else:
+            checks = narrow(options.checks, options.check_names)
+        await run_checks(ctx, checks, report=report, reporters=reporters, options=options,
+                         deadline_at=deadline_at)
+    return report
 
 
 async def _connect(

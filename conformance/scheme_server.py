@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 SCHEME_PATH = "/stelsel/v2/stelseldocument"
 CACHE_CONTROL = "public, max-age=60"
-API_VERSION = "2.0.0"
+API_VERSION = "2.1.0"
 
 
 def build_app(document_path: Path) -> Starlette:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from conformance import specfiles
-from conformance.broken import arrangements, bodies, hulpvragen, pauses, sessions
+from conformance.broken import arrangements, bodies, hulpvragen, pauses, sessions, testklok
 from conformance.broken.documents import build_document
 from conformance.broken.envelopes import sign
 from conformance.broken.errors import Problem
@@ -165,6 +165,16 @@ async def create_hulpvraag(request: Request) -> Response:
     return JSONResponse(hulpvragen.receive(_source(request), session, body), status_code=201)
 
 
+async def testklok_endpoint(request: Request) -> Response:
+    """GET/PUT /testklok (spec/testomgeving.md): the session citizen's test clock."""
+    source = _source(request)
+    _key, session = sessions.authenticate(source, request, request.app.state.base_path)
+    if request.method == "PUT":
+        return JSONResponse(testklok.move(
+            source, session.bsn, await read_body(request, testklok.BODY, source.flaws)))
+    return JSONResponse(testklok.state(source, session.bsn))
+
+
 ROUTES = (
     ("/configuratie", get_configuratie, ["GET"]),
     ("/openapi.json", get_openapi, ["GET"]),
@@ -182,6 +192,7 @@ ROUTES = (
     ("/pauzes/{pauze_id}", get_pauze, ["GET"]),
     ("/pauzes/{pauze_id}", delete_pauze, ["DELETE"]),
     ("/hulpvragen", create_hulpvraag, ["POST"]),
+    (testklok.PATH, testklok_endpoint, ["GET", "PUT"]),
 )
 
 

@@ -8,6 +8,7 @@ under the store's lock, so one Idempotency-Key can never create two arrangements
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import uuid
@@ -24,6 +25,7 @@ from conformance.broken.source import (
     Source,
 )
 from conformance.broken.store import Arrangement, IdempotentResult, Quote, Session
+from conformance.broken.testklok import citizen_clock
 
 SECONDS_PER_DAY = 86400
 IDEMPOTENCY_KEY_MAX = 255
@@ -85,13 +87,22 @@ def _amount_refusals(source: Source, total: int, body: dict[str, Any]) -> tuple[
     return reasons, amount
 
 
+def holder(source: Source, bsn: str, zaakkenmerk: str, flaw: str) -> str:
+    """Whose case `zaakkenmerk` is taken to be: the citizen's own, or — the flaw `flaw`, a
+    case looked up by its number alone — whoever's it is."""
+    if source.case(bsn, zaakkenmerk) is not None or not source.flaws.on(flaw):
+        return bsn
+    return next((b for b, cases in source.cases.items() if zaakkenmerk in cases), bsn)
+
+
 def quote(source: Source, session: Session, body: dict[str, Any]) -> dict[str, Any]:
     """`POST /betalingsregelingen/voorstellen`: a `Voorstel`, or 422 with every reason."""
     bsn, cases = session.bsn, body["zaakkenmerken"]
+    owner = {zk: holder(source, bsn, zk, "andermans-zaak-in-voorstel") for zk in cases}
     reasons = [_reason(code, zk) for zk in cases
-               if (code := source.quote_refusal(bsn, zk)) is not None]
-    eligible = [zk for zk in cases if source.quote_refusal(bsn, zk) is None]
-    saldi = {zk: source.case(bsn, zk)["saldo"] for zk in eligible}
+               if (code := source.quote_refusal(owner[zk], zk)) is not None]
+    eligible = [zk for zk in cases if source.quote_refusal(owner[zk], zk) is None]
+    saldi = {zk: source.case(owner[zk], zk)["saldo"] for zk in eligible}
     total = sum(saldi.values())
     amount = 0
     if eligible:
@@ -102,19 +113,21 @@ def quote(source: Source, session: Session, body: dict[str, Any]) -> dict[str, A
     if reasons:
         raise Problem(422, "betalingsregeling/niet-mogelijk",
                       "No arrangement is possible on these terms.", redenen=reasons)
-    now = source.clock.now()
-    instalments = schedule(source, total, amount, source.clock.today())
+    now = citizen_clock(source, session.bsn).now()
+    instalments = schedule(source, total, amount, citizen_clock(source, session.bsn).today())
     voorstel = {
         "voorstel_id": str(uuid.uuid4()),
-        "verloopt_op": source.clock.iso(now + VOORSTEL_GELDIGHEID_S),
+        "verloopt_op": citizen_clock(source, session.bsn).iso(now + VOORSTEL_GELDIGHEID_S),
         "zaakkenmerken": list(cases),
         "totaalbedrag": total,
         "termijnbedrag": amount,
         "aantal_termijnen": len(instalments),
         "termijnen": instalments,
     }
+    # the flaw: the back office keeps quotes half as long as the answer announces
+    kept = VOORSTEL_GELDIGHEID_S / (2 if source.flaws.on("voorstel-verloopt-te-vroeg") else 1)
     source.store.quotes[voorstel["voorstel_id"]] = Quote(
-        id=voorstel["voorstel_id"], bsn=bsn, expires=now + VOORSTEL_GELDIGHEID_S,
+        id=voorstel["voorstel_id"], bsn=bsn, expires=now + kept,
         saldi=saldi, body=voorstel,
     )
     return voorstel
@@ -136,6 +149,8 @@ async def accept(source: Source, session: Session, body: dict[str, Any],
     store, bsn = source.store, session.bsn
     ignore_key = source.flaws.on("niet-idempotent")
     lock = nullcontext() if source.flaws.on("geen-vergrendeling") else store.lock
+    if source.flaws.on("vergrendeling-per-voorstel"):  # guards a quote, not its cases
+        lock = store.quote_locks.setdefault(body["voorstel_id"], asyncio.Lock())
     async with lock:
         prior = None if ignore_key else store.idempotency.get((bsn, key))
         if prior is not None:
@@ -147,7 +162,7 @@ async def accept(source: Source, session: Session, body: dict[str, Any],
         owner_checked = not source.flaws.on("andermans-voorstel-geaccepteerd")
         if found is None or (found.bsn != bsn and owner_checked):
             raise Problem(422, "betalingsregeling/voorstel-onbekend", "No such quote.")
-        now = source.clock.now()
+        now = citizen_clock(source, session.bsn).now()
         if now > found.expires and not source.flaws.on("voorstel-verloopt-niet"):
             raise Problem(409, "betalingsregeling/voorstel-verlopen", "The quote has expired.")
         if not ignore_key:
@@ -218,8 +233,10 @@ def withdraw(source: Source, session: Session, arrangement_id: str) -> None:
     arrangement = find(source, session, arrangement_id)
     if arrangement.withdrawn_at is not None:
         return
-    now = source.clock.now()
+    now = citizen_clock(source, session.bsn).now()
     inside = now <= arrangement.cooling_off_until
+    if source.flaws.on("bedenktijd-onbegrensd"):  # withdrawal forgotten to close
+        inside = True
     if source.flaws.on("intrekken-onmogelijk"):
         inside = now > arrangement.cooling_off_until
     if not inside:

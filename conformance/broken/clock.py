@@ -36,3 +36,10 @@ class Clock:
 def iso_utc(moment: float) -> str:
     """RFC 3339 ``YYYY-MM-DDTHH:MM:SSZ`` of a moment in seconds since the epoch."""
     return datetime.fromtimestamp(int(moment), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def shifted(clock: Clock, seconds: int) -> Clock:
+    """`clock` moved `seconds` ahead: a citizen's administrative time under the test clock."""
+    if not seconds:
+        return clock
+    return Clock(now_fn=lambda: clock.now() + seconds)

@@ -70,8 +70,11 @@ def _fine_in_arrears(today: date) -> dict[str, Any]:
         _event("A1-6", PAID, d + timedelta(75), bedrag=5000, betalingskenmerk="5012345678901242",
                betalingsverplichting="A1-5"),
     ]
+    # the dunning schedule: a second surcharge falls due in 30 days unless a pause holds it
+    planned = [_event("A1-7", IMPOSED, today + timedelta(30), bedrag=4900, categorie="verhoging",
+                      omschrijving="Tweede verhoging")]
     return _case(
-        today, "CJIB-2025-004711", events, achterstand=10600,
+        today, "CJIB-2025-004711", events, achterstand=10600, gepland=planned,
         omschrijving="Verkeersboete snelheidsovertreding", vorderingtype="cjib_wahv_boete",
         schuldeiser=CJIB, looptijd="eenmalig", volgende_vervaldatum=None, grondslag=WAHV,
         bezwaar={"mogelijk": False, "toelichting": "De termijn voor beroep is verstreken."},

@@ -1,7 +1,8 @@
 """The claims document of one citizen, as of now.
 
-`build_document` starts from the organisation's records (`records.py`), lays the current
-arrangements and pauses over them (status, `betalingsregeling`, `pauze`, `acties`) and then
+`build_document` starts from the organisation's records (`records.py`), imposes the planned
+surcharges (`gepland`) whose moment has come unless a pause held the case that day, lays the
+current arrangements and pauses over them (status, `betalingsregeling`, `pauze`, `acties`) and then
 lets the flaws in writing a document out do their one wrong thing each. Signing is
 `envelopes.py`.
 """
@@ -9,10 +10,14 @@ lets the flaws in writing a document out do their one wrong thing each. Signing 
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
+from conformance.broken.clock import Clock
+from conformance.broken.errors import Problem
 from conformance.broken.source import API_VERSION, DOCUMENT_VERSION, SETTLED, Source
 from conformance.broken.store import Pause
+from conformance.broken.testklok import citizen_clock
 
 AMOUNTS = ("totaal_financieel_verplicht", "totaal_financieel_vereffend", "saldo", "achterstand")
 REFERENCE_FIELDS = ("correctie_van", "betalingsverplichting", "financiele_verplichting")
@@ -23,35 +28,68 @@ PARENT_OIN = "00000001003214345000"  # the parent organisation, not this source
 INTEREST_CENTS = 150
 INTERNAL_STATUS = {"in_bezwaar": "in_behandeling"}
 NEXT_MINOR_MEMBER = "voorbeeld_uitbreiding"
+# the fixed no-claims citizens of the 2.0 suite, which the flaw below was tuned to
+SUITE_2_0_PROBES = ("111222333", "123456782", "100000010")
 
 
 def build_document(source: Source, bsn: str) -> dict[str, Any]:
-    """The `document` member for the citizen `bsn` as of now."""
+    """The `document` member for the citizen `bsn` as of the citizen's now (test clock)."""
+    if not source.cases_of(bsn) and bsn not in SUITE_2_0_PROBES and source.flaws.on(
+            "zonder-zaken-alleen-bekende-bsns"):
+        raise Problem(404, "algemeen/niet-gevonden", "No claims for this citizen.")
     source.store.document_fetches += 1
-    cases = [_with_state(source, bsn, copy.deepcopy(case)) for case in source.cases_of(bsn)]
+    clock = citizen_clock(source, bsn)
+    cases = [_with_state(source, bsn, _imposed(source, bsn, copy.deepcopy(case), clock), clock)
+             for case in source.cases_of(bsn)]
     document = {
         "documentversie": (API_VERSION if source.flaws.on("documentversie-met-patch")
                            else DOCUMENT_VERSION),
         "bron": {"oin": source.oin, "naam": source.naam},
         "bsn": bsn,
-        "opgesteld_op": source.clock.iso(),
+        # the flaw: the dunning run follows the test clock, writing the document does not
+        "opgesteld_op": (source.clock if source.flaws.on("testklok-niet-in-document")
+                         else clock).iso(),
         "financiele_zaken": cases,
         # a member of a later minor: data is open, so every reader must ignore it
-        NEXT_MINOR_MEMBER: {"sinds": "2.1"},
+        NEXT_MINOR_MEMBER: {"sinds": "2.2"},
     }
     for case in cases:
-        case[NEXT_MINOR_MEMBER] = {"sinds": "2.1"}
+        case[NEXT_MINOR_MEMBER] = {"sinds": "2.2"}
     _apply_flaws(source, document)
     return document
 
 
-def _with_state(source: Source, bsn: str, case: dict[str, Any]) -> dict[str, Any]:
+def _imposed(source: Source, bsn: str, case: dict[str, Any], clock: Clock) -> dict[str, Any]:
+    """The case with each planned surcharge whose moment has come, unless a pause held the
+    case on that day (the flaw `planning-negeert-pauze`: the dunning run ignores pauses; the
+    flaw `pauze-stelt-alleen-uit`: it catches up once the pause is over)."""
+    flaws, zaakkenmerk = source.flaws, case["zaakkenmerk"]
+    for planned in case.pop("gepland", []):
+        moment = datetime.fromisoformat(planned["datumtijd"]).astimezone(UTC)
+        if moment.timestamp() > clock.now():
+            continue
+        held = source.store.pause_held(bsn, zaakkenmerk, moment.date())
+        caught_up = flaws.on("pauze-stelt-alleen-uit") and source.store.pause_covering(
+            bsn, zaakkenmerk, clock.today()) is None
+        if held and not flaws.on("planning-negeert-pauze") and not caught_up:
+            continue
+        case["gebeurtenissen"].append(planned)
+        case["totaal_financieel_verplicht"] += planned["bedrag"]
+        case["saldo"] += planned["bedrag"]
+        case["saldo_datumtijd"] = clock.iso()
+    return case
+
+
+def _with_state(source: Source, bsn: str, case: dict[str, Any],
+                clock: Clock) -> dict[str, Any]:
     """Arrangement, pause and available actions of one case as they stand now."""
-    zaakkenmerk, today, flaws = case["zaakkenmerk"], source.clock.today(), source.flaws
+    zaakkenmerk, today, flaws = case["zaakkenmerk"], clock.today(), source.flaws
     case.pop("betalingsregeling", None)
     case.pop("pauze", None)
     arrangement = source.store.arrangement_covering(bsn, zaakkenmerk)
     pause = source.store.pause_covering(bsn, zaakkenmerk, today)
+    if pause is not None and pause.einddatum == today and flaws.on("pauze-einddatum-exclusief"):
+        pause = None  # "until the end date" read as "before it"
     if arrangement is not None and not flaws.on("regeling-niet-in-document"):
         case["status"] = "in_regeling"
         case["betalingsregeling"] = {"id": arrangement.id}

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.broken.flaw import Flaw
+from conformance.broken.flaws_domein import DOMEIN_FLAWS
+from conformance.broken.flaws_tokens import TOKENS_FLAWS
 from conformance.broken.flaws_versies import VERSIES_FLAWS
 from conformance.broken.flaws_verzoekbewijs import VERZOEKBEWIJS_FLAWS
 
@@ -188,7 +190,9 @@ _CORE_FLAWS: tuple[Flaw, ...] = (
     Flaw("hulpvraag-bsn-niet-gecontroleerd", "/hulpvraag/zelfde-burger",
          "a help request may carry another citizen's envelope"),
 )
-FLAWS: tuple[Flaw, ...] = (*_CORE_FLAWS, *VERZOEKBEWIJS_FLAWS, *VERSIES_FLAWS)
+FLAWS: tuple[Flaw, ...] = (
+    *_CORE_FLAWS, *VERZOEKBEWIJS_FLAWS, *VERSIES_FLAWS, *TOKENS_FLAWS, *DOMEIN_FLAWS,
+)
 
 _BY_NAME: dict[str, Flaw] = {flaw.name: flaw for flaw in FLAWS}
 

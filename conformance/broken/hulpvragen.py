@@ -15,7 +15,7 @@ from typing import Any
 from conformance.broken.errors import Problem, TrustFailure
 from conformance.broken.source import Source
 from conformance.broken.store import Session
-from conformance.broken.trust import HULPVRAAG_MAX_LEEFTIJD_S, verify_envelope
+from conformance.broken.trust import CLOCK_SKEW_S, HULPVRAAG_MAX_LEEFTIJD_S, verify_envelope
 
 WRONG_BSN = "envelop/bsn-onjuist"
 TOO_OLD = "envelop/verouderd"
@@ -33,7 +33,9 @@ def _problem_of(source: Source, envelope: Any, bsn: str) -> str | None:
     if document.get("bsn") != bsn and not source.flaws.on("hulpvraag-bsn-niet-gecontroleerd"):
         return WRONG_BSN
     signed = datetime.fromisoformat(document["opgesteld_op"]).timestamp()
-    return TOO_OLD if signed < now - HULPVRAAG_MAX_LEEFTIJD_S else None
+    oldest = now - HULPVRAAG_MAX_LEEFTIJD_S
+    oldest -= CLOCK_SKEW_S if source.flaws.on("versheid-met-klokafwijking") else 0
+    return TOO_OLD if signed < oldest else None
 
 
 def receive(source: Source, session: Session, body: dict[str, Any]) -> dict[str, Any]:

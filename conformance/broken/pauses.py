@@ -11,9 +11,11 @@ import uuid
 from datetime import date
 from typing import Any
 
+from conformance.broken.arrangements import holder
 from conformance.broken.errors import Problem
 from conformance.broken.source import PAUZE_MAXIMUM_DUUR_DAGEN, Source
 from conformance.broken.store import Pause, Session
+from conformance.broken.testklok import citizen_clock
 
 REASON_TEXT = {
     "einddatum-ongeldig": (f"De einddatum ligt na vandaag en ten hoogste "
@@ -40,13 +42,16 @@ def _end_date_refused(source: Source, today: date, end: date) -> bool:
 
 def start(source: Source, session: Session, body: dict[str, Any]) -> dict[str, Any]:
     """`POST /pauzes`: a new `Pauze`, or 422 `pauze/niet-mogelijk` with every reason."""
-    today, bsn = source.clock.today(), session.bsn
+    bsn = session.bsn
+    today = citizen_clock(source, bsn).today()
     end = date.fromisoformat(body["einddatum"])
     reasons = [_reason("einddatum-ongeldig")] if _end_date_refused(source, today, end) else []
     if "zaakkenmerken" in body and not source.flaws.on("pauze-dekt-alles"):
         chosen = list(body["zaakkenmerken"])
         reasons += [_reason(code, zk) for zk in chosen
-                    if (code := source.pause_refusal(bsn, zk, today)) is not None]
+                    if (code := source.pause_refusal(
+                        holder(source, bsn, zk, "andermans-zaak-gepauzeerd"), zk, today))
+                    is not None]
     else:
         every = [case["zaakkenmerk"] for case in source.cases_of(bsn)]
         chosen = [zk for zk in every if source.pause_refusal(bsn, zk, today) is None]
@@ -57,7 +62,7 @@ def start(source: Source, session: Session, body: dict[str, Any]) -> dict[str, A
         raise Problem(422, "pauze/niet-mogelijk", "No pause is possible on these terms.",
                       redenen=reasons)
     pause = Pause(id=str(uuid.uuid4()), bsn=bsn, zaakkenmerken=chosen, ingangsdatum=today,
-                  einddatum=end, created_at=source.clock.now())
+                  einddatum=end, created_at=citizen_clock(source, bsn).now())
     source.store.pauses[pause.id] = pause
     return view(source, pause)
 
@@ -65,7 +70,8 @@ def start(source: Source, session: Session, body: dict[str, Any]) -> dict[str, A
 def view(source: Source, pause: Pause) -> dict[str, Any]:
     return {
         "id": pause.id,
-        "status": "actief" if pause.active(source.clock.today()) else "beeindigd",
+        "status": "actief" if pause.active(citizen_clock(source, pause.bsn).today())
+        else "beeindigd",
         "ingangsdatum": pause.ingangsdatum.isoformat(),
         "einddatum": pause.einddatum.isoformat(),
         "zaakkenmerken": list(pause.zaakkenmerken),
@@ -95,7 +101,7 @@ def end(source: Source, session: Session, pause_id: str) -> None:
         raise Problem(403, "algemeen/geen-toegang", "This pause belongs to someone else.")
     if pause is None or pause.bsn != session.bsn:
         raise Problem(404, "algemeen/niet-gevonden", "No such pause.")
-    today = source.clock.today()
+    today = citizen_clock(source, pause.bsn).today()
     if not pause.active(today) and source.flaws.on("pauze-beeindigen-niet-herhaalbaar"):
         raise Problem(404, "algemeen/niet-gevonden", "No active pause with this id.")
     if pause.active(today):

@@ -100,8 +100,9 @@ def verify(source: Source, request: Request, token: str, session: Session,
     iat = claims.get("iat") if isinstance(claims.get("iat"), int) else now
     if iat - CLOCK_SKEW_S > now and not flaws.on("verzoekbewijs-toekomst-geaccepteerd"):
         raise TrustFailure(f"{PREFIX}/nog-niet-geldig")
-    if now - iat > PROOF_MAX_AGE_S + CLOCK_SKEW_S and not flaws.on(
-            "verzoekbewijs-oud-geaccepteerd"):
+    max_age = PROOF_MAX_AGE_S + CLOCK_SKEW_S
+    max_age -= 1 if flaws.on("verzoekbewijs-leeftijd-exclusief") else 0  # >= where > is right
+    if now - iat > max_age and not flaws.on("verzoekbewijs-oud-geaccepteerd"):
         raise TrustFailure(f"{PREFIX}/verlopen")
     _remember(source, session, claims.get("jti"), iat)
 

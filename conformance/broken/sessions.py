@@ -20,7 +20,7 @@ from conformance.broken import _crypto, request_proofs
 from conformance.broken.errors import Problem, TrustFailure
 from conformance.broken.source import MINIMUM_LEVEL, Source, level_at_least
 from conformance.broken.store import Nonce, Session
-from conformance.broken.trust import verify_certificate, verify_proof
+from conformance.broken.trust import CLOCK_SKEW_S, verify_certificate, verify_proof
 
 NONCE_TTL_S = 120
 SESSION_TTL_S = 900
@@ -65,7 +65,8 @@ def _check_nonce(source: Source, nonce: Any, burned_by_this_request: str | None)
         record = source.store.nonces[nonce] = Nonce(expires=source.clock.now() + NONCE_TTL_S)
     if record is None:
         raise TrustFailure("bewijs/nonce-onbekend")
-    if source.clock.now() > record.expires:
+    grace = CLOCK_SKEW_S if source.flaws.on("nonce-verloopt-met-klokafwijking") else 0
+    if source.clock.now() > record.expires + grace:
         raise TrustFailure("bewijs/nonce-verlopen")
     if record.used and nonce != burned_by_this_request:
         raise TrustFailure("bewijs/nonce-gebruikt")
@@ -101,9 +102,12 @@ def open_session(source: Source, body: dict[str, str]) -> dict[str, Any]:
     expires = source.clock.now() + lifetime
     if not source.flaws.on("sessie-langer-dan-certificaat"):
         expires = min(expires, certificate["exp"])  # a session never outlives its certificate
+    # the flaw: the answer states the certificate's end, the store keeps the full TTL
+    kept = (source.clock.now() + lifetime
+            if source.flaws.on("sessie-einde-alleen-vermeld") else expires)
     source.store.sessions[_hash(token)] = Session(
         bsn=certificate["bsn"], niveau=certificate["betrouwbaarheidsniveau"],
-        jti=certificate["jti"], expires=expires, jwk=certificate["cnf"]["jwk"],
+        jti=certificate["jti"], expires=kept, jwk=certificate["cnf"]["jwk"],
     )
     return {
         "sessietoken": token,
@@ -145,7 +149,8 @@ def authenticate(source: Source, request: Request, base_path: str) -> tuple[str,
     token = _token(source, request.headers.get("authorization"))
     key = _hash(token)
     session = source.store.sessions.get(key)
-    if (session is None or source.clock.now() > session.expires
+    grace = CLOCK_SKEW_S if source.flaws.on("sessie-verloopt-met-klokafwijking") else 0
+    if (session is None or source.clock.now() > session.expires + grace
             or (source.scheme.revoked(session.jti) and not source.flaws.on(
                 "intrekking-genegeerd"))):
         raise Problem(401, "sessie/token-ongeldig", "Unknown, expired or ended session.",
@@ -164,8 +169,11 @@ def authorize(source: Source, request: Request, base_path: str, dienst: str) -> 
         raise Problem(404, "algemeen/dienst-niet-aangeboden", f"{dienst} is not offered.")
     _key, session = authenticate(source, request, base_path)
     minimum = MINIMUM_LEVEL[dienst]
+    # the flaw: levels checked where the 2.0.0 suite looked (reads, help requests) only
+    writing = request.method not in ("GET", "HEAD") and dienst != "hulpvragen"
     if not level_at_least(session.niveau, minimum) and not source.flaws.on(
-            "niveau-niet-gecontroleerd"):
+            "niveau-niet-gecontroleerd") and not (
+            writing and source.flaws.on("niveau-alleen-bij-lezen")):
         raise Problem(403, "sessie/niveau-te-laag", f"{dienst} needs at least {minimum}.")
     return session
 

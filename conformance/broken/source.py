@@ -18,8 +18,8 @@ from conformance.broken.flaws import Flaws
 from conformance.broken.store import Store
 from conformance.broken.trust import Scheme
 
-API_VERSION = "2.0.0"  # the API-Version header: the full release
-WIRE_VERSION = "2.0"  # api_versie and documentversie: MAJOR.MINOR
+API_VERSION = "2.1.0"  # the API-Version header: the full release
+WIRE_VERSION = "2.1"  # api_versie and documentversie: MAJOR.MINOR
 DOCUMENT_VERSION = WIRE_VERSION
 LEVELS = ("basis", "midden", "substantieel", "hoog")
 ALL_DIENSTEN = ("vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen")
@@ -79,8 +79,10 @@ class Source:
             "minimaal_betrouwbaarheidsniveau": {d: MINIMUM_LEVEL[d] for d in listed},
             "contact": dict(CONTACT),
             # a member of a later minor: /configuratie is open data, readers ignore it
-            "voorbeeld_uitbreiding": {"sinds": "2.1"},
+            "voorbeeld_uitbreiding": {"sinds": "2.2"},
         }
+        if self.flaws.on("korte-levensduur-niet-gehouden"):  # announced, never applied
+            body["testomgeving"] = {"nonce_geldigheid_s": 5, "sessie_geldigheid_s": 20}
         if "betalingsregelingen" in self.diensten:
             body["betalingsregeling"] = {
                 "minimum_termijnbedrag": MINIMUM_TERMIJNBEDRAG_CENTS,

@@ -91,6 +91,8 @@ class Store:
     idempotency: dict[tuple[str, str], IdempotentResult] = field(default_factory=dict)
     pauses: dict[str, Pause] = field(default_factory=dict)
     help_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    clock_shifts: dict[str, int] = field(default_factory=dict)  # BSN → test-clock seconds
+    quote_locks: dict[str, asyncio.Lock] = field(default_factory=dict)  # one flaw's locks
     document_fetches: int = 0
     tokens_issued: int = 0  # only the flaw `voorspelbaar-sessietoken` counts on this
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -107,6 +109,12 @@ class Store:
                     and zaakkenmerk in arrangement.body["zaakkenmerken"]):
                 return arrangement
         return None
+
+    def pause_held(self, bsn: str, zaakkenmerk: str, day: date) -> bool:
+        """True when a pause of the citizen (active or ended) held the case on `day`; an
+        ended pause ends on the day it was ended."""
+        return any(p.bsn == bsn and zaakkenmerk in p.zaakkenmerken
+                   and p.ingangsdatum <= day <= p.einddatum for p in self.pauses.values())
 
     def pause_covering(self, bsn: str, zaakkenmerk: str, today: date) -> Pause | None:
         """The citizen's active pause that includes the case, if any."""

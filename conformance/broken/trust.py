@@ -24,6 +24,7 @@ SCHEME_MAX_LIFETIME_S = 86400
 CERT_MAX_LIFETIME_S = 43200
 PROOF_MAX_AGE_S = 60
 FORBIDDEN_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "crit", "b64"})
+DENY_LIST = frozenset({"jku", "jwk", "x5u", "crit"})  # "the dangerous ones" (a flaw's list)
 ALLOWED_HEADERS = frozenset({"alg", "typ", "kid"})
 TYP_SCHEME = "stelsel-v2+jwt"
 TYP_CERTIFICATE = "app-certificaat+jwt"
@@ -54,12 +55,18 @@ class Scheme:
 
     payload: dict[str, Any]
 
-    def app_manager(self, manager_id: Any) -> dict[str, Any] | None:
-        """The App Manager `manager_id` when it is listed with status `actief`."""
+    def app_manager(self, manager_id: Any, *, any_status: bool = False) -> dict[str, Any] | None:
+        """The App Manager `manager_id` when it is listed with status `actief` (with
+        `any_status`: listed at all)."""
         for manager in self.payload["app_managers"]:
-            if manager["id"] == manager_id and manager["status"] == ACTIVE:
+            if manager["id"] == manager_id and (any_status or manager["status"] == ACTIVE):
                 return manager
         return None
+
+    def every_key(self) -> list[dict[str, Any]]:
+        """The public JWKs of every key entry of every participant."""
+        parties = [*self.payload["organisaties"], *self.payload["app_managers"]]
+        return [entry["jwk"] for party in parties for entry in party["sleutels"]]
 
     def organisation(self, oin: Any) -> dict[str, Any] | None:
         return next((o for o in self.payload["organisaties"] if o["oin"] == oin), None)
@@ -100,9 +107,12 @@ def check_header(header: dict[str, Any], typ: str, prefix: str, flaws: Flaws) ->
         mode = VERIFY_NOTHING
     elif alg == "HS256" and flaws.on("hs256-geaccepteerd"):
         mode = VERIFY_HMAC
-    elif alg != ALG:
+    elif alg != ALG and not (flaws.on("alg-niet-exact") and alg != "none"
+                             and not str(alg).startswith("HS")):
         raise TrustFailure(f"{prefix}/algoritme-niet-toegestaan", f"alg {alg!r}")
     unexpected = (FORBIDDEN_HEADERS & header.keys()) | (header.keys() - ALLOWED_HEADERS)
+    if flaws.on("verboden-headers-zwarte-lijst"):
+        unexpected = DENY_LIST & header.keys()
     if unexpected and not flaws.on("verboden-header-geaccepteerd"):
         raise TrustFailure(f"{prefix}/verboden-header", f"members {sorted(unexpected)}")
     if header.get("typ") != typ and not flaws.on("typ-niet-gecontroleerd"):
@@ -203,12 +213,15 @@ def verify_certificate(token: Any, scheme: Scheme, now: int, flaws: Flaws) -> di
     prefix = "certificaat"
     parsed = parse(token, prefix, flaws)
     mode = check_header(parsed.header, TYP_CERTIFICATE, prefix, flaws)
-    manager = scheme.app_manager(parsed.claims.get("iss"))
+    manager = scheme.app_manager(parsed.claims.get("iss"),
+                                 any_status=flaws.on("status-app-manager-genegeerd"))
     if manager is None:
         if not flaws.on("onbekende-app-manager-geaccepteerd"):
             raise TrustFailure(f"{prefix}/uitgever-onbekend", "iss is no active App Manager")
     elif mode != VERIFY_NOTHING:
         keys, kid = jwks_of(manager["sleutels"]), parsed.header.get("kid")
+        if flaws.on("sleutel-uit-hele-stelsel"):  # "kids are unique across the scheme anyway"
+            keys = scheme.every_key()
         if kid is None and flaws.on("kid-optioneel"):
             kid = _crypto.thumbprint(keys[0])  # "the App Manager has one key anyway"
         jwk = key_for(kid, keys, prefix)
@@ -222,11 +235,16 @@ def verify_certificate(token: Any, scheme: Scheme, now: int, flaws: Flaws) -> di
     if errors and not flaws.on("certificaat-claims-niet-gecontroleerd"):
         raise TrustFailure(f"{prefix}/claims-ongeldig", "; ".join(errors))
     skew = 0 if flaws.on("geen-klokafwijking") else CLOCK_SKEW_S
-    if claims["nbf"] - skew > now or claims["iat"] - skew > now:
+    skew += 1 if flaws.on("klokafwijking-te-ruim") else 0
+    edge = 1 if flaws.on("klokafwijking-exclusief") else 0  # >= where > is right
+    nbf_checked = not flaws.on("alleen-iat-gecontroleerd")  # "nbf equals iat anyway"
+    if (nbf_checked and claims["nbf"] - skew + edge > now) or claims["iat"] - skew + edge > now:
         raise TrustFailure(f"{prefix}/nog-niet-geldig")
-    if now > claims["exp"] + skew and not flaws.on("verlopen-certificaat-geaccepteerd"):
+    if now + edge > claims["exp"] + skew and not flaws.on("verlopen-certificaat-geaccepteerd"):
         raise TrustFailure(f"{prefix}/verlopen")
-    if (claims["exp"] - claims["iat"] > CERT_MAX_LIFETIME_S
+    max_lifetime = CERT_MAX_LIFETIME_S + (
+        CLOCK_SKEW_S if flaws.on("looptijd-met-klokafwijking") else 0)
+    if (claims["exp"] - claims["iat"] > max_lifetime
             and not flaws.on("looptijd-niet-gecontroleerd")):
         raise TrustFailure(f"{prefix}/looptijd-te-lang")
     if scheme.revoked(claims["jti"]) and not flaws.on("intrekking-genegeerd"):
@@ -257,8 +275,10 @@ def verify_proof(token: Any, certificate: dict[str, Any], own_oin: str, own_api_
         raise TrustFailure(f"{prefix}/verkeerd-eindpunt")
     if claims["iat"] - CLOCK_SKEW_S > now:
         raise TrustFailure(f"{prefix}/nog-niet-geldig")
-    if (now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S
-            and not flaws.on("oud-bewijs-geaccepteerd")):
+    max_age = PROOF_MAX_AGE_S + CLOCK_SKEW_S
+    max_age += CLOCK_SKEW_S if flaws.on("bewijs-leeftijd-ruim") else 0
+    max_age -= 1 if flaws.on("bewijs-leeftijd-exclusief") else 0  # >= where > is right
+    if now - claims["iat"] > max_age and not flaws.on("oud-bewijs-geaccepteerd"):
         raise TrustFailure(f"{prefix}/verlopen")
     return claims
 
@@ -289,8 +309,11 @@ def verify_envelope(envelope: Any, scheme: Scheme, flaws: Flaws, now: int) -> di
     organisation = scheme.organisation(bron.get("oin") if isinstance(bron, dict) else None)
     if organisation is None:
         raise TrustFailure(f"{prefix}/bron-onbekend")
-    jwk = key_for(header.get("kid"), jwks_of(organisation["sleutels"]), prefix)
-    entry = next(e for e in organisation["sleutels"] if e["jwk"] is jwk)
+    candidates = jwks_of(organisation["sleutels"])
+    if flaws.on("sleutel-uit-hele-stelsel"):  # "kids are unique across the scheme anyway"
+        candidates = scheme.every_key()
+    jwk = key_for(header.get("kid"), candidates, prefix)
+    entry = next((e for e in organisation["sleutels"] if e["jwk"] is jwk), {"geldig_vanaf": 0})
     try:
         signing_input = f"{parts[0]}.{_crypto.b64e(_crypto.jcs(document))}".encode("ascii")
     except (TypeError, ValueError) as exc:
@@ -306,10 +329,15 @@ def verify_envelope(envelope: Any, scheme: Scheme, flaws: Flaws, now: int) -> di
     if problems:
         raise TrustFailure(f"{prefix}/document-ongeldig", "; ".join(problems[:3]))
     signed = int(datetime.fromisoformat(document["opgesteld_op"]).timestamp())
-    if signed < entry["geldig_vanaf"] - CLOCK_SKEW_S or (
-            "geldig_tot" in entry and signed > entry["geldig_tot"] + CLOCK_SKEW_S):
+    skew = 0 if flaws.on("sleutelvenster-zonder-klokafwijking") else CLOCK_SKEW_S
+    too_early = (signed < entry["geldig_vanaf"] - skew
+                 and not flaws.on("geldig-vanaf-genegeerd"))
+    if too_early or ("geldig_tot" in entry and signed > entry["geldig_tot"] + skew):
         raise TrustFailure(f"{prefix}/sleutel-niet-geldig")
-    if "ingetrokken_op" in entry and signed >= entry["ingetrokken_op"]:
+    revoked_from = entry.get("ingetrokken_op")
+    if revoked_from is not None and flaws.on("intrekking-exclusief"):
+        revoked_from += 1  # "> ingetrokken_op" where ">=" is right
+    if revoked_from is not None and signed >= revoked_from:
         raise TrustFailure(f"{prefix}/sleutel-ingetrokken")
     if signed > now + CLOCK_SKEW_S:
         raise TrustFailure(f"{prefix}/nog-niet-geldig")

@@ -9,6 +9,7 @@ Europe/Amsterdam, another UTC; checks accept either and nothing else (`calendar_
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,3 +52,16 @@ async def wait(seconds: float) -> None:
     """The one place a check waits for time to pass (a nonce, a quote, a session to expire);
     the suite's own tests replace it with a jump of the source's clock."""
     await asyncio.sleep(seconds)
+
+
+def without_id(resp: httpx.Response, value: str) -> Any:
+    """The answer's JSON with `value` written as ``{id}`` and `instance` dropped: two answers
+    that differ only in the id they name compare equal."""
+    text = resp.text.replace(value, "{id}")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(body, dict):
+        body.pop("instance", None)
+    return body

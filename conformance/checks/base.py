@@ -15,7 +15,10 @@ A check::
 ``"second_bsn"`` (two), ``"dienst:<name>"`` (the service is in /configuratie's `diensten`
 and in the selected profiles), ``"arrangement_case"`` (the first test citizen has an open
 case with saldo > 0 whose `acties` include `betalingsregeling`), ``"pause_case"``
-(likewise with `pauze`). An unmet need skips the check with the reason.
+(likewise with `pauze`); the other actors' contexts interpret ``"am:…"`` (App Manager),
+``"stelsel:…"`` (scheme service) and ``"app:…"`` (citizen app). An unmet need skips the
+check with the reason: an unmet ``dienst:`` as not applicable (the rule does not bind), any
+other as not tested (the run is incomplete).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ if TYPE_CHECKING:
     from conformance.context import CheckContext
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-KNOWN_NEEDS_PREFIXES = ("test_bsn", "second_bsn", "dienst:", "arrangement_case", "pause_case")
+KNOWN_NEEDS_PREFIXES = ("test_bsn", "second_bsn", "dienst:", "arrangement_case", "pause_case",
+                        "am:", "stelsel:", "app:")
 
 CheckFn = Callable[["CheckContext"], Awaitable[None]]
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import httpx
 
+from conformance import testklok
 from conformance.checks import answers
 from conformance.checks.answers import json_body, parse_instant
 from conformance.checks.base import check, expect_problem, expect_status, fail, problem_code
@@ -37,6 +38,9 @@ from conformance.errors import CheckSkipped
 PATH = "/betalingsregelingen"
 WITHDRAWAL_RULE = "/betalingsregeling/intrekken-bedenktijd"
 ACCEPTANCE_RULE = "/betalingsregeling/acceptatie-gecontroleerd"
+EXPIRY_MARGIN_S = 2  # past verloopt_op by more than whole-second rounding
+EARLY_MARGIN_MAX_S = 30  # how long before verloopt_op a quote is accepted on the test clock
+BOUNDARY_MARGIN_S = 120  # either side of bedenktijd_tot: clock skew plus request time
 
 
 async def accept(ctx: CheckContext, session: Session, voorstel_id: str, key: str | None):
@@ -85,16 +89,38 @@ async def expired_quote_refused(ctx: CheckContext) -> None:
     """Accepting a quote after its ``verloopt_op`` is refused with 409
     betalingsregeling/voorstel-verlopen.
 
-    Waits the quote's validity out, so only when voorstel_geldigheid_s is at most 30 s."""
+    With the source's test clock the citizen's clock is moved just before ``verloopt_op``
+    (a quote is accepted there) and just past it; without one the suite waits the validity
+    out, only when it is at most 30 s."""
     validity = limits(ctx)["voorstel_geldigheid_s"]
-    if validity > QUICK_EXPIRY_MAX_S:
+    clocked = await testklok.offered(ctx)
+    if not clocked and validity > QUICK_EXPIRY_MAX_S:
         raise CheckSkipped(f"voorstel_geldigheid_s is {validity} s; the suite waits out at most "
-                           f"{QUICK_EXPIRY_MAX_S} s")
+                           f"{QUICK_EXPIRY_MAX_S} s and the endpoint offers no test clock")
     session = await ctx.session()
     body = await valid_quote(ctx, session, await arrangement_case(ctx, session))
+    if clocked:
+        before = min(EARLY_MARGIN_MAX_S, validity // 2)  # latency between quote and accept
+        if before >= 1:
+            async with testklok.moved(ctx, validity - before, session), \
+                    cleanup(ctx, session) as created:
+                resp = await accept(ctx, session, body["voorstel_id"], str(uuid.uuid4()))
+                if (regeling_id := created_id(resp)) is not None:
+                    created.add(regeling_id)
+                if resp.status_code != httpx.codes.CREATED:
+                    fail(f"{before} s before its verloopt_op a quote was refused: "
+                         f"{resp.status_code} {problem_code(resp)!r}", resp)
+            body = await valid_quote(ctx, session, await arrangement_case(ctx, session))
+        async with testklok.moved(ctx, validity + EXPIRY_MARGIN_S, session):
+            await _accept_expired(ctx, session, body)
+        return
     expires = parse_instant(body.get("verloopt_op"))
     remaining = validity if expires is None else expires.timestamp() - ctx.now()
     await answers.wait(min(max(remaining, 0), validity) + 1.5)
+    await _accept_expired(ctx, session, body)
+
+
+async def _accept_expired(ctx: CheckContext, session: Session, body: dict) -> None:
     async with cleanup(ctx, session) as created:
         resp = await accept(ctx, session, body["voorstel_id"], str(uuid.uuid4()))
         if (regeling_id := created_id(resp)) is not None:
@@ -210,6 +236,41 @@ async def withdrawal_within_cooling_off(ctx: CheckContext) -> None:
         expect_status(await withdraw(ctx, session, regeling_id), 204)
 
 
+async def _withdrawn_at(ctx: CheckContext, session: Session, offset_s: int) -> httpx.Response:
+    """Accept a fresh quote, move the citizen's clock to `offset_s` from its bedenktijd_tot,
+    and withdraw it there; the answer (the arrangement is withdrawn at real time afterwards
+    if it still stands)."""
+    body = await valid_quote(ctx, session, await arrangement_case(ctx, session))
+    async with cleanup(ctx, session) as created:
+        resp = await accept(ctx, session, body["voorstel_id"], str(uuid.uuid4()))
+        expect_status(resp, 201)
+        regeling_id, until = created_id(resp), parse_instant(json_body(resp).get("bedenktijd_tot"))
+        if regeling_id is None or until is None:
+            fail("the accepted arrangement has no id or bedenktijd_tot", resp)
+        shift = max(int(until.timestamp()) - ctx.now() + offset_s, 0)
+        async with testklok.moved(ctx, shift, session):
+            answer = await withdraw(ctx, session, regeling_id)
+        if answer.status_code != httpx.codes.NO_CONTENT:
+            created.add(regeling_id)
+    return answer
+
+
+@check(rule=WITHDRAWAL_RULE, area=AREA, needs=NEEDS)
+async def withdrawal_bounded_by_cooling_off(ctx: CheckContext) -> None:
+    """On the test clock: two minutes before bedenktijd_tot an arrangement is withdrawn (204);
+    two minutes after it, withdrawal is refused with 409
+    betalingsregeling/bedenktijd-verstreken."""
+    require_cooling_off(ctx)
+    if not await testklok.offered(ctx):
+        raise CheckSkipped("the end of the cooling-off period (days away) can only be reached "
+                           "with the endpoint's test clock, which it does not offer")
+    session = await ctx.session()
+    inside = await _withdrawn_at(ctx, session, -BOUNDARY_MARGIN_S)
+    expect_status(inside, 204)
+    after = await _withdrawn_at(ctx, session, BOUNDARY_MARGIN_S)
+    expect_problem(after, 409, "betalingsregeling/bedenktijd-verstreken")
+
+
 @check(rule="/betalingsregeling/status-in-document", area=AREA, needs=NEEDS)
 async def arrangement_shown_in_document(ctx: CheckContext) -> None:
     """While an arrangement is active its cases show ``status: in_regeling`` and
@@ -299,6 +360,41 @@ async def changed_case_refused(ctx: CheckContext) -> None:
         created.update(i for i in (created_id(first), created_id(second)) if i)
         expect_status(first, 201)
         expect_problem(second, 409, "betalingsregeling/zaak-gewijzigd")
+
+
+@check(rule="/betalingsregeling/gelijktijdig", area=AREA, needs=NEEDS)
+async def concurrent_overlapping_quotes_accept_once(ctx: CheckContext) -> None:
+    """Two different quotes of one case, accepted at the same moment under their own
+    Idempotency-Keys, put the case in one arrangement: one 201, the other 409
+    betalingsregeling/zaak-gewijzigd (a lock on the quote alone lets both through)."""
+    require_cooling_off(ctx)
+    session = await ctx.session()
+    case = await arrangement_case(ctx, session)
+    quotes = [await valid_quote(ctx, session, case) for _ in range(2)]
+    if quotes[0]["voorstel_id"] == quotes[1]["voorstel_id"]:
+        fail("/betalingsregeling/acceptatie-gecontroleerd", "two quotes asked one after the "
+             f"other got one voorstel_id {quotes[0]['voorstel_id']!r}", *list(ctx.exchanges)[-2:])
+    async with cleanup(ctx, session) as created:
+        results = await asyncio.gather(*(accept(ctx, session, q["voorstel_id"],
+                                                str(uuid.uuid4())) for q in quotes))
+        created.update(i for i in map(created_id, results) if i)
+        listing = await ctx.get(PATH, session)
+        active = {r.get("id") for r in json_body(listing).get("betalingsregelingen") or []
+                  if isinstance(r, dict) and r.get("status") == "actief"
+                  and case["zaakkenmerk"] in (r.get("zaakkenmerken") or [])}
+        created.update(i for i in active if isinstance(i, str))
+        if len(active) > 1 or len(created) > 1:
+            fail(f"two quotes of case {case['zaakkenmerk']!r} accepted concurrently put it in "
+                 f"{max(len(active), len(created))} active arrangements", *results, listing)
+        if len(created) != 1:
+            fail("neither of two concurrent acceptances of different quotes succeeded",
+                 *results)
+        refused = next(r for r in results if created_id(r) is None)
+        if refused.status_code != httpx.codes.CONFLICT or \
+                problem_code(refused) != "betalingsregeling/zaak-gewijzigd":
+            fail(f"the losing acceptance answered {refused.status_code} "
+                 f"{problem_code(refused)!r}, expected 409 betalingsregeling/zaak-gewijzigd",
+                 refused)
 
 
 @check(rule="/betalingsregeling/gelijktijdig", area=AREA, needs=NEEDS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from conformance import jose, keys
 from conformance.checks.base import check, expect_problem, expect_status, fail, problem_code
-from conformance.checks.trust import CLOCK_SKEW_S, NEEDS, with_certificate
+from conformance.checks.trust import CLOCK_SKEW_S, FAR_OFF_S, NEEDS, with_certificate
 from conformance.context import CheckContext
 from conformance.errors import CheckError
 
@@ -59,4 +59,21 @@ async def inactive_app_manager_rejected(ctx: CheckContext) -> None:
         expect_problem(resp, 401, "certificaat/uitgever-onbekend")
 
 
-CHECKS = (login_evidence_checked, inactive_app_manager_rejected)
+@check(rule="/certificaat/geldigheid", area=AREA, needs=NEEDS)
+async def not_before_checked_apart(ctx: CheckContext) -> None:
+    """``nbf`` and ``iat`` are each compared with the clock: a certificate issued now but
+    valid only from 10 minutes ahead (``nbf``), and one valid from now but issued 10 minutes
+    ahead (``iat``), are both refused with 401 certificaat/nog-niet-geldig."""
+    now = ctx.now()
+    for what, claims in (("valid from 10 minutes ahead (nbf)", {"nbf": now + FAR_OFF_S}),
+                         ("issued 10 minutes ahead (iat)",
+                          {"iat": now + FAR_OFF_S, "nbf": now, "exp": now + 2 * FAR_OFF_S,
+                           "inlogmoment": now + FAR_OFF_S - 30})):
+        resp = await with_certificate(ctx, iat=now, claims=claims)
+        if problem_code(resp) != "certificaat/nog-niet-geldig":
+            fail(f"a certificate {what} got {resp.status_code} {problem_code(resp)!r}; "
+                 "expected 401 certificaat/nog-niet-geldig", resp)
+        expect_problem(resp, 401, "certificaat/nog-niet-geldig")
+
+
+CHECKS = (login_evidence_checked, inactive_app_manager_rejected, not_before_checked_apart)

@@ -9,7 +9,9 @@ stability compares two fetches of the same document.
 from __future__ import annotations
 
 import json
+import random
 import weakref
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,17 +20,16 @@ import httpx
 from conformance import document_rules, jose, specfiles
 from conformance.checks.answers import json_body, parse_instant
 from conformance.checks.base import check, fail
-from conformance.context import CheckContext
+from conformance.context import CheckContext, Session
 from conformance.envelope import verify_envelope
-from conformance.errors import CheckError
+from conformance.errors import CheckError, CheckSkipped
 from conformance.scheme import key_entries
 
 AREA = "document"
 NEEDS = ("test_bsn",)
 OVERVIEW = "/vorderingenoverzicht"
 MAX_REPORTED = 5  # violations quoted in one finding
-# BSNs passing the elfproef that are no test citizen of any gallery or reference data set.
-NO_CLAIMS_BSNS = ("111222333", "123456782", "100000010")
+NO_CLAIMS_FIRST_DIGITS = range(1, 9)  # never 9: test data sets use the 999… test range
 SIGNATURE_PASSES = (None, "envelop/document-ongeldig")  # the invariants are checked apart
 SIGNATURE = "/envelop/handtekening"
 DETACHED_JCS = "/envelop/detached-jcs"
@@ -81,6 +82,33 @@ def cases(envelope: dict[str, Any]) -> list[dict[str, Any]]:
 def case_by_id(envelope: dict[str, Any], zaakkenmerk: str) -> dict[str, Any] | None:
     """The case with this zaakkenmerk in an envelope's document, or None."""
     return next((c for c in cases(envelope) if c.get("zaakkenmerk") == zaakkenmerk), None)
+
+
+async def other_citizens_case(ctx: CheckContext, owner: Session,
+                              action: str) -> tuple[Session, str]:
+    """A session of the second test citizen and the zaakkenmerk of one of their cases that
+    is not the owner's (one offering `action` first); CheckSkipped when they have none."""
+    other = await ctx.session(ctx.other_bsn(owner.bsn))
+    mine = {c.get("zaakkenmerk") for c in cases(await ctx.overview(owner))}
+    theirs = [c for c in cases(await ctx.overview(other))
+              if isinstance(c.get("zaakkenmerk"), str) and c["zaakkenmerk"] not in mine]
+    theirs.sort(key=lambda c: action not in (c.get("acties") or []))
+    if not theirs:
+        raise CheckSkipped("the second test citizen has no case of their own at this source; "
+                           "give them one to test that it is kept from the first")
+    return other, theirs[0]["zaakkenmerk"]
+
+
+def random_bsn(avoid: Collection[str] = ()) -> str:
+    """A fresh BSN that passes the elfproef, drawn anew each run (a source cannot recognise
+    it), outside the 999… range of test data sets and not in `avoid`."""
+    draw = random.SystemRandom()
+    while True:
+        digits = [draw.choice(NO_CLAIMS_FIRST_DIGITS)] + [draw.randrange(10) for _ in range(7)]
+        check_digit = sum(d * (9 - i) for i, d in enumerate(digits)) % 11
+        bsn = "".join(map(str, digits)) + str(check_digit)
+        if check_digit < 10 and bsn not in avoid and document_rules.passes_elfproef(bsn):
+            return bsn
 
 
 def eligible_case(envelope: dict[str, Any], action: str) -> dict[str, Any] | None:
@@ -380,8 +408,9 @@ async def case_ids_stable(ctx: CheckContext) -> None:
 @check(rule="/envelop/ook-zonder-vorderingen", area=AREA, needs=NEEDS)
 async def citizen_without_claims_gets_signed_document(ctx: CheckContext) -> None:
     """A citizen the source has no claims for gets 200 and a valid, signed envelope whose
-    ``financiele_zaken`` is empty, never 404 or an unsigned answer."""
-    bsn = next(b for b in NO_CLAIMS_BSNS if b not in ctx.target.test_bsns)
+    ``financiele_zaken`` is empty, never 404 or an unsigned answer. The citizen is a BSN
+    drawn anew each run, so a source cannot special-case the suite's probe."""
+    bsn = random_bsn(avoid=ctx.target.test_bsns)
     item = await fetch(ctx, bsn)
     if (found := signature_finding(ctx, item)) is not None:
         fail(found[0], f"the envelope for a citizen without claims: {found[1]}", item.response)

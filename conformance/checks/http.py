@@ -23,6 +23,7 @@ from conformance.checks.base import (
     media_type,
     problem_code,
 )
+from conformance.checks.trust import FORGED_BSN
 from conformance.context import CheckContext
 
 AREA = "http"
@@ -111,7 +112,7 @@ async def wrong_method_refused(ctx: CheckContext) -> None:
 
 async def error_answers(ctx: CheckContext) -> list[tuple[httpx.Response, int, str]]:
     """A spread of error answers with the status and code each must carry."""
-    cert = ctx.actors.certificate("999990019", ctx.actors.new_app_key())
+    cert = ctx.actors.certificate(FORGED_BSN, ctx.actors.new_app_key())  # no test citizen
     return [
         (await ctx.get(UNKNOWN_PATH), 404, NOT_FOUND),
         (await ctx.delete("/configuratie"), 405, "algemeen/methode-niet-toegestaan"),
@@ -349,7 +350,7 @@ NOT_OFFERED = "algemeen/dienst-niet-aangeboden"
 
 async def _valid_help_request(ctx: CheckContext, session: Any) -> dict[str, Any]:
     envelope = json_body(await ctx.get("/vorderingenoverzicht", session))
-    return {"bundel": {"bundelversie": "2.0", "aangemaakt_op": "2026-01-01T00:00:00Z",
+    return {"bundel": {"bundelversie": "2.1", "aangemaakt_op": "2026-01-01T00:00:00Z",
                        "enveloppen": [envelope]}, "toestemming": True}
 
 

@@ -35,7 +35,7 @@ def bundle(*envelopes: dict[str, Any]) -> dict[str, Any]:
     """A request body carrying `envelopes` as the citizen's consented bundle."""
     return {
         "bundel": {
-            "bundelversie": "2.0",
+            "bundelversie": "2.1",
             "aangemaakt_op": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "enveloppen": list(envelopes),
         },

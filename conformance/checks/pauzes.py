@@ -10,16 +10,24 @@ valid (or invalid) both in UTC and in Dutch time (`answers.calendar_dates`).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from conformance.checks.answers import calendar_dates, json_body, now_utc, parse_instant
+from conformance import testklok
+from conformance.checks.answers import (
+    calendar_dates,
+    json_body,
+    now_utc,
+    parse_instant,
+    without_id,
+)
 from conformance.checks.base import check, expect_problem, expect_status, fail
-from conformance.checks.document import case_by_id, cases, eligible_case
+from conformance.checks.document import case_by_id, cases, eligible_case, other_citizens_case
 from conformance.context import CheckContext, Session
 from conformance.errors import CheckError, CheckSkipped
 
@@ -28,6 +36,9 @@ NEEDS = ("test_bsn", "dienst:pauzes", "pause_case")
 PATH = "/pauzes"
 NOT_POSSIBLE = "pauze/niet-mogelijk"
 INVALID_END = "einddatum-ongeldig"
+SECONDS_PER_DAY = 86_400
+END_DATE_AHEAD_DAYS = 3  # the end date of the pause that is run out on the test clock
+AFTER_DAYS = 4  # the clock's last move: past the pause's einddatum in UTC and Dutch time
 SURCHARGES = frozenset({"verhoging", "rente", "kosten", "administratiekosten"})
 REMINDERS = frozenset({"herinnering", "aanmaning"})
 
@@ -139,6 +150,37 @@ async def pause_shown_in_document(ctx: CheckContext) -> None:
                  f"gepauzeerd and {expected})", *list(ctx.exchanges)[-1:])
 
 
+def _noon_utc(day: date) -> int:
+    """Noon UTC of `day`: the same calendar date in UTC and in Dutch time."""
+    return int(datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp())
+
+
+@check(rule="/pauze/status-in-document", area=AREA, needs=NEEDS)
+async def pause_holds_through_its_end_date(ctx: CheckContext) -> None:
+    """On the test clock: a pause still holds on its einddatum (the case is gepauzeerd) and
+    no longer the day after (the case has its earlier status again)."""
+    if not await testklok.offered(ctx):
+        raise CheckSkipped("the end of a pause (days away) can only be reached with the "
+                           "endpoint's test clock, which it does not offer")
+    session = await ctx.session()
+    case = await pause_case(ctx, session)
+    einddatum = calendar_dates(now_utc())[-1] + timedelta(days=END_DATE_AHEAD_DAYS)
+    if einddatum > calendar_dates(now_utc())[0] + timedelta(days=maximum_days(ctx)):
+        raise CheckSkipped("maximum_duur_dagen is too short for this check's pause")
+    async with paused(ctx, session, [case["zaakkenmerk"]], einddatum=einddatum) as pauze:
+        for day, paused_then in ((einddatum, True), (einddatum + timedelta(days=1), False)):
+            shift = max(_noon_utc(day) - ctx.now(), 0)
+            async with testklok.moved(ctx, shift, session):
+                shown = case_by_id(await ctx.overview(session), case["zaakkenmerk"]) or {}
+                evidence = list(ctx.exchanges)[-1:]
+            held = shown.get("status") == "gepauzeerd" and \
+                (shown.get("pauze") or {}).get("id") == pauze["id"]
+            if held != paused_then:
+                fail(f"on {day} (einddatum {einddatum}) the case shows status "
+                     f"{shown.get('status')!r} and pauze {shown.get('pauze')!r}; the pause "
+                     f"{'holds' if paused_then else 'no longer holds'} then", *evidence)
+
+
 @check(rule="/pauze/beeindigen", area=AREA, needs=NEEDS)
 async def ended_pause_lifted(ctx: CheckContext) -> None:
     """DELETE ends a pause (204, status beeindigd; 204 again when repeated) and its cases
@@ -161,31 +203,84 @@ async def ended_pause_lifted(ctx: CheckContext) -> None:
         expect_status(await end(ctx, session, pauze["id"]), 204)
 
 
+def _dunning(case: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The case's surcharges and reminders by gebeurtenis_id."""
+    found = {}
+    for event in case.get("gebeurtenissen") or []:
+        if isinstance(event, dict) and (
+                (event.get("gebeurtenistype") == "FinancieleVerplichtingOpgelegd"
+                 and event.get("categorie") in SURCHARGES)
+                or (event.get("gebeurtenistype") == "BetalingsverplichtingOpgelegd"
+                    and event.get("soort") in REMINDERS)):
+            found[str(event.get("gebeurtenis_id"))] = event
+    return found
+
+
+def _window_days(ctx: CheckContext) -> int:
+    """How far the test clock moves: as far as a pause can still cover (two days' margin for
+    time zones), at most a year."""
+    days = min(maximum_days(ctx) - 2, testklok.MAX_SHIFT_S // SECONDS_PER_DAY - AFTER_DAYS)
+    if days < 1:
+        raise CheckSkipped("maximum_duur_dagen is too short to move the test clock inside a "
+                           "pause")
+    return days
+
+
+async def _case_with_dunning(ctx: CheckContext, window_s: int
+                             ) -> tuple[Session, dict[str, Any], set[str]]:
+    """A test citizen's session and case that can be paused and gains a surcharge or reminder
+    when the citizen's clock moves `window_s` ahead (the control run), with the ids it gains;
+    CheckSkipped when no test citizen has one."""
+    for bsn in ctx.target.test_bsns:
+        session = await ctx.session(bsn)
+        before = await ctx.overview(session)
+        candidates = [c for c in cases(before) if "pauze" in (c.get("acties") or [])]
+        if not candidates:
+            continue
+        async with testklok.moved(ctx, window_s, session):
+            later = await ctx.overview(session)
+        for case in candidates:
+            moved = case_by_id(later, case.get("zaakkenmerk")) or {}
+            if gained := set(_dunning(moved)) - set(_dunning(case)):
+                return session, case, gained
+    raise CheckSkipped(f"no case of a test citizen that can be paused gains a surcharge or "
+                       f"reminder within {window_s // SECONDS_PER_DAY} days on the test clock; "
+                       "give a test citizen a case whose dunning schedule falls due in that "
+                       "time")
+
+
 @check(rule="/pauze/geen-verhogingen", area=AREA, needs=NEEDS)
 async def no_surcharges_while_paused(ctx: CheckContext) -> None:
     """While a case is paused the source imposes no surcharge (verhoging, rente, kosten,
-    administratiekosten) and no herinnering or aanmaning on it.
+    administratiekosten) and no herinnering or aanmaning on it, and not afterwards either.
 
-    Observable only within the run: the check pauses a case, fetches the document and
-    looks for such events dated from the pause's creation on."""
-    session = await ctx.session()
-    case = await pause_case(ctx, session)
-    async with paused(ctx, session, [case["zaakkenmerk"]]) as pauze:
+    Proven with the test clock (spec/testomgeving.md): moved ahead without a pause, a case
+    gains a surcharge or reminder (the control); paused, and moved as far again, it gains
+    none; moved past the pause's end, what fell within the pause still is not imposed.
+    Without a test clock the rule cannot be tested: a pause shows its effect only when time
+    passes."""
+    window_s = _window_days(ctx) * SECONDS_PER_DAY
+    session, case, held_back = await _case_with_dunning(ctx, window_s)
+    einddatum = calendar_dates(now_utc())[0] + timedelta(days=window_s // SECONDS_PER_DAY + 2)
+    known = set(_dunning(case))
+    async with paused(ctx, session, [case["zaakkenmerk"]], einddatum=einddatum) as pauze:
         since = parse_instant(pauze.get("aangemaakt_op"))
         if since is None:
             fail("/pauze/status-in-document", "the pause has no aangemaakt_op date-time")
-        shown = case_by_id(await ctx.overview(session), case["zaakkenmerk"]) or {}
-        for event in shown.get("gebeurtenissen") or []:
-            when = parse_instant(event.get("datumtijd")) if isinstance(event, dict) else None
-            if when is None or when < since:
-                continue
-            if (event.get("gebeurtenistype") == "FinancieleVerplichtingOpgelegd"
-                    and event.get("categorie") in SURCHARGES) or (
-                    event.get("gebeurtenistype") == "BetalingsverplichtingOpgelegd"
-                    and event.get("soort") in REMINDERS):
-                fail(f"event {event.get('gebeurtenis_id')!r} "
-                     f"({event.get('categorie') or event.get('soort')}) was imposed on a paused "
-                     "case", *list(ctx.exchanges)[-1:])
+        for moved_s, when in ((window_s, "while"),
+                              (window_s + AFTER_DAYS * SECONDS_PER_DAY, "after")):
+            async with testklok.moved(ctx, moved_s, session):
+                shown = case_by_id(await ctx.overview(session), case["zaakkenmerk"]) or {}
+                evidence = list(ctx.exchanges)[-1:]
+            for event_id, event in _dunning(shown).items():
+                moment = parse_instant(event.get("datumtijd"))
+                in_pause = moment is None or (
+                    moment >= since and moment.date() <= einddatum)
+                if event_id in known or not (event_id in held_back or in_pause):
+                    continue
+                fail(f"event {event_id!r} ({event.get('categorie') or event.get('soort')}, "
+                     f"{event.get('datumtijd')}) was imposed on case {case['zaakkenmerk']!r} "
+                     f"{when} pause {pauze['id']} (until {einddatum}) held it", *evidence)
 
 
 @check(rule="/pauze/dekking", area=AREA, needs=NEEDS)
@@ -229,6 +324,35 @@ async def pause_without_cases_covers_all(ctx: CheckContext) -> None:
     finally:
         if isinstance(pauze.get("id"), str):
             await end(ctx, session, pauze["id"])
+
+
+@check(rule="/sessie/andermans-resource-404", area=AREA, needs=(*NEEDS, "second_bsn"))
+async def other_citizens_case_not_paused(ctx: CheckContext) -> None:
+    """Another citizen's case in a pause request is an unknown case: 422 pauze/niet-mogelijk
+    with reason zaak-onbekend naming it, answered exactly as for a zaakkenmerk that does not
+    exist, and their case is not paused."""
+    owner = await ctx.session()
+    other, theirs = await other_citizens_case(ctx, owner, "pauze")
+    unknown = f"ONBEKEND-{uuid.uuid4().hex[:12]}"
+    answers = [await create(ctx, owner, valid_end_date(ctx), [zk]) for zk in (theirs, unknown)]
+    for resp in answers:  # a pause made anyway is ended, then reported
+        pauze_id = json_body(resp).get("id")
+        if resp.status_code == httpx.codes.CREATED and isinstance(pauze_id, str):
+            await end(ctx, owner, pauze_id)
+    if answers[0].status_code == httpx.codes.CREATED:
+        fail(f"a pause of another citizen's case {theirs!r} was made", answers[0])
+    expect_problem(answers[0], 422, NOT_POSSIBLE)
+    given = [(r.get("code"), r.get("zaakkenmerk")) for r in json_body(answers[0]).get("redenen")
+             or [] if isinstance(r, dict)]
+    if ("zaak-onbekend", theirs) not in given:
+        fail(f"another citizen's case {theirs!r} got reasons {given}, not zaak-onbekend",
+             answers[0])
+    if without_id(answers[0], theirs) != without_id(answers[1], unknown):
+        fail("the answer for another citizen's case differs from the answer for an unknown "
+             "zaakkenmerk, revealing that it exists", *answers)
+    shown = case_by_id(await ctx.overview(other), theirs) or {}
+    if shown.get("status") == "gepauzeerd":
+        fail(f"another citizen's request paused case {theirs!r}", *list(ctx.exchanges)[-1:])
 
 
 @check(rule="/configuratie/limieten", area=AREA, needs=NEEDS)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from conformance.checks.base import check, fail
 from conformance.context import CheckContext
-from conformance.errors import CheckError, CheckSkipped
+from conformance.errors import CheckError, CheckSkipped, NotApplicable
 
 AREA = "transport"
 HSTS_MIN_AGE_S = 31536000
@@ -43,9 +43,9 @@ async def https_with_hsts(ctx: CheckContext) -> None:
     url = urlsplit(ctx.target.base_url)
     host = url.hostname or ""
     if url.scheme == "http":
-        if is_loopback(host):
-            raise CheckSkipped(f"plain HTTP on loopback ({host}) is allowed for development; "
-                               "HTTPS is checked on a non-loopback endpoint")
+        if is_loopback(host):  # /transport/http-alleen-loopback: the rule does not bind
+            raise NotApplicable(f"plain HTTP on loopback ({host}) is allowed for "
+                                "development; HTTPS is checked on a non-loopback endpoint")
         fail(f"the endpoint {ctx.target.base_url} is plain HTTP on a non-loopback host")
     resp = await ctx.get("/configuratie")
     hsts = resp.headers.get("strict-transport-security", "")
@@ -58,8 +58,10 @@ async def https_with_hsts(ctx: CheckContext) -> None:
 def _https_endpoint(ctx: CheckContext) -> tuple[str, int]:
     url = urlsplit(ctx.target.base_url)
     if url.scheme != "https" or not url.hostname:
-        raise CheckSkipped(f"{ctx.target.base_url} is not an HTTPS endpoint; TLS versions are "
-                           "checked on one")
+        reason = f"{ctx.target.base_url} is not an HTTPS endpoint; TLS versions are checked on one"
+        if url.scheme == "http" and is_loopback(url.hostname or ""):
+            raise NotApplicable(reason)  # plain HTTP on loopback: no TLS rule binds it
+        raise CheckSkipped(reason)
     return url.hostname, url.port or HTTPS_PORT
 
 

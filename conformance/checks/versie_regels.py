@@ -17,7 +17,7 @@ from conformance.checks.answers import json_body
 from conformance.checks.base import check, expect_problem, expect_status, fail, problem_code
 from conformance.checks.hulpvraag_enveloppen import suite_signed
 from conformance.checks.hulpvragen import bundle, expect_refused, own_envelope, send
-from conformance.checks.trust import NEEDS, with_certificate
+from conformance.checks.trust import FORGED_BSN, NEEDS, with_certificate
 from conformance.context import CheckContext
 
 AREA = "versie"
@@ -32,7 +32,7 @@ async def unknown_request_members_refused(ctx: CheckContext) -> None:
     """A request body with a member its schema does not define (``POST /sessies`` with an
     extra member) is refused with 400 verzoek/ongeldig, however valid the rest."""
     key = ctx.actors.new_app_key()
-    body: dict[str, Any] = {"certificaat": ctx.actors.certificate("999990019", key),
+    body: dict[str, Any] = {"certificaat": ctx.actors.certificate(FORGED_BSN, key),
                             "bewijs": ctx.actors.proof(key, "n" * 43), NEXT_MINOR_MEMBER: "x"}
     expect_problem(await ctx.post("/sessies", json=body), 400, "verzoek/ongeldig")
 
@@ -42,7 +42,7 @@ async def bundle_data_stays_open(ctx: CheckContext) -> None:
     """The bundle of a help request is data: a member of a later minor in the bundle and in
     an envelope's wrapper is ignored, and the help request is received (201)."""
     session = await ctx.session()
-    envelope = {**await own_envelope(ctx, session), NEXT_MINOR_MEMBER: {"sinds": "2.1"}}
+    envelope = {**await own_envelope(ctx, session), NEXT_MINOR_MEMBER: {"sinds": "2.2"}}
     body = bundle(envelope)
     body["bundel"][NEXT_MINOR_MEMBER] = "ignored by a 2.0 reader"
     resp = await send(ctx, session, body)

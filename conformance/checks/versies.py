@@ -20,7 +20,7 @@ from conformance.checks.base import check, expect_problem, fail, media_type, pro
 from conformance.checks.pauzes import create, end, pause_case, valid_end_date
 from conformance.checks.verzoekbewijs import OVERVIEW, WRITE_PROBES, write_probe
 from conformance.context import CheckContext
-from conformance.errors import CheckSkipped
+from conformance.errors import CheckSkipped, NotApplicable
 
 AREA = "versie"
 MAJOR = 2
@@ -207,7 +207,7 @@ async def authentication_before_body(ctx: CheckContext) -> None:
     proof — never 400."""
     path = write_probe(ctx)
     if path is None:
-        raise CheckSkipped("the source offers no service with a request body")
+        raise NotApplicable("the source offers no service with a request body")
     resp = await ctx.post(path, content=MALFORMED_JSON, headers=JSON)
     expect_problem(resp, 401, "sessie/token-ontbreekt")
     session = await ctx.session()
@@ -222,7 +222,7 @@ async def unoffered_service_before_authentication(ctx: CheckContext) -> None:
     offered = set(ctx.config.get("diensten") or [])
     missing = [d for d in SERVICE_PROBES if d not in offered]
     if not missing:
-        raise CheckSkipped("the source offers every service; none can be asked for in vain")
+        raise NotApplicable("the source offers every service; none can be asked for in vain")
     method, path = SERVICE_PROBES[missing[0]]
     resp = await ctx.request(method, path, content=MALFORMED_JSON, headers=JSON)
     expect_problem(resp, 404, NOT_OFFERED)

@@ -5,8 +5,8 @@ its certificate and its endpoint.
 Every request carrying a session token sends ``Authorization: Sessie <token>`` and a fresh
 ``Verzoek-Bewijs`` signed with the certificate's key, naming the method, the URL, the time, a
 unique id and the token. Each check changes exactly ONE thing of an otherwise valid request and
-demands the exact 401 code; the time checks probe both sides of each limit, allowing
-`NETWORK_MARGIN_S` for the network. A thief's view is the yardstick: a copied token, even with
+demands the exact 401 code; the time checks probe both sides of each limit to the second
+(`grenzen`). A thief's view is the yardstick: a copied token, even with
 a copy of one earlier request's headers, can neither read nor write.
 """
 
@@ -17,8 +17,14 @@ from typing import Any
 import httpx
 
 from conformance import jose
+from conformance.checks import answers, grenzen
 from conformance.checks.answers import json_body, parse_instant
 from conformance.checks.base import check, expect_problem, expect_status, fail, problem_code
+from conformance.checks.tokenprofiel import (
+    FORBIDDEN_MEMBERS,
+    OTHER_ALGORITHMS,
+    forbidden_header_values,
+)
 from conformance.checks.trust import CLOCK_SKEW_S, PROOF_MAX_AGE_S, citizen
 from conformance.checks.voorstellen import QUOTES, amount_with_remainder, arrangement_case, limits
 from conformance.context import CheckContext, Session
@@ -30,10 +36,10 @@ HEADER = "Verzoek-Bewijs"
 OVERVIEW = "/vorderingenoverzicht"
 END_SESSION = "/sessies/huidige"
 CHALLENGE = 'Sessie realm="vorderingen"'
-NETWORK_MARGIN_S = 2  # how long a request may take to reach the source in the time checks
 SHORT_CERT_LIFETIME_S = 300  # a certificate ending well before SESSION_TTL_S (900 s)
+BRIEF_CERT_LIFETIME_S = 2  # a certificate whose end a check waits out
+END_MARGIN_S = 2  # how long after that end the session is used
 OTHER_API_URL = "https://andere-bron.vorderingen.example/vorderingen/v2"
-FORBIDDEN_MEMBERS = ("jwk", "jku", "x5c", "x5t", "x5t#S256", "x5u", "crit", "b64", "cty")
 # Per service, a write that needs a session; an empty body must never get past the proof.
 WRITE_PROBES = (
     ("betalingsregelingen", QUOTES),
@@ -252,22 +258,20 @@ async def proof_with_forged_signature_rejected(ctx: CheckContext) -> None:
 
 @check(rule="/token/alg-es256", area=AREA, needs=NEEDS)
 async def proof_algorithm_restricted(ctx: CheckContext) -> None:
-    """A proof with ``alg`` none (empty signature), HS256 (keyed with the public key) or
-    ES384 is refused with 401 verzoekbewijs/algoritme-niet-toegestaan."""
-    for alg in ("none", "HS256", "ES384"):
+    """A proof whose ``alg`` is anything but ES256 — none (empty signature), HS* (keyed with
+    the public key), RS256, PS256, ES384, ES512, EdDSA, ``es256``, or no alg at all — is
+    refused with 401 verzoekbewijs/algoritme-niet-toegestaan."""
+    for alg in (*OTHER_ALGORITHMS, None):
         await refused(ctx, "algoritme-niet-toegestaan", header={"alg": alg})
 
 
 @check(rule="/token/verboden-headers", area=AREA, needs=NEEDS)
 async def proof_forbidden_headers_rejected(ctx: CheckContext) -> None:
     """A validly signed proof whose header carries any of jwk, jku, x5c, x5t, x5t#S256, x5u,
-    crit, b64 or cty is refused with 401 verzoekbewijs/verboden-header."""
+    crit, b64 or cty, or a member the profile does not define, is refused with 401
+    verzoekbewijs/verboden-header."""
     session = await ctx.session()
-    values: dict[str, Any] = {
-        "jwk": session.app_key.public_jwk, "jku": "https://keys.example/jwks.json",
-        "x5c": ["MIIB"], "x5t": "AAAA", "x5t#S256": "AAAA", "x5u": "https://keys.example/c.pem",
-        "crit": ["htu"], "b64": False, "cty": "JWT",
-    }
+    values = forbidden_header_values(session.app_key)
     for member in FORBIDDEN_MEMBERS:
         proof = ctx.request_proof(session, "GET", OVERVIEW, header={member: values[member]})
         expect_problem(await with_proof(ctx, session, proof), 401, "verzoekbewijs/verboden-header")
@@ -307,30 +311,45 @@ async def proof_extensions_ignored(ctx: CheckContext) -> None:
     """A proof carrying ``uitbreidingen`` (members of a later minor version) is accepted: the
     verifier ignores its content."""
     await accepted(ctx, "a proof with uitbreidingen",
-                   claims={"uitbreidingen": {"2.1": {"apparaat": "telefoon"}}})
+                   claims={"uitbreidingen": {"2.2": {"apparaat": "telefoon"}}})
 
 
 # --- when it was made ----------------------------------------------------------------------------
 
 
+def _dated_probe(ctx: CheckContext, label: str, expect: str | None,
+                 offset: int) -> grenzen.Probe:
+    """GET the overview in a fresh session with a proof dated `offset` s from the aligned
+    second."""
+    async def send(now: int, session: Session) -> httpx.Response:
+        proof = ctx.request_proof(session, "GET", OVERVIEW, iat=now + offset)
+        return await with_proof(ctx, session, proof)
+    return grenzen.Probe(label, expect and f"verzoekbewijs/{expect}", send,
+                         prepare=ctx.session, accepted_status=httpx.codes.OK)
+
+
 @check(rule=RULE_FRESH, area=AREA, needs=NEEDS)
 async def old_proof_refused_at_limit(ctx: CheckContext) -> None:
-    """A proof is valid PROOF_MAX_AGE_S + CLOCK_SKEW_S (120 s) after its ``iat``, no longer:
-    one made 121 s ago is refused with 401 verzoekbewijs/verlopen, one made 118 s ago
-    is accepted."""
+    """A proof is valid PROOF_MAX_AGE_S + CLOCK_SKEW_S (120 s) after its ``iat``, exactly:
+    one made 120 s ago is accepted, one made 121 s ago is refused with 401
+    verzoekbewijs/verlopen."""
     limit = PROOF_MAX_AGE_S + CLOCK_SKEW_S
-    await refused(ctx, "verlopen", iat=ctx.now() - limit - 1)
-    await accepted(ctx, f"a proof made {limit - NETWORK_MARGIN_S} s ago",
-                   iat=ctx.now() - limit + NETWORK_MARGIN_S)
+    await grenzen.at_the_second(ctx, [
+        _dated_probe(ctx, f"a request proof made exactly {limit} s ago", None, -limit),
+        _dated_probe(ctx, f"a request proof made {limit + 1} s ago", "verlopen", -limit - 1),
+    ])
 
 
 @check(rule=RULE_FRESH, area=AREA, needs=NEEDS)
 async def future_proof_refused_at_limit(ctx: CheckContext) -> None:
-    """A proof dated up to CLOCK_SKEW_S (60 s) ahead is accepted, further ahead not: ``iat``
-    58 s ahead is accepted, 62 s ahead refused with 401 verzoekbewijs/nog-niet-geldig."""
-    await refused(ctx, "nog-niet-geldig", iat=ctx.now() + CLOCK_SKEW_S + NETWORK_MARGIN_S)
-    await accepted(ctx, f"a proof dated {CLOCK_SKEW_S - NETWORK_MARGIN_S} s ahead",
-                   iat=ctx.now() + CLOCK_SKEW_S - NETWORK_MARGIN_S)
+    """A proof dated exactly CLOCK_SKEW_S (60 s) ahead is accepted, one dated 61 s ahead is
+    refused with 401 verzoekbewijs/nog-niet-geldig."""
+    await grenzen.at_the_second(ctx, [
+        _dated_probe(ctx, f"a request proof dated exactly {CLOCK_SKEW_S} s ahead", None,
+                     CLOCK_SKEW_S),
+        _dated_probe(ctx, f"a request proof dated {CLOCK_SKEW_S + 1} s ahead",
+                     "nog-niet-geldig", CLOCK_SKEW_S + 1),
+    ])
 
 
 # --- the session: its endpoint and its certificate -----------------------------------------------
@@ -366,6 +385,29 @@ async def session_ends_with_certificate(ctx: CheckContext) -> None:
              f"{int(moment.timestamp() - exp)} s after the certificate's exp", resp)
 
 
+@check(rule=RULE_SESSION_END, area=AREA, needs=NEEDS)
+async def session_refused_after_certificate_exp(ctx: CheckContext) -> None:
+    """A session opened with a certificate that ends in BRIEF_CERT_LIFETIME_S (2 s) is refused
+    with 401 sessie/token-ongeldig from 2 s after the certificate's ``exp``: the end is
+    enforced, not only stated (no skew: the session's end is the source's own record)."""
+    key = ctx.actors.new_app_key()
+    cert = ctx.actors.certificate(citizen(ctx), key, lifetime_s=BRIEF_CERT_LIFETIME_S)
+    exp = jose.decode_unverified(cert, "certificaat")[1]["exp"]
+    opened = await ctx.open_session(app_key=key, certificate=cert)
+    token = json_body(opened).get("sessietoken")
+    if opened.status_code != httpx.codes.CREATED or not isinstance(token, str):
+        fail("/sessie/certificaat-vereist", f"a valid certificate and proof did not open a "
+             f"session ({opened.status_code} {problem_code(opened)!r})", opened)
+    session = Session(token=token, bsn=citizen(ctx), app_key=key, certificate=cert,
+                      niveau=ctx.actors.niveau, verloopt_op=str(json_body(opened)["verloopt_op"]))
+    await answers.wait(max(0, exp + END_MARGIN_S - ctx.now()))
+    resp = await with_proof(ctx, session, ctx.request_proof(session, "GET", OVERVIEW))
+    if resp.status_code == httpx.codes.OK:
+        fail(f"the session still served the overview {ctx.now() - exp} s after its "
+             "certificate's exp", resp)
+    expect_problem(resp, 401, "sessie/token-ongeldig")
+
+
 # Where the checks run (conformance/profiles.py adds them; a quote needs betalingsregelingen).
 PROFILE_CHECKS = {
     "basis": (
@@ -390,6 +432,7 @@ PROFILE_CHECKS = {
         future_proof_refused_at_limit,
         session_proof_for_other_endpoint_rejected,
         session_ends_with_certificate,
+        session_refused_after_certificate_exp,
     ),
     "betalingsregelingen": (replayed_write_rejected,),
 }

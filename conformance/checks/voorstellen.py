@@ -9,16 +9,17 @@ change no state. Accepting quotes is `checks.betalingsregelingen`.
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 
-from conformance.checks.answers import calendar_dates, json_body, parse_instant
+from conformance.checks.answers import calendar_dates, json_body, parse_instant, without_id
 from conformance.checks.base import check, expect_problem, expect_status, fail
-from conformance.checks.document import eligible_case
+from conformance.checks.document import eligible_case, other_citizens_case
 from conformance.context import CheckContext, Session
-from conformance.errors import CheckError, CheckSkipped
+from conformance.errors import CheckError, CheckSkipped, NotApplicable
 
 AREA = "betalingsregelingen"
 NEEDS = ("test_bsn", "dienst:betalingsregelingen", "arrangement_case")
@@ -167,6 +168,29 @@ async def quote_validity_announced(ctx: CheckContext) -> None:
 # --- refusals -------------------------------------------------------------------------------
 
 
+@check(rule="/sessie/andermans-resource-404", area=AREA, needs=(*NEEDS, "second_bsn"))
+async def other_citizens_case_not_quoted(ctx: CheckContext) -> None:
+    """Another citizen's case in a quote request is an unknown case: 422
+    betalingsregeling/niet-mogelijk with reason zaak-onbekend naming it, answered exactly as
+    for a zaakkenmerk that does not exist (never a quote revealing their saldo)."""
+    owner = await ctx.session()
+    _other, theirs = await other_citizens_case(ctx, owner, "betalingsregeling")
+    unknown = f"ONBEKEND-{uuid.uuid4().hex[:12]}"
+    amount = limits(ctx)["minimum_termijnbedrag"]
+    answers = [await quote(ctx, owner, [zk], termijnbedrag=amount) for zk in (theirs, unknown)]
+    if answers[0].status_code == httpx.codes.CREATED:
+        fail(f"a quote for another citizen's case {theirs!r} was given, with their totaalbedrag "
+             f"{json_body(answers[0]).get('totaalbedrag')!r}", answers[0])
+    expect_problem(answers[0], 422, NOT_POSSIBLE)
+    given = [(r.get("code"), r.get("zaakkenmerk")) for r in reasons(answers[0])]
+    if ("zaak-onbekend", theirs) not in given:
+        fail(f"another citizen's case {theirs!r} got reasons {given}, not zaak-onbekend",
+             answers[0])
+    if without_id(answers[0], theirs) != without_id(answers[1], unknown):
+        fail("the answer for another citizen's case differs from the answer for an unknown "
+             "zaakkenmerk, revealing that it exists", *answers)
+
+
 async def _refused_with(ctx: CheckContext, resp: httpx.Response, *wanted: str) -> None:
     expect_problem(resp, 422, NOT_POSSIBLE)
     given = {r.get("code") for r in reasons(resp)}
@@ -183,7 +207,7 @@ async def low_instalment_refused(ctx: CheckContext) -> None:
     case = await arrangement_case(ctx, session)
     low = limits(ctx)["minimum_termijnbedrag"] - 1
     if low < 1:
-        raise CheckSkipped("minimum_termijnbedrag is 1 cent: no lower amount exists")
+        raise NotApplicable("minimum_termijnbedrag is 1 cent: no lower amount exists")
     resp = await quote(ctx, session, [case["zaakkenmerk"]], termijnbedrag=low)
     await _refused_with(ctx, resp, "termijnbedrag-te-laag")
 
@@ -225,7 +249,7 @@ async def all_reasons_reported(ctx: CheckContext) -> None:
     case = await arrangement_case(ctx, session)
     low = limits(ctx)["minimum_termijnbedrag"] - 1
     if low < 1:
-        raise CheckSkipped("minimum_termijnbedrag is 1 cent: no amount can be too low")
+        raise NotApplicable("minimum_termijnbedrag is 1 cent: no amount can be too low")
     alone = await quote(ctx, session, [case["zaakkenmerk"]], termijnbedrag=low)
     if "termijnbedrag-te-laag" not in {r.get("code") for r in reasons(alone)}:
         fail("/betalingsregeling/limieten", "a monthly amount below minimum_termijnbedrag is "

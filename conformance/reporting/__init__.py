@@ -6,8 +6,9 @@ The pages for people come in Dutch or English (`taal`); the machine formats do n
 with it. Given the previous run's report.json, the pages say what newly fails and what got
 fixed, and comparison.json records it.
 
-The badge says "self-tested": it is the organisation's own run of the suite. A "certified"
-mark is only a signed result published by the scheme operator, never produced here.
+The badge says "self-tested": it is the organisation's own run of the suite. It says
+"certified" only when `render_all` is given a verified signed certification result of the
+scheme operator (`conformance.certification.verify_result`) about the same run's endpoint.
 """
 
 from __future__ import annotations
@@ -51,11 +52,13 @@ def render_all(
     *,
     previous: RunReport | None = None,
     docs_url: str | None = None,
+    certified: object | None = None,
 ) -> list[Path]:
     """Render every other report next to `report_json_path`; returns the files written.
 
     `previous` is the report of the previous run (for the comparison); `docs_url` the
-    address of the offline docs' rules.html (docs/build.py) the rule ids link to."""
+    address of the offline docs' rules.html (docs/build.py) the rule ids link to;
+    `certified` a verified certification (`VerifiedCertification`) or None."""
     raw = read_raw(report_json_path)
     report = RunReport.from_dict(raw)
     versions = {str(k): str(v) for k, v in (raw.get("versions") or {}).items()}
@@ -69,8 +72,8 @@ def render_all(
                                      links=links),
         HAR_FILE: jsonlib.dumps(har(report, report.suite_version), indent=2, ensure_ascii=False)
         + "\n",
-        BADGE_SVG: render_badge_svg(report),
-        BADGE_JSON: render_badge_json(report),
+        BADGE_SVG: render_badge_svg(report, certified),
+        BADGE_JSON: render_badge_json(report, certified),
     }
     if comparison is not None:
         outputs[COMPARISON_JSON] = jsonlib.dumps(comparison.to_dict(), indent=2) + "\n"

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from conformance.model import CheckResult, Evidence, Outcome, RunReport, Severity
 from conformance.reporting import evidence as ev_view
 from conformance.reporting import i18n
-from conformance.reporting.badge import badge_message
+from conformance.reporting.badge import badge_parts
 from conformance.reporting.compare import Comparison
 
 OUTCOME_ORDER = {Outcome.FAILED: 0, Outcome.ERROR: 1, Outcome.SKIPPED: 2, Outcome.PASSED: 3}
@@ -25,6 +25,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem}
 .verdict{display:inline-block;padding:.3rem .8rem;border-radius:.3rem;color:#fff;font-weight:600;
 background:#757575}
 .conformant{background:#2e7d32}.not_conformant{background:#c62828}.incomplete{background:#b26a00}
+.conformant_with_waivers{background:#827717}
 table{border-collapse:collapse;width:100%;margin:1rem 0}
 table.checks{table-layout:fixed}
 table.checks col.c-outcome{width:7.5rem}table.checks col.c-check{width:22%}
@@ -35,6 +36,7 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd;vertical
 th{background:#f3f3f3}
 .o-passed{color:#2e7d32}.o-failed{color:#c62828;font-weight:600}.o-error{color:#6a1b9a}
 .o-skipped{color:#666}.o-warning{color:#b26a00;font-weight:600}
+.o-not-tested,.o-not-run{color:#b26a00}.o-not-applicable{color:#666}
 pre{background:#f7f7f7;border:1px solid #e0e0e0;padding:.5rem;overflow-x:auto;
 white-space:pre-wrap;word-break:break-all;font-size:.85rem}
 mark{background:#ffe082}
@@ -51,18 +53,29 @@ SUMMARY = """<section class="summary" id="samenvatting">
 <h3>{{ t("what_it_means") }}</h3>
 <p>{{ meaning }}</p>
 <table>
+<tr><th>{{ t("actor") }}</th><td>{{ t("actor_" + report.actor) }}</td></tr>
 <tr><th>{{ t("target") }}</th><td><code>{{ report.target }}</code></td></tr>
 <tr><th>{{ t("oin") }}</th><td><code>{{ report.oin }}</code></td></tr>
 <tr><th>{{ t("profiles") }}</th><td>{{ report.profiles | join(", ") }}</td></tr>
 <tr><th>{{ t("spec_version") }}</th><td>{{ report.spec_version }}</td></tr>
 <tr><th>{{ t("period") }}</th><td>{{ report.started_at }} / {{ report.finished_at }}</td></tr>
-<tr><th>{{ t("results") }}</th><td>{{ t("counts", **counts) }}</td></tr>
+<tr><th>{{ t("results") }}</th><td>{{ t("counts", **counts) }}<br>
+{{ t("skips", **counts) }}</td></tr>
+{% if report.selection %}<tr><th>{{ t("selection") }}</th><td>{% for n in report.selection %}
+<code>{{ n }}</code>{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>{% endif %}
+{% if report.interrupted %}<tr><th>{{ t("interrupted") }}</th><td>{{ t("interrupted_text") }}
+</td></tr>{% endif %}
 <tr><th>Badge</th><td>{{ badge }}</td></tr>
 </table>
 <h3>{{ t("broken_rules") }}</h3>
 {% if broken %}<ul>{% for r in broken %}
 <li>{{ rule_link(r.rule) }} — {{ code(r.statement or r.check) }}</li>{% endfor %}</ul>
 {% else %}<p>{{ t("none") }}</p>{% endif %}
+{% if untested %}<h3>{{ t("untested") }}</h3><ul>{% for reason, names in untested %}
+<li>{{ code(reason) }} ({{ names | length }}): {% for n in names %}<code>{{ n }}</code>
+{%- if not loop.last %}, {% endif %}{% endfor %}</li>{% endfor %}</ul>{% endif %}
+{% if waived %}<h3>{{ t("waived") }}</h3><ul>{% for r in waived %}
+<li>{{ rule_link(r.rule) }} — {{ code(r.statement or r.check) }}</li>{% endfor %}</ul>{% endif %}
 {% if warnings %}<h3>{{ t("warnings") }}</h3><ul>{% for r in warnings %}
 <li>{{ rule_link(r.rule) }} — {{ code(r.statement or r.check) }}</li>{% endfor %}</ul>{% endif %}
 {% if comparison %}<h3>{{ t("comparison", when=comparison.previous_started_at,
@@ -155,6 +168,8 @@ SUMMARY_PAGE = """<!DOCTYPE html>
 def label(result: CheckResult) -> str:
     if result.expected_failure:
         return "expected-failure"
+    if result.outcome is Outcome.SKIPPED and result.skip:
+        return result.skip.replace("_", "-")
     if result.outcome is Outcome.FAILED and result.severity == Severity.SHOULD:
         return "warning"
     return result.outcome.value
@@ -192,8 +207,10 @@ class _Page:
             "t": lambda key, **kw: i18n.text(self.taal, key, **kw),
             "verdict": verdict.value, "verdict_text": i18n.verdict_text(self.taal, verdict),
             "verdict_of": lambda v: i18n.verdict_text(self.taal, v),
-            "counts": report.counts(), "badge": badge_message(verdict), "code": _code,
+            "counts": report.counts(), "badge": " — ".join(badge_parts(report)), "code": _code,
+            "untested": _untested(report),
             "rule_link": self.rule_link, "broken": _unique_rules(broken),
+            "waived": _unique_rules([r for r in report.results if r.waived]),
             "warnings": _unique_rules([r for r in report.results if label(r) == "warning"]),
             "comparison": comparison.to_dict() if comparison else None, "links": links,
             "meaning": self._meaning(verdict.value, len(_unique_rules(broken))),
@@ -257,3 +274,12 @@ def render_summary(report: RunReport, taal: str = i18n.DEFAULT_LANGUAGE, *,
                    links: list[tuple[str, str]] | None = None) -> str:
     """The one-page summary for managers and auditors (samenvatting.html)."""
     return _Page(report, taal, docs_url, comparison, links or []).render(SUMMARY_PAGE)
+
+
+def _untested(report: RunReport) -> list[tuple[str, list[str]]]:
+    """The MUST checks not tested, grouped by the reason (what to supply), largest first."""
+    groups: dict[str, list[str]] = {}
+    for result in report.results:
+        if result.untested_must:
+            groups.setdefault(result.message or result.outcome.value, []).append(result.check)
+    return sorted(groups.items(), key=lambda item: -len(item[1]))

@@ -16,16 +16,20 @@ DEFAULT_LANGUAGE = "nl"
 
 _VERDICTS = {
     "nl": {"conformant": "voldoet aan de standaard", "not_conformant": "voldoet niet",
-           "error": "kon niet worden getest", "incomplete": "onvolledig getest"},
+           "error": "kon niet worden getest", "incomplete": "onvolledig getest",
+           "conformant_with_waivers": "voldoet, met ontheffingen"},
     "en": {"conformant": "conformant", "not_conformant": "not conformant",
-           "error": "could not be tested", "incomplete": "incomplete"},
+           "error": "could not be tested", "incomplete": "incomplete",
+           "conformant_with_waivers": "conformant with waivers"},
 }
 _OUTCOMES = {
     "nl": {"passed": "geslaagd", "failed": "gefaald", "skipped": "overgeslagen",
            "error": "fout in de test", "warning": "waarschuwing",
-           "expected-failure": "bekende fout"},
+           "expected-failure": "bekende fout", "not-tested": "niet getest",
+           "not-applicable": "niet van toepassing", "not-run": "niet uitgevoerd"},
     "en": {"passed": "passed", "failed": "failed", "skipped": "skipped", "error": "error",
-           "warning": "warning", "expected-failure": "expected failure"},
+           "warning": "warning", "expected-failure": "expected failure",
+           "not-tested": "not tested", "not-applicable": "not applicable", "not-run": "not run"},
 }
 _TEXTS = {
     "nl": {
@@ -40,7 +44,9 @@ _TEXTS = {
                   "{expected_failures} bekend), {skipped} overgeslagen, {error} fouten",
         "note": "Alleen een gefaalde MUST-controle maakt een eindpunt niet-conform. Een gefaalde "
                 "SHOULD-controle is een waarschuwing. Een fout betekent dat de testsuite of het "
-                "netwerk haperde; die telt nooit als non-conformiteit. Dit rapport is een "
+                "netwerk haperde; die telt nooit als non-conformiteit, maar laat de regel "
+                "ongetest. \"Voldoet\" betekent: elke verplichte controle draaide en slaagde; "
+                "een niet geteste verplichte controle maakt de run onvolledig. Dit rapport is een "
                 "zelftest: alleen een ondertekend resultaat van de stelselbeheerder is een "
                 "certificering.",
         "checks": "Controles", "outcome": "Uitkomst", "check": "Controle", "rule": "Regel",
@@ -65,6 +71,22 @@ _TEXTS = {
         "full_report": "Volledig technisch rapport", "har": "Alle verzoeken (HAR-bestand)",
         "reproduce": "Reproduceren: dezelfde versies (zie report.json, `versions`) en seed.",
         "none": "geen",
+        "actor": "Getest onderdeel", "actor_bron": "bron (vorderingen-API)",
+        "actor_app-manager": "App Manager", "actor_stelsel": "stelseldienst",
+        "actor_app": "burger-app",
+        "skips": "overgeslagen: {not_tested} niet getest (ontbrekende testgegevens, instellingen "
+                 "of tijd), {not_applicable} niet van toepassing, {not_run} niet uitgevoerd; "
+                 "{waived} MUST-regels met ontheffing",
+        "selection": "Alleen deze controles (--check)",
+        "interrupted": "Onderbroken",
+        "interrupted_text": "De run is afgebroken (Ctrl-C); de controles erna zijn niet "
+                            "uitgevoerd.",
+        "untested": "Niet geteste verplichte controles (wat er nodig is)",
+        "waived": "Verplichte regels met ontheffing (--expected-failures)",
+        "meaning_conformant_with_waivers": "Het eindpunt voldoet aan alle verplichte regels die "
+                                           "de testsuite kon controleren, BEHALVE de regels "
+                                           "waarvoor een ontheffing is opgegeven (hieronder). "
+                                           "Dit is geen volledige conformiteit.",
     },
     "en": {
         "title": "Vorderingen API conformance report",
@@ -78,7 +100,9 @@ _TEXTS = {
                   "{expected_failures} expected), {skipped} skipped, {error} errors",
         "note": "Only a failed MUST check makes an endpoint not conformant. A failed SHOULD "
                 "check is a warning. An error means the suite or the network broke; it is never "
-                "counted as nonconformance. This report is a self-test: only a signed result "
+                "counted as nonconformance, but leaves the rule untested. \"Conformant\" means "
+                "every mandatory check ran and passed; an untested mandatory check makes the "
+                "run incomplete. This report is a self-test: only a signed result "
                 "of the scheme operator is a certification.",
         "checks": "Checks", "outcome": "Outcome", "check": "Check", "rule": "Rule",
         "severity": "Severity", "message": "Message", "evidence": "Evidence",
@@ -102,6 +126,19 @@ _TEXTS = {
         "full_report": "Full technical report", "har": "Every request (HAR file)",
         "reproduce": "To reproduce: the same versions (report.json, `versions`) and seed.",
         "none": "none",
+        "actor": "Actor under test", "actor_bron": "source (claims API)",
+        "actor_app-manager": "App Manager", "actor_stelsel": "scheme service",
+        "actor_app": "citizen app",
+        "skips": "skipped: {not_tested} not tested (missing test data, setup or time), "
+                 "{not_applicable} not applicable, {not_run} not run; {waived} MUSTs waived",
+        "selection": "Only these checks (--check)",
+        "interrupted": "Interrupted",
+        "interrupted_text": "The run was interrupted (Ctrl-C); the checks after it did not run.",
+        "untested": "Mandatory checks not tested (what they need)",
+        "waived": "Mandatory rules waived (--expected-failures)",
+        "meaning_conformant_with_waivers": "The endpoint meets every mandatory rule the suite "
+                                           "could check EXCEPT the waived ones listed below. "
+                                           "This is not full conformance.",
     },
 }
 

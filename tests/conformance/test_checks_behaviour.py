@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from conformance.checks import betalingsregelingen as br
-from conformance.checks import hulpvragen, pauzes, sessie, voorstellen
+from conformance.checks import hulpvragen, pauzes, sessie, testklok, voorstellen
 from conformance.context import CheckContext
-from conformance.model import Outcome
+from conformance.model import Outcome, Skip
 from tests.conformance.gallery_harness import (
     BASE_URL,
     CORRECT_SOURCES,
@@ -52,6 +52,10 @@ CHECKS = [
     br.used_quote_refused,
     br.changed_case_refused,
     br.concurrent_keys_accept_quote_once,
+    br.concurrent_overlapping_quotes_accept_once,
+    br.withdrawal_bounded_by_cooling_off,
+    voorstellen.other_citizens_case_not_quoted,
+    pauzes.other_citizens_case_not_paused,
     pauzes.pause_limit_applied,
     pauzes.pause_covers_named_cases,
     pauzes.pause_without_cases_covers_all,
@@ -59,6 +63,7 @@ CHECKS = [
     pauzes.pause_beyond_limit_refused,
     pauzes.pause_not_after_today_refused,
     pauzes.pause_shown_in_document,
+    pauzes.pause_holds_through_its_end_date,
     pauzes.ended_pause_lifted,
     pauzes.no_surcharges_while_paused,
     sessie.other_citizens_pause_not_found,
@@ -233,6 +238,19 @@ BROKEN = [
      "created 2 arrangements"),
     (br.concurrent_keys_accept_quote_once, "geen-vergrendeling", "/betalingsregeling/gelijktijdig",
      "created 2 arrangements"),
+    (voorstellen.other_citizens_case_not_quoted, "andermans-zaak-in-voorstel",
+     "/sessie/andermans-resource-404", "a quote for another citizen's case"),
+    (pauzes.other_citizens_case_not_paused, "andermans-zaak-gepauzeerd",
+     "/sessie/andermans-resource-404", "a pause of another citizen's case"),
+    (br.withdrawal_bounded_by_cooling_off, "bedenktijd-onbegrensd",
+     "/betalingsregeling/intrekken-bedenktijd",
+     "expected problem 409 betalingsregeling/bedenktijd-verstreken; got status 204"),
+    (br.withdrawal_bounded_by_cooling_off, "intrekken-onmogelijk",
+     "/betalingsregeling/intrekken-bedenktijd", "answered 409 instead of 204"),
+    (pauzes.pause_holds_through_its_end_date, "pauze-einddatum-exclusief",
+     "/pauze/status-in-document", "the pause holds then"),
+    (br.concurrent_overlapping_quotes_accept_once, "vergrendeling-per-voorstel",
+     "/betalingsregeling/gelijktijdig", "accepted concurrently put it in 2 active arrangements"),
     (pauzes.pause_covers_named_cases, "pauze-dekt-alles", "/pauze/dekking", "expected ["),
     (hulpvragen.consent_required, "toestemming-niet-vereist", "/hulpvraag/toestemming",
      "got status 201"),
@@ -292,9 +310,13 @@ BROKEN = [
     (pauzes.ended_pause_lifted, "pauze-beeindigen-niet-herhaalbaar", "/pauze/beeindigen",
      "expected HTTP 204, got 404"),
     (pauzes.no_surcharges_while_paused, surcharge_while_paused, "/pauze/geen-verhogingen",
-     "(verhoging) was imposed on a paused case"),
+     "-verhoging-tijdens-pauze' (verhoging, "),
     (pauzes.no_surcharges_while_paused, "verhoging-tijdens-pauze", "/pauze/geen-verhogingen",
-     "(rente) was imposed on a paused case"),
+     "(rente, "),
+    (pauzes.no_surcharges_while_paused, "planning-negeert-pauze", "/pauze/geen-verhogingen",
+     "'A1-7' (verhoging, "),
+    (pauzes.no_surcharges_while_paused, "pauze-stelt-alleen-uit", "/pauze/geen-verhogingen",
+     "after pause"),
     (sessie.other_citizens_pause_not_found, "andermans-pauze-403",
      "/sessie/andermans-resource-404", "got status 403"),
     (hulpvragen.own_envelope_accepted, refuses_every_help_request,
@@ -307,6 +329,8 @@ BROKEN = [
      "/hulpvraag/zelfde-burger", "got status 201"),
 ]
 CLOCKED_BROKEN = [
+    (br.expired_quote_refused, "voorstel-verloopt-te-vroeg", "/betalingsregeling/voorstel-verloopt",
+     "2 s before its verloopt_op a quote was refused: 409"),
     (br.expired_quote_refused, "voorstel-verloopt-niet", "/betalingsregeling/voorstel-verloopt",
      "expected problem 409 betalingsregeling/voorstel-verlopen; got status 201"),
 ]
@@ -345,6 +369,7 @@ async def test_passes_on_correct_source_and_cleans_up(fn, correct, suite_keys, m
     result = await run(fn, app, fed, monkeypatch=monkeypatch if fn in CLOCKED else None)
     assert result.outcome is Outcome.PASSED, result.message
     assert await _active(app, fed) == before, "the check left state behind"
+    assert gallery_source(app).store.clock_shifts == {}, "the check left the test clock moved"
 
 
 @pytest.mark.anyio
@@ -396,3 +421,125 @@ async def test_help_request_checks_need_a_valid_own_envelope(fn, suite_keys):
     result = await run(fn, fed.source("saldo-klopt-niet"), fed)
     assert result.outcome is Outcome.ERROR
     assert "envelop/document-ongeldig" in result.message
+
+
+# --- the test clock: what a source without it, or without a dunning schedule, gives ----------
+
+
+def without_test_clock(fed: Federation):
+    """A source that offers no test clock (allowed: it is optional)."""
+    app = fed.source()
+    for method in ("GET", "PUT"):
+        app = Rewrite(app, method=method, path=r".*/testklok", answer=lambda _b, _s: problem(
+            404, "testomgeving/klok-niet-beschikbaar"))
+    return app
+
+
+def without_dunning_schedule(fed: Federation):
+    """A source whose citizens have no planned surcharges or reminders."""
+    app = fed.source()
+    for cases in gallery_source(app).cases.values():
+        for case in cases.values():
+            case.pop("gepland", None)
+    return app
+
+
+@pytest.mark.anyio
+async def test_surcharge_rule_is_not_tested_without_a_test_clock(suite_keys):
+    """Without a test clock the pause rule cannot be tested: skipped as not tested (the run is
+    incomplete), not passed; the clock's own checks do not apply."""
+    fed = Federation(suite_keys)
+    app = without_test_clock(fed)
+    result = await run(pauzes.no_surcharges_while_paused, app, fed)
+    assert (result.outcome, result.skip) == (Outcome.SKIPPED, Skip.NOT_TESTED), result.message
+    assert "offers no test clock" in result.message
+    for fn in (testklok.test_clock_is_per_citizen,
+               testklok.test_clock_moves_administrative_time_only):
+        result = await run(fn, announcing_2_1(app), fed)
+        assert (result.outcome, result.skip) == (Outcome.SKIPPED, Skip.NOT_APPLICABLE)
+        assert "offers no test clock" in result.message
+
+
+@pytest.mark.anyio
+async def test_surcharge_rule_is_not_tested_without_a_dunning_schedule(suite_keys):
+    """The control run finds no surcharge falling due: nothing to hold back, so not tested —
+    and the clock is back at real time."""
+    fed = Federation(suite_keys)
+    app = without_dunning_schedule(fed)
+    result = await run(pauzes.no_surcharges_while_paused, app, fed)
+    assert result.outcome is Outcome.SKIPPED, result.message
+    assert result.skip == Skip.NOT_TESTED
+    assert "no case of a test citizen that can be paused gains a surcharge or reminder " \
+        "within 118 days" in result.message
+    assert gallery_source(app).store.clock_shifts == {}
+
+
+# --- the test clock's own rules (since 2.1.0: the gallery announces 2.1 for them) -------------
+
+CLOCK_CHECKS = [testklok.test_clock_is_per_citizen,
+                testklok.test_clock_moves_administrative_time_only]
+CLOCK_BROKEN = [
+    (testklok.test_clock_is_per_citizen, "testklok-voor-iedereen",
+     "/testomgeving/klok-per-burger", "moving one citizen's clock moved another's"),
+    (testklok.test_clock_moves_administrative_time_only, "testklok-niet-in-document",
+     "/testomgeving/klok-verschuift-domeintijd", "with the clock 10 days ahead: opgesteld_op"),
+]
+
+
+def announcing_2_1(app):
+    def change(status, body):
+        if status == 200:
+            body["api_versie"] = "2.1"
+    return rewrite_json(app, "GET", r".*/configuratie", change)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fn", CLOCK_CHECKS, ids=_id)
+async def test_clock_check_passes_and_puts_the_clock_back(fn, suite_keys):
+    fed = Federation(suite_keys)
+    app = fed.source()
+    result = await run(fn, announcing_2_1(app), fed)
+    assert result.outcome is Outcome.PASSED, result.message
+    assert gallery_source(app).store.clock_shifts == {}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("fn", "flaw", "rule", "fragment"), CLOCK_BROKEN, ids=_id)
+async def test_clock_check_fails_on_its_flaw(fn, flaw, rule, fragment, suite_keys):
+    fed = Federation(suite_keys)
+    result = await run(fn, announcing_2_1(fed.source(flaw)), fed)
+    assert result.outcome is Outcome.FAILED, result.message
+    assert (result.rule, fragment in result.message) == (rule, True), result.message
+
+
+def test_every_clock_check_is_proven_broken():
+    assert {fn for fn, *_ in CLOCK_BROKEN} == set(CLOCK_CHECKS)
+
+
+def schedule_at_the_second_citizen(app):
+    """Only the second test citizen's open case has a dunning schedule (day 20)."""
+    source = gallery_source(app)
+    for cases in source.cases.values():
+        for case in cases.values():
+            case.pop("gepland", None)
+    case = next(c for c in source.cases[TEST_BSNS[1]].values()
+                if c["saldo"] > 0 and c["status"] == "open")
+    due = (datetime.now(UTC) + timedelta(days=20)).strftime("%Y-%m-%dT09:00:00Z")
+    case["gepland"] = [{"gebeurtenis_id": "TWEEDE-1", "gebeurtenistype":
+                        "FinancieleVerplichtingOpgelegd", "datumtijd": due, "bedrag": 700,
+                        "categorie": "verhoging", "omschrijving": "Verhoging"}]
+    return app
+
+
+@pytest.mark.anyio
+async def test_surcharge_rule_finds_the_schedule_at_another_test_citizen(suite_keys):
+    """Only the second test citizen's case has a dunning schedule: the check finds it there
+    (tested: passed on the baseline, failed on the flaw) instead of giving up."""
+    fed = Federation(suite_keys)
+    result = await run(pauzes.no_surcharges_while_paused,
+                       schedule_at_the_second_citizen(fed.source()), fed)
+    assert result.outcome is Outcome.PASSED, result.message
+    result = await run(pauzes.no_surcharges_while_paused,
+                       schedule_at_the_second_citizen(fed.source("planning-negeert-pauze")), fed)
+    assert (result.outcome, result.rule) == (Outcome.FAILED, "/pauze/geen-verhogingen")
+    assert "'TWEEDE-1' (verhoging" in result.message

@@ -98,6 +98,8 @@ BROKEN = [
      "is not the moment of signing"),
     (document.citizen_without_claims_gets_signed_document, "geen-document-zonder-zaken",
      "/envelop/ook-zonder-vorderingen", "answered 404 without a JSON envelope"),
+    (document.citizen_without_claims_gets_signed_document, "zonder-zaken-alleen-bekende-bsns",
+     "/envelop/ook-zonder-vorderingen", "answered 404 without a JSON envelope"),
 ]
 
 
@@ -153,3 +155,14 @@ async def test_signature_over_the_wire_bytes_is_named(suite_keys):
     assert result.outcome is Outcome.FAILED
     assert result.rule == "/envelop/detached-jcs"
     assert "(as sent or as a JSON library writes it), not its JCS canonical form" in result.message
+
+
+def test_the_citizen_without_claims_is_drawn_anew_and_valid():
+    """Not a fixed BSN a source could special-case: every draw passes the elfproef, lies
+    outside the 999… test range, and two draws differ."""
+    from conformance.document_rules import passes_elfproef
+
+    drawn = {document.random_bsn() for _ in range(50)}
+    assert len(drawn) > 45
+    assert all(passes_elfproef(b) and not b.startswith("9") for b in drawn)
+    assert document.random_bsn(avoid=drawn) not in drawn

@@ -8,6 +8,7 @@ import pytest
 
 from conformance import broken
 from conformance.broken.flaws_versies import VERSIES_FLAWS
+from conformance.broken.source import API_VERSION, WIRE_VERSION
 from conformance.checks import versies
 from conformance.checks.base import meta_of
 from conformance.model import Outcome
@@ -80,11 +81,11 @@ def _break_structure(document):
 
 BROKEN = [
     (versies.configuratie_versions_major_minor, "api-versie-met-patch",
-     "api_versie is '2.0.0'"),
+     f"api_versie is '{API_VERSION}'"),
     (versies.document_version_major_minor, "documentversie-met-patch",
-     "documentversie is '2.0.0'"),
+     f"documentversie is '{API_VERSION}'"),
     (versies.api_version_is_release_of_major_2, "api-version-zonder-patch",
-     "API-Version is '2.0'"),
+     f"API-Version is '{WIRE_VERSION}'"),
     (versies.openapi_document_published, "geen-openapi-json", "answered 404"),
     (versies.openapi_document_published, openapi_changed(_set_version),
      "info.version is '1.0.0'"),

@@ -81,7 +81,7 @@ def test_the_ci_summary_names_each_failure() -> None:
                            CheckResult(check="a", rule="/x/y", severity="must",
                                        outcome=Outcome.FAILED, message="``b`` wrong\nline 2")])
     text = summary_markdown(report)
-    assert text.startswith("### Vorderingen API conformance: not_conformant")
+    assert text.startswith("### Vorderingen API conformance: not conformant")
     assert "- failed: `a` (/x/y): b wrong\n  line 2" in text
 
 
@@ -96,3 +96,38 @@ def test_a_source_that_stops_before_answering_is_could_not_run(tmp_path: Path) -
     with pytest.raises(CouldNotRun, match=r"the source stopped \(exit 4\).*port already in use"):
         certify(settings)
     assert not (tmp_path / "reports" / "report.json").exists()  # nothing claimed
+
+
+@pytest.mark.parametrize(("bsns", "message"), [
+    ("999993654", "VORDERINGEN_TEST_BSNS: --test-bsn #1 (*******54) does not pass the elfproef"),
+    ("999993653 999980002", "VORDERINGEN_TEST_BSNS: --test-bsn #2 (*******02) is a BSN the "
+                            "suite forges"),
+])
+def test_a_test_bsn_the_run_could_not_use_is_refused_up_front(tmp_path: Path, bsns: str,
+                                                              message: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        _settings(tmp_path, VORDERINGEN_TEST_BSNS=bsns)
+    assert str(raised.value).startswith(message)
+
+
+def _report(*results: CheckResult) -> RunReport:
+    return RunReport(suite_version="2.1.0", spec_version="2.1.0", target=URL,
+                     oin="00000001001234567000", profiles=["basis"], seed=0, max_examples=1,
+                     started_at="t", results=list(results))
+
+
+def test_an_incomplete_run_fails_the_job_unless_allowed(tmp_path: Path) -> None:
+    from conformance.ci import exit_code
+
+    passed = CheckResult(check="a", rule="/x/a", severity="must", outcome=Outcome.PASSED)
+    untested = CheckResult(check="b", rule="/x/b", severity="must", outcome=Outcome.SKIPPED,
+                           skip="not_tested", message="needs a test citizen (--test-bsn)")
+    failed = CheckResult(check="c", rule="/x/c", severity="must", outcome=Outcome.FAILED)
+    strict, lenient = _settings(tmp_path), _settings(tmp_path, VORDERINGEN_ALLOW_INCOMPLETE="1")
+    assert not strict.allow_incomplete and lenient.allow_incomplete
+    assert exit_code(_report(passed, untested), strict) == 4
+    assert exit_code(_report(passed, untested), lenient) == 0
+    assert exit_code(_report(passed, untested, failed), lenient) == 1
+    summary = summary_markdown(_report(passed, untested))
+    assert summary.startswith("### Vorderingen API conformance: incomplete")
+    assert "- not tested: `b` (/x/b): needs a test citizen (--test-bsn)" in summary

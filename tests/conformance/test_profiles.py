@@ -98,3 +98,24 @@ def test_every_check_states_its_rule():
         meta = meta_of(fn)
         assert meta.statement, f"{meta.name} has no docstring statement"
         assert meta.rule.startswith("/"), meta.name
+
+
+def test_each_profile_belongs_to_one_actor():
+    assert profiles.actor_of([]) == profiles.actor_of(["basis", "pauzes"]) == "bron"
+    assert profiles.actor_of(["app-manager"]) == "app-manager"
+    assert profiles.actor_of(["stelsel"]) == "stelsel" and profiles.actor_of(["app"]) == "app"
+    with pytest.raises(UsageError, match="different actors"):
+        profiles.actor_of(["basis", "stelsel"])
+    with pytest.raises(UsageError, match="alles"):
+        profiles.actor_of(["alles"])
+
+
+@pytest.mark.parametrize("profile", sorted(profiles.ACTOR_PROFILES))
+def test_an_actor_package_is_dispatched_lazily_with_its_own_checks(profile):
+    package = profiles.actor_package(profile)
+    assert package.__name__ == profiles.ACTOR_PROFILES[profile][1]
+    assert inspect.iscoroutinefunction(package.run)
+    checks = profiles.profile_checks(profile)
+    assert checks and all(meta_of(fn).rule.startswith("/") for fn in checks)
+    assert set(checks) <= set(profiles.every_check())
+    assert not set(checks) & set(profiles.all_checks())  # never mixed into a source run

@@ -119,16 +119,23 @@ async def test_outcomes_are_kept_apart(suite_keys, gallery_target) -> None:
     )
     assert report.oin == gallery_target.oin
     assert report.profiles == ["basis", "betalingsregelingen", "hulpvragen", "pauzes"]
+    assert report.diensten == ["betalingsregelingen", "hulpvragen", "pauzes",
+                               "vorderingenoverzicht"]  # as /configuratie announced them
 
 
-async def test_errors_and_should_failures_leave_the_endpoint_conformant(
+async def test_should_failures_leave_the_endpoint_conformant(suite_keys, gallery_target) -> None:
+    report = await run(_options(suite_keys, gallery_target, (configuratie_answers, should_fails)))
+    assert report.verdict.value == "conformant" and report.exit_code == 0
+
+
+async def test_an_errored_must_is_untested_never_nonconformance(
     suite_keys, gallery_target
 ) -> None:
     options = _options(
         suite_keys, gallery_target, (configuratie_answers, should_fails, suite_breaks)
     )
     report = await run(options)
-    assert report.verdict.value == "conformant" and report.exit_code == 0
+    assert report.verdict.value == "incomplete" and report.exit_code == 4
 
 
 async def test_only_errors_means_could_not_run(suite_keys, gallery_target) -> None:
@@ -221,5 +228,179 @@ async def test_the_report_records_network_option_names_never_header_values(
     report = await run(_options(suite_keys, gallery_target, (configuratie_answers,),
                                 network=network))
     assert report.network == {"ca_bundle": None, "header_names": ["X-Gateway-Key"],
-                              "proxy": "http://proxy.example:3128", "client_certificate": None}
+                              "proxy": "http://proxy.example:3128", "client_certificate": None,
+                              "prive_netwerk": False}
     assert "s3cret-value" not in repr(report.to_dict()) and "pw@" not in repr(report.network)
+
+
+# --- skip kinds, subsets, Ctrl-C, preflight and other actors' contexts ---------------------
+
+@check(rule="/test/not-applicable", area="test")
+async def does_not_bind(ctx: CheckContext) -> None:
+    from conformance.errors import NotApplicable
+
+    raise NotApplicable("the rule does not bind this endpoint")
+
+
+@check(rule="/test/needs-service", area="test", needs=("dienst:onbekende-dienst",))
+async def needs_an_unoffered_service(ctx: CheckContext) -> None:
+    """Runs only when the endpoint offers a service nobody offers."""
+
+
+@check(rule="/test/needs-citizen", area="test", needs=("test_bsn",))
+async def needs_a_citizen(ctx: CheckContext) -> None:
+    """Runs only with a test citizen."""
+
+
+async def test_skips_say_whether_the_rule_was_tested(suite_keys, gallery_target) -> None:
+    checks = (configuratie_answers, skips, does_not_bind, needs_an_unoffered_service,
+              needs_a_citizen)
+    report = await run(_options(suite_keys, gallery_target, checks))
+    kinds = {r.check: r.skip for r in report.results}
+    assert kinds == {"configuratie_answers": "", "skips": "not_tested",
+                     "does_not_bind": "not_applicable",
+                     "needs_an_unoffered_service": "not_applicable",
+                     "needs_a_citizen": "not_tested"}
+    assert (report.verdict.value, report.exit_code) == ("incomplete", 4)
+    complete = await run(_options(suite_keys, gallery_target,
+                                  (configuratie_answers, does_not_bind,
+                                   needs_an_unoffered_service)))
+    assert (complete.verdict.value, complete.exit_code) == ("conformant", 0)
+
+
+async def test_a_waived_must_is_never_plainly_conformant(suite_keys, gallery_target) -> None:
+    options = _options(suite_keys, gallery_target, (configuratie_answers, always_fails),
+                       expected_failures=("always_fails",))
+    report = await run(options)
+    assert report.verdict.value == "conformant_with_waivers"
+    assert report.counts()["waived"] == 1
+
+
+async def test_a_check_subset_runs_only_those_and_is_incomplete(suite_keys,
+                                                                gallery_target) -> None:
+    options = _options(suite_keys, gallery_target, (configuratie_answers, always_fails),
+                       check_names=("configuratie_answers",))
+    report = await run(options)
+    assert [r.check for r in report.results] == ["configuratie_answers"]
+    assert report.selection == ["configuratie_answers"]
+    assert (report.verdict.value, report.exit_code) == ("incomplete", 4)
+    from conformance.errors import UsageError
+
+    with pytest.raises(UsageError, match="--check no_such_check"):
+        await run(_options(suite_keys, gallery_target, (configuratie_answers,),
+                           check_names=("no_such_check",)))
+
+
+async def test_ctrl_c_keeps_a_partial_report(suite_keys, gallery_target) -> None:
+    """Cancelling the run (what asyncio.run does on Ctrl-C) ends it at once with the rest
+    reported as not run; the caller still gets the report."""
+    import asyncio
+
+    class CancelOnWait(Recorder):
+        def handle(self, event) -> None:
+            super().handle(event)
+            if isinstance(event, CheckStarted) and event.meta.name == "waits_long":
+                asyncio.get_running_loop().call_later(0.2, task.cancel)
+
+    recorder = CancelOnWait()
+    checks = (configuratie_answers, waits_long, always_fails)
+    task = asyncio.ensure_future(run(_options(suite_keys, gallery_target, checks), [recorder]))
+    report = await task
+    assert report.interrupted and report.exit_code == 130
+    assert report.verdict.value == "incomplete"
+    assert [(r.check, r.outcome, r.skip) for r in report.results] == [
+        ("configuratie_answers", Outcome.PASSED, ""),
+        ("waits_long", Outcome.SKIPPED, "not_run"),
+        ("always_fails", Outcome.SKIPPED, "not_run")]
+    assert [type(e) for e in recorder.events].count(CheckFinished) == len(checks)
+    assert isinstance(recorder.events[-1], RunFinished)
+
+
+class MinimalActor:
+    """The least an actor's context offers the runner (as an App Manager's would)."""
+
+    def __init__(self, api_versie: str | None) -> None:
+        self.exchanges: list = []
+        self.api_versie = api_versie
+
+    async def unmet_need(self, need: str) -> str | None:
+        return None if need == "am:test-idp" else f"no {need}"
+
+
+@check(rule="/test/am", area="test", needs=("am:test-idp",))
+async def am_check(ctx) -> None:
+    """Needs what the App Manager's context offers."""
+
+
+@check(rule="/test/am-missing", area="test", needs=("am:beheersessie",))
+async def am_check_unmet(ctx) -> None:
+    """Needs what it does not."""
+
+
+async def test_run_checks_is_generic_over_the_actor(suite_keys) -> None:
+    from conformance.runner import new_report, run_checks
+
+    options = RunOptions(base_url="http://127.0.0.1:1/am", key_dir=suite_keys.directory)
+    report = new_report(options, actor="app-manager", target=options.base_url,
+                        profiles=["app-manager"])
+    recorder = Recorder()
+    await run_checks(MinimalActor(None), (am_check, am_check_unmet), report=report,
+                     reporters=[recorder], options=options)
+    assert [(r.outcome, r.skip, r.message) for r in report.results] == [
+        (Outcome.PASSED, "", ""), (Outcome.SKIPPED, "not_tested", "no am:beheersessie")]
+    assert report.actor == "app-manager" and report.to_dict()["actor"] == "app-manager"
+    assert report.finished_at and isinstance(recorder.events[-1], RunFinished)
+
+
+def test_a_need_of_an_unknown_kind_is_refused_at_import() -> None:
+    with pytest.raises(ValueError, match="unknown need"):
+        check(rule="/test/x", area="test", needs=("burger",))
+
+
+# --- preflight: one "could not run" line instead of tens of failures -----------------------
+
+def _profile_options(suite_keys, target, **kw) -> RunOptions:
+    return RunOptions(base_url=target.base_url, key_dir=suite_keys.directory,
+                      transport=target.transport, **kw)
+
+
+@pytest.mark.parametrize(("bsns", "message"), [
+    (("999993654",), r"--test-bsn #1 \(\*\*\*\*\*\*\*54\) does not pass the elfproef"),
+    (("999993653", "999980014"), r"--test-bsn #2 .* is a BSN the suite forges"),
+])
+async def test_a_test_bsn_the_run_cannot_use_is_a_usage_error(suite_keys, gallery_target,
+                                                              bsns, message) -> None:
+    from conformance.errors import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        await run(_profile_options(suite_keys, gallery_target, test_bsns=bsns))
+
+
+async def test_an_endpoint_that_does_not_trust_the_suite_could_not_run(
+    suite_keys, gallery_target, tmp_path
+) -> None:
+    from conformance import jose
+
+    other = keys.ensure_keys(tmp_path / "andere-sleutels")  # keys the endpoint never pinned
+    keys.write_scheme(other, oin=gallery_target.oin, api_url=gallery_target.base_url,
+                      bron_jwk=jose.SigningKey.generate().published_jwk())
+    recorder = Recorder()
+    report = await run(_profile_options(other, gallery_target,
+                                        test_bsns=broken.DEFAULT_TEST_BSNS), [recorder])
+    assert report.exit_code == 3 and report.results == []
+    assert report.error.startswith("preflight: POST /sessies refused a valid session")
+    assert "sleutels" in report.error
+    assert [type(e) for e in recorder.events] == [RunStarted, RunFinished]
+
+
+async def test_a_first_citizen_without_a_suitable_case_could_not_run(
+    suite_keys, gallery_target
+) -> None:
+    citizen_without_claims = "999991012"
+    report = await run(_profile_options(suite_keys, gallery_target,
+                                        profiles=frozenset({"betalingsregelingen"}),
+                                        test_bsns=(citizen_without_claims,)))
+    assert report.exit_code == 3
+    assert "has no open case with saldo > 0 whose acties include betalingsregeling" \
+        in report.error
+    assert "profile betalingsregelingen" in report.error and "999991012" not in report.error

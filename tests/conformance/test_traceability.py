@@ -37,7 +37,7 @@ def _untestable() -> dict[str, str]:
 
 
 def _checks() -> list[Any]:
-    return [*PREFLIGHT_CHECKS, *profiles.all_checks()]
+    return [*PREFLIGHT_CHECKS, *profiles.every_check()]
 
 
 def _is_must(entry: dict[str, Any]) -> bool:

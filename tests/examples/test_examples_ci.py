@@ -129,6 +129,38 @@ def test_the_install_uses_the_constraints_shipped_in_the_package() -> None:
         assert re.search(rf"^{name}==\d", pins, re.M), name
 
 
+# A push: the job leaves the lifetime waits out and lets "incomplete" pass.
+PUSH_EVENT = {"${{ github.event_name == 'schedule' }}": "false",
+              "${{ github.event_name != 'schedule' }}": "true"}
+
+
+def green_but_for_the_waits(report: dict[str, Any]) -> str:
+    """The verdict, after asserting that nothing failed or errored: every check that ran
+    passed. What a loopback run without --slow cannot test (the transport, the lifetime
+    waits, a quote's expiry or a surcharge without a test clock) is skipped, and then — and
+    only then — the verdict is incomplete rather than conformant."""
+    bad = [(c["check"], c["message"]) for c in report["checks"]
+           if c["outcome"] in ("failed", "error")]
+    assert bad == []
+    untested = [c["check"] for c in report["checks"] if c["severity"] == "must"
+                and c["outcome"] == "skipped" and c.get("skip") != "not_applicable"]
+    assert report["verdict"] == ("incomplete" if untested else "conformant"), untested
+    assert report["counts"]["untested_musts"] == len(untested)
+    return str(report["verdict"])
+
+
+def test_the_pipelines_pass_incomplete_only_on_push_and_run_everything_daily() -> None:
+    step = next(s for s in github()["jobs"]["certify"]["steps"]
+                if s.get("uses") == "./examples/ci")
+    assert PUSH_EVENT[step["with"]["slow"]] == "false"
+    assert PUSH_EVENT[step["with"]["allow-incomplete"]] == "true"
+    script = "\n".join(gitlab()["certify"]["script"])
+    assert "VORDERINGEN_ALLOW_INCOMPLETE=true" in script
+    assert 'CI_PIPELINE_SOURCE" = schedule ]; then export VORDERINGEN_SLOW=true ' \
+           "VORDERINGEN_ALLOW_INCOMPLETE=false" in script
+    assert action()["inputs"]["allow-incomplete"]["default"] == "false"  # strict by default
+
+
 def _substitute(text: str, matrix: dict[str, Any]) -> str:
     def value(match: re.Match[str]) -> str:
         expression = match.group(1)
@@ -172,7 +204,8 @@ def test_github_workflow_steps_certify_the_water_board(tmp_path: Path) -> None:
     certify = next(s for s in action()["runs"]["steps"] if s.get("id") == "certify")
     for step in job["steps"]:
         if step.get("uses") == "./examples/ci":
-            inputs = defaults | {k: _substitute(str(v), leg) for k, v in step["with"].items()
+            with_ = {k: PUSH_EVENT.get(str(v), v) for k, v in step["with"].items()}
+            inputs = defaults | {k: _substitute(str(v), leg) for k, v in with_.items()
                                  if "github." not in str(v)}
             env = base_env | {k: _substitute_inputs(str(v), inputs)
                               for k, v in certify["env"].items()}
@@ -190,15 +223,15 @@ def test_github_workflow_steps_certify_the_water_board(tmp_path: Path) -> None:
         assert done.returncode == 0, (step.get("name"), done.stdout[-3000:], done.stderr[-2000:])
     reports = workspace / "work" / "reports"
     report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
-    assert report["verdict"] == "conformant"
+    verdict = green_but_for_the_waits(report)
     assert report["oin"] == "00000001999990002000"
     assert report["profiles"] == ["basis", "betalingsregelingen", "pauzes"]
     assert {p.name for p in reports.iterdir()} >= {
         "report.json", "report.html", "samenvatting.html", "junit.xml", "requests.har",
         "badge.svg", "badge.json", "summary.md"}
     assert summary.read_text(encoding="utf-8").startswith(
-        "### Vorderingen API conformance: conformant")
-    assert "verdict=conformant" in outputs.read_text(encoding="utf-8")
+        f"### Vorderingen API conformance: {verdict}")
+    assert f"verdict={verdict}" in outputs.read_text(encoding="utf-8")
 
 
 def test_the_constraints_are_those_of_the_tested_environment() -> None:

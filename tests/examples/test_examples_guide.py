@@ -8,6 +8,7 @@ guide's port 8101 replaced by a free one. ```sh blocks are shown to the reader o
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -20,6 +21,7 @@ import click
 import pytest
 import yaml
 from example_support import CITIZENS, EXAMPLES, REPO, loopback
+from test_examples_ci import green_but_for_the_waits
 
 from conformance.cli import cli as conformance_cli
 from examples.source_cli import TestCitizen
@@ -56,8 +58,18 @@ def test_guide_walkthrough_runs_green(tmp_path: Path) -> None:
     finally:
         _stop_left_behind(work / "bron.pid")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert done.stdout.rstrip().endswith("self-tested: conformant")  # the badge message
+    report = json.loads((work / "reports" / "report.json").read_text(encoding="utf-8"))
+    verdict = green_but_for_the_waits(report)  # every check that ran passed
+    assert f"exit code {report['exit_code']}\n" in done.stdout
+    badge = json.loads((work / "reports" / "badge.json").read_text(encoding="utf-8"))
+    assert done.stdout.rstrip().endswith(badge["message"])  # the guide prints the badge
+    assert badge["message"].startswith(f"self-tested: {verdict}")
     assert (work / "reports" / "report.html").is_file()
+    # without test citizens: never a pass
+    assert "without test citizens: exit code 4\n" in done.stdout
+    bare = json.loads((work / "reports-zonder-burgers" / "report.json").read_text("utf-8"))
+    assert bare["verdict"] == "incomplete" and bare["counts"]["untested_musts"] > 20
+    assert f"{bare['counts']['untested_musts']} MUST not tested" in done.stdout
     assert "999991012" not in (work / "bron.log").read_text(encoding="utf-8")  # no BSN logged
     assert stopped, "the guide's last step did not stop the source"
 

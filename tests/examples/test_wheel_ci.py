@@ -137,9 +137,12 @@ def _prepare_source(workspace: dict[str, Any], job: str) -> tuple[Path, str]:
 
 
 def _assert_conformant(report_dir: Path) -> dict[str, Any]:
+    """Everything passed but what a loopback run without --slow cannot test; the verdict is
+    conformant, or incomplete when a MUST among those was not tested."""
+    from test_examples_ci import green_but_for_the_waits
+
     report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-    assert report["verdict"] == "conformant", [
-        (c["check"], c["message"]) for c in report["checks"] if c["outcome"] == "failed"]
+    green_but_for_the_waits(report)
     assert report["oin"] == ORGANISATION_OIN
     assert report["versions"]["schemathesis"] != "unknown"
     assert {p.name for p in report_dir.iterdir()} >= {
@@ -166,6 +169,7 @@ def test_github_action_certifies_the_reference_source(workspace: dict[str, Any])
         "url": url, "start": "vorderingen bron serve --config bron.yaml",
         "bron-sleutel": "var/keys/bron.jwk.json", "oin": ORGANISATION_OIN,
         "test-bsns": TEST_BSNS, "report-dir": "reports", "taal": "en",
+        "allow-incomplete": "true",  # a push: the lifetime waits are left out
         "extra-env": "\n".join(f"{k}={v}" for k, v in QUICK.items())}
     step = next(s for s in _action()["runs"]["steps"] if s.get("id") == "certify")
     output = workspace["root"] / "github-output"
@@ -175,8 +179,8 @@ def test_github_action_certifies_the_reference_source(workspace: dict[str, Any])
                         for k, v in step["env"].items()})
     done = _bash(_github_substitute(step["run"], inputs), cwd, env)
     assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-2000:])
-    _assert_conformant(cwd / "reports")
-    assert "verdict=conformant" in output.read_text(encoding="utf-8")
+    report = _assert_conformant(cwd / "reports")
+    assert f"verdict={report['verdict']}" in output.read_text(encoding="utf-8")
     assert 'lang="en"' in (cwd / "reports" / "report.html").read_text(encoding="utf-8")
 
 
@@ -188,7 +192,7 @@ def test_gitlab_component_certifies_the_reference_source(workspace: dict[str, An
               spec["spec"]["inputs"].items()} | {
         "url": url, "start": "vorderingen bron serve --config bron.yaml",
         "bron-sleutel": "var/keys/bron.jwk.json", "oin": ORGANISATION_OIN,
-        "test-bsns": TEST_BSNS, "report-dir": "reports",
+        "test-bsns": TEST_BSNS, "report-dir": "reports", "allow-incomplete": "true",
         "package": str(next((workspace["root"] / "dist").glob("*.whl")))}
     body = text.split("\n---\n", 1)[1]
     jobs = yaml.safe_load(GITLAB_INPUT.sub(lambda m: inputs[m.group(1)], body))

@@ -20,11 +20,14 @@ import rfc8785
 from conftest import API_URL, OIN, OMIT, OTHER_OIN, SKIP_PROOF, Federation, b64
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from gallery_probes_domein import DOMEIN_PROBES
+from gallery_probes_tokens import TOKENS_PROBES
 from joserfc import jws
 from joserfc.jwk import ECKey
 
 from conformance import document_rules, specfiles
 from conformance.broken import DEFAULT_TEST_BSNS
+from conformance.broken.source import API_VERSION, WIRE_VERSION
 
 FIRST, SECOND = DEFAULT_TEST_BSNS
 FINE = "CJIB-2025-004711"  # first citizen's fine in arrears: saldo 10600, eligible
@@ -40,6 +43,15 @@ def outcome(response: httpx.Response) -> tuple[int, str | None]:
 
 def today(fed: Federation) -> datetime:
     return datetime.fromtimestamp(fed.now, UTC)
+
+
+async def announced_nonce_lifetime_kept(fed: Federation, client: httpx.AsyncClient) -> bool:
+    """Does a challenge live as long as /configuratie says (the constant when it says none)?"""
+    announced = (await client.get("/configuratie")).json().get("testomgeving") or {}
+    lifetime = announced.get("nonce_geldigheid_s", 120)
+    until = (await client.post("/sessies/uitdagingen")).json()["verloopt_op"]
+    expires = datetime.fromisoformat(until.replace("Z", "+00:00")).timestamp()
+    return abs(expires - (fed.now + lifetime)) <= 1
 
 
 async def envelope(fed: Federation, client: httpx.AsyncClient, bsn: str = FIRST) -> dict:
@@ -550,9 +562,9 @@ async def body_before_session(fed: Federation, client: httpx.AsyncClient) -> Any
 
 
 VERSION_PROBES: dict[str, tuple[Probe, Any]] = {
-    "api-versie-met-patch": (announced_version, "2.0"),
-    "documentversie-met-patch": (document_version, "2.0"),
-    "api-version-zonder-patch": (version_header, "2.0.0"),
+    "api-versie-met-patch": (announced_version, WIRE_VERSION),
+    "documentversie-met-patch": (document_version, WIRE_VERSION),
+    "api-version-zonder-patch": (version_header, API_VERSION),
     "geen-openapi-json": (openapi_json, (200, specfiles.openapi()["info"]["version"])),
     "cors-zonder-verzoekbewijs": (preflight_headers, True),
     "pauze-niet-leesbaar": (pause_location, (200, True)),
@@ -677,7 +689,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "datumtijd-zonder-offset": (document_violations, []),
     "achterstand-te-hoog": (document_violations, []),
     "5xx-bij-fout-verzoek": (malformed_body, (400, "verzoek/ongeldig")),
-    "geen-api-version": (version_header, "2.0.0"),
+    "geen-api-version": (version_header, API_VERSION),
     "geen-problem-json": (unknown_path,
                           ("application/problem+json", (404, "algemeen/niet-gevonden"))),
     "trailing-slash-geaccepteerd": (trailing_slash, (404, "algemeen/niet-gevonden")),
@@ -696,5 +708,8 @@ PROBES: dict[str, tuple[Probe, Any]] = {
         tampered_help, ((422, "hulpvraag/envelop-ongeldig"), [0])),
     **REQUEST_PROOF_PROBES,
     **VERSION_PROBES,
+    **TOKENS_PROBES,
+    **DOMEIN_PROBES,
+    "korte-levensduur-niet-gehouden": (announced_nonce_lifetime_kept, True),
 }
 

@@ -15,6 +15,7 @@ from joserfc.jwk import ECKey
 from conformance import document_rules, specfiles
 from conformance.broken import DEFAULT_TEST_BSNS, build_app, describe, list_broken, rule_broken
 from conformance.broken.errors import SchemeRejected
+from conformance.broken.source import API_VERSION
 
 RULE_ID = re.compile(r"^(/[a-z0-9]+(-[a-z0-9]+)*){2}$")
 FAMILIES = ("/sessie/", "/certificaat/", "/token/", "/envelop/", "/document/", "/http/",
@@ -61,7 +62,7 @@ async def test_configuratie_states_services_and_limits(federation: Federation) -
     async with federation.client() as client:
         response = await client.get("/configuratie")
     body = response.json()
-    assert response.status_code == 200 and response.headers["API-Version"] == "2.0.0"
+    assert response.status_code == 200 and response.headers["API-Version"] == API_VERSION
     assert list(specfiles.validator("configuratie").iter_errors(body)) == []
     assert body["oin"] == OIN and body["naam"] == "Testbron" and body["soort"] == "gemeente"
     assert body["minimaal_betrouwbaarheidsniveau"]["vorderingenoverzicht"] == "midden"
