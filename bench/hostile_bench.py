@@ -3,10 +3,13 @@ and what an attack does to everyone else's latency.
 
     .venv/bin/python bench/hostile_bench.py                  # SQLite, 5 s per phase
     .venv/bin/python bench/hostile_bench.py --duration 10 --slow-clients 500
+    .venv/bin/python bench/hostile_bench.py --without-share  # the per-client share off
 
 The source runs in a child process under uvicorn with the settings every actor's `serve`
-uses (reference_impl.common.serving: head timeout, connection limit, head size limit), on
-loopback. Linux only: CPU time and peak memory are read from `/proc/<pid>` of that process.
+uses (reference_impl.common.serving: head timeout, connection limits, head size limit, each
+client's share of the work), on loopback. The citizens come from 127.0.0.1, the attacker
+from 127.0.0.2 (the source tells clients apart by address). Linux only: CPU time and peak
+memory are read from `/proc/<pid>` of that process.
 
 1. **Cost per hostile request**: each request of the hostile set (huge, endless, deeply
    nested, error-heavy, non-I-JSON bodies, unauthenticated and authenticated, the largest
@@ -17,7 +20,9 @@ loopback. Linux only: CPU time and peak memory are read from `/proc/<pid>` of th
 2. **Other clients' p99**: paced citizens (`--rate` overviews per second, open loop) for
    `--duration` seconds unloaded, then again while one attacker sends the hostile set in a
    loop and `--slow-clients` connections drip their request heads a byte at a time
-   (slowloris). Target: p99 during the attack within 2 × unloaded.
+   (slowloris). Target: p99 during the attack within 2 × unloaded. Also printed: how many
+   hostile requests the attacker got answered, and the source's CPU per second in each
+   phase (what the attack costs the source, a figure a busy machine disturbs less).
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,19 +70,26 @@ DRIP_INTERVAL_S = 0.5
 KIB, MIB = 1024, 1024 * 1024
 TARGET_CPU_MS, TARGET_MEMORY_MB, TARGET_P99_RATIO = 100.0, 50.0, 2.0
 JSON = {"Content-Type": "application/json"}
+ATTACKER_HOST = "127.0.0.2"
+COST_HOSTS = [0]  # the cost table's clients: 127.0.1.1, 127.0.1.2, ... (one per request)
 
 
 # --- the server under test ---------------------------------------------------------------
 
 
-def serve(config_file: str, port: int) -> None:
+def serve(config_file: str, port: int, without_share: bool = False,
+          per_client: int | None = None) -> None:
+    from reference_impl.common.fairness import ShareTable
     from reference_impl.common.serving import run
     from reference_impl.source.app import create_app
     from reference_impl.source.config import config_from_mapping
 
     mapping = json.loads(Path(config_file).read_text())
+    # Without the share (for comparison): a budget no client can spend.
+    share = ShareTable(rate_bytes_s=1e15, burst_bytes=1e15) if without_share else None
+    limits = {} if per_client is None else {"max_connections_per_client": per_client}
     run(create_app(config_from_mapping(mapping)), host="127.0.0.1", port=port,
-        log_level="error")
+        log_level="error", share=share, **limits)
 
 
 class ProcessMeter:
@@ -175,15 +188,20 @@ class Attacker:
         return response.status_code
 
 
-async def cost_per_request(attacker: Attacker, meter: ProcessMeter, repeat: int
+async def cost_per_request(attacker: Attacker, port: int, meter: ProcessMeter, repeat: int
                            ) -> list[tuple[str, int, float, float]]:
+    """Each request from an address of its own (127.0.1.n), so that no client's share
+    holds it: the table is what the request costs, not how long it waited."""
     rows = []
     for hostile in hostile_set():
         cpu, memory, status = [], [], 0
         for _ in range(repeat):
+            COST_HOSTS[0] += 1
+            host = f"127.0.{1 + COST_HOSTS[0] // 250}.{1 + COST_HOSTS[0] % 250}"
             before_kb = meter.reset_peak()
             started = meter.cpu_s()
-            status = await attacker.send(hostile)
+            async with attacker_client(port, host) as client:
+                status = await replace(attacker, client=client).send(hostile)
             await asyncio.sleep(0.05)  # let the source finish logging and freeing
             cpu.append((meter.cpu_s() - started) * 1000)
             memory.append((meter.peak_kb() - before_kb) / 1024)
@@ -220,7 +238,8 @@ async def slowloris(port: int, stop: asyncio.Event) -> None:
     head = f"GET {BASE}/configuratie HTTP/1.1\r\nHost: x\r\nX-Pad: ".encode() + b"a" * 10_000
     while not stop.is_set():
         try:
-            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            _reader, writer = await asyncio.open_connection(
+                "127.0.0.1", port, local_addr=(ATTACKER_HOST, 0))
             for byte in head:
                 if stop.is_set():
                     break
@@ -232,26 +251,40 @@ async def slowloris(port: int, stop: asyncio.Event) -> None:
             await asyncio.sleep(DRIP_INTERVAL_S)
 
 
+def attacker_client(port: int, host: str = ATTACKER_HOST) -> httpx.AsyncClient:
+    """A client from an address of its own (loopback holds all of 127/8): the source tells
+    clients apart by address, as it would on the internet."""
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=REQUEST_TIMEOUT_S,
+                             transport=httpx.AsyncHTTPTransport(local_address=host))
+
+
 async def attack(setup: Setup, port: int, slow_clients: int, seconds: float,
                  bodies: bool = True) -> None:
     """One attacker sending the hostile set in a loop (unless not `bodies`), plus
-    `slow_clients` slowloris connections."""
+    `slow_clients` slowloris connections, all from `ATTACKER_HOST`."""
     stop = asyncio.Event()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
-                                 timeout=REQUEST_TIMEOUT_S) as client:
+    async with attacker_client(port) as client:
         citizen = Citizen(setup, BSN)
         attacker = Attacker(client, citizen, await citizen.session(client))
         slow = [asyncio.create_task(slowloris(port, stop)) for _ in range(slow_clients)]
         hostiles = hostile_set()
-        deadline = time.monotonic() + seconds
+        started = time.monotonic()
+        deadline = started + seconds
+        answered: Counter[int] = Counter()
         while time.monotonic() < deadline:
             if not bodies:
                 await asyncio.sleep(0.1)
                 continue
             for hostile in hostiles:
-                await attacker.send(hostile)
+                if time.monotonic() >= deadline:
+                    break
+                answered[await attacker.send(hostile)] += 1
         stop.set()
         await asyncio.gather(*slow)
+    if bodies:  # how far the source let the attacker get (0: it hung up on a huge body)
+        print(f"attacker: {sum(answered.values())} hostile requests answered in "
+              f"{time.monotonic() - started:.1f} s ({dict(sorted(answered.items()))}); "
+              f"its own CPU {time.process_time():.1f} s")
 
 
 def attack_process(setup: Setup, port: int, slow_clients: int, seconds: float,
@@ -264,15 +297,18 @@ def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98]
 
 
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 async def bench(setup: Setup, port: int, pid: int, args: argparse.Namespace) -> None:
     meter = ProcessMeter(pid)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
                                  timeout=REQUEST_TIMEOUT_S) as client, \
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
-                              timeout=REQUEST_TIMEOUT_S) as hostile_client:
+            attacker_client(port, "127.0.0.3") as hostile_client:
         citizen = Citizen(setup, BSN)
         attacker = Attacker(hostile_client, citizen, await citizen.session(hostile_client))
-        rows = await cost_per_request(attacker, meter, args.repeat)
+        rows = await cost_per_request(attacker, port, meter, args.repeat)
         print(f"\n{'hostile request':<28} {'status':>6} {'CPU ms':>8} {'peak +MB':>9}")
         for name, status, cpu_ms, memory_mb in rows:
             print(f"{name:<28} {status:>6} {cpu_ms:>8.1f} {memory_mb:>9.1f}")
@@ -283,20 +319,29 @@ async def bench(setup: Setup, port: int, pid: int, args: argparse.Namespace) -> 
               f"(target < {TARGET_MEMORY_MB:g})")
 
         token = await citizen.session(client)
+        load_before = os.getloadavg()[0]
+        cpu_started, started = meter.cpu_s(), time.monotonic()
         unloaded = await paced_overviews(client, citizen, token, args.rate, args.duration)
+        cpu_unloaded = (meter.cpu_s() - cpu_started) / (time.monotonic() - started)
         attacker_process = multiprocessing.get_context("fork").Process(
             target=attack_process,
             args=(setup, port, args.slow_clients, args.duration + 2, not args.slowloris_only))
         attacker_process.start()
         await asyncio.sleep(1.5)  # let the slow connections pile up first
+        cpu_started, started = meter.cpu_s(), time.monotonic()
         loaded = await paced_overviews(client, citizen, token, args.rate, args.duration)
+        cpu_loaded = (meter.cpu_s() - cpu_started) / (time.monotonic() - started)
         await asyncio.to_thread(attacker_process.join)
     ratio = p99(loaded) / p99(unloaded)
     print(f"\nother clients ({args.rate:g} overviews/s, {len(unloaded)} per phase): "
           f"p99 unloaded {p99(unloaded):.1f} ms, during the attack {p99(loaded):.1f} ms "
-          f"(×{ratio:.2f}, target ≤ {TARGET_P99_RATIO:g}; attack: "
+          f"(×{ratio:.2f}, target ≤ {TARGET_P99_RATIO:g}); median {median(unloaded):.1f} → "
+          f"{median(loaded):.1f} ms\nattack: "
           f"{'' if args.slowloris_only else 'the hostile set in a loop + '}"
-          f"{args.slow_clients} slowloris connections)")
+          f"{args.slow_clients} slowloris connections, from {ATTACKER_HOST}\n"
+          f"source CPU: {cpu_unloaded * 1000:.0f} ms/s unloaded, {cpu_loaded * 1000:.0f} ms/s "
+          f"during the attack; machine load average {load_before:.1f} on {os.cpu_count()} "
+          f"CPUs (figures from a busy machine are noisy: compare runs)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -314,9 +359,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="slowloris connections during the attack (default %(default)s)")
     parser.add_argument("--slowloris-only", action="store_true",
                         help="attack with the slow connections alone (no hostile bodies)")
+    parser.add_argument("--without-share", action="store_true",
+                        help="switch the per-client share off (common/fairness.py), to compare")
+    parser.add_argument("--connections-per-client", type=int, default=None,
+                        help="the source's per-client connection cap (default: serving.py's)")
     args = parser.parse_args(argv)
     if args.mode == "serve":
-        serve(args.file, args.port)
+        serve(args.file, args.port, args.without_share, args.connections_per_client)
         return
     with tempfile.TemporaryDirectory(prefix="vorderingen-hostile-") as directory:
         work = Path(directory)
@@ -327,7 +376,10 @@ def main(argv: list[str] | None = None) -> None:
         config_file = work / "bron.json"
         config_file.write_text(json.dumps(mapping))
         port = free_port()
-        server = start_server(["serve", str(config_file)], port, script=__file__)
+        options = ["--without-share"] if args.without_share else []
+        if args.connections_per_client is not None:
+            options += ["--connections-per-client", str(args.connections_per_client)]
+        server = start_server(["serve", str(config_file), *options], port, script=__file__)
         try:
             asyncio.run(bench(setup, port, server.pid, args))
         finally:

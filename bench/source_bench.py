@@ -9,12 +9,14 @@ runs here), each for a fixed time:
 - **session**: `POST /sessies/uitdagingen` + `POST /sessies` (certificate and a fresh
   proof each time) — one operation is the pair;
 - **overview**: `GET /vorderingenoverzicht` of a citizen with 20 cases × 10 events (built,
-  checked against the schema and invariants, JCS-canonicalised and signed per request);
+  checked against the schema and invariants, JCS-canonicalised and signed — or the signed
+  envelope the source cached, while nothing it was built from changed);
 - **accept**: `POST /betalingsregelingen` of a fresh quote (quotes made beforehand).
 
 Each against SQLite and PostgreSQL (a throw-away server started here, when the binaries
 exist), and against a bare ASGI app returning the same pre-rendered bytes: the ceiling of
-the HTTP stack on this machine. The table gives the ratio to that ceiling.
+the HTTP stack on this machine. The table gives the ratio to that ceiling. Request proofs
+are signed before a measurement starts (the client's signing is not the source's cost).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ SERVER_START_TIMEOUT_S = 60
 REQUEST_TIMEOUT_S = 30
 DEFAULT_DURATION_S = 3.0
 DEFAULT_CONCURRENCY = 8
+PROOF_POOL = 6000  # request proofs signed before a measurement (each valid ≈ 2 min)
 
 
 # --- synthetic data --------------------------------------------------------------------------
@@ -134,6 +137,8 @@ class Setup:
             "contact": {"telefoon": "14 0999"}, "database_url": self.database_url,
             "key_dir": str(self.work / "keys"), "scheme": str(self.work / "stelsel.jwt"),
             "scheme_key_file": str(self.work / "stelsel.jwk.json"), "omgeving": "test",
+            # the client opens sessions from one address far beyond the default limit
+            "rate_limit": {"aantal": 1_000_000, "periode_s": 1},
         }
 
 
@@ -309,12 +314,15 @@ async def bench_source(setup: Setup, target: str, port: int, args: argparse.Name
         token = await citizen.session(client)
         overview_path = f"{BASE}/vorderingenoverzicht"
 
+        # Request proofs are signed beforehand: the client's signing is not the source's
+        # cost, and the ceiling's client signs nothing either.
+        proofs = [citizen.headers("GET", overview_path, token) for _ in range(PROOF_POOL)]
+
         async def overview() -> None:
-            headers = citizen.headers("GET", overview_path, token)
-            expect(await client.get(overview_path, headers=headers), 200)
+            expect(await client.get(overview_path, headers=proofs.pop()), 200)
 
         results.append(await measure("overview", target, overview, args.duration,
-                                     args.concurrency))
+                                     args.concurrency, budget=len(proofs)))
         rendered[f"{BASE}/vorderingenoverzicht"] = {
             "status": 200,
             "body": (await client.get(overview_path,
@@ -332,15 +340,15 @@ async def bench_source(setup: Setup, target: str, port: int, args: argparse.Name
                     json={"zaakkenmerken": [f"BENCH-{n:04d}"], "aantal_termijnen": 6})
                 expect(quote, 201)
                 quotes.append((holder, other, quote.json()["voorstel_id"]))
-        pending = list(quotes)
+        path = f"{BASE}/betalingsregelingen"
+        pending = [(voorstel_id, holder.headers("POST", path, session_token))
+                   for holder, session_token, voorstel_id in quotes]
 
         async def accept() -> None:
-            holder, session_token, voorstel_id = pending.pop()
-            path = f"{BASE}/betalingsregelingen"
+            voorstel_id, headers = pending.pop()
             response = await client.post(
                 path, json={"voorstel_id": voorstel_id},
-                headers={**holder.headers("POST", path, session_token),
-                         "Idempotency-Key": voorstel_id})
+                headers={**headers, "Idempotency-Key": voorstel_id})
             expect(response, 201)
             rendered[f"{BASE}/betalingsregelingen"] = {"status": 201, "body": response.text}
 

@@ -28,6 +28,7 @@ from typing import Any
 import click
 
 from reference_impl.app.cli import TEST_BROWSER, app
+from reference_impl.click_catalogue import dutch_click, dutch_placeholders
 from reference_impl.common.errors import ConfigError, KeyFileError, VorderingenError
 
 PROG = "vorderingen"
@@ -44,6 +45,11 @@ class OneLineErrors(click.Group):
     """A click group whose errors are one line on stderr (and never a traceback)."""
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        dutch_placeholders(self)
+        with dutch_click():  # click's own words (Usage:, No such option ...) in Dutch
+            self._main(args, prog_name, **extra)
+
+    def _main(self, args: Any, prog_name: str | None, **extra: Any) -> None:
         try:
             result = super().main(args=args, prog_name=prog_name or PROG,
                                   standalone_mode=False, **extra)
@@ -73,7 +79,7 @@ def log_format_option(command: Any) -> Any:
     """`--log-formaat text|json` (or $VORDERINGEN_LOG_FORMAT) on a serve command."""
     return click.option("--log-formaat", "log_format", type=click.Choice(["text", "json"]),
                         default="text", envvar=LOG_FORMAT_ENV, show_default=True,
-                        help="Log lines as text or as one JSON object per line.")(command)
+                        help="Logregels als tekst of als één JSON-object per regel.")(command)
 
 
 def _require_configuration(config_path: Path | None, prefix: str) -> None:
@@ -106,10 +112,11 @@ def test_citizen_browser(bsn: str, *, niveau: str | None, omgeving: str) -> Any:
 
 
 @click.group(cls=OneLineErrors)
-@click.version_option(package_name="vorderingen", prog_name=PROG, message="%(prog)s %(version)s")
+@click.version_option(package_name="vorderingen", prog_name=PROG, message="%(prog)s %(version)s",
+                      help="Toon de versie en stop.")
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Reference implementation of the Vorderingen API: scheme, App Manager, sources, demo."""
+    """Referentie-implementatie van de Vorderingen API: stelsel, App Manager, bronnen, demo."""
     ctx.meta[TEST_BROWSER] = test_citizen_browser
 
 
@@ -118,19 +125,20 @@ def main(ctx: click.Context) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True,
-              help="One JSON line per service and per test citizen, then {\"klaar\": true}.")
+              help="Eén JSON-regel per dienst en per testburger, dan {\"klaar\": true}.")
 @click.option("--poort-basis", type=click.IntRange(1024, 65000), default=None,
-              help="Use consecutive ports from here (default: free ports chosen at start).")
+              help="Opeenvolgende poorten vanaf hier (standaard: vrije poorten bij de start).")
 @click.option("--staat", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Directory for keys and SQLite databases (default: a fresh temporary one).")
+              help="Map voor sleutels en SQLite-databases (standaard: een nieuwe tijdelijke).")
 @click.option("--data", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=None, help="Demo data file (default: reference_impl/demo/data.yaml).")
+              default=None, help="Demobestand (standaard: reference_impl/demo/data.yaml).")
 @click.option("--interval", "interval_s", type=click.FloatRange(0.1, 120), default=2.0,
-              show_default=True, help="Seconds between the scheme service's revocation pulls "
-              "and between the sources' scheme refreshes (a short revocation latency).")
+              show_default=True, help="Seconden tussen het ophalen van intrekkingen door de "
+              "stelseldienst en tussen het verversen van het stelsel door de bronnen (een korte "
+              "intrekkingsvertraging).")
 def demo(as_json: bool, poort_basis: int | None, staat: Path | None, data: Path | None,
          interval_s: float) -> None:
-    """Start the whole demo federation on loopback until interrupted (Ctrl+C)."""
+    """Start het hele demostelsel op loopback, tot het wordt onderbroken (Ctrl+C)."""
     from reference_impl.demo.announce import run_demo
 
     run_demo(as_json=as_json, port_base=poort_basis, state_dir=staat, data_path=data,
@@ -142,14 +150,16 @@ def demo(as_json: bool, poort_basis: int | None, staat: Path | None, data: Path 
 
 @main.group()
 def stelsel() -> None:
-    """The scheme operator: its key pair, signing a scheme document, the scheme service."""
+    """De stelselbeheerder: zijn sleutelpaar, een stelseldocument ondertekenen, de
+    stelseldienst."""
 
 
 @stelsel.command("sleutel")
 @click.option("--uit", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for stelsel-sleutel.pem (0600) and stelsel-sleutel.jwk.json.")
+              help="Map voor stelsel-sleutel.pem (0600) en stelsel-sleutel.jwk.json.")
 def stelsel_sleutel(out: Path) -> None:
-    """Create the scheme operator's key pair (the public JWK is what apps and sources pin)."""
+    """Maak het sleutelpaar van de stelselbeheerder (apps en bronnen pinnen de publieke
+    JWK)."""
     from reference_impl.scheme.signing import create_operator_key
 
     private, public = create_operator_key(out)
@@ -159,14 +169,14 @@ def stelsel_sleutel(out: Path) -> None:
 @stelsel.command("onderteken")
 @click.argument("beschrijving", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sleutel", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The scheme operator's private key (PEM).")
+              help="De privésleutel van de stelselbeheerder (PEM).")
 @click.option("--uit", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the signed scheme document (compact JWS).")
+              help="Waar het ondertekende stelseldocument komt (compacte JWS).")
 @click.option("--volgnummer", type=click.IntRange(1, 9_007_199_254_740_991), default=None,
-              help="Sequence number (default: the current Unix time, so it always rises).")
+              help="Volgnummer (standaard: de huidige Unix-tijd, zodat het altijd stijgt).")
 def stelsel_onderteken(beschrijving: Path, sleutel: Path, out: Path,
                        volgnummer: int | None) -> None:
-    """Sign a scheme document from a YAML or JSON description."""
+    """Onderteken een stelseldocument vanuit een beschrijving in YAML of JSON."""
     from reference_impl.scheme.signing import sign_description_file
 
     claims = sign_description_file(beschrijving, sleutel, out, volgnummer=volgnummer)
@@ -177,10 +187,10 @@ def stelsel_onderteken(beschrijving: Path, sleutel: Path, out: Path,
 @stelsel.command("serve")
 @click.option("--config", "config_path", default=None, envvar="VORDERINGEN_STELSEL_CONFIG",
               type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML configuration file (VORDERINGEN_STELSEL_* variables override it).")
+              help="YAML-configuratiebestand (VORDERINGEN_STELSEL_*-variabelen gaan voor).")
 @log_format_option
 def stelsel_serve(config_path: Path | None, log_format: str) -> None:
-    """Run the scheme service (GET /stelsel/v2/stelseldocument)."""
+    """Draai de stelseldienst (GET /stelsel/v2/stelseldocument)."""
     from reference_impl.common.logs import configure_logging
     from reference_impl.scheme.app import serve
     from reference_impl.scheme.config import load_config
@@ -196,16 +206,17 @@ def stelsel_serve(config_path: Path | None, log_format: str) -> None:
 
 @main.group("app-manager")
 def app_manager() -> None:
-    """The App Manager: registration, DigiD login, app certificates, revocation."""
+    """De App Manager: registratie, DigiD-inlog, app-certificaten, intrekking."""
 
 
 @app_manager.command("serve")
 @click.option("--config", "config_path", default=None, envvar="VORDERINGEN_APP_MANAGER_CONFIG",
               type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML configuration file (VORDERINGEN_APP_MANAGER_* variables override it).")
+              help="YAML-configuratiebestand (VORDERINGEN_APP_MANAGER_*-variabelen gaan "
+              "voor).")
 @log_format_option
 def app_manager_serve(config_path: Path | None, log_format: str) -> None:
-    """Run the App Manager (/app-manager/v2)."""
+    """Draai de App Manager (/app-manager/v2)."""
     from reference_impl.app_manager.app import AppManager, serve
     from reference_impl.app_manager.config import load_config
     from reference_impl.common.logs import configure_logging
@@ -222,17 +233,18 @@ def app_manager_serve(config_path: Path | None, log_format: str) -> None:
 
 @main.group()
 def bron() -> None:
-    """A source organisation (bronorganisatie)."""
+    """Een bronorganisatie."""
 
 
 @bron.command("sleutel")
 @click.option("--uit", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for bron.pem (0600) and bron.jwk.json.")
+              help="Map voor bron.pem (0600) en bron.jwk.json.")
 @click.option("--naam", default="bron", show_default=True,
-              help="File name without extension (a next key for a rotation gets its own).")
+              help="Bestandsnaam zonder extensie (een volgende sleutel bij een wissel krijgt "
+              "een eigen naam).")
 def bron_sleutel(out: Path, naam: str) -> None:
-    """Create the source's signing key pair; the public JWK goes to the scheme operator.
-    An existing key is never overwritten."""
+    """Maak het ondertekensleutelpaar van de bron; de publieke JWK gaat naar de
+    stelselbeheerder. Een bestaande sleutel wordt nooit overschreven."""
     from reference_impl.common.jose import generate_key, public_jwk, save_private_key
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", naam):
@@ -252,12 +264,12 @@ def bron_sleutel(out: Path, naam: str) -> None:
 @bron.command("document")
 @click.option("--config", "config_path", required=True, envvar="VORDERINGEN_BRON_CONFIG",
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="The source's bron.yaml (its adapter may sit next to it).")
-@click.option("--bsn", required=True, help="A test citizen (elfproef).")
-@click.option("--stil", is_flag=True, help="Only the verdict, not the document.")
+              help="De bron.yaml van de bron (de adapter mag ernaast staan).")
+@click.option("--bsn", required=True, help="Een testburger (elfproef).")
+@click.option("--stil", is_flag=True, help="Alleen het oordeel, niet het document.")
 def bron_document(config_path: Path, bsn: str, stil: bool) -> None:
-    """Render the claims document this source would sign for BSN, without HTTP, and name
-    every broken schema rule or invariant (exit 1 when there is one)."""
+    """Toon het vorderingendocument dat deze bron voor BSN zou ondertekenen, zonder HTTP,
+    en noem elke geschonden schemaregel of invariant (exitcode 1 als er een is)."""
     from reference_impl.source.document_check import run_cli
 
     sys.exit(run_cli(config_path, bsn, quiet=stil))
@@ -266,10 +278,10 @@ def bron_document(config_path: Path, bsn: str, stil: bool) -> None:
 @bron.command("serve")
 @click.option("--config", "config_path", default=None, envvar="VORDERINGEN_BRON_CONFIG",
               type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML configuration file (VORDERINGEN_BRON_* variables override it).")
+              help="YAML-configuratiebestand (VORDERINGEN_BRON_*-variabelen gaan voor).")
 @log_format_option
 def bron_serve(config_path: Path | None, log_format: str) -> None:
-    """Run a source organisation (/vorderingen/v2), with /livez and /readyz."""
+    """Draai een bronorganisatie (/vorderingen/v2), met /livez en /readyz."""
     from reference_impl.source.__main__ import serve
     from reference_impl.source.config import load_config
 

@@ -10,14 +10,18 @@
     vorderingen app web [--poort N]
 
 Against a running `vorderingen demo` no other option is needed (discovery.py); otherwise
-give `--stelsel-url`, `--stelsel-sleutel` (repeatable: the pinned key set), `--omgeving`
-and `--app-manager-url`. Login: the app listens on a loopback port for the App Manager's
-redirect, shows the login URL and opens the system browser, and waits until the citizen
-has logged in there (login.py). With `--test-bsn` a test citizen's browser does that part
-instead; it is wired in by the `vorderingen` command (`TEST_BROWSER` in the click
-context's `meta`), since the app itself never fills in HTML forms. Progress goes
-to stderr; stdout carries the result (a table, or JSON with `--json`). The private key is
-kept between runs only with `--bewaar-sleutel` (encrypted with the passphrase in
+give `--stelsel-url`, `--stelsel-sleutel` (repeatable: the pinned key set), `--omgeving` and
+`--app-manager-url` — or their variables (`VORDERINGEN_STELSEL_URL`,
+`VORDERINGEN_STELSEL_SLEUTELS`, `VORDERINGEN_OMGEVING`, `VORDERINGEN_APP_MANAGER_URL`,
+`VORDERINGEN_APP_MAP`, `VORDERINGEN_APP_TIMEOUT_S`): that is how the conformance suite puts
+the app under test (spec/testomgeving.md §4: `vorderingen app overzicht --json` is the
+command it runs). Login: the app listens on a loopback port for the App Manager's redirect,
+shows the login URL and opens it with `$BROWSER` when set (else the system browser), and
+waits until the citizen has logged in there (login.py). With `--test-bsn` a test citizen's
+browser does that part instead; it is wired in by the `vorderingen` command (`TEST_BROWSER`
+in the click context's `meta`), since the app itself never fills in HTML forms. Progress
+goes to stderr; stdout carries the result (a table, or JSON with `--json`). The private key
+is kept between runs only with `--bewaar-sleutel` (encrypted with the passphrase in
 `$VORDERINGEN_APP_WACHTWOORD`, or in clear at mode 0600 with `--onversleuteld`).
 
 Exit codes: 0 done, 1 the work failed (the one-line message says why), 2 a usage error.

@@ -115,7 +115,7 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
         return {}
     try:
         value = response.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -124,7 +124,7 @@ def json_of(response: httpx.Response) -> Any:
     """The JSON body, or `AnswerError(app/antwoord-ongeldig)` when it is not JSON."""
     try:
         return response.json()
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep
         raise AnswerError(0, INVALID_ANSWER, "het antwoord is geen JSON") from exc
 
 

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import inspect
 import os
+import shlex
 import socket
 import sys
 import webbrowser
@@ -45,6 +46,7 @@ APP_NAAM = "Vorderingen referentie-app"
 LOGIN_WAIT_S = 600.0  # REGISTRATION_TTL_S: a registration lives no longer
 MAX_NAME_CHARS = 64
 OpenBrowser = Callable[[str], Any]
+BROWSER_ENV = "BROWSER"
 
 
 def device_name() -> str:
@@ -54,17 +56,52 @@ def device_name() -> str:
 
 
 def system_browser(show: Callable[[str], None]) -> OpenBrowser:
-    """Show the URL (so it can be copied), then try the system browser — only where there
-    is a desktop: without one `webbrowser` would start a text browser in this terminal."""
+    """Show the URL (so it can be copied), then open it: with the command in `$BROWSER`
+    when set (`browser_command`), else the system browser — only where there is a desktop:
+    without one `webbrowser` would start a text browser in this terminal."""
 
     async def open_browser(url: str) -> None:
         show(url)
+        command = browser_command(url)
+        if command:
+            await _run_browser(command)
+            return
         if not _has_desktop():
             return
         with contextlib.suppress(webbrowser.Error):
             await asyncio.to_thread(webbrowser.open, url)
 
     return open_browser
+
+
+def browser_command(url: str) -> list[str]:
+    """The `$BROWSER` convention (spec/testomgeving.md, "An app under test"): a command line
+    in which `%s` stands for the URL, or to which the URL is appended; the first of several
+    separated by the path separator. Empty when `$BROWSER` is not set."""
+    value = os.environ.get(BROWSER_ENV, "").split(os.pathsep)[0].strip()
+    if not value:
+        return []
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        raise LoginError(f"${BROWSER_ENV} is geen geldige opdrachtregel") from None
+    if any("%s" in word for word in words):
+        return [word.replace("%s", url) for word in words]
+    return [*words, url]
+
+
+async def _run_browser(command: list[str]) -> None:
+    """Run the browser command; one that cannot start or fails stops the login."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL)
+    except OSError as exc:
+        raise LoginError(f"de browser (${BROWSER_ENV}) start niet: {exc.strerror}") from None
+    # Cancelled when the redirect came in first: the browser is left running — it may be
+    # the citizen's own, with the page saying the login worked.
+    status = await process.wait()
+    if status != 0:
+        raise LoginError(f"de browser (${BROWSER_ENV}) stopte met code {status}")
 
 
 def _has_desktop() -> bool:

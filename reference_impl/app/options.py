@@ -2,7 +2,9 @@
 
 `Options.settings()` turns them into the app's settings: the trust anchor (scheme URL or
 file, pinned key, environment), the App Manager and the state directory — from the options,
-else from a running demo's discovery file (discovery.py). The app's heavier modules are
+else from a running demo's discovery file (discovery.py). Each option of an app under test
+also reads its `VORDERINGEN_*` variable (spec/testomgeving.md §4), an option given on the
+command line winning. The app's heavier modules are
 imported only when a command runs, so `--help` stays fast.
 """
 
@@ -28,7 +30,14 @@ DEFAULT_OMGEVING = "productie"
 OMGEVINGEN = ("productie", "acceptatie", "test", "ontwikkeling")
 NIVEAUS = ("basis", "midden", "substantieel", "hoog")
 PASSPHRASE_ENV = "VORDERINGEN_APP_WACHTWOORD"  # noqa: S105 - the name of a variable
+# The variables of an app under test (spec/testomgeving.md, "An app under test"); each
+# stands in for its option, so the conformance suite can start any app the same way.
 STATE_DIR_ENV = "VORDERINGEN_APP_MAP"
+SCHEME_URL_ENV = "VORDERINGEN_STELSEL_URL"
+SCHEME_KEYS_ENV = "VORDERINGEN_STELSEL_SLEUTELS"  # a JWKS file (several: separated by ':')
+OMGEVING_ENV = "VORDERINGEN_OMGEVING"
+APP_MANAGER_ENV = "VORDERINGEN_APP_MANAGER_URL"
+TIMEOUT_ENV = "VORDERINGEN_APP_TIMEOUT_S"
 DEFAULT_STATE_DIR = Path.home() / ".vorderingen-app"
 DEFAULT_MAJORS = (2,)  # = sources.SUPPORTED_MAJORS
 AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
@@ -83,14 +92,16 @@ def _bsn(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str
 def trust_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say whom to trust (also for `verifieer`)."""
     for decorator in reversed([
-        click.option("--stelsel-url", "--stelsel", "stelsel", default=None,
+        click.option("--stelsel-url", "--stelsel", "stelsel", default=None, envvar=SCHEME_URL_ENV,
                      help="Het stelseldocument: een http(s)-URL of een bestand (standaard: de "
                           "demo)."),
         click.option("--stelsel-sleutel", type=click.Path(dir_okay=False, path_type=Path),
-                     multiple=True, help="Een publieke sleutel van de stelselbeheerder om te "
-                     "pinnen: een JWK- of JWKS-bestand; herhaal voor een set (huidige + "
-                     "volgende/reserve, hoogstens 5 sleutels)."),
+                     multiple=True, envvar=SCHEME_KEYS_ENV,
+                     help="Een publieke sleutel van de stelselbeheerder om te pinnen: een JWK- "
+                          "of JWKS-bestand; herhaal voor een set (huidige + volgende/reserve, "
+                          "hoogstens 5 sleutels)."),
         click.option("--omgeving", type=click.Choice(OMGEVINGEN), default=None,
+                     envvar=OMGEVING_ENV,
                      help="De omgeving waarvoor het stelsel moet gelden (standaard: productie, of "
                           "die van de demo)."),
         click.option("--json", "as_json", is_flag=True, help="JSON op stdout, voor scripts."),
@@ -103,13 +114,14 @@ def app_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options of every command that logs in and talks to the sources."""
     for decorator in reversed([
         trust_options,
-        click.option("--app-manager-url", default=None,
+        click.option("--app-manager-url", default=None, envvar=APP_MANAGER_ENV,
                      help="Basis-URL van de App Manager (standaard: uit het stelsel of de demo)."),
         click.option("--map", "state_dir", type=click.Path(file_okay=False, path_type=Path),
                      envvar=STATE_DIR_ENV, default=DEFAULT_STATE_DIR, show_default=True,
                      help="De map van de app (hoogste volgnummer; een bewaarde sleutel)."),
         click.option("--timeout", "timeout_s", type=click.FloatRange(0.1, 300),
-                     default=SOURCE_TIMEOUT_S, show_default=True, help="Seconden per organisatie."),
+                     default=SOURCE_TIMEOUT_S, show_default=True, envvar=TIMEOUT_ENV,
+                     help="Seconden per organisatie."),
         click.option("--test-bsn", default=None, callback=_bsn,
                      help="Inloggen als deze TEST-burger: een testbrowser vult de "
                           "toestemmingspagina en de test-DigiD in (nooit tegen productie)."),

@@ -64,8 +64,10 @@ from reference_impl.common.settings import (
     require_choice,
     require_database_url,
     require_integer,
+    require_mapping_file,
     require_match,
     require_text,
+    unreadable_because,
 )
 
 BASE_PATH = "/app-manager/v2"
@@ -86,6 +88,7 @@ NIVEAUS = ("basis", "midden", "substantieel", "hoog")
 PRODUCTION = "productie"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 URL_PATTERN = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+MUST_BE_URL = "moet een http(s)-URL zijn"
 DEMO_DATA = Path(__file__).resolve().parents[1] / "demo" / "data.yaml"
 # DigiD's SAML authentication context classes and the level each stands for.
 DIGID_LEVELS = {
@@ -200,12 +203,12 @@ def load_config(path: str | Path | None, environ: Mapping[str, str] | None = Non
 def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> AppManagerConfig:
     """Check a configuration mapping (as read from YAML) and build an `AppManagerConfig`."""
     base = base_dir or Path.cwd()
-    if not isinstance(data, dict):
-        raise ConfigError("<root>", type(data).__name__, "must be a mapping")
+    require_mapping_file(data)
     reject_unknown("", data, KNOWN_KEYS)
     omgeving = require_choice("omgeving", data.get("omgeving", "test"), OMGEVINGEN)
     config = AppManagerConfig(
-        id=require_match("id", data.get("id"), ID_PATTERN, "must match ^[a-z0-9][a-z0-9-]{1,62}$"),
+        id=require_match("id", data.get("id"), ID_PATTERN,
+                         "moet passen op ^[a-z0-9][a-z0-9-]{1,62}$"),
         naam=require_text("naam", data.get("naam")),
         identity_provider=_identity_provider(data.get("identity_provider"), omgeving, base),
         omgeving=omgeving,
@@ -224,12 +227,12 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> AppManage
         registratie_limiet=_rate_limit(data.get("registratie_limiet", {})),
     )
     if config.key_file is None and config.key_dir is None:
-        raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
+        raise ConfigError("key_dir", None, "geef key_dir (gegenereerde sleutel) of key_file")
     for key, configured in (("key_file", config.key_file),
                             ("bsn_geheim_bestand", config.bsn_geheim_bestand)):
         if configured is not None and not configured.is_file():
             raise ConfigError(key, str(configured),
-                              "no such file; it is never generated when configured")
+                              "bestand bestaat niet; een ingesteld bestand wordt nooit aangemaakt")
     return config
 
 
@@ -238,13 +241,13 @@ def refuse_test_idp_in_production(omgeving: str) -> None:
     if omgeving == PRODUCTION:
         raise TestIdentityProviderRefused(
             "identity_provider.type", "test",
-            "the test identity provider refuses to run when omgeving is productie")
+            "de test-identiteitsdienst draait nooit bij omgeving: productie")
 
 
 def _identity_provider(value: Any, omgeving: str, base: Path) -> TestIdpSettings | OidcSettings:
     if not isinstance(value, dict) or value.get("type") not in ("test", "oidc"):
         raise ConfigError("identity_provider.type", (value or {}).get("type")
-                          if isinstance(value, dict) else value, "must be test or oidc")
+                          if isinstance(value, dict) else value, "moet test of oidc zijn")
     if value["type"] == "test":
         reject_unknown("identity_provider.", value, frozenset({"type", "burgers"}))
         refuse_test_idp_in_production(omgeving)
@@ -257,19 +260,20 @@ def _identity_provider(value: Any, omgeving: str, base: Path) -> TestIdpSettings
     if secret_file is not None:
         try:
             secret = secret_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError("identity_provider.client_secret_file", str(secret_file),
-                              f"cannot read: {exc}") from exc
+                              f"niet te lezen: {unreadable_because(exc)}") from exc
     niveaus = value.get("niveaus", DIGID_LEVELS)
     if not isinstance(niveaus, dict) or any(v not in NIVEAUS for v in niveaus.values()):
         raise ConfigError("identity_provider.niveaus", niveaus,
-                          f"must map claim values to one of {', '.join(NIVEAUS)}")
+                          f"moet claimwaarden afbeelden op een van {', '.join(NIVEAUS)}")
     timeout = value.get("timeout_s", OIDC_TIMEOUT_S)
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= 60:
-        raise ConfigError("identity_provider.timeout_s", timeout, "must be a number from 0 to 60")
+        raise ConfigError("identity_provider.timeout_s", timeout,
+                          "moet een getal groter dan 0 en ten hoogste 60 zijn")
     return OidcSettings(
         issuer=require_match("identity_provider.issuer", value.get("issuer"), URL_PATTERN,
-                             "must be an http(s) URL"),
+                             MUST_BE_URL),
         client_id=require_text("identity_provider.client_id", value.get("client_id")),
         client_secret=require_text("identity_provider.client_secret", secret),
         scope=require_text("identity_provider.scope", value.get("scope", "openid")),
@@ -281,35 +285,35 @@ def _identity_provider(value: Any, omgeving: str, base: Path) -> TestIdpSettings
         identiteitsdienst=require_match(
             "identity_provider.identiteitsdienst",
             value.get("identiteitsdienst", DEFAULT_OIDC_NAME), IDENTITEITSDIENST_PATTERN,
-            "must match ^[a-z0-9][a-z0-9-]{0,63}$"),
+            "moet passen op ^[a-z0-9][a-z0-9-]{0,63}$"),
     )
 
 
 def _admitted_apps(value: Any) -> tuple[AdmittedApp, ...]:
     if not isinstance(value, list):
-        raise ConfigError("toegelaten_apps", value, "must be a list of {naam, redirect_uris}")
+        raise ConfigError("toegelaten_apps", value, "moet een lijst van {naam, redirect_uris} zijn")
     apps = []
     for i, entry in enumerate(value):
         key = f"toegelaten_apps[{i}]"
         if not isinstance(entry, dict):
-            raise ConfigError(key, entry, "must be a mapping {naam, redirect_uris}")
+            raise ConfigError(key, entry, "moet een mapping {naam, redirect_uris} zijn")
         reject_unknown(f"{key}.", entry, frozenset({"naam", "redirect_uris"}))
         naam = require_text(f"{key}.naam", entry.get("naam"))
         if len(naam) > MAX_APP_NAME_CHARS:
-            raise ConfigError(f"{key}.naam", naam, f"at most {MAX_APP_NAME_CHARS} characters")
+            raise ConfigError(f"{key}.naam", naam, f"ten hoogste {MAX_APP_NAME_CHARS} tekens")
         uris = entry.get("redirect_uris")
         if not isinstance(uris, list) or not uris:
-            raise ConfigError(f"{key}.redirect_uris", uris, "must be a non-empty list")
+            raise ConfigError(f"{key}.redirect_uris", uris, "moet een niet-lege lijst zijn")
         apps.append(AdmittedApp(naam, tuple(
             require_match(f"{key}.redirect_uris[{j}]", uri, HTTPS_URI_PATTERN,
-                          "must be an https URI without query, fragment or user info")
+                          "moet een https-URI zonder query, fragment of gebruikersgegevens zijn")
             for j, uri in enumerate(uris))))
     return tuple(apps)
 
 
 def _rate_limit(value: Any) -> RateLimit:
     if not isinstance(value, dict):
-        raise ConfigError("registratie_limiet", value, "must be a mapping {aantal, periode_s}")
+        raise ConfigError("registratie_limiet", value, "moet een mapping {aantal, periode_s} zijn")
     reject_unknown("registratie_limiet.", value, frozenset({"aantal", "periode_s"}))
     return RateLimit(
         aantal=require_integer("registratie_limiet.aantal",
@@ -321,4 +325,4 @@ def _rate_limit(value: Any) -> RateLimit:
 def _public_url(value: Any) -> str | None:
     if value is None:
         return None
-    return require_match("public_url", value, URL_PATTERN, "must be an http(s) URL").rstrip("/")
+    return require_match("public_url", value, URL_PATTERN, MUST_BE_URL).rstrip("/")

@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from reference_impl.common.errors import ConfigError
-from reference_impl.common.jose import b64url_decode, b64url_encode
+from reference_impl.common.jose import b64url_decode, b64url_encode, dutch_reason
 
 SECRET_BYTES = 32
 SECRET_FILE_MODE = 0o600
@@ -43,11 +43,19 @@ def load_secret(path: Path) -> bytes:
                 handle.write(b64url_encode(os.urandom(SECRET_BYTES)) + "\n")
         secret = b64url_decode(path.read_text(encoding="ascii").strip())
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError("bsn_geheim_bestand", str(path), f"cannot read: {exc}") from exc
+        raise ConfigError("bsn_geheim_bestand", str(path),
+                          f"niet te lezen: {_why(exc)}") from exc
     if len(secret) < SECRET_BYTES:
         raise ConfigError("bsn_geheim_bestand", str(path),
-                          f"must hold at least {SECRET_BYTES} random bytes (base64url)")
+                          f"moet ten minste {SECRET_BYTES} willekeurige bytes bevatten "
+                          "(base64url)")
     return secret
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return dutch_reason(exc)
+    return "geen base64url-tekst"  # ValueError, UnicodeDecodeError: never the content
 
 
 def bsn_sleutel(secret: bytes, bsn: str) -> str:

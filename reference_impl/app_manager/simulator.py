@@ -6,8 +6,10 @@ It **refuses to exist** in `productie`: constructing it there raises
     GET  <base>/test-idp/inloggen?state&redirect_uri   an HTML page listing the test citizens
                                                        (name and what their data shows) and a
                                                        choice of DigiD level
-    POST <base>/test-idp/inloggen                      form: state, redirect_uri, bsn, niveau
-                                                       → 303 to redirect_uri?state&code
+    POST <base>/test-idp/inloggen                      form: state, redirect_uri, bsn, niveau,
+                                                       keuze → 303 to redirect_uri?state&code
+                                                       (keuze=annuleren: ?state&error=
+                                                       access_denied)
 
 The POST is also the non-interactive login for CLIs and tests: follow the App Manager's
 `inlog_url` (302 here, `state` in the query), post the form, follow the 303 back to
@@ -17,10 +19,12 @@ passes the elfproef is accepted (the listed citizens are the ones with demo data
 live `CODE_TTL_S`, in the App Manager's database, the login result sealed under the code
 (no BSN in clear at rest, see `protection`).
 
-Form fields (stable; tests and the demo's test citizen submit them as a browser would):
-`state` and `redirect_uri` (hidden, copied from the query), `bsn` (radio buttons, one per
-listed citizen), `niveau` (a select of `basis`, `midden`, `substantieel`, `hoog`; default
-`substantieel`).
+Form fields (spec/testomgeving.md, "Test identity provider": the conformance suite and the
+demo's test citizen submit them as a browser would): `state` and `redirect_uri` (hidden,
+copied from the query), `bsn` (radio buttons, one per listed citizen; any elfproef BSN is
+accepted), `niveau` (a select of `basis`, `midden`, `substantieel`, `hoog`; default
+`substantieel`), and the submit buttons `keuze=inloggen` and `keuze=annuleren` (the citizen
+refuses: the App Manager answers the app `error=access_denied`).
 """
 
 from __future__ import annotations
@@ -49,12 +53,15 @@ from reference_impl.common.db import Database
 from reference_impl.common.errors import ConfigError
 from reference_impl.common.jose import random_token
 from reference_impl.common.problems import invalid_request
+from reference_impl.common.settings import unreadable_because
 
 CODE_TTL_S = 60
 CODE_BYTES = 32
 PAGE_PATH = "/test-idp/inloggen"
 RETURN_PATH = "/inloggen/terugkeer"
 DEFAULT_NIVEAU = "substantieel"
+KEUZES = ("inloggen", "annuleren")
+ACCESS_DENIED = "access_denied"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELD_CHARS = 4000
 
@@ -76,9 +83,12 @@ def load_citizens(path: Path) -> list[TestCitizen]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return [TestCitizen(str(b["bsn"]), str(b["naam"]), " ".join(str(b["omschrijving"]).split()))
                 for b in data["burgers"]]
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError("identity_provider.burgers", str(path),
-                          f"cannot read test citizens: {exc}") from exc
+                          f"niet te lezen: {unreadable_because(exc)}") from exc
+    except (KeyError, TypeError) as exc:
+        raise ConfigError("identity_provider.burgers", str(path),
+                          "moet burgers: [{bsn, naam, omschrijving}, ...] bevatten") from exc
 
 
 class TestIdentityProvider:
@@ -154,7 +164,8 @@ testburger; er wordt niet echt ingelogd.</p>
 <input type="hidden" name="redirect_uri" value="{html.escape(redirect_uri)}">
 <ul>{rows}</ul>
 <p><label>Betrouwbaarheidsniveau <select name="niveau">{levels}</select></label></p>
-<p><button type="submit">Inloggen</button></p>
+<p><button type="submit" name="keuze" value="inloggen">Inloggen</button>
+<button type="submit" name="keuze" value="annuleren">Annuleren</button></p>
 </form></body></html>"""
 
 
@@ -209,6 +220,13 @@ async def login_submit(request: Request) -> Response:
     form = await request.form()
     state, redirect_uri = _field(form, "state"), _field(form, "redirect_uri")
     _own_return_uri(request, redirect_uri)
+    keuze = form.get("keuze") or KEUZES[0]  # a form posted without its button logs in
+    if keuze not in KEUZES:
+        raise invalid_request([("keuze", "inloggen of annuleren")])
+    if keuze == "annuleren":
+        return RedirectResponse(
+            f"{redirect_uri}?{urlencode({'state': state, 'error': ACCESS_DENIED})}",
+            status_code=303)
     try:
         identity = checked_identity(_field(form, "bsn"), form.get("niveau") or DEFAULT_NIVEAU)
     except IdentityProviderError:

@@ -78,7 +78,7 @@ def async_url(url: str) -> str:
         return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
     if url.startswith(("sqlite+aiosqlite:///", "postgresql+psycopg://")):
         return url
-    raise ConfigError("database url", url, "use sqlite+aiosqlite:///PATH or postgresql://...")
+    raise ConfigError("database_url", url, "gebruik sqlite+aiosqlite:///PAD of postgresql://...")
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -12,6 +12,7 @@ as of then.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -23,7 +24,13 @@ from joserfc.jwk import ECKey
 from reference_impl.common import document as claims_document
 from reference_impl.common.constants import CLOCK_SKEW_S, HULPVRAAG_MAX_LEEFTIJD_S
 from reference_impl.common.errors import TokenError
-from reference_impl.common.jose import parse_header, sign_detached, thumbprint, verify_detached
+from reference_impl.common.jose import (
+    parse_header,
+    schema_reason,
+    sign_detached,
+    thumbprint,
+    verify_detached,
+)
 from reference_impl.common.scheme import key_signing_failure
 from reference_impl.common.versions import MAJOR, WIRE_VERSION, major_of
 
@@ -42,9 +49,53 @@ class HelpRequestContext:
     max_age_s: int = HULPVRAAG_MAX_LEEFTIJD_S
 
 
+_SAFE_INT = 2**53 - 1  # RFC 8785 §3.2.2.3: beyond this an integer is not exact in JSON
+_MAX_CONTAINERS = 1_000_000  # a 1 MiB body holds fewer objects and arrays than this
+
+
 def canonical(document: dict[str, Any]) -> bytes:
-    """The RFC 8785 (JCS) canonical UTF-8 bytes of `document`."""
+    """The RFC 8785 (JCS) canonical UTF-8 bytes of `document`.
+
+    For values of only strings, ASCII keys, safe integers, booleans, null, lists and
+    objects — every claims document — JCS is exactly what the C JSON encoder writes with
+    sorted keys and no whitespace (the same escapes; code-point order is UTF-16 order for
+    ASCII keys), about four times faster than the pure-Python rfc8785. Anything else
+    (floats, non-ASCII keys, big integers, lone surrogates) goes through rfc8785 itself,
+    so the result and the errors stay rfc8785's."""
+    if _plain(document):
+        text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: rfc8785 raises its CanonicalizationError
     return rfc8785.dumps(document)
+
+
+def _plain(value: Any) -> bool:
+    """True when `value` holds only types the fast path of `canonical` writes as JCS."""
+    stack, containers = [value], 0
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -_SAFE_INT <= item <= _SAFE_INT:
+                continue
+            return False
+        containers += 1
+        if containers > _MAX_CONTAINERS:
+            return False  # a cycle, or beyond any document: rfc8785 refuses it as before
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not key.isascii():
+                    return False
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        else:
+            return False
+    return True
 
 
 def sign_envelope(document: dict[str, Any], key: ECKey) -> dict[str, Any]:
@@ -88,7 +139,7 @@ def verify_envelope(
         or not _DETACHED.match(envelope["handtekening"])
     ):
         raise TokenError(
-            f"{PREFIX}/ongeldig-formaat", "not {document, handtekening} with a detached JWS"
+            f"{PREFIX}/ongeldig-formaat", "geen {document, handtekening} met een losse JWS"
         )
     document, token = envelope["document"], envelope["handtekening"]
     header = parse_header(token, typ=TYP, prefix=PREFIX, detached=True)
@@ -96,31 +147,41 @@ def verify_envelope(
     try:
         payload = canonical(document)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise TokenError(f"{PREFIX}/handtekening-ongeldig", "document has no JCS form") from exc
+        raise TokenError(f"{PREFIX}/handtekening-ongeldig",
+                         "het document heeft geen JCS-vorm") from exc
     entries = [e for e in organisation.get("sleutels", []) if isinstance(e, dict)]
     verify_detached(token, payload, typ=TYP, prefix=PREFIX, keys=[e["jwk"] for e in entries])
     versie = document.get("documentversie")
     if not isinstance(versie, str):
-        raise TokenError(f"{PREFIX}/document-ongeldig", "documentversie is missing")
+        raise TokenError(f"{PREFIX}/document-ongeldig", "documentversie ontbreekt")
     if major_of(versie) != major:
         raise TokenError(f"{PREFIX}/versie-niet-ondersteund",
-                         f"documentversie is not of major {major}")
+                         f"documentversie is niet van major {major}")
     found = claims_document.problems(
         document if major == MAJOR else document | {"documentversie": WIRE_VERSION})
     if found:
-        raise TokenError(f"{PREFIX}/document-ongeldig", "; ".join(found[:5]))
+        raise TokenError(f"{PREFIX}/document-ongeldig", "; ".join(map(_dutch, found[:5])))
     signed_at = int(claims_document.parse_datetime(document["opgesteld_op"]).timestamp())
     entry = next(e for e in entries if _kid_of(e) == header["kid"])  # the one that verified
     failure = key_signing_failure(entry, signed_at)
     if failure is not None:
-        raise TokenError(f"{PREFIX}/{failure}", "the key could not sign at opgesteld_op")
+        raise TokenError(f"{PREFIX}/{failure}", "de sleutel mocht op opgesteld_op niet tekenen")
     if signed_at > now + CLOCK_SKEW_S:
-        raise TokenError(f"{PREFIX}/nog-niet-geldig", "opgesteld_op lies in the future")
+        raise TokenError(f"{PREFIX}/nog-niet-geldig", "opgesteld_op ligt in de toekomst")
     if help_request is not None:
         if document["bsn"] != help_request.bsn:
-            raise TokenError(f"{PREFIX}/bsn-onjuist", "the document is another citizen's")
+            raise TokenError(f"{PREFIX}/bsn-onjuist", "het document is van een andere burger")
         if signed_at < now - help_request.max_age_s:
-            raise TokenError(f"{PREFIX}/verouderd", "the document is too old for a help request")
+            raise TokenError(f"{PREFIX}/verouderd", "het document is te oud voor een hulpvraag")
+
+
+def _dutch(problem: str) -> str:
+    """A `claims_document.problems` line in Dutch: rule ids and pointers stay, a schema
+    reason is reworded."""
+    if problem.startswith("schema ") and ": " in problem:
+        where, reason = problem.split(": ", 1)
+        return f"{where}: {schema_reason(reason)}"
+    return problem
 
 
 def _kid_of(entry: dict[str, Any]) -> str | None:
@@ -136,4 +197,4 @@ def _source_of(document: dict[str, Any], scheme_payload: dict[str, Any]) -> dict
     for organisation in scheme_payload.get("organisaties", []):
         if isinstance(oin, str) and organisation.get("oin") == oin:
             return organisation
-    raise TokenError(f"{PREFIX}/bron-onbekend", "document.bron.oin is not in the scheme")
+    raise TokenError(f"{PREFIX}/bron-onbekend", "document.bron.oin staat niet in het stelsel")

@@ -5,7 +5,8 @@
     │                                `code` is the problem code of the trust model
     │                                (`certificaat/verlopen`, `envelop/bron-onbekend`, ...)
     ├── ConfigError(key, value)      a configuration value is missing or wrong; the
-    │                                message names the key and the value
+    │                                message (Dutch, like the whole CLI) names the key
+    │                                and the value: `configuratie oin='12': moet ...`
     ├── KeyFileError                 a key file cannot be read, or holds the wrong kind of key
     ├── SpecNotFound                 the standard's files (`spec/`) cannot be located
     ├── SchemeUnavailable            no valid scheme document is available right now
@@ -35,10 +36,16 @@ class TokenError(VorderingenError):
 
 
 class ConfigError(VorderingenError):
-    """A configuration value is missing or invalid."""
+    """A configuration value is missing or invalid.
+
+    The message is `configuratie <key>=<value>: <reason>` (`configuratie <key>: <reason>`
+    when the key is absent, so no Python `None` reaches the operator); key names and
+    values stay as written, the reason is Dutch.
+    """
 
     def __init__(self, key: str, value: object, reason: str) -> None:
-        super().__init__(f"configuration {key}={value!r}: {reason}")
+        shown = "" if value is None else f"={value!r}"
+        super().__init__(f"configuratie {key}{shown}: {reason}")
         self.key = key
         self.value = value
         self.reason = reason

@@ -41,7 +41,7 @@ from reference_impl.common.constants import (  # noqa: F401 - re-exported, as in
     SESSION_TTL_S,
 )
 from reference_impl.common.errors import KeyFileError, TokenError
-from reference_impl.common.request_body import check_no_lone_surrogate
+from reference_impl.common.request_body import NotIJson, check_no_lone_surrogate
 from reference_impl.common.spec import schema_errors, schema_validator
 
 CURVE = "P-256"
@@ -52,6 +52,31 @@ FORBIDDEN_MEMBERS = frozenset({"jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "c
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 KeysFor = Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]]
+
+
+# --- messages ---------------------------------------------------------------------------
+
+
+def dutch_reason(exc: BaseException) -> str:
+    """Why a key file or token part could not be read, in Dutch (the libraries word their
+    exceptions in English; ours are Dutch already and pass through)."""
+    if isinstance(exc, FileNotFoundError):
+        return "het bestand bestaat niet"
+    if isinstance(exc, IsADirectoryError):
+        return "dat is een map, geen bestand"
+    if isinstance(exc, PermissionError):
+        return "geen leesrechten"
+    if isinstance(exc, OSError):
+        return f"leesfout ({exc.strerror or type(exc).__name__})"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"geen geldige JSON (teken {exc.pos})"
+    if isinstance(exc, UnicodeDecodeError):
+        return "geen UTF-8"
+    if isinstance(exc, RecursionError):
+        return "te diep genest"
+    if isinstance(exc, NotIJson):
+        return "een tekst of lidnaam bevat een losse surrogaat (geen I-JSON)"
+    return str(exc)
 
 
 # --- keys -------------------------------------------------------------------------------
@@ -80,13 +105,13 @@ def thumbprint(jwk: dict[str, Any]) -> str:
 def key_from_jwk(jwk: dict[str, Any]) -> ECKey:
     """An ECKey for a public P-256 JWK; `ValueError` for anything else (e.g. a private member)."""
     if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != CURVE:
-        raise ValueError("not an EC P-256 JWK")
+        raise ValueError("geen EC P-256-JWK")
     if "d" in jwk:
-        raise ValueError("a published key must not carry the private member 'd'")
+        raise ValueError("een gepubliceerde sleutel mag het privé-lid 'd' niet bevatten")
     try:
         return ECKey.import_key({k: jwk[k] for k in ("kty", "crv", "x", "y")})
     except (JoseError, ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"invalid EC P-256 JWK: {exc}") from exc
+        raise ValueError("ongeldige EC P-256-JWK (geen punt op de curve)") from exc
 
 
 def save_private_key(path: str | os.PathLike[str], key: ECKey) -> None:
@@ -108,11 +133,16 @@ def load_private_key(path: str | os.PathLike[str]) -> ECKey:
     """Read a PEM private P-256 key written by `save_private_key`."""
     try:
         data = Path(path).read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"kan privésleutel {path} niet lezen: {dutch_reason(exc)}") from exc
+    try:
         private = serialization.load_pem_private_key(data, password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        raise KeyFileError(f"cannot read private key {path}: {exc}") from exc
+    except TypeError as exc:  # cryptography: an encrypted key and no password
+        raise KeyFileError(f"privésleutel {path} is met een wachtwoord versleuteld") from exc
+    except ValueError as exc:  # cryptography words these in English
+        raise KeyFileError(f"{path} bevat geen leesbare PEM-privésleutel") from exc
     if not isinstance(private, ec.EllipticCurvePrivateKey) or private.curve.name != "secp256r1":
-        raise KeyFileError(f"{path} does not hold an EC P-256 private key")
+        raise KeyFileError(f"{path} bevat geen EC P-256-privésleutel")
     return ECKey.import_key(data)
 
 
@@ -137,7 +167,7 @@ def _read_key_file(path: str | os.PathLike[str]) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise KeyFileError(f"cannot read public key {path}: {exc}") from exc
+        raise KeyFileError(f"kan publieke sleutel {path} niet lezen: {dutch_reason(exc)}") from exc
 
 
 def checked_public_jwk(data: Any, where: str) -> dict[str, str]:
@@ -149,7 +179,7 @@ def checked_public_jwk(data: Any, where: str) -> dict[str, str]:
         raise KeyFileError(f"{where}: {exc}") from exc
     jwk = {k: data[k] for k in ("kty", "crv", "x", "y")}
     if "kid" in data and data["kid"] != thumbprint(jwk):
-        raise KeyFileError(f"{where}: kid is not the RFC 7638 thumbprint of the key")
+        raise KeyFileError(f"{where}: kid is niet de RFC 7638-vingerafdruk van de sleutel")
     jwk["kid"] = thumbprint(jwk)
     return jwk
 
@@ -159,7 +189,7 @@ def load_public_jwk(path: str | os.PathLike[str]) -> dict[str, str]:
     data = _read_key_file(path)
     if isinstance(data, dict) and isinstance(data.get("keys"), list):
         if len(data["keys"]) != 1:
-            raise KeyFileError(f"{path}: a key set must hold exactly one key here")
+            raise KeyFileError(f"{path}: een sleutelset moet hier precies één sleutel bevatten")
         data = data["keys"][0]
     return checked_public_jwk(data, str(path))
 
@@ -171,10 +201,10 @@ def load_public_jwks(path: str | os.PathLike[str], *,
     items = data["keys"] if isinstance(data, dict) and isinstance(data.get("keys"), list) \
         else [data]
     if not 1 <= len(items) <= maximum:
-        raise KeyFileError(f"{path}: a pinned key set holds 1 to {maximum} keys")
+        raise KeyFileError(f"{path}: een vastgepinde sleutelset bevat 1 tot {maximum} sleutels")
     keys = [checked_public_jwk(item, str(path)) for item in items]
     if len({k["kid"] for k in keys}) != len(keys):
-        raise KeyFileError(f"{path}: the same key is listed twice")
+        raise KeyFileError(f"{path}: dezelfde sleutel staat er twee keer in")
     return keys
 
 
@@ -189,7 +219,7 @@ def b64url_encode(data: bytes) -> str:
 def b64url_decode(text: str) -> bytes:
     """Strict base64url without padding; `ValueError` on anything else."""
     if not _BASE64URL.match(text) or len(text) % 4 == 1:
-        raise ValueError("not base64url without padding")
+        raise ValueError("geen base64url zonder opvulling")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except binascii.Error as exc:
@@ -200,13 +230,13 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name, value in pairs:
         if name in result:
-            raise ValueError(f"duplicate member {name!r}")
+            raise ValueError(f"lid {name!r} komt twee keer voor")
         result[name] = value
     return result
 
 
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    raise ValueError(f"{name} is geen JSON")
 
 
 def _json_object(part: str) -> dict[str, Any]:
@@ -216,7 +246,7 @@ def _json_object(part: str) -> dict[str, Any]:
                        parse_constant=_refuse_constant)
     check_no_lone_surrogate(text, value)
     if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
+        raise ValueError("geen JSON-object")
     return value
 
 
@@ -254,41 +284,41 @@ def parse_header(token: Any, *, typ: str, prefix: str, detached: bool = False) -
     parts = token.split(".") if isinstance(token, str) else []
     payload_present = len(parts) == 3 and bool(parts[1])
     if len(parts) != 3 or not parts[0] or payload_present == detached:
-        raise TokenError(f"{prefix}/ongeldig-formaat", "not a compact JWS of three parts")
+        raise TokenError(f"{prefix}/ongeldig-formaat", "geen compacte JWS van drie delen")
     try:
         header = _json_object(parts[0])
         b64url_decode(parts[2])
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise TokenError(f"{prefix}/ongeldig-formaat", f"header: {exc}") from exc
+        raise TokenError(f"{prefix}/ongeldig-formaat", f"header: {dutch_reason(exc)}") from exc
     if header.get("alg") != ALG:
-        raise TokenError(f"{prefix}/algoritme-niet-toegestaan", "only ES256 is accepted")
+        raise TokenError(f"{prefix}/algoritme-niet-toegestaan", "alleen ES256 is toegestaan")
     extra = sorted(set(header) - HEADER_MEMBERS)
     if extra:
-        kind = "forbidden" if FORBIDDEN_MEMBERS.intersection(extra) else "unknown"
-        raise TokenError(f"{prefix}/verboden-header", f"{kind} header member(s): {extra}")
+        kind = "verboden" if FORBIDDEN_MEMBERS.intersection(extra) else "onbekende"
+        raise TokenError(f"{prefix}/verboden-header", f"{kind} header-leden: {extra}")
     if header.get("typ") != typ:
-        raise TokenError(f"{prefix}/verkeerd-type", f"typ must be {typ!r}")
+        raise TokenError(f"{prefix}/verkeerd-type", f"typ moet {typ!r} zijn")
     return header
 
 
 def select_key(kid: Any, keys: list[dict[str, Any]], *, prefix: str) -> ECKey:
     """The key among `keys` whose thumbprint is `kid`, else `<prefix>/sleutel-onbekend`."""
     if not isinstance(kid, str) or not kid:
-        raise TokenError(f"{prefix}/sleutel-onbekend", "the header has no kid")
+        raise TokenError(f"{prefix}/sleutel-onbekend", "de header heeft geen kid")
     for jwk in keys:
         try:
             if thumbprint(jwk) == kid and jwk.get("kid", kid) == kid:
                 return key_from_jwk(jwk)
         except (ValueError, KeyError, TypeError):
             continue  # a malformed published key never matches
-    raise TokenError(f"{prefix}/sleutel-onbekend", "kid is not a key of the expected issuer")
+    raise TokenError(f"{prefix}/sleutel-onbekend", "kid is geen sleutel van de verwachte uitgever")
 
 
 def _check_signature(token: str, key: ECKey, payload: bytes | None, prefix: str) -> None:
     try:
         jws.deserialize_compact(token, key, algorithms=[ALG], payload=payload)
     except (JoseError, ValueError, TypeError) as exc:
-        raise TokenError(f"{prefix}/handtekening-ongeldig", "signature does not verify") from exc
+        raise TokenError(f"{prefix}/handtekening-ongeldig", "de handtekening klopt niet") from exc
 
 
 def verify(token: Any, *, typ: str, prefix: str, keys_for: KeysFor) -> dict[str, Any]:
@@ -302,7 +332,7 @@ def verify(token: Any, *, typ: str, prefix: str, keys_for: KeysFor) -> dict[str,
     try:
         unverified = _json_object(token.split(".")[1])
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise TokenError(f"{prefix}/ongeldig-formaat", f"payload: {exc}") from exc
+        raise TokenError(f"{prefix}/ongeldig-formaat", f"payload: {dutch_reason(exc)}") from exc
     key = select_key(header.get("kid"), keys_for(header, unverified), prefix=prefix)
     _check_signature(token, key, None, prefix)
     return unverified
@@ -323,16 +353,35 @@ def check_claims_schema(claims: dict[str, Any], schema: str, *, prefix: str) -> 
     errors = schema_errors(schema_validator(schema), claims)
     if errors:
         pointer, reason = errors[0]
-        raise TokenError(f"{prefix}/claims-ongeldig", f"{pointer}: {reason}")
+        raise TokenError(f"{prefix}/claims-ongeldig", f"{pointer}: {schema_reason(reason)}")
+
+
+_REQUIRED = re.compile(r"^'(?P<name>[^']*)' is a required property$")
+_DEPENDENT = re.compile(r"^'(?P<name>[^']*)' is a dependency of '(?P<of>[^']*)'$")
+_VIOLATES = re.compile(r"^violates (?P<keyword>\w+): (?P<expected>.*)$", re.DOTALL)
+
+
+def schema_reason(reason: str) -> str:
+    """The Dutch wording of a `schema_errors` reason (which names the broken rule, never the
+    value); a reason of an unforeseen form gets a plain Dutch one."""
+    if reason == "unknown member":
+        return "onbekend lid"
+    if match := _REQUIRED.match(reason):
+        return f"verplicht lid '{match['name']}' ontbreekt"
+    if match := _DEPENDENT.match(reason):
+        return f"lid '{match['name']}' is verplicht naast '{match['of']}'"
+    if match := _VIOLATES.match(reason):
+        return f"voldoet niet aan {match['keyword']}: {match['expected']}"
+    return "voldoet niet aan het schema"
 
 
 def check_fresh(claims: dict[str, Any], now: int, prefix: str) -> None:
     """A proof's `iat` (session proof, request proof, certificate request, revocation
     request): not in the future and not older than `PROOF_MAX_AGE_S`, both with the skew."""
     if claims["iat"] - CLOCK_SKEW_S > now:
-        raise TokenError(f"{prefix}/nog-niet-geldig", "iat lies in the future")
+        raise TokenError(f"{prefix}/nog-niet-geldig", "iat ligt in de toekomst")
     if now - claims["iat"] > PROOF_MAX_AGE_S + CLOCK_SKEW_S:
-        raise TokenError(f"{prefix}/verlopen", f"older than {PROOF_MAX_AGE_S} s")
+        raise TokenError(f"{prefix}/verlopen", f"ouder dan {PROOF_MAX_AGE_S} s")
 
 
 def random_token(n_bytes: int) -> str:

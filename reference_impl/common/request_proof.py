@@ -86,17 +86,18 @@ def verify_request_proof(proof: Any, *, jwk: dict[str, Any], token: str, method:
 
     def session_key(header: dict[str, Any], _claims: dict[str, Any]) -> list[dict[str, Any]]:
         if header.get("kid") != expected_kid:
-            raise TokenError(f"{PREFIX}/sleutel-onbekend", "kid is not the session's app key")
+            raise TokenError(f"{PREFIX}/sleutel-onbekend",
+                             "kid is niet de app-sleutel van de sessie")
         return [jwk]
 
     claims = verify(proof, typ=TYP, prefix=PREFIX, keys_for=session_key)
     check_claims_schema(claims, SCHEMA, prefix=PREFIX)
     if claims["ath"] != access_token_hash(token):
-        raise TokenError(f"{PREFIX}/token-onjuist", "ath is the hash of another token")
+        raise TokenError(f"{PREFIX}/token-onjuist", "ath is de hash van een ander token")
     if claims["htm"] != method.upper():
-        raise TokenError(f"{PREFIX}/verkeerde-methode", "htm is another method")
+        raise TokenError(f"{PREFIX}/verkeerde-methode", "htm is een andere methode")
     if claims["htu"] != request_url(url):
-        raise TokenError(f"{PREFIX}/verkeerde-url", "htu is another URL")
+        raise TokenError(f"{PREFIX}/verkeerde-url", "htu is een andere URL")
     check_fresh(claims, now, PREFIX)
     return claims
 

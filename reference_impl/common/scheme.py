@@ -34,7 +34,7 @@ from reference_impl.common.constants import (
     STELSEL_VERVERS_INTERVAL_S,
 )
 from reference_impl.common.errors import SchemeUnavailable, TokenError
-from reference_impl.common.jose import check_claims_schema, thumbprint, verify
+from reference_impl.common.jose import check_claims_schema, dutch_reason, thumbprint, verify
 from reference_impl.common.versions import MAJOR, major_of
 
 TYP = f"stelsel-v{MAJOR}+jwt"
@@ -192,7 +192,7 @@ class Scheme:
 def _pinned_set(pinned: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
     keys = [pinned] if isinstance(pinned, dict) else list(pinned)
     if not 1 <= len(keys) <= PINNED_SCHEME_KEYS_MAX:
-        raise ValueError(f"pin 1 to {PINNED_SCHEME_KEYS_MAX} scheme keys, not {len(keys)}")
+        raise ValueError(f"pin 1 tot {PINNED_SCHEME_KEYS_MAX} stelselsleutels, niet {len(keys)}")
     return keys
 
 
@@ -217,22 +217,22 @@ class SchemeVerifier:
         claims = verify(token, typ=TYP, prefix=PREFIX, keys_for=lambda _h, _c: pinned)
         versie = claims.get("versie")
         if not isinstance(versie, str):  # absent or not a string: not a format-2 document
-            raise TokenError(f"{PREFIX}/claims-ongeldig", "versie is missing or not a string")
+            raise TokenError(f"{PREFIX}/claims-ongeldig", "versie ontbreekt of is geen tekst")
         if major_of(versie) != MAJOR:
             raise TokenError(f"{PREFIX}/versie-niet-ondersteund",
-                             f"versie is not a {MAJOR}.x scheme format")
+                             f"versie is geen stelselformaat {MAJOR}.x")
         check_claims_schema(claims, "stelseldocument", prefix=PREFIX)
         check_scheme_rules(claims)
         if claims["iat"] - CLOCK_SKEW_S > now:
-            raise TokenError(f"{PREFIX}/nog-niet-geldig", "iat lies in the future")
+            raise TokenError(f"{PREFIX}/nog-niet-geldig", "iat ligt in de toekomst")
         if now > claims["exp"] + CLOCK_SKEW_S:
-            raise TokenError(f"{PREFIX}/verlopen", "the scheme document has expired")
+            raise TokenError(f"{PREFIX}/verlopen", "het stelseldocument is verlopen")
         if claims["exp"] - claims["iat"] > SCHEME_MAX_LIFETIME_S:
-            raise TokenError(f"{PREFIX}/looptijd-te-lang", "exp - iat exceeds 86400 s")
+            raise TokenError(f"{PREFIX}/looptijd-te-lang", "exp - iat is meer dan 86400 s")
         if claims["omgeving"] != self.omgeving:
-            raise TokenError(f"{PREFIX}/verkeerde-omgeving", f"expected {self.omgeving!r}")
+            raise TokenError(f"{PREFIX}/verkeerde-omgeving", f"verwacht {self.omgeving!r}")
         if claims["volgnummer"] < self.state.highest():
-            raise TokenError(f"{PREFIX}/volgnummer-teruggedraaid", "volgnummer went down")
+            raise TokenError(f"{PREFIX}/volgnummer-teruggedraaid", "volgnummer is lager dan eerder")
         self.state.remember(claims["volgnummer"])
         return claims
 
@@ -249,15 +249,24 @@ def check_scheme_rules(claims: dict[str, Any]) -> None:
         for entry in participant["sleutels"]:
             jwk = entry["jwk"]
             if "kid" in jwk and jwk["kid"] != thumbprint(jwk):
-                raise refuse("a published kid is not its key's thumbprint")
+                raise refuse("een gepubliceerde kid is niet de vingerafdruk van zijn sleutel")
     urls = [e["api_url"] for o in claims["organisaties"] for e in o["eindpunten"]]
     urls += [m["api_url"] for m in claims["app_managers"] if "api_url" in m]
     if len(set(urls)) != len(urls):
-        raise refuse("an api_url appears more than once")
+        raise refuse("een api_url komt meer dan eens voor")
     for organisation in claims["organisaties"]:
         majors = [e["major"] for e in organisation["eindpunten"]]
         if len(set(majors)) != len(majors):
-            raise refuse("an organisation lists two endpoints for one major")
+            raise refuse("een organisatie noemt twee eindpunten voor één major")
+
+
+def _fetch_reason(exc: httpx.HTTPError) -> str:
+    """Why a fetch failed, in Dutch (httpx words it in English)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "geen antwoord op tijd"
+    if isinstance(exc, httpx.ConnectError):
+        return "geen verbinding"
+    return f"HTTP-fout ({type(exc).__name__})"
 
 
 class SchemeSource:
@@ -312,9 +321,9 @@ class SchemeSource:
                     await self._refresh_keeping_last_good()
         scheme = self._scheme
         if scheme is None:
-            raise SchemeUnavailable(f"no valid scheme document from {self.location}")
+            raise SchemeUnavailable(f"geen geldig stelseldocument van {self.location}")
         if not self._usable():
-            raise SchemeUnavailable("the last valid scheme document has expired")
+            raise SchemeUnavailable("het laatste geldige stelseldocument is verlopen")
         return scheme
 
     async def refresh(self) -> Scheme:
@@ -326,7 +335,7 @@ class SchemeSource:
             self.verifier.verify(self._scheme.token, now=int(self.clock()))
             return self._scheme
         if fetched is None:
-            raise SchemeUnavailable(f"{self.location} answered 304 to a first request")
+            raise SchemeUnavailable(f"{self.location} antwoordde 304 op een eerste verzoek")
         token, new_etag = fetched
         payload = self.verifier.verify(token, now=int(self.clock()))
         self._scheme = Scheme(payload=payload, token=token, etag=new_etag)
@@ -344,7 +353,8 @@ class SchemeSource:
             try:
                 text = await asyncio.to_thread(Path(self.location).read_text, encoding="ascii")
             except (OSError, UnicodeDecodeError) as exc:
-                raise SchemeUnavailable(f"cannot read {self.location}: {exc}") from exc
+                raise SchemeUnavailable(
+                    f"kan {self.location} niet lezen: {dutch_reason(exc)}") from exc
             return text.strip(), None
         headers = {"Accept": MEDIA_TYPE}
         if etag:
@@ -354,9 +364,10 @@ class SchemeSource:
                                          transport=self.transport) as client:
                 response = await client.get(self.location, headers=headers)
         except httpx.HTTPError as exc:
-            raise SchemeUnavailable(f"cannot fetch {self.location}: {exc}") from exc
+            raise SchemeUnavailable(
+                f"kan {self.location} niet ophalen: {_fetch_reason(exc)}") from exc
         if response.status_code == 304 and self._scheme is not None:
             return None
         if response.status_code != 200:
-            raise SchemeUnavailable(f"{self.location} answered {response.status_code}")
+            raise SchemeUnavailable(f"{self.location} antwoordde {response.status_code}")
         return response.text.strip(), response.headers.get("ETag")

@@ -3,7 +3,8 @@
 Every actor reads its YAML configuration once into a small typed object; these are the
 checks they share. A value that does not fit raises `ConfigError(key, value, reason)`
 (or the subclass passed as `error`, e.g. the scheme's `DescriptionError`), so the
-message always says which key was wrong and what it held.
+message always says which key was wrong and what it held. Reasons are plain Dutch, like
+the rest of the CLI ("moet een lijst zijn", "onbekende sleutel"); key names stay as written.
 
 `merged_settings` lays environment variables and secret files (`<PREFIX>_<KEY>`,
 `<PREFIX>_<KEY>_FILE`) over the file, so a container needs no file at all.
@@ -19,6 +20,12 @@ from typing import Any
 import yaml
 
 from reference_impl.common.errors import ConfigError
+from reference_impl.common.jose import dutch_reason
+
+MUST_BE_MAPPING = "moet een mapping (sleutel: waarde) zijn"
+ROOT = "<bestand>"  # the key named when the file as a whole is wrong
+# What a file held instead of a mapping, in the words of the message.
+_KINDS = {list: "lijst", str: "tekst", int: "getal", float: "getal", bool: "true/false"}
 
 
 def read_yaml(path: Path, *, key: str = "--config",
@@ -26,8 +33,27 @@ def read_yaml(path: Path, *, key: str = "--config",
     """The parsed content of the YAML (or JSON) file at `path`; unreadable → `error`."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise error(key, str(path), f"cannot read: {exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise error(key, str(path), f"niet te lezen: {unreadable_because(exc)}") from exc
+
+
+def unreadable_because(exc: BaseException) -> str:
+    """Why a file could not be read or parsed, in one line of Dutch (the OS's and
+    PyYAML's own texts are English, PyYAML's several lines long)."""
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        if mark is None:
+            return "geen geldige YAML"
+        return f"geen geldige YAML (regel {mark.line + 1}, kolom {mark.column + 1})"
+    return dutch_reason(exc)
+
+
+def require_mapping_file(data: Any, *, key: str = ROOT,
+                         error: type[ConfigError] = ConfigError) -> dict[Any, Any]:
+    """`data`, the whole content of a configuration file, which must be a mapping."""
+    if not isinstance(data, dict):
+        raise error(key, _KINDS.get(type(data), type(data).__name__), MUST_BE_MAPPING)
+    return data
 
 
 def reject_unknown(prefix: str, data: dict[Any, Any], known: frozenset[str], *,
@@ -36,13 +62,13 @@ def reject_unknown(prefix: str, data: dict[Any, Any], known: frozenset[str], *,
     for key in data:
         if key not in known:
             raise error(f"{prefix}{key}", data[key],
-                        f"unknown key (known: {', '.join(sorted(known))})")
+                        f"onbekende sleutel (bekend: {', '.join(sorted(known))})")
 
 
 def require_text(key: str, value: Any) -> str:
     """`value` as a string with more than white space in it."""
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(key, value, "must be a non-empty string")
+        raise ConfigError(key, value, "moet een niet-lege tekst zijn")
     return value
 
 
@@ -56,7 +82,7 @@ def require_match(key: str, value: Any, pattern: re.Pattern[str], reason: str) -
 def require_choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
     """`value`, which must be one of `choices`."""
     if value not in choices:
-        raise ConfigError(key, value, f"must be one of {', '.join(choices)}")
+        raise ConfigError(key, value, f"moet een van deze zijn: {', '.join(choices)}")
     return value
 
 
@@ -64,14 +90,14 @@ def require_integer(key: str, value: Any, low: int, high: int, *,
                     error: type[ConfigError] = ConfigError) -> int:
     """`value` as an integer from `low` to `high` inclusive (a bool is not an integer)."""
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise error(key, value, f"must be an integer from {low} to {high}")
+        raise error(key, value, f"moet een geheel getal van {low} tot en met {high} zijn")
     return value
 
 
 def require_boolean(key: str, value: Any) -> bool:
     """`value`, which must be `true` or `false`."""
     if not isinstance(value, bool):
-        raise ConfigError(key, value, "must be true or false")
+        raise ConfigError(key, value, "moet true of false zijn")
     return value
 
 
@@ -88,7 +114,7 @@ def key_location(key_file: Path | None, key_dir: Path | None, file_name: str) ->
         return key_file
     if key_dir is not None:
         return key_dir / file_name
-    raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
+    raise ConfigError("key_dir", None, "geef key_dir (gegenereerde sleutel) of key_file")
 
 
 def require_database_url(value: Any, base: Path, *, key: str = "database_url") -> str:
@@ -102,7 +128,7 @@ def require_database_url(value: Any, base: Path, *, key: str = "database_url") -
             return f"sqlite+aiosqlite:///{rest}"
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         return text
-    raise ConfigError(key, value, "use sqlite+aiosqlite:///PATH or postgresql://...")
+    raise ConfigError(key, value, "gebruik sqlite+aiosqlite:///PAD of postgresql://...")
 
 
 def from_environment(prefix: str, known: frozenset[str], environ: Mapping[str, str], *,
@@ -121,13 +147,15 @@ def from_environment(prefix: str, known: frozenset[str], environ: Mapping[str, s
         name = f"{prefix}_{key.upper()}"
         plain, secret = environ.get(name), environ.get(f"{name}_FILE")
         if plain is not None and secret is not None:
-            raise ConfigError(name, "<set twice>", f"set {name} or {name}_FILE, not both")
+            raise ConfigError(name, "<twee keer gezet>",
+                              f"zet {name} of {name}_FILE, niet allebei")
         if secret is not None:
             try:
                 plain = Path(secret).read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError) as exc:
+            except (OSError, UnicodeDecodeError) as exc:  # never the content: a secret
                 raise ConfigError(f"{name}_FILE", secret,
-                                  f"cannot read secret file: {exc.__class__.__name__}") from exc
+                                  f"kan het geheimbestand niet lezen: {dutch_reason(exc)}"
+                                  ) from exc
         if plain is None:
             continue
         if key in text_keys:
@@ -136,7 +164,7 @@ def from_environment(prefix: str, known: frozenset[str], environ: Mapping[str, s
         try:
             found[key] = yaml.safe_load(plain)
         except yaml.YAMLError as exc:
-            raise ConfigError(name, "<unparsable>", "not a YAML value") from exc
+            raise ConfigError(name, "<onleesbaar>", "geen geldige YAML-waarde") from exc
     return found
 
 
@@ -148,7 +176,6 @@ def merged_settings(path: Path | None, prefix: str, known: frozenset[str],
     data: Any = {} if path is None else read_yaml(path)
     if data is None:
         data = {}
-    if not isinstance(data, dict):
-        raise ConfigError("<root>", type(data).__name__, "must be a mapping")
-    data = {**data, **from_environment(prefix, known, environ, text_keys=text_keys)}
+    data = {**require_mapping_file(data),
+            **from_environment(prefix, known, environ, text_keys=text_keys)}
     return data, (path.parent if path is not None else Path.cwd())

@@ -43,7 +43,8 @@ def spec_dir() -> Path:
         if (candidate / "schemas").is_dir():
             return candidate
     tried = ", ".join(str(c) for c in candidates)
-    raise SpecNotFound(f"spec directory not found (tried {tried}; set {SPEC_DIR_ENV})")
+    raise SpecNotFound(f"de map spec/ van de standaard is niet gevonden (geprobeerd: {tried}; "
+                       f"zet {SPEC_DIR_ENV})")
 
 
 def schema_path(name: str) -> Path:
@@ -94,7 +95,7 @@ def schema_validator(name: str) -> Draft202012Validator:
 def _openapi_document(name: str) -> tuple[str, dict[str, Any]]:
     path = openapi_path(name)
     if not path.is_file():
-        raise SpecNotFound(f"OpenAPI document not found: {path}")
+        raise SpecNotFound(f"OpenAPI-document niet gevonden: {path}")
     return path.resolve().as_uri(), yaml.safe_load(path.read_text(encoding="utf-8"))
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-STANDARD_VERSION = "2.0.0"
+STANDARD_VERSION = "2.1.0"
 MAJOR = 2
-WIRE_VERSION = f"{MAJOR}.0"
+MINOR = 1
+WIRE_VERSION = f"{MAJOR}.{MINOR}"
 # The major is what a verifier decides on; the exact MAJOR.MINOR form is the schema's job,
 # so "2.01" has major 2 (and then fails the schema) while "3.0" is another major.
 _MAJOR = re.compile(r"^([0-9]{1,9})(\.|$)")
@@ -33,5 +34,6 @@ def is_same_major(value: Any, major: int = MAJOR) -> bool:
 
 
 def wire_version(major: int) -> str:
-    """The wire version a party of `major` announces (`3` → `"3.0"`)."""
-    return f"{major}.0"
+    """The wire version a party of `major` announces: this implementation's MAJOR.MINOR for
+    its own major, `N.0` for another it serves during a transition (`3` → `"3.0"`)."""
+    return WIRE_VERSION if major == MAJOR else f"{major}.0"

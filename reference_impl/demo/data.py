@@ -17,6 +17,11 @@ from reference_impl.source.clock import local_date
 from reference_impl.source.seed import SeedCitizen, SeedData, SeedOrganisation, load_seed
 
 DEMO_DATA = Path(__file__).resolve().parent / "data.yaml"
+# The test facilities of spec/testomgeving.md every demo source offers outside production: the
+# test clock, and trust lifetimes short enough that the suite sees a nonce (5 s) and a session
+# (20 s) expire without waiting fifteen minutes — long enough for any one check's requests.
+TEST_OMGEVINGEN = ("test", "ontwikkeling")
+TEST_FACILITIES = {"klok": True, "nonce_geldigheid_s": 5, "sessie_geldigheid_s": 20}
 
 DemoData = SeedData
 DemoOrganisation = SeedOrganisation

@@ -50,7 +50,7 @@ from reference_impl.common.jose import ensure_private_key, public_jwk
 from reference_impl.common.scheme import key_entry
 from reference_impl.common.serving import server_config
 from reference_impl.common.versions import MAJOR
-from reference_impl.demo.data import DEMO_DATA, load_demo
+from reference_impl.demo.data import DEMO_DATA, TEST_FACILITIES, TEST_OMGEVINGEN, load_demo
 from reference_impl.demo.servers import (
     HOST,
     SERVER_START_TIMEOUT_S,
@@ -171,7 +171,7 @@ class Federation:
     @property
     def state_dir(self) -> Path:
         if self._state_dir is None:
-            raise FederationError("the federation has not started")
+            raise FederationError("de federatie is niet gestart")
         return self._state_dir
 
     @property
@@ -282,7 +282,10 @@ class Federation:
                 scheme=scheme_url + "/stelseldocument", scheme_key_file=str(self.scheme_key_path),
                 scheme_refresh_s=self.scheme_refresh_s,
                 omgeving=self.omgeving, seed_file=str(self.data_path),
-                host=self.host, port=int(base.rsplit(":", 1)[1])))
+                host=self.host, port=int(base.rsplit(":", 1)[1]),
+                # the test facilities (spec/testomgeving.md), only in a test environment
+                **({"testomgeving": TEST_FACILITIES} if self.omgeving in TEST_OMGEVINGEN
+                   else {})))
             source_apps.append(create_source_app(config, **(
                 {"majors": majors} if organisation.key in self.source_majors else {})))
             details: dict[str, Any] = {"soort": organisation.soort,
@@ -306,6 +309,8 @@ class Federation:
             "database_url": f"sqlite+aiosqlite:///{manager_dir / 'app-manager.db'}",
             "key_dir": str(manager_dir), "public_url": manager_url,
             "identity_provider": {"type": "test", "burgers": str(self.data_path)},
+            # the conformance suite's app-manager profile registers about 60 times a run
+            "registratie_limiet": {"aantal": 200, "periode_s": 60},
             "host": self.host, "port": int(urls[1].rsplit(":", 1)[1]),
         }))
         self.services[:0] = [
@@ -338,7 +343,7 @@ class Federation:
         while not server.started:
             if task.done() or asyncio.get_running_loop().time() > deadline:
                 sock.close()
-                raise FederationError(f"the {rol} service on {sock.getsockname()} did not start")
+                raise FederationError(f"de dienst {rol} op {sock.getsockname()} is niet gestart")
             await asyncio.sleep(0.01)
 
     async def stop(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 import threading
 from collections.abc import Iterator
@@ -44,7 +45,8 @@ def bind_port(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise FederationError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        why = "de poort is al in gebruik" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise FederationError(f"kan niet luisteren op {host}:{port}: {why}") from exc
     sock.set_inheritable(False)
     return sock
 
@@ -83,7 +85,7 @@ class Background:
     def run(self, coroutine: Any, timeout_s: float = 2 * SERVER_START_TIMEOUT_S) -> Any:
         """Run a coroutine on the service's loop and return its result."""
         if self._loop is None:
-            raise FederationError("not started")
+            raise FederationError("niet gestart")
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout_s)
 
     def stop(self) -> None:

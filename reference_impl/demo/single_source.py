@@ -27,7 +27,7 @@ from typing import Any
 
 from reference_impl.common.jose import ensure_private_key, public_jwk
 from reference_impl.common.serving import server_config
-from reference_impl.demo.data import DEMO_DATA, load_demo
+from reference_impl.demo.data import DEMO_DATA, TEST_FACILITIES, TEST_OMGEVINGEN, load_demo
 from reference_impl.demo.servers import HOST, Background, EmbeddedServer, bind_port
 from reference_impl.source.app import create_app
 from reference_impl.source.config import DEFAULT_BASE_PATH, config_from_mapping
@@ -73,6 +73,8 @@ class _SingleSource:
             key_dir=str(self.state_dir), state_dir=str(self.state_dir),
             scheme=str(self.material.scheme_document_path), scheme_key_file=str(pinned),
             omgeving=self.omgeving, seed_file=str(DEMO_DATA))
+        if self.omgeving in TEST_OMGEVINGEN:  # spec/testomgeving.md: never in production
+            mapping["testomgeving"] = TEST_FACILITIES
         if self.quote_validity_s is not None and "betalingsregeling" in mapping:
             mapping["betalingsregeling"] = {**mapping["betalingsregeling"],
                                             "voorstel_geldigheid_s": self.quote_validity_s}

@@ -7,7 +7,8 @@ click it:
 
 - the App Manager's consent page (a form with a `keuze` button): `keuze=doorgaan` (or
   `annuleren` when constructed with `keuze="annuleren"`) plus the hidden fields;
-- the test identity provider's page (a form with a `bsn` field): this citizen's BSN and,
+- the test identity provider's page (a form with a `bsn` field, spec/testomgeving.md): its
+  button `keuze=inloggen` with this citizen's BSN and,
   when given, the DigiD level (`niveau`);
 - the App Manager's citizen start page (a form posting to `…/burger/inloggen`);
 - a page with no form and exactly one link ("Ga verder …"): the person clicks it.

@@ -72,6 +72,7 @@ def create_app(
         collector=RevocationCollector(config.description, client=http_client),
         state_dir=config.state_dir,
         clock=clock,
+        certification=config.certification,
     )
 
     @contextlib.asynccontextmanager

@@ -38,7 +38,13 @@ from typing import Any
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import SCHEME_MAX_LIFETIME_S
 from reference_impl.common.scheme import check_scheme_rules
-from reference_impl.common.settings import read_yaml, reject_unknown, require_integer
+from reference_impl.common.settings import (
+    MUST_BE_MAPPING,
+    read_yaml,
+    reject_unknown,
+    require_integer,
+    require_mapping_file,
+)
 from reference_impl.common.spec import schema_errors, schema_validator
 from reference_impl.common.versions import MAJOR, WIRE_VERSION
 from reference_impl.scheme.errors import DescriptionError
@@ -118,12 +124,11 @@ def load_description(path: str | Path) -> SchemeDescription:
 def description_from_mapping(data: Any, *, base_dir: Path | None = None) -> SchemeDescription:
     """Check a description mapping and build a `SchemeDescription`."""
     base = base_dir or Path.cwd()
-    if not isinstance(data, dict):
-        raise DescriptionError("<root>", type(data).__name__, "must be a mapping")
+    require_mapping_file(data, key="beschrijving", error=DescriptionError)
     reject_unknown("", data, TOP_LEVEL_KEYS, error=DescriptionError)
     for key in ("iss", "omgeving", "organisaties", "app_managers"):
         if key not in data:
-            raise DescriptionError(key, None, "is required")
+            raise DescriptionError(key, None, "is verplicht")
     lifetime = require_integer("looptijd_s", data.get("looptijd_s", SCHEME_MAX_LIFETIME_S),
                                1, SCHEME_MAX_LIFETIME_S, error=DescriptionError)
     organisations = _entries("organisaties", data["organisaties"], ORGANISATION_KEYS, base)
@@ -132,7 +137,7 @@ def description_from_mapping(data: Any, *, base_dir: Path | None = None) -> Sche
     _unique("app_managers", [m.get("id") for m in managers], "id")
     revoked = data.get("ingetrokken_certificaten") or []
     if not isinstance(revoked, list):
-        raise DescriptionError("ingetrokken_certificaten", revoked, "must be a list of jtis")
+        raise DescriptionError("ingetrokken_certificaten", revoked, "moet een lijst van jti's zijn")
     description = SchemeDescription(
         iss=data["iss"], omgeving=data["omgeving"], organisaties=tuple(organisations),
         app_managers=tuple(managers), ingetrokken_certificaten=tuple(revoked),
@@ -144,12 +149,12 @@ def description_from_mapping(data: Any, *, base_dir: Path | None = None) -> Sche
 
 def _entries(name: str, value: Any, known: frozenset[str], base: Path) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        raise DescriptionError(name, value, "must be a list")
+        raise DescriptionError(name, value, "moet een lijst zijn")
     entries = []
     for index, entry in enumerate(value):
         where = f"{name}[{index}]."
         if not isinstance(entry, dict):
-            raise DescriptionError(f"{name}[{index}]", entry, "must be a mapping")
+            raise DescriptionError(f"{name}[{index}]", entry, MUST_BE_MAPPING)
         reject_unknown(where, entry, known, error=DescriptionError)
         resolved = {k: v for k, v in entry.items() if v is not None}
         resolved.setdefault("status", DEFAULT_STATUS)
@@ -165,10 +170,11 @@ def _endpoints(where: str, entry: dict[str, Any]) -> Any:
     shorthand = entry.pop("api_url", None)
     if "eindpunten" in entry:
         if shorthand is not None:
-            raise DescriptionError(f"{where}api_url", shorthand, "give eindpunten or api_url")
+            raise DescriptionError(f"{where}api_url", shorthand,
+                                   "geef eindpunten of api_url, niet allebei")
         return entry["eindpunten"]
     if shorthand is None:
-        raise DescriptionError(f"{where}eindpunten", None, "is required (or api_url)")
+        raise DescriptionError(f"{where}eindpunten", None, "is verplicht (of api_url)")
     return [{"api_url": shorthand, "major": MAJOR}]
 
 
@@ -176,5 +182,5 @@ def _unique(name: str, values: list[Any], member: str) -> None:
     seen: set[Any] = set()
     for value in values:
         if value in seen:
-            raise DescriptionError(f"{name}.{member}", value, "appears more than once")
+            raise DescriptionError(f"{name}.{member}", value, "komt meer dan eens voor")
         seen.add(value)

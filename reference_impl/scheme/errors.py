@@ -6,9 +6,11 @@
     │                                key (or JSON pointer of the resulting document) and why
     ├── KeyFileError                 the operator key cannot be read
     └── SchemeServiceError           the scheme service cannot do its work
-        └── RevocationListError(code)  an App Manager's revocation list could not be fetched
-                                       or was refused; `code` says which
-                                       (`intrekkingenlijst/handtekening-ongeldig`, ...)
+        ├── RevocationListError(code)  an App Manager's revocation list could not be fetched
+        │                              or was refused; `code` says which
+        │                              (`intrekkingenlijst/handtekening-ongeldig`, ...)
+        └── CertificationError(code)   a certification result does not verify
+                                       (`certificering/verlopen`, ...)
 """
 
 from __future__ import annotations
@@ -26,6 +28,16 @@ class SchemeServiceError(VorderingenError):
 
 class RevocationListError(SchemeServiceError):
     """An App Manager's revocation list was unreachable or refused."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+class CertificationError(SchemeServiceError):
+    """A certification result does not verify (spec/certificering.md §5); `code` says why
+    (`certificering/verlopen`, ...)."""
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)

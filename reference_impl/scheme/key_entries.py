@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reference_impl.common.errors import KeyFileError
-from reference_impl.common.jose import checked_public_jwk
+from reference_impl.common.jose import checked_public_jwk, dutch_reason
 from reference_impl.common.scheme import key_entry
 from reference_impl.scheme.errors import DescriptionError
 
@@ -36,7 +36,8 @@ def key_entries(where: str, value: Any, base: Path) -> list[dict[str, Any]]:
     if isinstance(value, dict) and isinstance(value.get("keys"), list):
         value = value["keys"]  # a whole JWKS inline
     if not isinstance(value, list) or not value:
-        raise DescriptionError(where, value, "must list at least one public key (file or JWK)")
+        raise DescriptionError(where, value,
+                               "noem ten minste een publieke sleutel (bestand of JWK)")
     entries: list[dict[str, Any]] = []
     for item in value:
         if isinstance(item, dict) and "jwk" in item:
@@ -45,7 +46,7 @@ def key_entries(where: str, value: Any, base: Path) -> list[dict[str, Any]]:
             entries += [key_entry(jwk, DEFAULT_GELDIG_VANAF) for jwk in _jwks(where, item, base)]
     kids = [e["jwk"]["kid"] for e in entries]
     if len(set(kids)) != len(kids):
-        raise DescriptionError(where, kids, "the same key is listed twice")
+        raise DescriptionError(where, kids, "dezelfde sleutel staat er twee keer in")
     return entries
 
 
@@ -53,10 +54,10 @@ def _entry_with_lifecycle(where: str, item: dict[str, Any], base: Path) -> dict[
     unknown = sorted(set(item) - ENTRY_KEYS)
     if unknown:
         raise DescriptionError(f"{where}.{unknown[0]}", item[unknown[0]],
-                               f"unknown key (known: {', '.join(sorted(ENTRY_KEYS))})")
+                               f"onbekende sleutel (bekend: {', '.join(sorted(ENTRY_KEYS))})")
     jwks = _jwks(f"{where}.jwk", item["jwk"], base)
     if len(jwks) != 1:
-        raise DescriptionError(f"{where}.jwk", item["jwk"], "must name exactly one key")
+        raise DescriptionError(f"{where}.jwk", item["jwk"], "moet precies één sleutel noemen")
     times = {name: _numericdate(f"{where}.{name}", item[name]) for name in TIMES if name in item}
     return key_entry(jwks[0], times.get("geldig_vanaf", DEFAULT_GELDIG_VANAF),
                      times.get("geldig_tot"), times.get("ingetrokken_op"))
@@ -68,13 +69,14 @@ def _jwks(where: str, item: Any, base: Path) -> list[dict[str, str]]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise DescriptionError(where, item, f"cannot read public key: {exc}") from exc
+            raise DescriptionError(where, item, "kan de publieke sleutel niet lezen: "
+                                   f"{dutch_reason(exc)}") from exc
         items = data["keys"] if isinstance(data, dict) and isinstance(data.get("keys"), list) \
             else [data]
         return [_checked(where, k, item) for k in items]
     if isinstance(item, dict):
         return [_checked(where, item, json.dumps(item)[:80])]
-    raise DescriptionError(where, item, "a key is a file path or a JWK mapping")
+    raise DescriptionError(where, item, "een sleutel is een bestandspad of een JWK-mapping")
 
 
 def _checked(where: str, jwk: Any, shown: str) -> dict[str, str]:
@@ -97,4 +99,4 @@ def _numericdate(where: str, value: Any) -> int:
             moment = None
         if moment is not None and moment.tzinfo is not None:
             return int(moment.timestamp())
-    raise DescriptionError(where, value, "must be a NumericDate or an RFC 3339 date-time")
+    raise DescriptionError(where, value, "moet een NumericDate of een RFC 3339-tijdstip zijn")

@@ -9,6 +9,10 @@ Every new document gets a higher `volgnummer` (`next_volgnummer`); the highest o
 persisted in `state_dir` so a restart never goes back, and the document itself is written
 beside it (`stelseldocument.jwt`) for consumers that read a file.
 
+With a `certification` requirement (spec/certificering.md §7), every signing lists an
+`actief` organisation without a verifying certification result as `opgeschort` instead, and
+a change in that set is itself a reason to sign a new document.
+
 `run(poll_interval_s)` calls `refresh()` forever; the HTTP app starts it in its lifespan.
 """
 
@@ -27,6 +31,7 @@ from typing import Any
 from joserfc.jwk import ECKey
 
 from reference_impl.common.constants import INTREKKINGEN_OPHAAL_INTERVAL_S
+from reference_impl.scheme.certification import CertificationRequirement
 from reference_impl.scheme.description import SchemeDescription
 from reference_impl.scheme.revocations import RevocationCollector
 from reference_impl.scheme.signing import next_volgnummer, sign_scheme
@@ -67,8 +72,11 @@ class SchemeService:
         collector: RevocationCollector | None = None,
         state_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
+        certification: CertificationRequirement | None = None,
     ) -> None:
         self.description = description
+        self.certification = certification
+        self._suspended: dict[str, str] | None = None
         self.key = key
         self.collector = collector or RevocationCollector(description)
         self.state_dir = state_dir
@@ -94,10 +102,22 @@ class SchemeService:
         async with self._lock:
             now = int(self.clock())
             revoked = await self.collector.collect(now)
-            if not self._needs_signing(now, revoked):
+            listed, suspended = self._listing(now)
+            if not self._needs_signing(now, revoked) and suspended == self._suspended:
                 return False
-            self._sign(now, revoked)
+            self._sign(now, revoked, listed)
+            self._suspended = suspended
             return True
+
+    def _listing(self, now: int) -> tuple[SchemeDescription, dict[str, str]]:
+        """The description as it may be signed now, and the organisations held back."""
+        if self.certification is None:
+            return self.description, {}
+        listed, suspended = self.certification.listing(self.description, now)
+        if suspended != self._suspended:
+            for oin, reason in suspended.items():
+                log.warning("organisation %s listed opgeschort: %s", oin, reason)
+        return listed, suspended
 
     def _needs_signing(self, now: int, revoked: frozenset[str]) -> bool:
         current = self._current
@@ -106,10 +126,10 @@ class SchemeService:
         lifetime = current.claims["exp"] - current.claims["iat"]
         return now >= current.claims["iat"] + lifetime * RESIGN_AFTER_FRACTION
 
-    def _sign(self, now: int, revoked: frozenset[str]) -> None:
+    def _sign(self, now: int, revoked: frozenset[str], description: SchemeDescription) -> None:
         previous = max(self._persisted_volgnummer(),
                        self._current.claims["volgnummer"] if self._current else 0)
-        claims = self.description.claims(
+        claims = description.claims(
             now=now, volgnummer=next_volgnummer(now, previous), revoked=revoked)
         published = Published(sign_scheme(claims, self.key), claims)
         self._persist(published)

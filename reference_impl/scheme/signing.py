@@ -59,8 +59,8 @@ def create_operator_key(directory: str | Path, name: str = KEY_NAME) -> tuple[Pa
     directory = Path(directory)
     private, public = directory / f"{name}.pem", directory / f"{name}.jwk.json"
     if private.exists() or public.exists():
-        raise KeyFileError(f"{directory} already holds a scheme operator key {name}; "
-                           "not overwritten")
+        raise KeyFileError(f"{directory} bevat al een stelselsleutel {name}; "
+                           "die wordt niet overschreven")
     key = generate_key()
     save_private_key(private, key)
     write_public_jwk(public, key)

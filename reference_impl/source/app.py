@@ -115,7 +115,10 @@ class Source(DatabaseActor):
         self.key = await asyncio.to_thread(signing_key, self.config)
         self.backend = self._backend or load_backend(
             self.config.backend, self.config, self.database)
-        self.sessions = SessionStore(self.database)
+        facilities = self.config.testomgeving
+        self.sessions = SessionStore(self.database, **({
+            "nonce_ttl_s": facilities.nonce_geldigheid_s,
+            "session_ttl_s": facilities.sessie_geldigheid_s} if facilities.short_lifetimes else {}))
         self.replays = ReplayCache(self.database)
         limit = self.config.rate_limit
         self.limiter = FixedWindowLimiter(limit.aantal, limit.periode_s) if limit else None
@@ -193,7 +196,8 @@ def default_scheme_source(config: SourceConfig, clock: Clock = system_clock) -> 
     """The scheme document from `config.scheme`, verified with the pinned key set and
     refreshed every `scheme_refresh_s`."""
     if config.scheme is None:
-        raise SourceError("configure scheme and scheme_key_file to verify app certificates")
+        raise SourceError("configuratie: geef scheme en scheme_key_file om appcertificaten "
+                          "te controleren")
     state_dir = config.state_dir or (config.key_dir if config.key_dir else None)
     state = FileVolgnummer(state_dir / "stelsel-volgnummer") if state_dir else MemoryVolgnummer()
     verifier = SchemeVerifier(config.pinned_scheme_keys(), config.omgeving, state)
@@ -204,7 +208,8 @@ def mount_for(base_path: str, major: int) -> ApiMount:
     """The mount of `major`: `base_path` with its `/v<n>` segment made `/v<major>`."""
     if _MAJOR_SEGMENT.search(base_path) is None:
         if major != MAJOR:
-            raise ConfigError("base_path", base_path, "must end in /v<major> to serve two majors")
+            raise ConfigError("base_path", base_path,
+                              "moet op /v<major> eindigen om twee majors te bedienen")
         return ApiMount(major, base_path)
     return ApiMount(major, _MAJOR_SEGMENT.sub(f"/v{major}", base_path))
 
@@ -242,6 +247,7 @@ def routes(api: ApiMount) -> list[Route]:
         route("/pauzes", h.pauzes, ["GET"]),
         route("/pauzes/{pauze_id}", h.pauze, ["GET", "DELETE"]),
         route("/hulpvragen", h.hulpvraag, ["POST"]),
+        route(h.TEST_CLOCK_PATH, h.testklok, ["GET", "PUT"]),  # spec/testomgeving.md
     ]
 
 
@@ -256,7 +262,7 @@ def retirement_middleware(retirement: Retirement | None,
         return []
     if retirement.major != oldest.major:
         raise ConfigError("uitfasering.major", retirement.major,
-                          f"must be the oldest major served ({oldest.major})")
+                          f"moet de oudste bediende major zijn ({oldest.major})")
     return [Middleware(RetirementHeaders, base_path=oldest.base_path, retirement=retirement)]
 
 
@@ -275,7 +281,7 @@ def create_app(
     source = Source(config, backend=backend, scheme_source=scheme_source, clock=clock)
     mounts = [mount_for(config.base_path, major) for major in majors]
     if len({m.base_path for m in mounts}) != len(mounts):
-        raise ConfigError("majors", majors, "every major needs its own base path")
+        raise ConfigError("majors", majors, "elke major heeft een eigen base_path nodig")
     retired = retirement_middleware(
         uitfasering or config.uitfasering, mounts)
 

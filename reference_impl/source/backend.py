@@ -203,13 +203,13 @@ def backend_factory(name: str) -> Any:
         return lambda _config, database: DatabaseBackend(database)
     module_name, _, attribute = name.partition(":")
     if not attribute:
-        raise BackendError(f"backend {name!r}: use 'database' or 'package.module:factory'")
+        raise BackendError(f"backend {name!r}: gebruik 'database' of 'pakket.module:factory'")
     try:
         factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
-        raise BackendError(f"backend {name!r} cannot be loaded: {exc}") from exc
+        raise BackendError(f"backend {name!r} is niet te laden: {exc}") from exc
     if not callable(factory):
-        raise BackendError(f"backend {name!r} is not a factory(config, database)")
+        raise BackendError(f"backend {name!r} is geen factory(config, database)")
     return factory
 
 
@@ -219,5 +219,5 @@ def load_backend(name: str, config: SourceConfig, database: Database) -> ClaimsB
         return DatabaseBackend(database)
     backend = backend_factory(name)(config, database)
     if not isinstance(backend, ClaimsBackend):
-        raise BackendError(f"backend {name!r} does not implement cases_for(bsn)")
+        raise BackendError(f"backend {name!r} heeft geen cases_for(bsn)")
     return backend

@@ -20,7 +20,7 @@ outside its range raises `ConfigError` naming the key and the value. Example:
     scheme_key_file: stelsel-sleutels.jwks.json   # the pinned key set: a JWKS of 1..5 keys
     # scheme_keys: [stelsel-sleutel.jwk.json, {kty: EC, ...}]   # or list them (files/JWKs)
     scheme_refresh_s: 300                # how often the scheme is fetched (at most 300)
-    rate_limit: {aantal: 30, periode_s: 60}   # optional: per client, on POST /sessies*
+    rate_limit: {aantal: 1200, periode_s: 60} # per client, on POST /sessies* (the default)
     omgeving: test
     backend: database                    # or "package.module:factory"
     seed_file: ../demo/data.yaml         # optional: demo cases loaded into the database
@@ -57,7 +57,9 @@ from typing import Any
 from reference_impl.common.constants import PINNED_SCHEME_KEYS_MAX, STELSEL_VERVERS_INTERVAL_S
 from reference_impl.common.errors import ConfigError, KeyFileError
 from reference_impl.common.jose import checked_public_jwk, load_public_jwks
+from reference_impl.common.ratelimit import DEFAULT_SESSION_LIMIT, DEFAULT_SESSION_PERIOD_S
 from reference_impl.common.settings import (
+    MUST_BE_MAPPING,
     key_location,
     merged_settings,
     optional_path,
@@ -66,9 +68,11 @@ from reference_impl.common.settings import (
     require_choice,
     require_database_url,
     require_integer,
+    require_mapping_file,
     require_match,
     require_text,
 )
+from reference_impl.source.clock import Faciliteiten, facilities_from_mapping
 from reference_impl.source.retirement import Retirement, retirement_from_mapping
 
 DIENSTEN = ("vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen")
@@ -119,6 +123,9 @@ class RateLimit:
     periode_s: int
 
 
+DEFAULT_RATE_LIMIT = RateLimit(DEFAULT_SESSION_LIMIT, DEFAULT_SESSION_PERIOD_S)
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     """Everything a source needs to run; see the module docstring for the file form."""
@@ -138,7 +145,7 @@ class SourceConfig:
     scheme_key_file: Path | None = None
     scheme_keys: tuple[dict[str, str], ...] = ()
     scheme_refresh_s: float = float(STELSEL_VERVERS_INTERVAL_S)
-    rate_limit: RateLimit | None = None
+    rate_limit: RateLimit = DEFAULT_RATE_LIMIT  # always on (ratelimit.py says why)
     omgeving: str = "test"
     backend: str = "database"
     seed_file: Path | None = None
@@ -148,6 +155,7 @@ class SourceConfig:
     port: int = DEFAULT_PORT
     validate_documents: bool = True
     uitfasering: Retirement | None = None  # the old major's Deprecation/Sunset (governance §4)
+    testomgeving: Faciliteiten = field(default_factory=Faciliteiten)  # spec/testomgeving.md
 
     def offers(self, dienst: str) -> bool:
         return dienst in self.diensten
@@ -167,7 +175,7 @@ class SourceConfig:
         unique = list({k["kid"]: k for k in keys}.values())
         if not 1 <= len(unique) <= PINNED_SCHEME_KEYS_MAX:
             raise ConfigError("scheme_keys", len(unique),
-                              f"pin 1 to {PINNED_SCHEME_KEYS_MAX} scheme keys")
+                              f"pin 1 tot {PINNED_SCHEME_KEYS_MAX} stelselsleutels")
         return unique
 
     @property
@@ -190,22 +198,22 @@ def load_config(path: str | Path | None, environ: Mapping[str, str] | None = Non
                                  text_keys=TEXT_KEYS)
     config = config_from_mapping(data, base_dir=base)
     if config.scheme is None:
-        raise ConfigError("scheme", None, "required to verify app certificates")
+        raise ConfigError("scheme", None, "verplicht: nodig om appcertificaten te controleren")
     if config.scheme_key_file is None and not config.scheme_keys:
         raise ConfigError("scheme_key_file", None,
-                          "required (or scheme_keys): the pinned scheme key set")
+                          "verplicht (of scheme_keys): de vastgepinde stelselsleutels")
     return config
 
 
 def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SourceConfig:
     """Check a configuration mapping (as read from YAML) and build a `SourceConfig`."""
-    if not isinstance(data, dict):
-        raise ConfigError("<root>", type(data).__name__, "must be a mapping")
+    require_mapping_file(data)
     reject_unknown("", data, frozenset(SourceConfig.__dataclass_fields__))
     base = base_dir or Path.cwd()
     diensten = _diensten(data.get("diensten", ["vorderingenoverzicht"]))
     config = SourceConfig(
-        oin=require_match("oin", data.get("oin"), OIN_PATTERN, "must be a string of 20 digits"),
+        oin=require_match("oin", data.get("oin"), OIN_PATTERN,
+                          "moet een tekst van 20 cijfers zijn"),
         naam=require_text("naam", data.get("naam")),
         soort=require_choice("soort", data.get("soort"), SOORTEN),
         diensten=diensten,
@@ -228,31 +236,33 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SourceCon
         seed_file=optional_path("seed_file", data.get("seed_file"), base),
         state_dir=optional_path("state_dir", data.get("state_dir"), base),
         base_path=require_match("base_path", data.get("base_path", DEFAULT_BASE_PATH),
-                                BASE_PATH_PATTERN, "must be /segments without a /"),
+                                BASE_PATH_PATTERN, "moet /segmenten zijn, zonder / aan het eind"),
         host=require_text("host", data.get("host", DEFAULT_HOST)),
         port=require_integer("port", data.get("port", DEFAULT_PORT), 0, 65535),
         validate_documents=require_boolean("validate_documents",
                                            data.get("validate_documents", True)),
         uitfasering=retirement_from_mapping(data.get("uitfasering")),
+        testomgeving=facilities_from_mapping(data.get("testomgeving"),
+                                                   data.get("omgeving", "test")),
     )
     if config.key_file is None and config.key_dir is None:
-        raise ConfigError("key_dir", None, "set key_dir (generated key) or key_file")
+        raise ConfigError("key_dir", None, "geef key_dir (gegenereerde sleutel) of key_file")
     return config
 
 
 def _diensten(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or len(set(value)) != len(value):
-        raise ConfigError("diensten", value, "must be a list without duplicates")
+        raise ConfigError("diensten", value, "moet een lijst zonder dubbele waarden zijn")
     for dienst in value:
         require_choice("diensten", dienst, DIENSTEN)
     if "vorderingenoverzicht" not in value:
-        raise ConfigError("diensten", value, "must include vorderingenoverzicht")
+        raise ConfigError("diensten", value, "moet vorderingenoverzicht bevatten")
     return tuple(d for d in DIENSTEN if d in value)
 
 
 def _levels(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise ConfigError("minimaal_betrouwbaarheidsniveau", value, "must be a mapping")
+        raise ConfigError("minimaal_betrouwbaarheidsniveau", value, MUST_BE_MAPPING)
     for dienst, niveau in value.items():
         require_choice("minimaal_betrouwbaarheidsniveau", dienst, DIENSTEN)
         require_choice(f"minimaal_betrouwbaarheidsniveau.{dienst}", niveau, NIVEAUS)
@@ -261,7 +271,7 @@ def _levels(value: Any) -> dict[str, str]:
 
 def _contact(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not value:
-        raise ConfigError("contact", value, "must name at least one of telefoon, email, url")
+        raise ConfigError("contact", value, "noem ten minste een van telefoon, email, url")
     for key, text in value.items():
         require_choice("contact", key, CONTACT_KEYS)
         require_text(f"contact.{key}", text)
@@ -270,7 +280,7 @@ def _contact(value: Any) -> dict[str, str]:
 
 def _limits(key: str, value: Any, bounds: dict[str, tuple[int, int]]) -> dict[str, int]:
     if not isinstance(value, dict) or set(value) != set(bounds):
-        raise ConfigError(key, value, f"must be a mapping of exactly {', '.join(bounds)}")
+        raise ConfigError(key, value, f"moet een mapping met precies {', '.join(bounds)} zijn")
     return {name: require_integer(f"{key}.{name}", value[name], *bounds[name]) for name in bounds}
 
 
@@ -294,7 +304,7 @@ def _pause(value: Any, diensten: tuple[str, ...]) -> PauseLimits | None:
 def _scheme_keys(value: Any, base: Path) -> tuple[dict[str, str], ...]:
     """Pinned keys listed inline: each a public JWK file (or JWKS) path, or a JWK mapping."""
     if not isinstance(value, list):
-        raise ConfigError("scheme_keys", value, "must be a list of key files or JWKs")
+        raise ConfigError("scheme_keys", value, "moet een lijst van sleutelbestanden of JWK's zijn")
     keys: list[dict[str, str]] = []
     for index, item in enumerate(value):
         key = f"scheme_keys[{index}]"
@@ -304,22 +314,24 @@ def _scheme_keys(value: Any, base: Path) -> tuple[dict[str, str], ...]:
             elif isinstance(item, dict):
                 keys.append(checked_public_jwk(item, key))
             else:
-                raise ConfigError(key, item, "a key is a file path or a JWK mapping")
+                raise ConfigError(key, item, "een sleutel is een bestandspad of een JWK-mapping")
         except KeyFileError as exc:
             raise ConfigError(key, item if isinstance(item, str) else "<jwk>", str(exc)) from exc
     return tuple(keys)
 
 
-def _rate_limit(value: Any) -> RateLimit | None:
+def _rate_limit(value: Any) -> RateLimit:
+    """Always on: absent (or null) is the default, as the App Manager's registrations are;
+    a source that needs more (a busy NAT address) raises it."""
     if value is None:
-        return None
+        return DEFAULT_RATE_LIMIT
     return RateLimit(**_limits("rate_limit", value, {
         "aantal": (1, 1_000_000), "periode_s": (1, 86_400)}))
 
 
 def _seconds(key: str, value: Any, low: float, high: float) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
-        raise ConfigError(key, value, f"must be a number of seconds from {low} to {high}")
+        raise ConfigError(key, value, f"moet een aantal seconden van {low} tot en met {high} zijn")
     return float(value)
 
 

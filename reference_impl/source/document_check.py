@@ -101,7 +101,7 @@ async def check_document(config_path: Path, bsn: str, now: float | None = None) 
     from reference_impl.source.app import Source
 
     if not claims_document.elfproef(bsn):
-        raise SourceError("--bsn: not a BSN (9 digits passing the elfproef)")
+        raise SourceError("--bsn: geen BSN (9 cijfers die aan de elfproef voldoen)")
     adapter_importable(config_path)
     config = load_config(config_path)
     source = Source(config, scheme_source=_NoScheme())  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 Every handler reports failures in the precedence of the standard (design §9): is the
 service offered (404 `algemeen/dienst-niet-aangeboden`), too many requests (429, on the
-session-opening operations when `rate_limit` is configured), is there a valid scheme
+session-opening operations, per client, `rate_limit`, on by default), is there a valid scheme
 document (503), the session token (401 `sessie/…`), the request proof (401 `verzoekbewijs/…`), the
 level (403), the media type (415), the request (400), the resource (404), then the domain
 rules (409/422). Authentication therefore always comes before the body is read. The BSN
@@ -10,12 +10,17 @@ is taken only from the session; it never comes from the request.
 
 Handlers read which major they serve from `request.state.api` (an `ApiMount`, set by the
 route): its base path and wire version. The same handlers serve every mounted major.
+
+Domain decisions take the citizen's administrative time (`_now`): real time, or the test
+clock's (spec/testomgeving.md) where the configuration enables it. Trust decisions (session,
+request proof, the envelopes of a help request) always take real time.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import weakref
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +32,7 @@ from reference_impl.common.http import body_validator, check_media_type, read_js
 from reference_impl.common.problems import Problem, invalid_request, unauthorized
 from reference_impl.common.scheme import Scheme
 from reference_impl.common.versions import wire_version
-from reference_impl.source.clock import rfc3339
+from reference_impl.source.clock import CitizenClocks, rfc3339
 from reference_impl.source.request_proofs import check_request_proof
 from reference_impl.source.sessions import Session, require_level
 from reference_impl.source.trust import verify_session_request
@@ -40,6 +45,8 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 IDEMPOTENCY_KEY = re.compile(r"^[!-~]([ -~]*[!-~])?$")
 IDEMPOTENCY_KEY_MAX = 255
 JSON_MEDIA_TYPE = "application/json"
+TEST_CLOCK_PATH = "/testklok"
+_test_clocks: weakref.WeakKeyDictionary[Source, CitizenClocks] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,12 @@ async def _session(request: Request, dienst: str | None) -> tuple[Source, Sessio
     return source, session, scheme
 
 
+def _now(source: Source, session: Session) -> int:
+    """The citizen's administrative now: real time unless a test clock moved it."""
+    clocks = _test_clocks.get(source)
+    return clocks.now(session.bsn) if clocks is not None else source.now()
+
+
 def _resource_id(request: Request, name: str) -> str:
     value = request.path_params[name]
     if not UUID.match(value):
@@ -129,6 +142,10 @@ async def configuratie(request: Request) -> Response:
         body["betalingsregeling"] = asdict(config.betalingsregeling)
     if config.pauze is not None:
         body["pauze"] = asdict(config.pauze)
+    if config.testomgeving.short_lifetimes:  # spec/testomgeving.md §5
+        body["testomgeving"] = {
+            "nonce_geldigheid_s": config.testomgeving.nonce_geldigheid_s,
+            "sessie_geldigheid_s": config.testomgeving.sessie_geldigheid_s}
     body["contact"] = config.contact
     return _json(body)
 
@@ -168,14 +185,14 @@ async def sessie_beeindigen(request: Request) -> Response:
 
 async def vorderingenoverzicht(request: Request) -> Response:
     source, session, _scheme = await _session(request, "vorderingenoverzicht")
-    return _json(await source.overview.envelope(session.bsn, source.clock(),
+    return _json(await source.overview.envelope(session.bsn, _now(source, session),
                                                 documentversie=_api(request).wire_version))
 
 
 async def voorstel(request: Request) -> Response:
     source, session, _scheme = await _session(request, "betalingsregelingen")
     body = await _body(request, "/betalingsregelingen/voorstellen")
-    return _json(await source.arrangements.quote(session.bsn, body, source.now()), 201)
+    return _json(await source.arrangements.quote(session.bsn, body, _now(source, session)), 201)
 
 
 async def regeling_aangaan(request: Request) -> Response:
@@ -188,7 +205,8 @@ async def regeling_aangaan(request: Request) -> Response:
     if len(key) > IDEMPOTENCY_KEY_MAX or not IDEMPOTENCY_KEY.match(key):
         raise invalid_request([("Idempotency-Key", "1 tot 255 afdrukbare ASCII-tekens")])
     body = await _body(request, "/betalingsregelingen")
-    arrangement, replayed = await source.arrangements.accept(session.bsn, key, body, source.now())
+    arrangement, replayed = await source.arrangements.accept(session.bsn, key, body,
+                                                            _now(source, session))
     headers = {"Location": f"{request.url.path}/{arrangement['id']}"}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -204,7 +222,7 @@ async def regeling(request: Request) -> Response:
     source, session, _scheme = await _session(request, "betalingsregelingen")
     arrangement_id = _resource_id(request, "betalingsregeling_id")
     if request.method == "DELETE":
-        await source.arrangements.withdraw(session.bsn, arrangement_id, source.now())
+        await source.arrangements.withdraw(session.bsn, arrangement_id, _now(source, session))
         return Response(status_code=204)
     return _json(await source.arrangements.get(session.bsn, arrangement_id))
 
@@ -212,25 +230,44 @@ async def regeling(request: Request) -> Response:
 async def pauze_aanvragen(request: Request) -> Response:
     source, session, _scheme = await _session(request, "pauzes")
     body = await _body(request, "/pauzes")
-    pause = await source.pauses.create(session.bsn, body, source.now())
+    pause = await source.pauses.create(session.bsn, body, _now(source, session))
     return _json(pause, 201, {"Location": f"{request.url.path}/{pause['id']}"})
 
 
 async def pauzes(request: Request) -> Response:
     source, session, _scheme = await _session(request, "pauzes")
-    return _json({"pauzes": await source.pauses.list(session.bsn, source.now())})
+    return _json({"pauzes": await source.pauses.list(session.bsn, _now(source, session))})
 
 
 async def pauze(request: Request) -> Response:
     source, session, _scheme = await _session(request, "pauzes")
     pause_id = _resource_id(request, "pauze_id")
     if request.method == "DELETE":
-        await source.pauses.end(session.bsn, pause_id, source.now())
+        await source.pauses.end(session.bsn, pause_id, _now(source, session))
         return Response(status_code=204)
-    return _json(await source.pauses.get(session.bsn, pause_id, source.now()))
+    return _json(await source.pauses.get(session.bsn, pause_id, _now(source, session)))
 
 
 async def hulpvraag(request: Request) -> Response:
     source, session, scheme = await _session(request, "hulpvragen")
     body = await _body(request, "/hulpvragen")
     return _json(await source.help_requests.create(session.bsn, body, scheme, source.now()), 201)
+
+
+async def testklok(request: Request) -> Response:
+    """GET/PUT /testklok: the citizen's test-clock shift (spec/testomgeving.md).
+    Not offered: 404 before the session is looked at, so a probe needs no session."""
+    source = _source(request)
+    await source.start()
+    if not source.config.testomgeving.klok or source.config.omgeving == "productie":
+        raise Problem(404, "testomgeving/klok-niet-beschikbaar",
+                      "Deze bron biedt geen testklok aan.", title="Testklok niet beschikbaar")
+    source, session, _scheme = await _session(request, None)
+    clocks = _test_clocks.get(source)
+    if clocks is None:
+        clocks = _test_clocks.setdefault(source, CitizenClocks(source.clock))
+    if request.method == "PUT":
+        body = await read_json(request, body_validator(API, TEST_CLOCK_PATH, "put"))
+        clocks.set_shift(session.bsn, body["verschuiving_s"])
+    return _json({"verschuiving_s": clocks.shift(session.bsn),
+                  "nu": rfc3339(clocks.now(session.bsn))})

@@ -17,6 +17,9 @@ What the source works out itself, so every document meets the invariants by cons
   `in_regeling` under an active arrangement, else the backend's own status;
 - **acties**: the backend's, minus what the state rules out (no `betalen` when settled,
   no `betalingsregeling`/`pauze` when not offered or already in place).
+
+The signed envelope is cached per citizen for a few seconds, keyed by all of the above
+inputs (signed_cache.py): a repeated request with nothing changed is not signed again.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from reference_impl.source.backend import Case, ClaimsBackend, check_case
 from reference_impl.source.clock import TIMEZONE, local_date, rfc3339
 from reference_impl.source.config import SourceConfig
 from reference_impl.source.errors import BackendError
+from reference_impl.source.signed_cache import SignedCache, valid_until
 
 DOCUMENT_VERSION = WIRE_VERSION
 DEMAND = "BetalingsverplichtingOpgelegd"
@@ -274,8 +278,10 @@ class Overview:
         self.backend = backend
         self.database = database
         self.key = key
+        self.cache = SignedCache()
 
-    async def case_views(self, bsn: str, now: float) -> list[CaseView]:
+    async def cases(self, bsn: str) -> list[Case]:
+        """The backend's cases of `bsn`, checked; a 500 problem when the backend erred."""
         try:
             cases = list(await self.backend.cases_for(bsn))
             for case in cases:
@@ -286,18 +292,28 @@ class Overview:
             # One line naming the case and field (never the BSN); the caller gets a problem.
             log.error("the claims backend returned an invalid case: %s", exc)
             raise internal_error() from None
+        return cases
+
+    async def case_views(self, bsn: str, now: float) -> list[CaseView]:
+        cases = await self.cases(bsn)
         state = await load_state(self.database, bsn)
         return [case_view(case, state, self.config, now) for case in cases]
 
     async def document(self, bsn: str, now: float, *,
                        documentversie: str = DOCUMENT_VERSION) -> dict[str, Any]:
-        views = await self.case_views(bsn, now)
+        cases = await self.cases(bsn)
+        state = await load_state(self.database, bsn)
+        return self._build(bsn, cases, state, now, documentversie)
+
+    def _build(self, bsn: str, cases: list[Case], state: CitizenState, now: float,
+               documentversie: str) -> dict[str, Any]:
         document = {
             "documentversie": documentversie,
             "bron": {"oin": self.config.oin, "naam": self.config.naam},
             "bsn": bsn,
             "opgesteld_op": rfc3339(now),
-            "financiele_zaken": [v.wire for v in views],
+            "financiele_zaken": [case_view(case, state, self.config, now).wire
+                                 for case in cases],
         }
         if self.config.validate_documents:
             # A next major played by the rollout test keeps this major's shape: check that.
@@ -312,5 +328,14 @@ class Overview:
 
     async def envelope(self, bsn: str, now: float, *,
                        documentversie: str = DOCUMENT_VERSION) -> dict[str, Any]:
-        return sign_envelope(await self.document(bsn, now, documentversie=documentversie),
-                             self.key)
+        """The signed overview: the cached one while nothing it was built from changed (see
+        `SignedCache`), else built, checked and signed now. Callers must not modify it."""
+        cases = await self.cases(bsn)
+        state = await load_state(self.database, bsn)
+        inputs = (tuple(cases), state, documentversie, self.config)
+        cached = self.cache.get(bsn, inputs, now)
+        if cached is not None:
+            return cached
+        envelope = sign_envelope(self._build(bsn, cases, state, now, documentversie), self.key)
+        self.cache.put(bsn, inputs, now, valid_until(cases, now), envelope)
+        return envelope

@@ -33,6 +33,7 @@ from reference_impl.common.errors import ConfigError
 
 KEY = "uitfasering"
 MEMBERS = ("major", "deprecation", "sunset", "migratie_url")
+MUST_BE_MOMENT = "moet een datum (2027-06-01) of een RFC 3339-tijdstip zijn"
 URL = re.compile(r"^https?://[^\s<>\"]+$")
 
 
@@ -60,14 +61,15 @@ def _moment(key: str, value: Any) -> int:
             value = (date.fromisoformat(value) if len(value) == 10
                      else datetime.fromisoformat(value))
         except ValueError:
-            raise ConfigError(key, value, "must be a date (2027-06-01) or RFC 3339") from None
+            raise ConfigError(key, value, MUST_BE_MOMENT) from None
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ConfigError(key, value.isoformat(), "needs a UTC offset")
+            raise ConfigError(key, value.isoformat(),
+                              "mist een UTC-verschuiving (bijv. Z of +02:00)")
         return int(value.timestamp())
     if isinstance(value, date):
         return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
-    raise ConfigError(key, value, "must be a date (2027-06-01) or RFC 3339")
+    raise ConfigError(key, value, MUST_BE_MOMENT)
 
 
 def retirement_from_mapping(value: Any) -> Retirement | None:
@@ -75,17 +77,17 @@ def retirement_from_mapping(value: Any) -> Retirement | None:
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) != set(MEMBERS):
-        raise ConfigError(KEY, value, f"must be a mapping of exactly {', '.join(MEMBERS)}")
+        raise ConfigError(KEY, value, f"moet een mapping met precies {', '.join(MEMBERS)} zijn")
     major = value["major"]
     if not isinstance(major, int) or isinstance(major, bool) or major < 1:
-        raise ConfigError(f"{KEY}.major", major, "must be a major version number (1 or more)")
+        raise ConfigError(f"{KEY}.major", major, "moet een hoofdversienummer zijn (1 of hoger)")
     deprecation = _moment(f"{KEY}.deprecation", value["deprecation"])
     sunset = _moment(f"{KEY}.sunset", value["sunset"])
     if sunset <= deprecation:
-        raise ConfigError(f"{KEY}.sunset", value["sunset"], "must be later than deprecation")
+        raise ConfigError(f"{KEY}.sunset", value["sunset"], "moet later zijn dan deprecation")
     url = value["migratie_url"]
     if not isinstance(url, str) or not URL.match(url):
-        raise ConfigError(f"{KEY}.migratie_url", url, "must be an http(s) URL")
+        raise ConfigError(f"{KEY}.migratie_url", url, "moet een http(s)-URL zijn")
     return Retirement(major, deprecation, sunset, url)
 
 

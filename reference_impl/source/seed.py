@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from reference_impl.common.document import elfproef
+from reference_impl.common.settings import unreadable_because
 from reference_impl.source.backend import Case, case_from_mapping
 from reference_impl.source.clock import TIMEZONE
 from reference_impl.source.errors import BackendError
@@ -138,8 +139,9 @@ def load_seed(path: str | Path, today: date) -> SeedData:
     """Read a seed file, resolving relative dates against `today`."""
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise BackendError(f"cannot read seed file {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise BackendError(f"kan seed_file {path} niet lezen: {unreadable_because(exc)}"
+                           ) from exc
     data = resolve_dates(raw, today)
     organisations = [
         SeedOrganisation(
@@ -153,7 +155,8 @@ def load_seed(path: str | Path, today: date) -> SeedData:
     citizens = []
     for entry in data.get("burgers", []):
         if not elfproef(entry["bsn"]):
-            raise BackendError(f"seed citizen {entry.get('naam')!r}: bsn fails the elfproef")
+            raise BackendError(f"seed_file: burger {entry.get('naam')!r}: bsn voldoet niet "
+                               "aan de elfproef")
         citizens.append(SeedCitizen(
             bsn=entry["bsn"],
             naam=entry["naam"],

@@ -49,7 +49,7 @@ def verify_certificate(token: Any, scheme: Scheme, *, now: int) -> dict[str, Any
         issuer = claims.get("iss")
         manager = scheme.trusted_app_manager(issuer) if isinstance(issuer, str) else None
         if manager is None:
-            raise TokenError(f"{prefix}/uitgever-onbekend", "iss is no active App Manager")
+            raise TokenError(f"{prefix}/uitgever-onbekend", "iss is geen actieve App Manager")
         iat = claims.get("iat")
         at = iat if isinstance(iat, int) and not isinstance(iat, bool) else -1
         return scheme.app_manager_keys(issuer, at)  # the signature then covers that iat
@@ -57,20 +57,21 @@ def verify_certificate(token: Any, scheme: Scheme, *, now: int) -> dict[str, Any
     claims = verify(token, typ=CERTIFICATE_TYP, prefix=prefix, keys_for=issuer_keys)
     check_claims_schema(claims, "app-certificaat", prefix=prefix)
     if not elfproef(claims["bsn"]):
-        raise TokenError(f"{prefix}/claims-ongeldig", "bsn fails the elfproef")
+        raise TokenError(f"{prefix}/claims-ongeldig", "bsn voldoet niet aan de elfproef")
     jwk = claims["cnf"]["jwk"]
     if "kid" in jwk and jwk["kid"] != thumbprint(jwk):
-        raise TokenError(f"{prefix}/claims-ongeldig", "cnf.jwk kid is not its thumbprint")
+        raise TokenError(f"{prefix}/claims-ongeldig",
+                         "de kid van cnf.jwk is niet zijn vingerafdruk")
     if not 0 <= claims["iat"] - claims["inlogmoment"] <= REGISTRATION_TTL_S:
-        raise TokenError(f"{prefix}/claims-ongeldig", "login after iat or too long before")
+        raise TokenError(f"{prefix}/claims-ongeldig", "inlogmoment na iat of te lang ervoor")
     if claims["nbf"] - CLOCK_SKEW_S > now or claims["iat"] - CLOCK_SKEW_S > now:
-        raise TokenError(f"{prefix}/nog-niet-geldig", "nbf or iat lies in the future")
+        raise TokenError(f"{prefix}/nog-niet-geldig", "nbf of iat ligt in de toekomst")
     if now > claims["exp"] + CLOCK_SKEW_S:
-        raise TokenError(f"{prefix}/verlopen", "the certificate has expired")
+        raise TokenError(f"{prefix}/verlopen", "het certificaat is verlopen")
     if claims["exp"] - claims["iat"] > CERT_MAX_LIFETIME_S:
-        raise TokenError(f"{prefix}/looptijd-te-lang", "exp - iat exceeds 43200 s")
+        raise TokenError(f"{prefix}/looptijd-te-lang", "exp - iat is meer dan 43200 s")
     if scheme.is_revoked(claims["jti"]):
-        raise TokenError(f"{prefix}/ingetrokken", "the certificate is revoked")
+        raise TokenError(f"{prefix}/ingetrokken", "het certificaat is ingetrokken")
     return claims
 
 
@@ -84,9 +85,9 @@ def verify_proof(token: Any, cnf_jwk: dict[str, Any], *, oin: str, api_url: str 
     claims = verify(token, typ=PROOF_TYP, prefix=prefix, keys_for=lambda _h, _c: [cnf_jwk])
     check_claims_schema(claims, "sessie-bewijs", prefix=prefix)
     if claims["aud"] != oin:
-        raise TokenError(f"{prefix}/verkeerde-ontvanger", "aud is another organisation")
+        raise TokenError(f"{prefix}/verkeerde-ontvanger", "aud is een andere organisatie")
     if api_url is None or claims["api_url"] != api_url:
-        raise TokenError(f"{prefix}/verkeerd-eindpunt", "api_url is another endpoint")
+        raise TokenError(f"{prefix}/verkeerd-eindpunt", "api_url is een ander eindpunt")
     check_fresh(claims, now, prefix)
     return claims
 
@@ -99,7 +100,7 @@ async def verify_proof_and_nonce(
     claims = verify_proof(token, cnf_jwk, oin=oin, api_url=api_url, now=now)
     failure = await nonces.consume(claims["nonce"], now)
     if failure is not None:
-        raise TokenError(f"bewijs/{failure}", "the nonce cannot be used")
+        raise TokenError(f"bewijs/{failure}", "de nonce is niet bruikbaar")
     return claims
 
 

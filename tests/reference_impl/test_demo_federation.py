@@ -24,6 +24,7 @@ from reference_impl.app.loopback import LoopbackReceiver, s256
 from reference_impl.common.jose import generate_key, load_public_jwks, public_jwk, sign
 from reference_impl.common.request_proof import session_headers
 from reference_impl.common.scheme import SchemeVerifier
+from reference_impl.common.versions import WIRE_VERSION
 from reference_impl.demo.announce import _print_summary
 from reference_impl.demo.data import load_demo
 from reference_impl.demo.launcher import (
@@ -41,7 +42,7 @@ HTTP_TIMEOUT_S = 10
 
 def _check_scheme(token: str, key_file: Path, sources: list[dict[str, Any]]) -> dict[str, Any]:
     claims = SchemeVerifier(load_public_jwks(key_file), "test").verify(token)
-    assert claims["versie"] == "2.0"
+    assert claims["versie"] == WIRE_VERSION
     listed = {o["oin"]: o for o in claims["organisaties"]}
     assert set(listed) == {s["oin"] for s in sources}
     for source in sources:

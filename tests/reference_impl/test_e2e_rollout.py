@@ -21,6 +21,7 @@ from e2e_support import bare_client, code_of, honest_app, log_in
 
 from reference_impl.app.sources import SourceClient
 from reference_impl.common.errors import ConfigError
+from reference_impl.common.versions import WIRE_VERSION
 from reference_impl.demo.data import load_demo
 from reference_impl.demo.launcher import BackgroundFederation
 from reference_impl.source.app import create_app as create_source_app
@@ -58,7 +59,7 @@ async def test_old_and_new_apps_reach_a_source_that_serves_two_majors(federation
     async with bare_client() as client:
         announced = {major: (await client.get(f"{url}/configuratie")).json()["api_versie"]
                      for major, url in endpoints.items()}
-    assert announced == {2: "2.0", 3: "3.0"}
+    assert announced == {2: WIRE_VERSION, 3: "3.0"}
 
     old, new = honest_app(federation), honest_app(federation, majors=frozenset({2, 3}))
     async with old, new, bare_client() as client:

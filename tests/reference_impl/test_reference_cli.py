@@ -4,10 +4,14 @@ one line with a non-zero exit."""
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -62,7 +66,7 @@ def test_stelsel_sleutel_never_overwrites(tmp_path: Path) -> None:
     assert run("stelsel", "sleutel", "--uit", str(tmp_path)).exit_code == 0
     before = (tmp_path / "stelsel-sleutel.pem").read_bytes()
     line = one_line_error(run("stelsel", "sleutel", "--uit", str(tmp_path)))
-    assert "already holds" in line
+    assert "bevat al een stelselsleutel" in line and "niet overschreven" in line
     assert (tmp_path / "stelsel-sleutel.pem").read_bytes() == before
 
 
@@ -124,6 +128,36 @@ def test_an_unreadable_configuration_is_one_line(tmp_path: Path, command: str) -
     assert "weg.yaml" in line
 
 
+# What an operator sees from the installed command: one Dutch line on stderr, exit 2. The
+# key and value stay as written in the file; only the words around them are Dutch.
+CONFIG_IN_DUTCH = [
+    (None, "configuratie --config='{path}': niet te lezen: het bestand bestaat niet"),
+    ('oin: "12"\n', "configuratie oin='12': moet een tekst van 20 cijfers zijn"),
+    ("naam: Gemeente\npoort: 8001\n",
+     "configuratie poort=8001: onbekende sleutel (bekend: backend, base_path, "),
+    ("oin: [\n", "configuratie --config='{path}': niet te lezen: geen geldige YAML "
+     "(regel 2, kolom 1)"),
+]
+
+
+@pytest.mark.parametrize(("content", "expected"), CONFIG_IN_DUTCH)
+def test_a_configuration_error_is_one_dutch_line_from_the_command(
+        tmp_path: Path, content: str | None, expected: str) -> None:
+    path = tmp_path / "bron.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("VORDERINGEN_")}
+    done = subprocess.run([sys.executable, "-m", "reference_impl.cli", "bron", "serve",
+                           "--config", str(path)], capture_output=True, text=True,
+                          env=environ, timeout=60, check=False)
+    assert done.returncode == 2 and done.stdout == "", (done.returncode, done.stdout)
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("vorderingen: " + expected.format(path=path)), done.stderr
+    english = ("configuration", "cannot", "must", "unknown", "errno", "no such")
+    words = done.stderr.replace(str(path), "").lower()  # tmp_path holds the test's name
+    assert not any(word in words for word in english), done.stderr
+
+
 def test_an_unknown_configuration_key_is_named(tmp_path: Path) -> None:
     config = tmp_path / "app-manager.yaml"
     config.write_text("id: am\nnaam: AM\nkey_dir: k\nidentity_provider: {type: test}\n"
@@ -137,3 +171,41 @@ def test_help_names_every_actor() -> None:
     assert result.exit_code == 0
     for command in ("demo", "stelsel", "app-manager", "bron"):
         assert command in result.stdout
+
+
+# click's own words, the way a Dutch user meets them; each English original must be gone.
+CLICK_IN_DUTCH = [
+    (["bron", "sleutel"], "Ontbrekende optie '--uit'.", "Missing option"),
+    (["stelsel", "onderteken", "--sleutel", "k", "--uit", "x"],
+     "Ontbrekend argument 'BESCHRIJVING'.", "Missing argument"),
+    (["bron", "serve", "--bestaat-niet"], "Onbekende optie '--bestaat-niet'.", "No such option"),
+    (["bestaat-niet"], "Onbekende opdracht 'bestaat-niet'.", "No such command"),
+    (["demo", "--poort-basis", "80"],
+     "Ongeldige waarde voor '--poort-basis': 80 ligt niet in het bereik 1024<=x<=65000.",
+     "Invalid value"),
+    (["bron", "serve", "--log-formaat", "xml"], "'xml' is niet een van 'text', 'json'.",
+     "is not one of"),
+    (["demo", "extra"], "Onverwacht extra argument (extra)", "unexpected extra"),
+]
+
+
+@pytest.mark.parametrize(("args", "dutch", "english"), CLICK_IN_DUTCH)
+def test_clicks_own_usage_errors_are_dutch(args: list[str], dutch: str, english: str) -> None:
+    line = one_line_error(run(*args))
+    assert dutch in line and english not in line, line
+
+
+def test_help_pages_are_dutch_and_other_click_programs_keep_their_language() -> None:
+    page = run("bron", "serve", "--help").stdout
+    assert page.startswith("Gebruik: main bron serve [OPTIES]")  # CliRunner's program name
+    assert "Opties:" in page and "Toon deze hulp en stop." in page and "[standaard: text]" in page
+    assert "--config BESTAND" in page
+    assert "Opdrachten:" in run("--help").stdout and "Usage:" not in run("--help").stdout
+
+    @click.command()
+    @click.option("--n", type=int, required=True)
+    def other(n: int) -> None:
+        """Another program in the same process (the conformance CLI in a test run)."""
+
+    assert "Missing option '--n'" in CliRunner().invoke(other, []).output
+    assert "Usage:" in CliRunner().invoke(other, ["--help"]).output

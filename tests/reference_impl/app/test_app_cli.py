@@ -154,7 +154,7 @@ def test_export_then_verify_offline_names_the_failing_envelope(
     assert verdict["enveloppen"][1] == {
         "index": 1, "bron": "Dienst Uitvoering Onderwijs (demo)", "geldig": False,
         "stap": "4 handtekening", "code": "envelop/handtekening-ongeldig",
-        "detail": "signature does not verify"}
+        "detail": "de handtekening klopt niet"}
     readable = _run(demo, *offline)
     assert ("envelop 1 (Dienst Uitvoering Onderwijs (demo)): ongeldig bij stap 4 handtekening: "
             "envelop/handtekening-ongeldig") in readable.stdout.replace("\n", " ")

@@ -18,6 +18,7 @@ from browser_support import Browser
 
 from reference_impl.common.jose import generate_key, public_jwk, sign
 from reference_impl.common.problems import WWW_AUTHENTICATE
+from reference_impl.common.versions import STANDARD_VERSION
 
 pytestmark = pytest.mark.anyio
 
@@ -254,7 +255,7 @@ async def test_unknown_path_and_wrong_method(client: ValidatingClient) -> None:
 
 async def test_every_answer_carries_api_version_and_cors(client: ValidatingClient) -> None:
     response = await client.get("/intrekkingen")
-    assert response.headers["api-version"] == "2.0.0"
+    assert response.headers["api-version"] == STANDARD_VERSION
     assert response.headers["access-control-allow-origin"] == "*"
     preflight = await client.request("OPTIONS", "/registraties", in_spec=False)
     assert preflight.status_code == 204

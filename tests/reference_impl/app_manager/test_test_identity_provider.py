@@ -98,6 +98,37 @@ async def test_bsn_never_appears_in_a_url(client: ValidatingClient, app_side: Ap
     assert set(parse_qs(urlparse(response.headers["location"]).query)) == {"state", "code"}
 
 
+async def test_annuleren_is_a_refused_login(client: ValidatingClient, app_side: AppSide) -> None:
+    """spec/testomgeving.md §3: `keuze=annuleren` returns `error=access_denied`, which the
+    App Manager passes on to the app."""
+    _page_text, query = await _page(client, app_side)
+    response = await client.post("/test-idp/inloggen", in_spec=False, data={
+        "state": query["state"], "redirect_uri": query["redirect_uri"],
+        "bsn": SANNE, "niveau": "midden", "keuze": "annuleren"})
+    assert response.status_code == 303
+    back = query_of(response.headers["location"])
+    assert back == {"state": query["state"], "error": "access_denied"}
+    # spec/openapi/app-manager.yaml still requires `code` here (requests-APPMANAGER.md)
+    answered = await client.get(response.headers["location"].split(BASE, 1)[1],
+                                valid_request=False)
+    assert query_of(answered.headers["location"])["error"] == "access_denied"
+
+
+async def test_an_unknown_keuze_is_refused(client: ValidatingClient, app_side: AppSide) -> None:
+    _page_text, query = await _page(client, app_side)
+    response = await client.post("/test-idp/inloggen", in_spec=False, data={
+        "state": query["state"], "redirect_uri": query["redirect_uri"],
+        "bsn": SANNE, "niveau": "midden", "keuze": "misschien"})
+    assert problem(response) == (400, "verzoek/ongeldig")
+
+
+async def test_the_form_has_the_fields_of_the_spec(client: ValidatingClient,
+                                                  app_side: AppSide) -> None:
+    page, _query = await _page(client, app_side)
+    assert page.count("<form") == 1 and 'method="post"' in page
+    assert 'name="keuze" value="inloggen"' in page and 'name="keuze" value="annuleren"' in page
+
+
 async def test_an_expired_code_is_a_refused_login(client: ValidatingClient, app_side: AppSide,
                                                  clock: FakeClock) -> None:
     _page_text, query = await _page(client, app_side)

@@ -132,7 +132,7 @@ def test_the_pinned_set_accepts_a_document_signed_by_its_second_key() -> None:
     assert verify(scheme_token(current, 1), pinned)["volgnummer"] == 1
     assert code_of(scheme_token(stranger, 1), pinned) == "stelsel/sleutel-onbekend"
     assert verify(scheme_token(current, 1), public_jwk(current))  # 1.0 config: a set of one
-    with pytest.raises(ValueError, match="1 to 5"):
+    with pytest.raises(ValueError, match="1 tot 5"):
         SchemeVerifier([public_jwk(generate_key()) for _ in range(6)], "test")
 
 

@@ -25,6 +25,8 @@ BODY_TIMEOUT_S = 1.0
 DRIP_INTERVAL_S = 0.2
 SLOW_CLIENTS = 20
 CONFIGURATIE = "/vorderingen/v2/configuratie"
+ATTACKER = "127.0.0.2"  # loopback holds all of 127/8: a second client address
+PER_CLIENT = 3
 
 
 def _free_port() -> int:
@@ -131,3 +133,38 @@ async def test_a_client_leaving_mid_body_is_not_an_error(gemeente: RunningSource
     assert not any(m.get("status", 0) >= 500 for m in sent)
     assert any(" 499 " in r.getMessage() for r in caplog.records
                if r.name == "vorderingen.access")
+
+
+async def test_one_client_cannot_take_every_connection(gemeente: RunningSource):
+    """Beyond its own few connections a client's next one is closed at once, while another
+    address is still served (the per-client cap of serving.py, below the global limit)."""
+    port = _free_port()
+    server = uvicorn.Server(server_config(gemeente.app, host="127.0.0.1", port=port,
+                                          log_level="warning", max_connections=50,
+                                          max_connections_per_client=PER_CLIENT))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    held = []
+    try:
+        for _ in range(PER_CLIENT):  # idle connections: no head yet
+            held.append(await asyncio.open_connection("127.0.0.1", port,
+                                                      local_addr=(ATTACKER, 0)))
+        reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                       local_addr=(ATTACKER, 0))
+        writer.write(f"GET {CONFIGURATIE} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert await asyncio.wait_for(reader.read(), HEAD_TIMEOUT_S) == b""  # closed, no answer
+        writer.close()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as other:
+            assert (await other.get(CONFIGURATIE)).status_code == 200
+        held.pop()[1].close()  # one of its connections ends: the client may open another
+        await asyncio.sleep(0.05)
+        transport = httpx.AsyncHTTPTransport(local_address=ATTACKER)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
+                                     transport=transport) as again:
+            assert (await again.get(CONFIGURATIE)).status_code == 200
+    finally:
+        for _, writer in held:
+            writer.close()
+        server.should_exit = True
+        await task

@@ -11,6 +11,7 @@ import yaml
 from scheme_support import MANAGER_ID, OIN, description, organisation
 
 from reference_impl.common.jose import generate_key, public_jwk, thumbprint
+from reference_impl.common.versions import WIRE_VERSION
 from reference_impl.scheme.description import description_from_mapping, load_description
 from reference_impl.scheme.errors import DescriptionError
 
@@ -89,7 +90,7 @@ def test_a_private_key_is_never_published() -> None:
 
 def test_a_wrong_kid_is_refused() -> None:
     jwk = {**public_jwk(generate_key()), "kid": public_jwk(generate_key())["kid"]}
-    with pytest.raises(DescriptionError, match="thumbprint"):
+    with pytest.raises(DescriptionError, match="vingerafdruk"):
         description_from_mapping(_mapping(organisaties=[organisation(generate_key(),
                                                                      sleutels=[jwk])]))
 
@@ -139,17 +140,17 @@ app_managers:
         {"jwk": public_jwk(next_key), "geldig_vanaf": 1796079600},
         {"jwk": public_jwk(stolen), "geldig_vanaf": 0, "ingetrokken_op": 1780000000},
     ]
-    assert claims["versie"] == "2.0"
+    assert claims["versie"] == WIRE_VERSION
 
 
 @pytest.mark.parametrize(("organisations", "managers", "why"), [
     ([{"api_url": None,
        "eindpunten": [{"api_url": "http://127.0.0.1:8001/vorderingen/v2", "major": 2},
                       {"api_url": "http://127.0.0.1:8001/vorderingen/v2b", "major": 2}]}],
-     [], "two endpoints for one major"),
-    ([{}, {"oin": "00000001009999999000"}], [], "api_url appears more than once"),
+     [], "twee eindpunten voor één major"),
+    ([{}, {"oin": "00000001009999999000"}], [], "api_url komt meer dan eens voor"),
     ([{}], [{"api_url": "http://127.0.0.1:8001/vorderingen/v2"}],
-     "api_url appears more than once"),
+     "api_url komt meer dan eens voor"),
 ])
 def test_an_api_url_is_unique_and_a_major_has_one_endpoint(
         organisations: list[dict[str, Any]], managers: list[dict[str, Any]], why: str) -> None:

@@ -29,6 +29,7 @@ from reference_impl.common.jose import (
 )
 from reference_impl.common.scheme import SchemeVerifier
 from reference_impl.common.spec import openapi_path
+from reference_impl.common.versions import STANDARD_VERSION, WIRE_VERSION
 from reference_impl.scheme.app import create_app
 from reference_impl.scheme.config import SchemeServiceConfig, config_from_mapping
 from reference_impl.scheme.revocations import RevocationCollector
@@ -75,11 +76,11 @@ async def test_document_is_served_signed_with_the_pinned_key(
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/jose"
     assert response.headers["cache-control"] == "public, max-age=60"
-    assert response.headers["api-version"] == "2.0.0"
+    assert response.headers["api-version"] == STANDARD_VERSION
     claims = scheme["verifier"].verify(response.text, now=int(clock()))
     assert claims["iss"] == "test-stelselbeheerder" and claims["volgnummer"] >= int(clock())
     assert claims["exp"] - claims["iat"] <= 86_400
-    assert claims["versie"] == "2.0"
+    assert claims["versie"] == WIRE_VERSION
     endpoint = claims["organisaties"][0]["eindpunten"]
     assert endpoint == [{"api_url": "http://127.0.0.1:8001/vorderingen/v2", "major": 2}]
     assert set(claims["organisaties"][0]["sleutels"][0]) == {"jwk", "geldig_vanaf"}
@@ -233,7 +234,7 @@ async def test_the_openapi_document_is_served_as_json(scheme: dict[str, Any]) ->
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     spec = yaml.safe_load(openapi_path("stelsel").read_text(encoding="utf-8"))
-    assert response.json() == spec and spec["info"]["version"] == "2.0.0"
+    assert response.json() == spec and spec["info"]["version"] == STANDARD_VERSION
 
 
 async def test_the_operator_signs_with_its_next_key_and_pinned_sets_follow(
@@ -255,7 +256,7 @@ async def test_the_operator_signs_with_its_next_key_and_pinned_sets_follow(
     assert response.headers["cache-control"] == "public, max-age=5"
     claims = SchemeVerifier(load_public_jwks(pinned), "test").verify(response.text,
                                                                      now=int(clock()))
-    assert claims["versie"] == "2.0"
+    assert claims["versie"] == WIRE_VERSION
     with pytest.raises(TokenError) as refused:
         SchemeVerifier(load_public_jwk(current_public), "test").verify(response.text,
                                                                        now=int(clock()))

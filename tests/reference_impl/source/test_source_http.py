@@ -17,10 +17,11 @@ from source_support import (
 )
 
 from reference_impl.common.spec import openapi_path
+from reference_impl.common.versions import STANDARD_VERSION, WIRE_VERSION
 
 pytestmark = pytest.mark.anyio
 SECURITY_HEADERS = {
-    "api-version": "2.0.0",
+    "api-version": STANDARD_VERSION,
     "access-control-allow-origin": "*",
     "access-control-expose-headers": ("API-Version, Location, ETag, Idempotent-Replayed, "
                                       "Retry-After, WWW-Authenticate, Deprecation, Sunset, Link"),
@@ -43,7 +44,7 @@ async def test_configuration_is_public_and_complete(gemeente: RunningSource):
     assert body["diensten"] == ["vorderingenoverzicht", "betalingsregelingen", "pauzes",
                                 "hulpvragen"]
     assert body["betalingsregeling"]["maximum_aantal_termijnen"] == 12
-    assert (body["api_versie"], body["documentversie"]) == ("2.0", "2.0")
+    assert (body["api_versie"], body["documentversie"]) == (WIRE_VERSION, WIRE_VERSION)
 
 
 async def test_the_openapi_document_is_served_at_the_base_path(gemeente: RunningSource):

@@ -13,6 +13,7 @@ from source_support import SANNE, problem, start_source
 
 from reference_impl.common.jose import generate_key
 from reference_impl.common.request_proof import session_headers
+from reference_impl.common.versions import WIRE_VERSION
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +26,7 @@ async def test_two_majors_side_by_side(tmp_path: Path):
         trust, oin = running.trust, running.config.oin
         v2_url, v3_url = trust.api_url(oin, 2), trust.api_url(oin, 3)
         assert v2_url.endswith("/vorderingen/v2") and v3_url.endswith("/vorderingen/v3")
-        assert (await running.client.get("/configuratie")).json()["api_versie"] == "2.0"
+        assert (await running.client.get("/configuratie")).json()["api_versie"] == WIRE_VERSION
         configuration = (await v3.get("/configuratie")).json()
         assert (configuration["api_versie"], configuration["documentversie"]) == ("3.0", "3.0")
 
@@ -53,7 +54,7 @@ async def test_two_majors_side_by_side(tmp_path: Path):
         # An old app keeps using v2 as before.
         old = await running.session(SANNE)
         document = (await running.client.get("/vorderingenoverzicht", token=old)).json()
-        assert document["document"]["documentversie"] == "2.0"
+        assert document["document"]["documentversie"] == WIRE_VERSION
     finally:
         await v3.aclose()
         await running.close()
