@@ -4,8 +4,9 @@ A link in a Markdown text of `spec/` is resolved relative to that text's own fil
 mapped: a normative text to its page (`trust-model.md` → `trust-model.html`), a rules file
 to its area in the rule index, an OpenAPI document to its page, a JSON Schema to its
 section of `schemas.html`, a folder to the page that presents it, and any other file of the
-standard to a verbatim copy under `raw/`. A link that leaves `spec/` (to the repository's
-code) is shown as its path, not as a link: the site stands alone. A link to a file that does
+standard to a verbatim copy under `raw/`. The guides for organisations (`examples/*.md`) have
+pages of their own. Any other link that leaves `spec/` (to the repository's code) is shown as
+its path, not as a link: the site stands alone. A link to a file that does
 not exist is a warning.
 """
 
@@ -23,9 +24,16 @@ PAGES = {
     "interface.md": "interface.html",
     "versioning.md": "versioning.html",
     "governance.md": "governance.html",
+    "certificering.md": "certificering.html",
+    "testomgeving.md": "testomgeving.html",
     "CHANGELOG.md": "changelog.html",
     "vectors/README.md": "vectors.html",
     "rules/README.md": "rules.html",
+    # the guides for organisations, outside spec/ but part of the site
+    "../examples/README.md": "onboarding.html",
+    "../examples/bron-yaml.md": "bron-yaml.html",
+    "../examples/handshake.md": "handshake.html",
+    "../examples/ci/README.md": "ci.html",
 }
 DIRECTORIES = {
     "": "index.html",
@@ -83,9 +91,14 @@ class Links:
         target = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
         if target == ".":
             target = ""
-        if target == ".." or target.startswith("../"):
+        if target.startswith("../spec/"):  # a guide linking into the standard
+            target = target.removeprefix("../spec/")
+        if target in PAGES:
+            mapped: str | None = PAGES[target]
+        elif target == ".." or target.startswith("../"):
             return None
-        mapped = self._page_of(target, source)
+        else:
+            mapped = self._page_of(target, source)
         if mapped is None:
             return "#"
         if fragment:

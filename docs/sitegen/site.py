@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from sitegen import openapi, rules
+from sitegen import cli, openapi, rules
 from sitegen.errors import BuildFailed, SiteError, SpecMissing
 from sitegen.links import RAW_DIR, Links, schema_anchor
 from sitegen.markdown import Markdown
@@ -37,9 +37,19 @@ TEXT_PAGES = (  # (spec file, page, title in the navigation)
     ("interface.md", "interface.html", "Interface"),
     ("versioning.md", "versioning.html", "Versioning"),
     ("governance.md", "governance.html", "Governance"),
+    ("certificering.md", "certificering.html", "Certification"),
+    ("testomgeving.md", "testomgeving.html", "Test environments"),
     ("vectors/README.md", "vectors.html", "Test vectors"),
     ("CHANGELOG.md", "changelog.html", "Changelog"),
 )
+REPO_DIR = DOCS_DIR.parent
+GUIDE_PAGES = (  # (file, relative to spec/ as links name it; page; title) — for organisations
+    ("../examples/README.md", "onboarding.html", "Onboarding guide"),
+    ("../examples/bron-yaml.md", "bron-yaml.html", "bron.yaml reference"),
+    ("../examples/handshake.md", "handshake.html", "The handshake by hand"),
+    ("../examples/ci/README.md", "ci.html", "In your CI"),
+)
+CLI_PAGE = ("cli.html", "Command-line reference")
 LOCAL_SCHEMES = ("http://", "https://", "mailto:", "data:", "//")
 
 
@@ -112,6 +122,7 @@ def _build(spec_dir: Path, out_dir: Path) -> BuildResult:
                       undefined=StrictUndefined, keep_trailing_newline=True)
     common = {
         "version": apis[0].version, "apis": apis, "text_pages": TEXT_PAGES,
+        "guide_pages": [*GUIDE_PAGES, ("", *CLI_PAGE)],
     }
     all_rules = [rule for area in areas for rule in area.rules]
     pages: dict[str, str] = {
@@ -129,7 +140,15 @@ def _build(spec_dir: Path, out_dir: Path) -> BuildResult:
     for source, page, title in TEXT_PAGES:
         body = _text(spec_dir, source, markdown, set())
         pages[page] = env.get_template("text.html.j2").render(
-            **common, page=page, title=title, source=source, body=body)
+            **common, page=page, title=title, origin=f"spec/{source}", body=body)
+    for source, page, title in GUIDE_PAGES:
+        # Read from this checkout (a --spec elsewhere has no guides); links resolve as if
+        # written next to spec/, so `../spec/...` reaches the standard's pages.
+        body = _guide(source, markdown)
+        pages[page] = env.get_template("text.html.j2").render(
+            **common, page=page, title=title, origin=source.removeprefix("../"), body=body)
+    pages[CLI_PAGE[0]] = env.get_template("cli.html.j2").render(
+        **common, page=CLI_PAGE[0], title=CLI_PAGE[1], commands=cli.load())
     _check_pages(pages, links.raw_files, problems)
     if problems:
         raise BuildFailed(problems.items)
@@ -144,6 +163,13 @@ def _text(spec_dir: Path, source: str, markdown: Markdown, anchors: set[str]) ->
     if not path.is_file():
         raise SpecMissing(f"{path} is missing")
     return markdown.render(path.read_text(encoding="utf-8"), source=source, anchors=anchors)
+
+
+def _guide(source: str, markdown: Markdown) -> str:
+    path = REPO_DIR / source.removeprefix("../")
+    if not path.is_file():
+        raise SpecMissing(f"{path} is missing")
+    return markdown.render(path.read_text(encoding="utf-8"), source=source, anchors=set())
 
 
 def _schema_files(spec_dir: Path, renderer: SchemaRenderer) -> list[SchemaFile]:

@@ -18,7 +18,9 @@ from conformance.profiles import PROFILES
 SPEC = REPO / "spec"
 PAGES = ("index.html", "rules.html", "bron.html", "app-manager.html", "stelsel.html",
          "schemas.html", "trust-model.html", "interface.html", "standard.html",
-         "vectors.html", "changelog.html", "versioning.html", "governance.html")
+         "vectors.html", "changelog.html", "versioning.html", "governance.html",
+         "certificering.html", "testomgeving.html",
+         "onboarding.html", "bron-yaml.html", "handshake.html", "ci.html", "cli.html")
 
 
 class Scan(HTMLParser):
