@@ -14,7 +14,6 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,26 +22,16 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
-from schemathesis.python.asgi import get_client
-from source_support import BASE, GEMEENTE, SANNE, BuiltSource, FakeClock, build_source
+from schemathesis_support import BASE_URL, build_target, open_session, sign_case
 
-from reference_impl.common.jose import generate_key
 from reference_impl.common.spec import openapi_path
 
 pytestmark = pytest.mark.slow
 MAX_EXAMPLES = 15
 STATEFUL_EXAMPLES = 10
-BASE_URL = f"http://testserver{BASE}"
 # Answers the document lists for valid input that the domain refuses (an unknown or settled
 # case, a used quote, a repeated Idempotency-Key): valid data, documented refusals.
 DOMAIN_REFUSALS = ["409", "422"]
-
-
-class RealClock(FakeClock):
-    """Wall-clock time (sessions and quotes expire as in production)."""
-
-    def __call__(self) -> float:
-        return time.time()
 
 
 def _config() -> schemathesis.Config:
@@ -61,21 +50,6 @@ def _config() -> schemathesis.Config:
     })
 
 
-def open_session(source: BuiltSource) -> str:
-    """A session token for the demo citizen, opened through the app like an app does (its
-    key kept in `trust.session_keys` to sign each case's request proof)."""
-    client = get_client(source.app)
-    app_key = generate_key()
-    nonce = client.post(f"{BASE_URL}/sessies/uitdagingen").json()["nonce"]
-    response = client.post(f"{BASE_URL}/sessies", json={
-        "certificaat": source.trust.certificate(SANNE, app_key, niveau="hoog"),
-        "bewijs": source.trust.proof(app_key, nonce, source.config.oin)})
-    response.raise_for_status()
-    token = response.json()["sessietoken"]
-    source.trust.session_keys[token] = app_key
-    return token
-
-
 # Schemathesis generates its coverage cases, with auth applied, while pytest collects this
 # module; so the source it targets exists from import on, in its own temporary directory
 # (removed at the end of the module, or at exit when its tests were deselected).
@@ -83,11 +57,7 @@ STATUSES: dict[str, set[int]] = {}
 STATEFUL: dict[str, set[int]] = {}
 _WORK = Path(tempfile.mkdtemp(prefix="vorderingen-schemathesis-"))
 atexit.register(shutil.rmtree, _WORK, True)  # also when the module is collected but deselected
-# Generous limits, so that generated quotes are mostly acceptable and the stateful
-# scenarios get past the quote to the arrangement (accept, read, withdraw).
-TARGET = build_source(_WORK, GEMEENTE, clock=RealClock(), betalingsregeling={
-    "minimum_termijnbedrag": 1, "maximum_aantal_termijnen": 1200, "bedenktijd_dagen": 14,
-    "voorstel_geldigheid_s": 900}, testomgeving={"klok": True})
+TARGET = build_target(_WORK)
 schema = schemathesis.openapi.from_path(openapi_path("bron"), config=_config())
 schema.config.update(base_url=BASE_URL)
 schema.app = TARGET.app
@@ -99,9 +69,7 @@ class SessionAuth:
         return open_session(TARGET)
 
     def set(self, case: Any, data: str, ctx: Any) -> None:
-        url = TARGET.trust.api_url(TARGET.config.oin) + case.formatted_path
-        headers = TARGET.trust.request_headers(data, case.method, url, now=int(time.time()))
-        case.headers = {**(case.headers or {}), **headers}
+        sign_case(TARGET, case, data)
 
 
 @pytest.fixture(scope="module", autouse=True)
