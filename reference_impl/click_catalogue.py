@@ -153,6 +153,12 @@ def dutch_placeholders(command: click.Command) -> None:
     and every command under it; a placeholder a command chose itself is kept."""
     if command.options_metavar == OPTIONS_METAVAR[0]:
         command.options_metavar = OPTIONS_METAVAR[1]
+    if command.add_help_option:
+        # click words its --help option once, when a context first asks for it — possibly
+        # before this catalogue was in place (a docs build walking the commands): each
+        # command gets its own, worded in Dutch.
+        command.add_help_option = False
+        click.help_option("--help", help=DUTCH.gettext("Show this message and exit."))(command)
     for param in command.params:
         if isinstance(param, click.Option) and param.metavar is None and not param.is_flag \
                 and param.type.name in TYPE_METAVARS:

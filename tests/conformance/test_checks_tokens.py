@@ -123,6 +123,7 @@ def _proven() -> dict[str, set[str]]:
     proven: dict[str, set[str]] = {}
     rows = [(fn, src) for fn, src, *_ in (*test_checks_trust.BROKEN,
                                          *test_checks_trust.SESSION_BROKEN,
+                                         *test_checks_trust.LIFETIME_BROKEN,
                                          *test_checks_v2.BROKEN,
                                          *test_checks_verzoekbewijs.BROKEN, *BROKEN,
                                          *WINDOW_BROKEN)]

@@ -395,6 +395,31 @@ async def test_session_check_fails_on_broken_source(fn, broken_source, rule, fra
     assert (result.rule, fragment in result.message) == (rule, True), result.message
 
 
+# Short test lifetimes (spec/testomgeving.md §5): announced but not kept is caught; a source
+# announcing none is not judged by the rule (the reference, which keeps them, passes in the
+# demo run of tests/conformance/test_cli.py).
+LIFETIME_BROKEN = [
+    (sessie.announced_lifetimes_kept, "korte-levensduur-niet-gehouden",
+     "/testomgeving/korte-levensduur", "not the announced nonce_geldigheid_s"),
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("fn", "broken_source", "rule", "fragment"), LIFETIME_BROKEN,
+                         ids=check_id)
+async def test_lifetime_check_fails_on_broken_source(fn, broken_source, rule, fragment,
+                                                     suite_keys):
+    await test_session_check_fails_on_broken_source(fn, broken_source, rule, fragment,
+                                                    suite_keys)
+
+
+@pytest.mark.anyio
+async def test_lifetime_check_does_not_apply_without_announced_lifetimes(suite_keys):
+    fed = Federation(suite_keys)
+    result = await run(sessie.announced_lifetimes_kept, build(fed, None), fed)
+    assert (result.outcome, result.skip) == (Outcome.SKIPPED, "not_applicable"), result.message
+
+
 def test_every_fast_session_check_is_proven_broken():
     assert {fn for fn, *_ in SESSION_BROKEN} == set(SESSION_FAST_CHECKS)
 
