@@ -31,6 +31,10 @@ outside its range raises `ConfigError` naming the key and the value. Example:
       deprecation: 2027-06-01            # on every response of /vorderingen/v2
       sunset: 2028-06-01
       migratie_url: https://standaard.example/vorderingen/v3-migratie
+    testomgeving:                        # optional, test environments only (spec/testomgeving.md)
+      klok: true                         # the test clock GET/PUT /testklok (never in productie)
+      nonce_geldigheid_s: 5              # short trust lifetimes, announced in /configuratie
+      sessie_geldigheid_s: 20            # (both or neither; only with omgeving test/ontwikkeling)
 
 Keys are made by an explicit command (`vorderingen bron sleutel --uit DIR`), never behind
 the operator's back: a `key_file` that cannot be read stops the source. Only a test or
