@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
+from conformance.checks.base import expect_problem, fail
 from conformance.document_rules import parse_datetime
 
 try:
@@ -65,3 +66,20 @@ def without_id(resp: httpx.Response, value: str) -> Any:
     if isinstance(body, dict):
         body.pop("instance", None)
     return body
+
+
+def refused_like_an_unknown_case(answers: list[httpx.Response], theirs: str, unknown: str,
+                                 code: str) -> None:
+    """Fail unless a request naming another citizen's case (`answers[0]`) is refused with 422
+    `code` and reason zaak-onbekend for that case, exactly as the same request naming an
+    unknown case (`answers[1]`) apart from the id: nothing may reveal that the case exists."""
+    expect_problem(answers[0], 422, code)
+    found = json_body(answers[0]).get("redenen")
+    given = [(r.get("code"), r.get("zaakkenmerk")) for r in found or [] if isinstance(r, dict)] \
+        if isinstance(found, list) else []
+    if ("zaak-onbekend", theirs) not in given:
+        fail(f"another citizen's case {theirs!r} got reasons {given}, not zaak-onbekend",
+             answers[0])
+    if without_id(answers[0], theirs) != without_id(answers[1], unknown):
+        fail("the answer for another citizen's case differs from the answer for an unknown "
+             "zaakkenmerk, revealing that it exists", *answers)

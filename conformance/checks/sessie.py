@@ -10,7 +10,6 @@ enabled.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from typing import Any
@@ -76,25 +75,12 @@ async def session_token(ctx: CheckContext, **cert_args: Any) -> tuple[Session, h
     return session, resp
 
 
-def _without_ids(resp: httpx.Response, *ids: str) -> Any:
-    text = resp.text
-    for value in ids:
-        text = text.replace(value, "{id}")
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(body, dict):
-        body.pop("instance", None)
-    return body
-
-
 def same_as_unknown(theirs: httpx.Response, their_id: str, unknown: httpx.Response,
                     unknown_id: str) -> None:
     """Fail unless another citizen's resource is answered exactly as an unknown one: 404
     algemeen/niet-gevonden, the same body apart from the id itself."""
     expect_problem(theirs, 404, NOT_FOUND)
-    if _without_ids(theirs, their_id) != _without_ids(unknown, unknown_id):
+    if answers.without_id(theirs, their_id) != answers.without_id(unknown, unknown_id):
         fail("the answer for another citizen's resource differs from the answer for an "
              "unknown id, revealing that it exists", theirs, unknown)
 

@@ -44,26 +44,27 @@ async def _document(client: httpx.AsyncClient, headers: dict) -> dict:
     return (await client.get("/vorderingenoverzicht", headers=headers)).json()["document"]
 
 
-async def surcharge_in_pause(fed: Federation, client: httpx.AsyncClient) -> Any:
-    """Pause the fine for 60 days, move the clock 40: is the planned surcharge imposed?"""
+async def _surcharge_imposed(fed: Federation, client: httpx.AsyncClient,
+                             pause_days: int) -> bool:
+    """Pause the fine for `pause_days`, move the clock 40 days: is the surcharge planned for
+    day 30 imposed?"""
     headers = await fed.session(client)
     await client.post("/pauzes", headers=headers,
-                      json={"einddatum": _day(fed, 60), "zaakkenmerken": [FINE]})
+                      json={"einddatum": _day(fed, pause_days), "zaakkenmerken": [FINE]})
     await _move(client, headers, 40 * DAY_S)
     fine = next(c for c in (await _document(client, headers))["financiele_zaken"]
                 if c["zaakkenmerk"] == FINE)
     return PLANNED in {e["gebeurtenis_id"] for e in fine["gebeurtenissen"]}
+
+
+async def surcharge_in_pause(fed: Federation, client: httpx.AsyncClient) -> Any:
+    """Still paused on day 40: nothing planned within the pause is imposed."""
+    return await _surcharge_imposed(fed, client, pause_days=60)
 
 
 async def surcharge_after_pause(fed: Federation, client: httpx.AsyncClient) -> Any:
-    """Pause the fine for 35 days, move the clock 40: is what fell due on day 30 imposed?"""
-    headers = await fed.session(client)
-    await client.post("/pauzes", headers=headers,
-                      json={"einddatum": _day(fed, 35), "zaakkenmerken": [FINE]})
-    await _move(client, headers, 40 * DAY_S)
-    fine = next(c for c in (await _document(client, headers))["financiele_zaken"]
-                if c["zaakkenmerk"] == FINE)
-    return PLANNED in {e["gebeurtenis_id"] for e in fine["gebeurtenissen"]}
+    """The pause ended on day 35: what fell due within it (day 30) is still not imposed."""
+    return await _surcharge_imposed(fed, client, pause_days=35)
 
 
 async def paused_on_the_end_date(fed: Federation, client: httpx.AsyncClient) -> Any:
