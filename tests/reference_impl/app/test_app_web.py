@@ -234,3 +234,40 @@ def test_the_comparison_covers_every_status(python_overview: Any) -> None:
     assert [s.status for s in python_overview.bronnen] == [
         "beantwoord", "geweigerd", "beantwoord", "niets_te_melden", "onbereikbaar",
         "onbereikbaar"]
+
+
+def test_an_ended_session_is_opened_again_once(
+    browser: Any, site: dict[str, Any], federation: Any
+) -> None:
+    """Sessions end (after their lifetime, with their certificate): the page answers the
+    source's 401 sessie/token-ongeldig by opening a new session and asking once more, so the
+    citizen still sees that source. Here the first overview request to CJIB is refused as if
+    its session had just ended."""
+    cjib = next(o for o in federation.scheme_service.current.claims["organisaties"]
+                if o["oin"] == CJIB)
+    base = next(e["api_url"] for e in cjib["eindpunten"] if e["major"] == 2)
+    context = browser.new_context()
+    page = context.new_page()
+    ended: list[str] = []
+    sessions_opened: list[str] = []
+
+    def end_first_session(route: Any) -> None:
+        if route.request.method == "GET" and not ended:
+            ended.append(route.request.url)
+            route.fulfill(status=401, content_type="application/problem+json",
+                          headers={"WWW-Authenticate": 'Sessie realm="vorderingen"'},
+                          body=json.dumps({"type": "about:blank", "title": "Sessie ongeldig",
+                                           "status": 401, "code": "sessie/token-ongeldig"}))
+        else:
+            route.continue_()
+
+    page.route(f"{base}/vorderingenoverzicht", end_first_session)
+    page.on("request", lambda request: sessions_opened.append(request.url)
+            if request.method == "POST" and request.url == f"{base}/sessies" else None)
+    page.goto(site["url"])
+    _log_in(page, site["url"])
+    statuses = _statuses(page, "#bronnen-lijst")
+    context.close()
+    assert ended, "the test did not end a session"
+    assert statuses[CJIB][0] == "beantwoord", statuses
+    assert len(sessions_opened) == 2  # the first, and one more after it ended

@@ -74,11 +74,22 @@ async function sessionHeaders(method, url, token) {
 }
 
 /** A request with this organisation's session (opened on first use). */
+const SESSION_ENDED = "sessie/token-ongeldig";
+
 async function authed(org, method, path, options = {}) {
-  const token = await session(org, options.signal);
   const url = `${baseOf(org)}${path}`;
-  const headers = { ...(options.headers || {}), ...(await sessionHeaders(method, url, token)) };
-  return call(method, url, { timeoutMs: timeoutMs(), ...options, headers });
+  for (let attempt = 1; ; attempt += 1) {
+    const token = await session(org, options.signal);
+    const headers = { ...(options.headers || {}), ...(await sessionHeaders(method, url, token)) };
+    try {
+      return await call(method, url, { timeoutMs: timeoutMs(), ...options, headers });
+    } catch (error) {
+      // A session ends after its lifetime (or with its certificate): open a new one and try
+      // once more. A request refused at the session step changed nothing at the source.
+      if (attempt > 1 || !(error instanceof AppError) || error.code !== SESSION_ENDED) throw error;
+      state.sessions.delete(org.oin);
+    }
+  }
 }
 
 // --- start: scheme, key, certificate ------------------------------------------------------
