@@ -36,7 +36,7 @@ JSON = {"Content-Type": "application/json"}
 # Per service, a request that needs it (the path an app would call first).
 SERVICE_PROBES = {dienst: ("POST", path) for dienst, path in WRITE_PROBES}
 
-# Rule ids (helper A's spec/rules.yaml): one place to reconcile them.
+# The ids of spec/rules.yaml this module proves, in one place.
 RULE_WIRE = "/versie/wire-major-minor"
 RULE_API_VERSION = "/http/api-version-header"
 RULE_OPENAPI = "/http/openapi-gepubliceerd"

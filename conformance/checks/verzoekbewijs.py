@@ -47,7 +47,7 @@ WRITE_PROBES = (
     ("hulpvragen", "/hulpvragen"),
 )
 
-# Rule ids (helper A's spec/rules.yaml): one place to reconcile them.
+# The ids of spec/rules.yaml this module proves, in one place.
 RULE_REQUIRED = "/verzoekbewijs/verplicht"
 RULE_KEY = "/verzoekbewijs/sleutel"
 RULE_CLAIMS = "/verzoekbewijs/claims"
