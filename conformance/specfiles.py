@@ -28,7 +28,7 @@ from conformance.errors import CouldNotRun
 
 SPEC_DIR_ENV = "VORDERINGEN_SPEC_DIR"
 SOURCE_OPENAPI = "bron"
-DEFAULT_SPEC_VERSION = "2.1.0"
+DEFAULT_SPEC_VERSION = "2.2.0"
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
 

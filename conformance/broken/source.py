@@ -18,8 +18,8 @@ from conformance.broken.flaws import Flaws
 from conformance.broken.store import Store
 from conformance.broken.trust import Scheme
 
-API_VERSION = "2.1.0"  # the API-Version header: the full release
-WIRE_VERSION = "2.1"  # api_versie and documentversie: MAJOR.MINOR
+API_VERSION = "2.2.0"  # the API-Version header: the full release
+WIRE_VERSION = "2.2"  # api_versie and documentversie: MAJOR.MINOR
 DOCUMENT_VERSION = WIRE_VERSION
 LEVELS = ("basis", "midden", "substantieel", "hoog")
 ALL_DIENSTEN = ("vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-STANDARD_VERSION = "2.1.0"
+STANDARD_VERSION = "2.2.0"
 MAJOR = 2
-MINOR = 1
+MINOR = 2
 WIRE_VERSION = f"{MAJOR}.{MINOR}"
 # The major is what a verifier decides on; the exact MAJOR.MINOR form is the schema's job,
 # so "2.01" has major 2 (and then fails the schema) while "3.0" is another major.

@@ -87,7 +87,7 @@ INTERFACE = {
         ("get", "/stelseldocument"): ("getStelseldocument", "200"),
     },
 }
-VERSION = "2.1.0"
+VERSION = "2.2.0"
 SERVERS = {"bron.yaml": "/vorderingen/v2", "app-manager.yaml": "/app-manager/v2",
            "stelsel.yaml": "/stelsel/v2"}
 # Pages for people (HTML answers, form posts) exist only on the App Manager.

@@ -199,7 +199,7 @@ def test_lifecycle_check_finds_what_it_should() -> None:
         "withdrawn without withdrawn_in": {**base, "status": "withdrawn"},
         "is not a rule": {**base, "status": "withdrawn", "withdrawn_in": "2.0.0",
                           "superseded_by": ["/a/bestaat-niet"]},
-        "later than the standard": {**base, "since": "2.1.0"},
+        "later than the standard": {**base, "since": "2.3.0"},
         "is not MAJOR.MINOR.PATCH": {**base, "changed": "2.0"},
         "changed 1.0.0 is not after since": {**base, "changed": "1.0.0"},
         "withdrawn_in on a rule that is in-force": {**base, "withdrawn_in": "2.0.0"},
