@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import certification_vectors
+import collection_vectors
 import rfc8785
+import schedule_vectors
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
@@ -2350,6 +2352,8 @@ def build(keys: Keys) -> dict[str, Any]:
     for key in keys.all():
         files[f"keys/{key.name}.json"] = key.published()
     files.update(certification_vectors.files())  # spec/vectors/certificering/ + its keys
+    files.update(collection_vectors.files())  # the claims-document vectors of 2.2
+    files.update(schedule_vectors.files())  # spec/vectors/regeling/: the schedule of 2.2
     return files
 
 

@@ -60,6 +60,13 @@ INTERFACE = {
         ("get", "/betalingsregelingen/{betalingsregeling_id}"): ("getBetalingsregeling", "200"),
         ("delete", "/betalingsregelingen/{betalingsregeling_id}"): (
             "deleteBetalingsregeling", "204"),
+        # since 2.2: the two-phase agreement
+        ("post", "/betalingsregelingen/reserveringen"): ("createReservering", "201"),
+        ("get", "/betalingsregelingen/reserveringen/{reservering_id}"): ("getReservering", "200"),
+        ("delete", "/betalingsregelingen/reserveringen/{reservering_id}"): (
+            "deleteReservering", "204"),
+        ("post", "/betalingsregelingen/reserveringen/{reservering_id}/bevestiging"): (
+            "bevestigReservering", "201"),
         ("post", "/pauzes"): ("createPauze", "201"),
         ("get", "/pauzes"): ("listPauzes", "200"),
         ("get", "/pauzes/{pauze_id}"): ("getPauze", "200"),
@@ -549,6 +556,26 @@ def test_the_codes_of_2_0_are_declared_and_withdrawn_ones_are_gone() -> None:
     assert all(PROBLEM_CODE.match(code) for code in declared)
 
 
+def test_the_codes_of_2_2_are_declared_where_they_are_answered() -> None:
+    paths = load(OPENAPI_DIR / "bron.yaml")["paths"]
+
+    def codes(path: str, method: str, status: str) -> set[str]:
+        return set(deref("bron.yaml", paths[path][method]["responses"][status])["x-probleemcodes"])
+
+    reservation = "/betalingsregelingen/reserveringen/{reservering_id}"
+    assert "betalingsregeling/regeling-onbekend" in codes(
+        "/betalingsregelingen/voorstellen", "post", "422")
+    assert codes(reservation + "/bevestiging", "post", "409") == {
+        "betalingsregeling/reservering-vervallen", "betalingsregeling/reservering-geannuleerd",
+        "betalingsregeling/zaak-gewijzigd"}
+    assert codes(reservation, "delete", "409") == {"betalingsregeling/reservering-bevestigd"}
+    assert codes("/betalingsregelingen/reserveringen", "post", "409") == codes(
+        "/betalingsregelingen", "post", "409")  # reserving refuses a quote as accepting does
+    assert codes("/betalingsregelingen/reserveringen", "post", "422") == codes(
+        "/betalingsregelingen", "post", "422")
+    assert "pauze/niet-toegestaan" in codes("/pauzes", "post", "422")
+
+
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_codes_of_any_path_are_listed_once(document: str) -> None:
     root = load(OPENAPI_DIR / document)
@@ -579,7 +606,7 @@ def test_every_request_body_may_be_too_large(document: str) -> None:
         assert (example["status"], example["code"]) == (413, "verzoek/te-groot"), where
         assert example["title"] == "Verzoek te groot", where
         assert {"400", "415"} <= set(operation["responses"]), where
-    assert with_body == {"bron.yaml": 6, "app-manager.yaml": 5, "stelsel.yaml": 0}[document]
+    assert with_body == {"bron.yaml": 7, "app-manager.yaml": 5, "stelsel.yaml": 0}[document]
 
 
 def test_help_request_reports_every_envelope_code_a_verifier_has() -> None:
@@ -649,7 +676,7 @@ def test_every_authenticated_operation_declares_verzoek_bewijs(document: str) ->
         else:
             assert not declared, f"{method} {path}: a public operation takes no proof"
     if document == "bron.yaml":
-        assert checked == 14 and proof is not None
+        assert checked == 18 and proof is not None
         assert "verzoek-bewijs+jwt" in proof["description"]
         for code in load(OPENAPI_DIR / document)["components"]["responses"]["Sessie401"][
                 "x-probleemcodes"]:
@@ -765,6 +792,10 @@ def test_idempotent_acceptance_headers() -> None:
         assert not (pattern.search(bad) and len(bad) <= 255), bad
     headers = operation["responses"]["201"]["headers"]
     assert {"API-Version", "Location", "Idempotent-Replayed"} <= set(headers)
+    # A reservation (since 2.2) is idempotent exactly as an acceptance.
+    reserve = load(OPENAPI_DIR / "bron.yaml")["paths"]["/betalingsregelingen/reserveringen"]["post"]
+    assert reserve["parameters"] == operation["parameters"]
+    assert set(reserve["responses"]["201"]["headers"]) == set(headers)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -978,6 +1009,12 @@ def test_links_connect_the_flows() -> None:
         ("createCertificaat", "createIntrekking"),
         ("getBurgerStart", "startBurgerInloggen"),
         ("getBurgerCertificaten", "createBurgerIntrekkingen"),
+        # since 2.2: reserve, then confirm or cancel; a confirmed one can be withdrawn
+        ("createReservering", "getReservering"),
+        ("createReservering", "bevestigReservering"),
+        ("createReservering", "deleteReservering"),
+        ("bevestigReservering", "getBetalingsregeling"),
+        ("bevestigReservering", "deleteBetalingsregeling"),
     }
     assert expected <= edges, expected - edges
 
@@ -988,7 +1025,7 @@ def test_schemathesis_builds_a_state_machine_from_the_links() -> None:
     schema = schemathesis.openapi.from_path(str(OPENAPI_DIR / "bron.yaml"), config=config)
     declared = sum(len(deref("bron.yaml", r).get("links", {}))
                    for _, _, op in operations("bron.yaml") for r in op["responses"].values())
-    assert schema.statistic.transitions.total == declared == 19
+    assert schema.statistic.transitions.total == declared == 24
     assert schema.as_state_machine() is not None
 
 

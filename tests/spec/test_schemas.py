@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import collection_vectors
 import pytest
 import vector_verifier as vv
 from jsonschema import Draft202012Validator
@@ -264,6 +265,33 @@ def test_data_accepts_an_unknown_member_in_every_object(name: str) -> None:
         tried += 1
         assert validator.is_valid(changed), f"{name}#{pointer}"
     assert tried >= 2
+
+
+def test_the_members_of_2_2_are_open_and_keep_their_constraints() -> None:
+    """Every object 2.2 adds to the claims document (arrangement lifecycle, garnishment, remedy,
+    debt scheme, creditor per line, moved payment, …) accepts a member of a later minor; its
+    own members stay typed and its enums closed."""
+    cv = collection_vectors
+    document = cv.document(cv.zaak_beslag(), cv.zaak_gecombineerd(), cv.zaak_gewijzigd(),
+                           cv.zaak_beroep(), cv.zaak_schuldregeling(), cv.zaak_overgenomen(),
+                           cv.zaak_verkeerd_geboekt(), cv.zaak_herboekt())
+    validator = vv.validator("vorderingendocument.schema.json")
+    assert validator.is_valid(document)
+    new = {"betalingsregeling", "pauze_mogelijkheid", "rechtsmiddel", "schuldregeling", "beslag",
+           "overgenomen_van", "herboekt_van", "schuldeiser"}
+    tried = 0
+    for pointer, changed in unknown_member_everywhere(document):
+        if new & set(pointer.split("/")):
+            tried += 1
+            assert validator.is_valid(changed), pointer
+    assert tried >= 12
+    beslag = document["financiele_zaken"][0]
+    for change in ({"regelbaar_bedrag": "6000"}, {"beslag": [{"soort": "loonbeslag"}]},
+                   {"pauze_mogelijkheid": {"mogelijk": False, "reden": "geen-zin"}},
+                   {"rechtsmiddel": {"stadium": "beroep", "ingediend_op": "2025-11-10",
+                                     "uitstel_van_betaling": "ja"}}):
+        zaken = [{**beslag, **change}]
+        assert not validator.is_valid({**document, "financiele_zaken": zaken}), change
 
 
 def test_data_keeps_the_constraints_of_its_known_members() -> None:

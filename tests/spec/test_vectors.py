@@ -300,3 +300,26 @@ def test_committed_vectors_are_what_the_generator_writes(tmp_path: Path) -> None
             assert committed.read_bytes() == regenerated.read_bytes(), str(relative)
         else:
             assert masked(load(committed)) == masked(load(regenerated)), str(relative)
+
+
+def test_every_document_rule_of_2_2_has_vectors_both_ways() -> None:
+    """Each invariant added in 2.2 (spec/rules/document.md, `Since 2.2.0`) has a case in
+    document/invarianten-2.2.json with a document that breaks it and one that meets it, and the
+    rules of 2.2 judge documents of 2.2 and later only (a valid document of an earlier minor
+    breaks one of them, a later minor's breaking it is invalid)."""
+    index = yaml.safe_load((vv.SPEC_DIR / "rules.yaml").read_text(encoding="utf-8"))["rules"]
+    added = {r["id"] for r in index if r["area"] == "document" and r["since"] == "2.2.0"}
+    assert len(added) >= 12
+    outcomes: dict[str, set[bool]] = {}
+    for case in load(VECTORS / "document" / "invarianten-2.2.json"):
+        for entry in case["tests"]:
+            outcomes.setdefault(entry.get("rule", case["rule"]), set()).add(entry["valid"])
+    assert {rule for rule in added if outcomes.get(rule) != {True, False}} == set()
+    versions = {(entry["data"]["documentversie"], entry["valid"])
+                for path in ("invarianten-2.2.json", "geldig-2.2.json")
+                for case in load(VECTORS / "document" / path) for entry in case["tests"]}
+    assert versions == {("2.1", True), ("2.2", True), ("2.2", False), ("2.3", True),
+                        ("2.3", False)}
+    earlier = next(entry["data"] for case in load(VECTORS / "document" / "geldig-2.2.json")
+                   for entry in case["tests"] if entry["data"]["documentversie"] == "2.1")
+    assert vv.document_problems({**earlier, "documentversie": "2.2"}) != []

@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import collection_invariants
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -468,6 +469,7 @@ def document_problems(document: Any, *, expected_bsn: str | None = None) -> list
                 broken.append("/document/gebeurtenis-id-uniek")
             event_ids.add(event["gebeurtenis_id"])
         broken.extend(_case_problems(zaak))
+    broken.extend(collection_invariants.problems(document))  # the rules of 2.2, gated
     return broken
 
 
