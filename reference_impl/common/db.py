@@ -7,6 +7,21 @@ driver). The same migration scripts and the same queries serve both databases:
 each actor keeps its scripts in its own `migrations/` folder whose `env.py` is just
 `run_migrations_online()` from here.
 
+SQLite runs in WAL mode with `synchronous=FULL`: an acknowledged commit (an accepted
+arrangement, a pause) survives a power loss, not only a crash of the process — `NORMAL`
+would be faster under write load but may forget the last acknowledged commits, and an
+arrangement a citizen was told exists must exist. On SQLite a rollback or commit of a
+connection that holds no transaction (every read-only block ends with one) is skipped: the
+driver would do nothing but hop to its thread and back for it.
+
+Round trips (issue 16: on a loaded machine each one waits for the database process to be
+scheduled, milliseconds, not microseconds): a pooled PostgreSQL connection is pinged
+before use only when it lay idle `PING_AFTER_IDLE_S` or longer — as HikariCP does — not
+on every checkout; a connection that fails the ping is replaced. `Database.autocommit()`
+gives a connection whose statements commit on their own, for blocks that need no
+atomicity across statements (one statement, or reads): on PostgreSQL that spares the
+`BEGIN` and the `COMMIT`/`ROLLBACK` round trips.
+
 `DatabaseActor` is the base of an actor's running parts (`Source`, `AppManager`): its
 database opened once, on the ASGI lifespan or the first request, whichever comes first.
 
@@ -21,7 +36,10 @@ the URL (password hidden) and the driver's first line, no traceback at start-up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +49,9 @@ from alembic.config import Config
 from alembic.util.exc import CommandError
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -46,6 +65,10 @@ from reference_impl.common.errors import ConfigError, VorderingenError
 DEFAULT_URL = "sqlite+aiosqlite:///var/vorderingen.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_POOL_SIZE = 10
+# A pooled PostgreSQL connection used within this many seconds is not pinged before use
+# (HikariCP skips its check within 0.5 s); one idle longer — after a quiet spell, when a
+# restarted server or a network device may have dropped it — is.
+PING_AFTER_IDLE_S = 1.0
 MIGRATION_LOCK_ID = 0x766F7264  # "vord": any constant shared by all processes
 CONNECT_TIMEOUT_S = 10  # an unreachable PostgreSQL fails the start instead of hanging
 
@@ -93,11 +116,35 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                                      hide_parameters=True, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _skip_idle_ends(engine)
         return engine
     # hide_parameters: an exception text (e.g. an IntegrityError) never quotes a BSN.
-    return create_async_engine(url, pool_size=POSTGRES_POOL_SIZE, pool_pre_ping=True,
-                               hide_parameters=True,
-                               connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    engine = create_async_engine(url, pool_size=POSTGRES_POOL_SIZE, hide_parameters=True,
+                                 connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection at checkout when it was idle `PING_AFTER_IDLE_S` or more;
+    a failed ping makes the pool replace it (SQLAlchemy's `DisconnectionError` protocol)."""
+    pool, dialect = engine.sync_engine.pool, engine.sync_engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return  # new, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping began a transaction; leave none behind
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(first_line(exc)) from exc
+
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -105,7 +152,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # see the module docstring
     cursor.close()
+
+
+def _skip_idle_ends(engine: AsyncEngine) -> None:
+    """Make the engine's rollback and commit no-ops on an aiosqlite connection outside a
+    transaction (sqlite3 does nothing there either, after a round trip to the driver's
+    thread)."""
+    dialect = engine.sync_engine.dialect
+    rollback, commit = dialect.do_rollback, dialect.do_commit
+
+    def idle(dbapi_connection: Any) -> bool:
+        try:
+            return not dbapi_connection.driver_connection.in_transaction
+        except (AttributeError, ValueError):  # not aiosqlite, or already closed
+            return False
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        if not idle(dbapi_connection):
+            rollback(dbapi_connection)
+
+    def do_commit(dbapi_connection: Any) -> None:
+        if not idle(dbapi_connection):
+            commit(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
 
 
 _MIGRATION_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -177,6 +250,20 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @contextlib.asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection whose every statement commits on its own: for a block of one
+        statement, or of reads (each sees its own snapshot, as under PostgreSQL's READ
+        COMMITTED anyway), never for writes that must stand or fall together. On
+        PostgreSQL no `BEGIN`/`COMMIT` round trips; on SQLite one transaction, which
+        costs nothing more there."""
+        if self.dialect == "postgresql":
+            async with self.engine.connect() as connection:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            async with self.engine.begin() as connection:
+                yield connection
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -1,9 +1,11 @@
 """The claims document: schema check plus the invariants of spec/interface.md.
 
 `problems(document)` returns a list of readable violations (empty when the document is
-valid); `check_sums(case)` is what a source uses to compute the totals of a case so that
-producer and verifier apply the same arithmetic. The messages name the rule and a JSON
-pointer, never a value that could be personal data.
+valid), each `"<rule id> <JSON pointer>"`; for a document of 2.2 or later it adds the 2.2
+invariants (case_rules.py), which do not bind a 2.0 or 2.1 party. `totals(events)` is what
+a source uses to compute the totals of a case so that producer and verifier apply the same
+arithmetic. The messages name the rule and a JSON pointer, never a value that could be
+personal data.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from reference_impl.common.case_rules import problems_2_2
 from reference_impl.common.spec import schema_errors, schema_validator
 
 BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
@@ -70,7 +73,16 @@ def problems(document: Any) -> list[str]:
             found.append(f"/document/zaakkenmerk-uniek {pointer}/zaakkenmerk")
         seen_cases.add(case["zaakkenmerk"])
         found += _case_problems(case, pointer, seen_events)
+    if binds_2_2(document["documentversie"]):
+        found += problems_2_2(document, parse_datetime)
     return found
+
+
+def binds_2_2(documentversie: str) -> bool:
+    """True for a document of 2.2 or a later minor of major 2: the rules `since: 2.2.0`
+    bind only a party that announces 2.2 (spec/versioning.md §3)."""
+    major, _, minor = documentversie.partition(".")
+    return major == "2" and minor.isdigit() and int(minor) >= 2
 
 
 def _case_problems(case: dict[str, Any], pointer: str, seen: set[str]) -> list[str]:

@@ -63,7 +63,7 @@ from reference_impl.demo.servers import (
 from reference_impl.scheme.app import create_app as create_scheme_app
 from reference_impl.scheme.config import BASE_PATH as SCHEME_PATH
 from reference_impl.scheme.config import SchemeServiceConfig
-from reference_impl.scheme.description import SchemeDescription
+from reference_impl.scheme.description import SchemeDescription, contact_extension
 from reference_impl.scheme.service import SchemeService
 from reference_impl.scheme.signing import (
     PRIVATE_KEY_FILE,
@@ -275,6 +275,10 @@ class Federation:
                 "oin": organisation.oin, "naam": organisation.naam, "soort": organisation.soort,
                 "eindpunten": endpoints, "sleutels": [key_entry(public_jwk(key), 0)],
                 "diensten": list(organisation.diensten), "status": "actief",
+                # the scheme lists how to reach each organisation (an app shows it when the
+                # source does not answer)
+                **({"uitbreidingen": contact_extension(organisation.settings["contact"])}
+                   if "contact" in organisation.settings else {}),
             })
             config = source_config(organisation.config_mapping(
                 database_url=f"sqlite+aiosqlite:///{key_dir / 'bron.db'}",

@@ -15,6 +15,7 @@ A description is a YAML or JSON file; relative key paths are taken relative to i
         sleutels: [keys/voorbeeldstad.jwk.json]     # key entries: see key_entries.py
         diensten: [vorderingenoverzicht, betalingsregelingen, pauzes, hulpvragen]
         status: actief                              # default actief
+        contact: {telefoon: "14 0999", url: https://www.voorbeeldstad.example/contact}
     app_managers:
       - id: voorbeeld-app-manager
         naam: Voorbeeld App Manager
@@ -27,13 +28,22 @@ A description is a YAML or JSON file; relative key paths are taken relative to i
 document (`versie` "2.0") and checks them against `spec/schemas/stelseldocument.schema.json`
 and the code-checked rules (unique `api_url`s, one endpoint per major): a description that
 cannot give a valid document raises `DescriptionError` naming the offending key or pointer.
+
+An organisation's `contact` (telefoon, email, url: at least one) is published as
+`uitbreidingen["2.2"].contact` (spec/rules/stelsel.md `/stelsel/contact-uitbreiding`): the
+scheme document is closed, a minor adds members only in its extension object, and an app
+shows this contact for a source that does not answer.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft202012Validator
 
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import SCHEME_MAX_LIFETIME_S
@@ -45,7 +55,7 @@ from reference_impl.common.settings import (
     require_integer,
     require_mapping_file,
 )
-from reference_impl.common.spec import schema_errors, schema_validator
+from reference_impl.common.spec import registry, schema_errors, schema_path, schema_validator
 from reference_impl.common.versions import MAJOR, WIRE_VERSION
 from reference_impl.scheme.errors import DescriptionError
 from reference_impl.scheme.key_entries import key_entries
@@ -54,7 +64,11 @@ TOP_LEVEL_KEYS = frozenset(
     {"iss", "omgeving", "looptijd_s", "organisaties", "app_managers", "ingetrokken_certificaten"}
 )
 ORGANISATION_KEYS = frozenset(
-    {"oin", "naam", "soort", "eindpunten", "api_url", "sleutels", "diensten", "status"})
+    {"oin", "naam", "soort", "eindpunten", "api_url", "sleutels", "diensten", "status",
+     "contact"})
+CONTACT_KEYS = ("telefoon", "email", "url")
+CONTACT_MINOR = "2.2"  # the minor whose extension carries an organisation's contact
+EXTENSION_DEFINITION = "organisatie_uitbreiding_2_2"
 APP_MANAGER_KEYS = frozenset({"id", "naam", "api_url", "sleutels", "status"})
 DEFAULT_STATUS = "actief"
 REVOCATION_LIST_PATH = "/intrekkingen"
@@ -86,6 +100,13 @@ class SchemeDescription:
             "ingetrokken_certificaten": jtis,
         }
         errors = schema_errors(schema_validator("stelseldocument"), claims)
+        for index, organisation in enumerate(claims["organisaties"]):
+            # The root schema leaves `uitbreidingen` content open (spec/versioning.md §3.3);
+            # the operator publishes the 2.2 members valid all the same.
+            extension = organisation.get("uitbreidingen", {}).get(CONTACT_MINOR)
+            if not errors and extension is not None:
+                errors = [(f"/organisaties/{index}/uitbreidingen/{CONTACT_MINOR}{pointer}", why)
+                          for pointer, why in schema_errors(_extension_validator(), extension)]
         if errors:
             pointer, reason = errors[0]
             raise DescriptionError(pointer, _value_at(claims, pointer), reason)
@@ -102,6 +123,15 @@ class SchemeDescription:
 
     def app_manager(self, manager_id: str) -> dict[str, Any] | None:
         return next((m for m in self.app_managers if m["id"] == manager_id), None)
+
+
+@cache
+def _extension_validator() -> Draft202012Validator:
+    """The definition of an organisation's `uitbreidingen["2.2"]` in the scheme schema."""
+    schema_id = json.loads(schema_path("stelseldocument").read_text(encoding="utf-8"))["$id"]
+    return Draft202012Validator({"$ref": f"{schema_id}#/$defs/{EXTENSION_DEFINITION}"},
+                                registry=registry(),
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _value_at(claims: dict[str, Any], pointer: str) -> Any:
@@ -161,8 +191,31 @@ def _entries(name: str, value: Any, known: frozenset[str], base: Path) -> list[d
         resolved["sleutels"] = key_entries(f"{where}sleutels", entry.get("sleutels"), base)
         if name == "organisaties":
             resolved["eindpunten"] = _endpoints(where, resolved)
+            if "contact" in resolved:
+                contact = _contact(f"{where}contact", resolved.pop("contact"))
+                resolved["uitbreidingen"] = contact_extension(contact)
         entries.append(resolved)
     return entries
+
+
+def _contact(where: str, value: Any) -> dict[str, str]:
+    """The contact members the extension carries; the values are checked by the schema when
+    the description is first signed."""
+    if not isinstance(value, dict):
+        raise DescriptionError(where, value, MUST_BE_MAPPING)
+    unknown = sorted(set(value) - set(CONTACT_KEYS))
+    if unknown:
+        raise DescriptionError(f"{where}.{unknown[0]}", None,
+                               f"onbekend; gebruik {', '.join(CONTACT_KEYS)}")
+    if not value:
+        raise DescriptionError(where, None, "noem ten minste een van telefoon, email, url")
+    return value
+
+
+def contact_extension(contact: dict[str, Any]) -> dict[str, Any]:
+    """An organisation entry's `uitbreidingen` publishing `contact` (its telefoon, email and
+    url; other members of an organisation's own contact settings stay out)."""
+    return {CONTACT_MINOR: {"contact": {k: contact[k] for k in CONTACT_KEYS if k in contact}}}
 
 
 def _endpoints(where: str, entry: dict[str, Any]) -> Any:

@@ -46,7 +46,6 @@ from reference_impl.common.http import (
 )
 from reference_impl.common.jose import ensure_signing_key, load_private_key
 from reference_impl.common.logs import RequestIdMiddleware
-from reference_impl.common.problems import Problem
 from reference_impl.common.ratelimit import FixedWindowLimiter
 from reference_impl.common.scheme import (
     FileVolgnummer,
@@ -68,8 +67,9 @@ from reference_impl.source.help_requests import HelpRequests
 from reference_impl.source.overview import Overview
 from reference_impl.source.pauses import Pauses
 from reference_impl.source.request_proofs import ReplayCache
+from reference_impl.source.reservations import Reservations
 from reference_impl.source.retirement import Retirement, RetirementHeaders
-from reference_impl.source.seed import load_seed
+from reference_impl.source.seed import load_seed, seed_records
 from reference_impl.source.sessions import SessionStore
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -79,9 +79,9 @@ log = logging.getLogger(__name__)
 
 
 class ResourceIdConvertor(Convertor[str]):
-    """A path segment, but never `voorstellen` (that path has its own route)."""
+    """A path segment, but never `voorstellen` or `reserveringen` (own routes)."""
 
-    regex = "(?!voorstellen$)[^/]+"
+    regex = "(?!(?:voorstellen|reserveringen)$)[^/]+"
 
     def convert(self, value: str) -> str:
         return value
@@ -124,8 +124,15 @@ class Source(DatabaseActor):
         self.limiter = FixedWindowLimiter(limit.aantal, limit.periode_s) if limit else None
         self.overview = Overview(self.config, self.backend, self.database, self.key)
         self.arrangements = (
-            Arrangements(self.config.betalingsregeling, self.database, self.overview)
+            Arrangements(self.config.betalingsregeling, self.database, self.overview,
+                         real_clock=self.clock)
             if self.config.betalingsregeling else None
+        )
+        limits = self.config.betalingsregeling
+        self.reservations = (
+            Reservations(self.arrangements, limits.reservering_geldigheid_s)
+            if self.arrangements is not None and limits is not None
+            and limits.reservering_geldigheid_s is not None else None
         )
         self.pauses = (
             Pauses(self.config.pauze, self.database, self.overview)
@@ -150,17 +157,10 @@ class Source(DatabaseActor):
         seed = load_seed(self.config.seed_file, local_date(now))
         for citizen in seed.citizens:
             await self.backend.store(citizen.bsn, citizen.cases.get(self.config.oin, []))
-        for citizen in seed.citizens:
-            for number, plan in enumerate(citizen.arrangements.get(self.config.oin, [])):
-                if self.arrangements is None:
-                    continue
-                try:
-                    quote = await self.arrangements.quote(citizen.bsn, plan, int(now))
-                    await self.arrangements.accept(citizen.bsn, f"seed-{number}",
-                                                   {"voorstel_id": quote["voorstel_id"]},
-                                                   int(now))
-                except Problem as refused:  # e.g. another process seeded it first
-                    log.warning("seed arrangement %d not made: %s", number, refused.code)
+        # Arrangements, amendments and pauses replayed at their own moments (seed.py).
+        for line in await seed_records(seed, self.config.oin, self.arrangements, self.pauses,
+                                       int(now)):
+            log.warning("%s", line)  # e.g. another process seeded it first
         log.info("seeded %d citizens from %s", len(seed.citizens), self.config.seed_file)
 
     async def scheme(self) -> Scheme:
@@ -241,6 +241,11 @@ def routes(api: ApiMount) -> list[Route]:
         route("/betalingsregelingen/voorstellen", h.voorstel, ["POST"]),
         route("/betalingsregelingen", h.regeling_aangaan, ["POST"]),
         route("/betalingsregelingen", h.regelingen, ["GET"]),
+        route("/betalingsregelingen/reserveringen", h.reservering_aanmaken, ["POST"]),
+        route("/betalingsregelingen/reserveringen/{reservering_id}", h.reservering,
+              ["GET", "DELETE"]),
+        route("/betalingsregelingen/reserveringen/{reservering_id}/bevestiging", h.bevestiging,
+              ["POST"]),
         route("/betalingsregelingen/{betalingsregeling_id:resource_id}", h.regeling,
               ["GET", "DELETE"]),
         route("/pauzes", h.pauze_aanvragen, ["POST"]),

@@ -1,160 +1,169 @@
-"""Payment arrangements: quotes, acceptance, withdrawal (spec/interface.md, "Arrangements").
-
-Schedule rule (fixed, so anyone can recompute it): instalment k is due on the first day of
-the k-th month after the quote date. By monthly amount m: n = ceil(total / m), instalments
-1…n−1 are m, the last is total − m·(n−1). By number n: m = ceil(total / n), then as before.
+"""Payment arrangements: quotes, acceptance, amendment, withdrawal, lifecycle
+(spec/interface.md, "Arrangements"; quotes.py, schedule.py, lifecycle.py, reservations.py).
 
 Acceptance is safe under concurrency and retries because the database decides: the
 arrangement row has a unique `voorstel_id` and a unique (bsn, Idempotency-Key), and each
-case of an active arrangement holds a row in `regeling_zaken` keyed by (bsn, zaakkenmerk).
-Whatever loses the race gets an IntegrityError, and the loser's answer is then read from
-what the winner stored (a replay, `voorstel-gebruikt` or `zaak-gewijzigd`).
+case held by an active arrangement or a live reservation is one row of `regeling_zaken`
+keyed by (bsn, zaakkenmerk) (holds.py). Whatever loses the race gets an IntegrityError (or
+a short row count), and the loser's answer is then read from what the winner stored (a
+replay, `voorstel-gebruikt` or `zaak-gewijzigd`). An amendment ends the arrangement it
+replaces in the same transaction that makes the new one [/betalingsregeling/wijziging].
+
+Before every decision the citizen's arrangements are *settled*: one that lapsed or was paid
+off by itself on the administrative date (lifecycle.py) is stored as `beeindigd` and lets
+go of its cases, so they can be quoted again [/betalingsregeling/vervallen]. An ending dated
+after real today (seen on a citizen's test clock set ahead) is shown but not stored: putting
+the clock back shows the arrangement as it is at that moment again
+[/testomgeving/klok-verschuift-domeintijd].
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import uuid
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import rfc8785
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reference_impl.common.db import Database
 from reference_impl.common.problems import Problem
-from reference_impl.source import tables
-from reference_impl.source.clock import add_days, first_of_month_after, local_date, rfc3339
-from reference_impl.source.config import ArrangementLimits
+from reference_impl.source import holds, quotes, tables
+from reference_impl.source.clock import Clock, add_days, local_date, rfc3339, system_clock
+from reference_impl.source.lifecycle import (
+    Lifecycle,
+    arrangement_view,
+    chronological,
+    frozen_since,
+    lifecycle_of,
+)
+from reference_impl.source.limits import ArrangementLimits
 from reference_impl.source.overview import CaseView, Overview
+from reference_impl.source.pause_limits import load_pauses
 
-NOT_POSSIBLE = "betalingsregeling/niet-mogelijk"
-CASE_REASONS = {
-    "in_bezwaar": ("zaak-in-bezwaar", "Over deze zaak loopt een bezwaar."),
-    "overgedragen_aan_deurwaarder": (
-        "zaak-overgedragen", "Deze zaak is overgedragen aan een gerechtsdeurwaarder."),
-}
-
-
-@dataclass(frozen=True)
-class Schedule:
-    totaalbedrag: int
-    termijnbedrag: int
-    aantal_termijnen: int
-    termijnen: list[dict[str, Any]]
-
-
-def schedule(
-    total: int, quote_day: date, *, termijnbedrag: int | None = None, aantal: int | None = None
-) -> Schedule:
-    """The instalments of `total` by monthly amount or by number (exactly one given)."""
-    if (termijnbedrag is None) == (aantal is None) or total <= 0:
-        raise ValueError("give total > 0 and exactly one of termijnbedrag and aantal")
-    m = termijnbedrag if termijnbedrag is not None else math.ceil(total / aantal)  # type: ignore[operator]
-    n = math.ceil(total / m)
-    amounts = [m] * (n - 1) + [total - m * (n - 1)]
-    termijnen = [
-        {"volgnummer": k, "vervaldatum": first_of_month_after(quote_day, k).isoformat(),
-         "bedrag": amount}
-        for k, amount in enumerate(amounts, start=1)
-    ]
-    return Schedule(total, m, n, termijnen)
-
-
-def case_reasons(requested: list[str], views: dict[str, CaseView], active: set[str]) -> list[dict]:
-    """Every reason a chosen case cannot be in a new arrangement (all, not just the first)."""
-    reasons = []
-    for zaakkenmerk in requested:
-        view = views.get(zaakkenmerk)
-        if view is None:
-            reasons.append(_reason("zaak-onbekend", "Deze zaak is niet bekend.", zaakkenmerk))
-        elif view.saldo <= 0:
-            reasons.append(_reason("zaak-afgelost", "Deze zaak is al betaald.", zaakkenmerk))
-        elif zaakkenmerk in active:
-            reasons.append(_reason(
-                "zaak-al-in-regeling", "Voor deze zaak loopt al een betalingsregeling.",
-                zaakkenmerk))
-        elif view.case.status in CASE_REASONS:
-            code, text = CASE_REASONS[view.case.status]
-            reasons.append(_reason(code, text, zaakkenmerk))
-    return reasons
-
-
-def _reason(code: str, toelichting: str, zaakkenmerk: str | None = None) -> dict[str, str]:
-    reason = {"code": code, "toelichting": toelichting}
-    if zaakkenmerk is not None:
-        reason["zaakkenmerk"] = zaakkenmerk
-    return reason
-
-
-def amount_reasons(
-    total: int, limits: ArrangementLimits, *, termijnbedrag: int | None, aantal: int | None
-) -> list[dict[str, str]]:
-    reasons = []
-    if aantal is not None and aantal > limits.maximum_aantal_termijnen:
-        reasons.append(_reason("te-veel-termijnen",
-                               f"Het maximum is {limits.maximum_aantal_termijnen} termijnen."))
-    if total > 0:
-        m = termijnbedrag if termijnbedrag is not None else math.ceil(total / aantal)  # type: ignore[operator]
-        n = math.ceil(total / m)
-        if n > 1 and m < limits.minimum_termijnbedrag:
-            reasons.append(_reason(
-                "termijnbedrag-te-laag",
-                f"Het termijnbedrag is minimaal {limits.minimum_termijnbedrag} eurocent."))
-        if aantal is None and n > limits.maximum_aantal_termijnen:
-            reasons.append(_reason("te-veel-termijnen",
-                                   f"Het maximum is {limits.maximum_aantal_termijnen} termijnen."))
-    return reasons
+GEWIJZIGD = "gewijzigd"
 
 
 def request_hash(body: Any) -> str:
     return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 
+def as_created(row: Any) -> dict[str, Any]:
+    """The arrangement as its creation answered: active, every instalment open."""
+    termijnen = [t | {"status": "open", "betaald": 0} for t in row.body["termijnen"]]
+    return render(row, Lifecycle("actief", termijnen, 0, None), created=True)
+
+
+def render(row: Any, life: Lifecycle, *, created: bool = False) -> dict[str, Any]:
+    """`Betalingsregeling`: the 2.0 members plus the 2.2 lifecycle members."""
+    view = arrangement_view(row, life)
+    if created:
+        view = {k: v for k, v in view.items() if k != "vervangen_door"}
+        view["status"] = "actief"
+    rendered = {
+        "id": row.id,
+        "status": view["status"],
+        "zaakkenmerken": row.body["zaakkenmerken"],
+        "totaalbedrag": row.body["totaalbedrag"],
+        "termijnbedrag": row.body["termijnbedrag"],
+        "aantal_termijnen": row.body["aantal_termijnen"],
+        "termijnen": view["termijnen"],
+        "aangegaan_op": rfc3339(row.aangegaan_at),
+        "bedenktijd_tot": rfc3339(row.bedenktijd_tot_at),
+    }
+    if row.ingetrokken_at is not None and not created:
+        rendered["ingetrokken_op"] = rfc3339(row.ingetrokken_at)
+    for member in ("rekenregel", "rente_basispunten", "rente_totaal"):
+        if member in row.body:
+            rendered[member] = row.body[member]
+    rendered["gemiste_termijnen"] = view["gemiste_termijnen"]
+    for member in ("beeindiging", "vervangt", "vervangen_door", "groep"):
+        if member in view:
+            rendered[member] = view[member]
+    return rendered
+
+
 class Arrangements:
     """The arrangement operations of one source."""
 
-    def __init__(self, limits: ArrangementLimits, database: Database, overview: Overview) -> None:
+    def __init__(self, limits: ArrangementLimits, database: Database, overview: Overview,
+                 real_clock: Clock = system_clock) -> None:
         self.limits = limits
         self.database = database
         self.overview = overview
+        self.real_clock = real_clock  # trust time: what a test-clock shift never moves
 
-    async def _views(self, bsn: str, now: float) -> tuple[dict[str, CaseView], set[str]]:
+    # --- settling and reading -------------------------------------------------------------
+
+    async def context(self, bsn: str, now: int) -> dict[str, CaseView]:
+        """The citizen's cases as the document shows them, after settling (module docstring)."""
         views = {v.zaakkenmerk: v for v in await self.overview.case_views(bsn, now)}
-        active = {k for k, v in views.items() if "betalingsregeling" in v.wire}
-        return views, active
+        await self._settle(bsn, views, now)
+        return views
+
+    async def _lives(self, connection: AsyncConnection, bsn: str, views: dict[str, CaseView],
+                     now: int) -> list[tuple[Any, Lifecycle]]:
+        events = {k: v.case.gebeurtenissen for k, v in views.items()}
+        pauses = await load_pauses(connection, bsn)
+        r = tables.betalingsregelingen.c
+        rows = chronological((await connection.execute(
+            sa.select(tables.betalingsregelingen).where(r.bsn == bsn))).all())
+        today = local_date(now)
+        frozen = frozen_since(v.case for v in views.values())
+        return [(row, lifecycle_of(row, events, self.limits, pauses, today, frozen))
+                for row in rows]
+
+    async def _settle(self, bsn: str, views: dict[str, CaseView], now: int) -> None:
+        r = tables.betalingsregelingen.c
+        real_today = local_date(int(self.real_clock())).isoformat()
+        async with self.database.engine.begin() as connection:
+            for row, life in await self._lives(connection, bsn, views, now):
+                if row.status != "actief" or not life.ended:
+                    continue
+                if life.beeindiging and life.beeindiging["datum"] > real_today:
+                    continue  # only ahead of real time: derived on every read, never stored
+                ended = await connection.execute(
+                    sa.update(tables.betalingsregelingen).where(r.id == row.id,
+                                                                r.status == "actief")
+                    .values(status="beeindigd", beeindiging=life.beeindiging))
+                if ended.rowcount:
+                    await holds.release_arrangement(connection, row.id)
+
+    async def list(self, bsn: str, now: int) -> list[dict[str, Any]]:
+        views = await self.context(bsn, now)
+        async with self.database.engine.connect() as connection:
+            return [render(row, life)
+                    for row, life in await self._lives(connection, bsn, views, now)]
+
+    async def get(self, bsn: str, arrangement_id: str, now: int) -> dict[str, Any]:
+        await self._row(bsn, arrangement_id)  # 404 before any other work
+        return next(a for a in await self.list(bsn, now) if a["id"] == arrangement_id)
+
+    async def _row(self, bsn: str, arrangement_id: str) -> Any:
+        r = tables.betalingsregelingen.c
+        async with self.database.engine.connect() as connection:
+            row = (await connection.execute(
+                sa.select(tables.betalingsregelingen)
+                .where(r.id == arrangement_id, r.bsn == bsn)
+            )).first()
+        if row is None:
+            raise Problem(404, "algemeen/niet-gevonden",
+                          "Er is geen betalingsregeling met deze id.")
+        return row
+
+    async def by_id(self, arrangement_id: str) -> Any:
+        r = tables.betalingsregelingen.c
+        async with self.database.engine.connect() as connection:
+            return (await connection.execute(
+                sa.select(tables.betalingsregelingen).where(r.id == arrangement_id))).first()
+
+    # --- quote and acceptance -------------------------------------------------------------
 
     async def quote(self, bsn: str, body: dict[str, Any], now: int) -> dict[str, Any]:
-        requested = list(body["zaakkenmerken"])
-        termijnbedrag, aantal = body.get("termijnbedrag"), body.get("aantal_termijnen")
-        views, active = await self._views(bsn, now)
-        reasons = case_reasons(requested, views, active)
-        eligible = {r.get("zaakkenmerk") for r in reasons}
-        total = sum(views[k].saldo for k in requested if k not in eligible)
-        reasons += amount_reasons(total, self.limits, termijnbedrag=termijnbedrag, aantal=aantal)
-        if reasons:
-            raise Problem(422, NOT_POSSIBLE, "Voor deze zaken kan geen betalingsregeling "
-                          "worden voorgesteld.", extensions={"redenen": reasons})
-        plan = schedule(total, local_date(now), termijnbedrag=termijnbedrag, aantal=aantal)
-        quote = {
-            "voorstel_id": str(uuid.uuid4()),
-            "verloopt_op": rfc3339(now + self.limits.voorstel_geldigheid_s),
-            "zaakkenmerken": requested,
-            "totaalbedrag": plan.totaalbedrag,
-            "termijnbedrag": plan.termijnbedrag,
-            "aantal_termijnen": plan.aantal_termijnen,
-            "termijnen": plan.termijnen,
-        }
-        async with self.database.engine.begin() as connection:
-            await connection.execute(sa.insert(tables.voorstellen).values(
-                id=quote["voorstel_id"], bsn=bsn, created_at=now,
-                expires_at=now + self.limits.voorstel_geldigheid_s, body=quote,
-                saldi={k: views[k].saldo for k in requested},
-            ))
-        return quote
+        views = await self.context(bsn, now)
+        return await quotes.make_quote(self.database, self.limits, bsn, body, views, now)
 
     async def accept(
         self, bsn: str, key: str, body: dict[str, Any], now: int
@@ -164,34 +173,70 @@ class Arrangements:
         earlier = await self._by_key(bsn, key, digest)
         if earlier is not None:
             return earlier, True
-        quote = await self._quote(bsn, body["voorstel_id"])
-        if await self._quote_used(quote.id):  # perhaps by a concurrent twin of this request
+        quote = await quotes.quote_row(self.database, bsn, body["voorstel_id"])
+        if await quotes.quote_used(self.database, quote.id):  # perhaps by a concurrent twin
             return await self._after_conflict(bsn, key, digest, quote.id)
-        if quote.expires_at < now:
-            raise Problem(409, "betalingsregeling/voorstel-verlopen",
-                          "Dit voorstel is verlopen. Vraag een nieuw voorstel aan.")
+        views = await self.context(bsn, now)
         try:
-            await self._check_unchanged(bsn, quote.body["zaakkenmerken"], quote.saldi, now)
+            await quotes.check_quote(self.database, bsn, quote, views, now)
         except Problem as changed:
+            if changed.code == "betalingsregeling/voorstel-verlopen":
+                raise
             # A concurrent request may have just accepted this very quote.
             return await self._after_conflict(bsn, key, digest, quote.id, changed)
-        arrangement_id = str(uuid.uuid4())
-        bedenktijd_tot = add_days(now, self.limits.bedenktijd_dagen)
-        created = _render(arrangement_id, "actief", quote.body, now, bedenktijd_tot, None)
         try:
             async with self.database.engine.begin() as connection:
-                await connection.execute(sa.insert(tables.betalingsregelingen).values(
-                    id=arrangement_id, bsn=bsn, voorstel_id=quote.id, idempotency_key=key,
-                    request_hash=digest, status="actief", body=quote.body, aangegaan_at=now,
-                    bedenktijd_tot_at=bedenktijd_tot, ingetrokken_at=None,
-                ))
-                await connection.execute(sa.insert(tables.regeling_zaken), [
-                    {"bsn": bsn, "zaakkenmerk": k, "betalingsregeling_id": arrangement_id}
-                    for k in quote.body["zaakkenmerken"]
-                ])
-        except IntegrityError:
+                row = await self.create(connection, bsn, quote, now, idempotency_key=key,
+                                        request_hash=digest)
+        except (IntegrityError, holds.HoldLost):
             return await self._after_conflict(bsn, key, digest, quote.id)
-        return created, False
+        return as_created(row), False
+
+    async def create(self, connection: AsyncConnection, bsn: str, quote: Any, now: int, *,
+                     idempotency_key: str, request_hash: str, reservation: Any = None,
+                     groep: dict[str, Any] | None = None) -> Any:
+        """Make the arrangement of `quote` in the caller's transaction: end the one it
+        replaces, take its cases (from the reservation, when confirmed from one)."""
+        arrangement_id = str(uuid.uuid4())
+        cases = list(quote.body["zaakkenmerken"])
+        vervangt = quote.body.get("vervangt")
+        await holds.purge(connection, bsn, now)
+        await connection.execute(sa.insert(tables.betalingsregelingen).values(
+            id=arrangement_id, bsn=bsn, voorstel_id=quote.id, idempotency_key=idempotency_key,
+            request_hash=request_hash, status="actief", body=quote.body, aangegaan_at=now,
+            bedenktijd_tot_at=add_days(now, self.limits.bedenktijd_dagen),
+            ingetrokken_at=None, vervangt=vervangt,
+            reservering_id=None if reservation is None else reservation.id, groep=groep,
+        ))
+        replaced: list[str] = []
+        if vervangt:
+            replaced = await self._end_replaced(connection, vervangt, arrangement_id, now)
+        if reservation is not None:
+            await holds.hand_over(connection, bsn, len(cases), to=arrangement_id,
+                                  reservation=reservation.id, now=now)
+        else:
+            if replaced:
+                await holds.hand_over(connection, bsn, len(replaced), to=arrangement_id,
+                                      arrangement=vervangt, now=now)
+            await holds.take(connection, bsn, [k for k in cases if k not in replaced],
+                             arrangement=arrangement_id)
+        r = tables.betalingsregelingen.c
+        return (await connection.execute(sa.select(tables.betalingsregelingen)
+                                         .where(r.id == arrangement_id))).one()
+
+    async def _end_replaced(self, connection: AsyncConnection, old: str, new: str,
+                            now: int) -> list[str]:
+        """End `old` as amended by `new`; its cases (HoldLost when it is no longer active)."""
+        r = tables.betalingsregelingen.c
+        beeindiging = {"reden": GEWIJZIGD, "datum": local_date(now).isoformat(),
+                       "toelichting": "Vervangen door een gewijzigde betalingsregeling."}
+        ended = await connection.execute(
+            sa.update(tables.betalingsregelingen).where(r.id == old, r.status == "actief")
+            .values(status="beeindigd", beeindiging=beeindiging, vervangen_door=new))
+        if ended.rowcount != 1:
+            raise holds.HoldLost
+        body = await connection.scalar(sa.select(r.body).where(r.id == old))
+        return list(body["zaakkenmerken"])
 
     async def _after_conflict(
         self, bsn: str, key: str, digest: str, quote_id: str, otherwise: Problem | None = None
@@ -201,7 +246,7 @@ class Arrangements:
         earlier = await self._by_key(bsn, key, digest)
         if earlier is not None:
             return earlier, True
-        if await self._quote_used(quote_id):
+        if await quotes.quote_used(self.database, quote_id):
             raise Problem(409, "betalingsregeling/voorstel-gebruikt",
                           "Dit voorstel is al geaccepteerd.")
         raise otherwise or Problem(
@@ -219,103 +264,47 @@ class Arrangements:
         if row.request_hash != digest:
             raise Problem(422, "idempotentie/sleutel-hergebruikt",
                           "Deze Idempotency-Key is al gebruikt voor een ander verzoek.")
-        # The same answer as the first time: the arrangement as it was created.
-        return _render(row.id, "actief", row.body, row.aangegaan_at, row.bedenktijd_tot_at, None)
+        return as_created(row)  # the same answer as the first time
 
-    async def _quote(self, bsn: str, quote_id: str) -> Any:
-        v = tables.voorstellen.c
-        async with self.database.engine.connect() as connection:
-            row = (await connection.execute(
-                sa.select(tables.voorstellen).where(v.id == quote_id, v.bsn == bsn)
-            )).first()
-        if row is None:
-            raise Problem(422, "betalingsregeling/voorstel-onbekend",
-                          "Er is geen voorstel met dit voorstel_id.")
-        return row
-
-    async def _quote_used(self, quote_id: str) -> bool:
-        r = tables.betalingsregelingen.c
-        async with self.database.engine.connect() as connection:
-            found = await connection.scalar(sa.select(r.id).where(r.voorstel_id == quote_id))
-        return found is not None
-
-    async def _check_unchanged(
-        self, bsn: str, requested: list[str], saldi: dict[str, int], now: int
-    ) -> None:
-        views, active = await self._views(bsn, now)
-        for reason in case_reasons(requested, views, active):
-            raise Problem(409, "betalingsregeling/zaak-gewijzigd",
-                          f"Zaak {reason['zaakkenmerk']} is gewijzigd sinds het voorstel. "
-                          "Vraag een nieuw voorstel aan.")
-        for zaakkenmerk in requested:
-            if views[zaakkenmerk].saldo != saldi[zaakkenmerk]:
-                raise Problem(409, "betalingsregeling/zaak-gewijzigd",
-                              f"Het saldo van zaak {zaakkenmerk} is gewijzigd sinds het "
-                              "voorstel. Vraag een nieuw voorstel aan.")
-
-    async def list(self, bsn: str) -> list[dict[str, Any]]:
-        r = tables.betalingsregelingen.c
-        async with self.database.engine.connect() as connection:
-            rows = (await connection.execute(
-                sa.select(tables.betalingsregelingen).where(r.bsn == bsn)
-                .order_by(r.aangegaan_at, r.id)
-            )).all()
-        return [_render_row(row) for row in rows]
-
-    async def get(self, bsn: str, arrangement_id: str) -> dict[str, Any]:
-        return _render_row(await self._row(bsn, arrangement_id))
-
-    async def _row(self, bsn: str, arrangement_id: str) -> Any:
-        r = tables.betalingsregelingen.c
-        async with self.database.engine.connect() as connection:
-            row = (await connection.execute(
-                sa.select(tables.betalingsregelingen)
-                .where(r.id == arrangement_id, r.bsn == bsn)
-            )).first()
-        if row is None:
-            raise Problem(404, "algemeen/niet-gevonden",
-                          "Er is geen betalingsregeling met deze id.")
-        return row
+    # --- withdrawal -----------------------------------------------------------------------
 
     async def withdraw(self, bsn: str, arrangement_id: str, now: int) -> None:
-        """Withdraw within the cooling-off period; a second withdrawal is a no-op."""
+        """Withdraw within the cooling-off period, or within its group's window whatever the
+        cooling-off period [/betalingsregeling/groep-intrekbaar]; again is a no-op. An
+        amendment withdrawn restores the arrangement it replaced: nothing changed."""
+        await self._row(bsn, arrangement_id)
+        await self.context(bsn, now)  # a lapse or payoff first
         row = await self._row(bsn, arrangement_id)
         if row.status == "ingetrokken":
             return
-        if now > row.bedenktijd_tot_at:
+        window = max(row.bedenktijd_tot_at,
+                     row.groep["annuleerbaar_tot_at"] if row.groep else row.bedenktijd_tot_at)
+        if now > window:
             raise Problem(409, "betalingsregeling/bedenktijd-verstreken",
                           f"De bedenktijd is verstreken op {rfc3339(row.bedenktijd_tot_at)}.")
+        if row.status != "actief":
+            raise Problem(409, "betalingsregeling/zaak-gewijzigd",
+                          "Deze betalingsregeling is al beëindigd "
+                          f"({(row.beeindiging or {}).get('reden', 'beeindigd')}); er valt "
+                          "niets meer in te trekken.")
         r = tables.betalingsregelingen.c
         async with self.database.engine.begin() as connection:
-            await connection.execute(
+            done = await connection.execute(
                 sa.update(tables.betalingsregelingen)
                 .where(r.id == arrangement_id, r.status == "actief")
-                .values(status="ingetrokken", ingetrokken_at=now)
-            )
-            await connection.execute(sa.delete(tables.regeling_zaken).where(
-                tables.regeling_zaken.c.betalingsregeling_id == arrangement_id))
+                .values(status="ingetrokken", ingetrokken_at=now))
+            if not done.rowcount:
+                return  # a concurrent withdrawal won
+            await holds.release_arrangement(connection, arrangement_id)
+            if row.vervangt:
+                await self._restore(connection, bsn, row.vervangt, arrangement_id)
 
-
-def _render_row(row: Any) -> dict[str, Any]:
-    return _render(row.id, row.status, row.body, row.aangegaan_at, row.bedenktijd_tot_at,
-                   row.ingetrokken_at)
-
-
-def _render(
-    arrangement_id: str, status: str, quote: dict[str, Any], aangegaan_at: int,
-    bedenktijd_tot_at: int, ingetrokken_at: int | None,
-) -> dict[str, Any]:
-    rendered = {
-        "id": arrangement_id,
-        "status": status,
-        "zaakkenmerken": quote["zaakkenmerken"],
-        "totaalbedrag": quote["totaalbedrag"],
-        "termijnbedrag": quote["termijnbedrag"],
-        "aantal_termijnen": quote["aantal_termijnen"],
-        "termijnen": quote["termijnen"],
-        "aangegaan_op": rfc3339(aangegaan_at),
-        "bedenktijd_tot": rfc3339(bedenktijd_tot_at),
-    }
-    if ingetrokken_at is not None:
-        rendered["ingetrokken_op"] = rfc3339(ingetrokken_at)
-    return rendered
+    async def _restore(self, connection: AsyncConnection, bsn: str, old: str, new: str) -> None:
+        r = tables.betalingsregelingen.c
+        restored = await connection.execute(
+            sa.update(tables.betalingsregelingen)
+            .where(r.id == old, r.status == "beeindigd", r.vervangen_door == new)
+            .values(status="actief", beeindiging=None, vervangen_door=None))
+        if restored.rowcount:
+            body = await connection.scalar(sa.select(r.body).where(r.id == old))
+            await holds.take(connection, bsn, body["zaakkenmerken"], arrangement=old)

@@ -81,6 +81,12 @@ class Case:
     gepland: tuple[dict[str, Any], ...] = ()
     achterstand: int | None = None
     totalen: dict[str, int] | None = None
+    regelbaar_bedrag: int | None = None
+    rechtsmiddel: dict[str, Any] | None = None
+    schuldregeling: dict[str, Any] | None = None
+    beslag: tuple[dict[str, Any], ...] = ()
+    overgenomen_van: dict[str, Any] | None = None
+    pauze_mogelijkheid: dict[str, Any] | None = None
 
     def to_mapping(self) -> dict[str, Any]:
         """Plain JSON-able form (for storage)."""
@@ -88,6 +94,7 @@ class Case:
         data["gebeurtenissen"] = list(self.gebeurtenissen)
         data["gepland"] = list(self.gepland)
         data["acties"] = list(self.acties)
+        data["beslag"] = list(self.beslag)
         return data
 
 
@@ -102,6 +109,7 @@ def case_from_mapping(data: Any) -> Case:
                 "gebeurtenissen": tuple(data.get("gebeurtenissen", ())),
                 "gepland": tuple(data.get("gepland", ())),
                 "acties": tuple(data.get("acties", ("betalen",))),
+                "beslag": tuple(data.get("beslag") or ()),
             }
         )
     except TypeError as exc:
@@ -111,6 +119,12 @@ def case_from_mapping(data: Any) -> Case:
 
 
 TOTALEN_KEYS = ("totaal_financieel_verplicht", "totaal_financieel_vereffend")
+# The reasons a backend may give for "no pause for this case"; the others of the
+# pauze_mogelijkheid enum (afgelost, in-schuldregeling, maximum-bereikt, wachttijd) the
+# source decides itself.
+BACKEND_PAUSE_REASONS = ("wettelijke-rente", "bij-deurwaarder", "niet-voor-deze-zaak")
+MAX_BESLAG = 10  # the schema's bound on a case's garnishments
+CASE_FACTS = ("rechtsmiddel", "schuldregeling", "overgenomen_van", "pauze_mogelijkheid")
 
 
 def check_case(case: Case) -> None:
@@ -130,12 +144,37 @@ def check_case(case: Case) -> None:
     ):
         raise BackendError(f"{label}: totalen must hold exactly the integer cents "
                            f"{', '.join(TOTALEN_KEYS)}")
+    _check_facts(case, label)
     for event in case.gepland:
         if not is_suppressible(event):
             raise BackendError(
                 f"{label}: planned event {event.get('gebeurtenis_id')!r} is not a surcharge "
                 "or reminder"
             )
+
+
+def _check_facts(case: Case, label: str) -> None:
+    """The 2.2 case facts: their shape is the schema's job (the source checks every document
+    it signs); here what the schema cannot see, named per case and field."""
+    amount = case.regelbaar_bedrag
+    if amount is not None and (type(amount) is not int or amount < 0):
+        raise BackendError(f"{label}: regelbaar_bedrag must be integer cents >= 0")
+    for name in CASE_FACTS:
+        value = getattr(case, name)
+        if value is not None and not isinstance(value, dict):
+            raise BackendError(f"{label}: {name} must be a mapping")
+    if len(case.beslag) > MAX_BESLAG or not all(isinstance(b, dict) for b in case.beslag):
+        raise BackendError(f"{label}: beslag must be a list of at most {MAX_BESLAG} mappings")
+    if case.rechtsmiddel is not None and case.status != "in_bezwaar":
+        # rule /document/rechtsmiddel-status: in major 2 every remedy stage is in_bezwaar
+        raise BackendError(f"{label}: rechtsmiddel requires status in_bezwaar")
+    excluded = case.pauze_mogelijkheid
+    if excluded is not None and (excluded.get("mogelijk") is not False
+                                 or excluded.get("reden") not in BACKEND_PAUSE_REASONS):
+        raise BackendError(f"{label}: pauze_mogelijkheid must be mogelijk: false with a reden "
+                           f"in {BACKEND_PAUSE_REASONS}")
+    if excluded is not None and "pauze" in case.acties:
+        raise BackendError(f"{label}: pauze_mogelijkheid says no pause, but pauze in acties")
 
 
 def is_suppressible(event: dict[str, Any]) -> bool:
@@ -169,7 +208,7 @@ class DatabaseBackend:
             .where(tables.zaken.c.bsn == bsn)
             .order_by(tables.zaken.c.volgorde, tables.zaken.c.zaakkenmerk)
         )
-        async with self.database.engine.connect() as connection:
+        async with self.database.autocommit() as connection:  # reads only
             rows = (await connection.execute(query)).all()
         return [case_from_mapping(row.data) for row in rows]
 
@@ -190,7 +229,7 @@ class DatabaseBackend:
                 )
 
     async def is_empty(self) -> bool:
-        async with self.database.engine.connect() as connection:
+        async with self.database.autocommit() as connection:  # reads only
             count = await connection.scalar(sa.select(sa.func.count()).select_from(tables.zaken))
         return not count
 

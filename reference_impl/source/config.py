@@ -11,7 +11,10 @@ outside its range raises `ConfigError` naming the key and the value. Example:
     minimaal_betrouwbaarheidsniveau: {vorderingenoverzicht: midden}
     betalingsregeling: {minimum_termijnbedrag: 2500, maximum_aantal_termijnen: 36,
                         bedenktijd_dagen: 14, voorstel_geldigheid_s: 900}
-    pauze: {maximum_duur_dagen: 90}
+    # 2.2, all optional: vervaldag (1-28), minimale_aanlooptijd_dagen, rente_basispunten,
+    # maximaal_gemiste_termijnen (absent: never lapses), respijt_dagen,
+    # reservering_geldigheid_s (present: two-phase agreement offered)
+    pauze: {maximum_duur_dagen: 90}      # 2.2: maximum_aantal + periode_dagen, wachttijd_dagen
     contact: {telefoon: "14 0123", url: "https://www.voorbeeldstad.nl/belastingen"}
     database_url: sqlite+aiosqlite:///var/voorbeeldstad.db   # or postgresql://...
     key_file: /run/secrets/bron.pem      # from `vorderingen bron sleutel --uit DIR`
@@ -77,6 +80,13 @@ from reference_impl.common.settings import (
     require_text,
 )
 from reference_impl.source.clock import Faciliteiten, facilities_from_mapping
+from reference_impl.source.limits import (  # re-exported: the limits are part of the config
+    ArrangementLimits,
+    PauseLimits,
+    arrangement_limits,
+    checked_limits,
+    pause_limits,
+)
 from reference_impl.source.retirement import Retirement, retirement_from_mapping
 
 DIENSTEN = ("vorderingenoverzicht", "betalingsregelingen", "pauzes", "hulpvragen")
@@ -100,23 +110,6 @@ TEXT_KEYS = frozenset({"oin", "naam", "database_url", "key_file", "key_dir", "sc
                        "base_path", "host", "soort"})
 # Where a key may be made on first start (key_dir); elsewhere only by `bron sleutel`.
 KEY_GENERATING_OMGEVINGEN = ("test", "ontwikkeling")
-
-
-@dataclass(frozen=True)
-class ArrangementLimits:
-    """`configuratie.betalingsregeling`: what a quote may ask."""
-
-    minimum_termijnbedrag: int
-    maximum_aantal_termijnen: int
-    bedenktijd_dagen: int
-    voorstel_geldigheid_s: int
-
-
-@dataclass(frozen=True)
-class PauseLimits:
-    """`configuratie.pauze`: how far ahead a pause may end."""
-
-    maximum_duur_dagen: int
 
 
 @dataclass(frozen=True)
@@ -223,8 +216,8 @@ def config_from_mapping(data: Any, *, base_dir: Path | None = None) -> SourceCon
         diensten=diensten,
         contact=_contact(data.get("contact")),
         minimaal_betrouwbaarheidsniveau=_levels(data.get("minimaal_betrouwbaarheidsniveau", {})),
-        betalingsregeling=_arrangement(data.get("betalingsregeling"), diensten),
-        pauze=_pause(data.get("pauze"), diensten),
+        betalingsregeling=arrangement_limits(data.get("betalingsregeling"), diensten),
+        pauze=pause_limits(data.get("pauze"), diensten),
         database_url=require_database_url(data.get("database_url", DEFAULT_DATABASE_URL), base),
         key_file=optional_path("key_file", data.get("key_file"), base),
         key_dir=optional_path("key_dir", data.get("key_dir"), base),
@@ -282,29 +275,6 @@ def _contact(value: Any) -> dict[str, str]:
     return dict(value)
 
 
-def _limits(key: str, value: Any, bounds: dict[str, tuple[int, int]]) -> dict[str, int]:
-    if not isinstance(value, dict) or set(value) != set(bounds):
-        raise ConfigError(key, value, f"moet een mapping met precies {', '.join(bounds)} zijn")
-    return {name: require_integer(f"{key}.{name}", value[name], *bounds[name]) for name in bounds}
-
-
-def _arrangement(value: Any, diensten: tuple[str, ...]) -> ArrangementLimits | None:
-    if "betalingsregelingen" not in diensten:
-        return None
-    return ArrangementLimits(**_limits("betalingsregeling", value, {
-        "minimum_termijnbedrag": (1, 10**11),
-        "maximum_aantal_termijnen": (1, 1200),
-        "bedenktijd_dagen": (0, 365),
-        "voorstel_geldigheid_s": (1, 86_400),
-    }))
-
-
-def _pause(value: Any, diensten: tuple[str, ...]) -> PauseLimits | None:
-    if "pauzes" not in diensten:
-        return None
-    return PauseLimits(**_limits("pauze", value, {"maximum_duur_dagen": (1, 3660)}))
-
-
 def _scheme_keys(value: Any, base: Path) -> tuple[dict[str, str], ...]:
     """Pinned keys listed inline: each a public JWK file (or JWKS) path, or a JWK mapping."""
     if not isinstance(value, list):
@@ -329,7 +299,7 @@ def _rate_limit(value: Any) -> RateLimit:
     a source that needs more (a busy NAT address) raises it."""
     if value is None:
         return DEFAULT_RATE_LIMIT
-    return RateLimit(**_limits("rate_limit", value, {
+    return RateLimit(**checked_limits("rate_limit", value, {
         "aantal": (1, 1_000_000), "periode_s": (1, 86_400)}))
 
 

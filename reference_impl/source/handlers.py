@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import weakref
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -139,9 +139,9 @@ async def configuratie(request: Request) -> Response:
         "minimaal_betrouwbaarheidsniveau": {d: config.minimum_level(d) for d in config.diensten},
     }
     if config.betalingsregeling is not None:
-        body["betalingsregeling"] = asdict(config.betalingsregeling)
+        body["betalingsregeling"] = config.betalingsregeling.announced()
     if config.pauze is not None:
-        body["pauze"] = asdict(config.pauze)
+        body["pauze"] = config.pauze.announced()
     if config.testomgeving.short_lifetimes:  # spec/testomgeving.md §5
         body["testomgeving"] = {
             "nonce_geldigheid_s": config.testomgeving.nonce_geldigheid_s,
@@ -185,8 +185,9 @@ async def sessie_beeindigen(request: Request) -> Response:
 
 async def vorderingenoverzicht(request: Request) -> Response:
     source, session, _scheme = await _session(request, "vorderingenoverzicht")
-    return _json(await source.overview.envelope(session.bsn, _now(source, session),
-                                                documentversie=_api(request).wire_version))
+    body = await source.overview.envelope_body(session.bsn, _now(source, session),
+                                               documentversie=_api(request).wire_version)
+    return Response(body, media_type=JSON_MEDIA_TYPE)
 
 
 async def voorstel(request: Request) -> Response:
@@ -195,15 +196,20 @@ async def voorstel(request: Request) -> Response:
     return _json(await source.arrangements.quote(session.bsn, body, _now(source, session)), 201)
 
 
-async def regeling_aangaan(request: Request) -> Response:
-    source, session, _scheme = await _session(request, "betalingsregelingen")
+def _idempotency_key(request: Request, what: str) -> str:
     check_media_type(request)  # 415 comes before any 400, the missing key included
     key = request.headers.get("idempotency-key")
     if key is None:
         raise Problem(400, "idempotentie/sleutel-ontbreekt",
-                      "Stuur een Idempotency-Key mee bij het aangaan van een betalingsregeling.")
+                      f"Stuur een Idempotency-Key mee bij het {what}.")
     if len(key) > IDEMPOTENCY_KEY_MAX or not IDEMPOTENCY_KEY.match(key):
         raise invalid_request([("Idempotency-Key", "1 tot 255 afdrukbare ASCII-tekens")])
+    return key
+
+
+async def regeling_aangaan(request: Request) -> Response:
+    source, session, _scheme = await _session(request, "betalingsregelingen")
+    key = _idempotency_key(request, "aangaan van een betalingsregeling")
     body = await _body(request, "/betalingsregelingen")
     arrangement, replayed = await source.arrangements.accept(session.bsn, key, body,
                                                             _now(source, session))
@@ -215,7 +221,8 @@ async def regeling_aangaan(request: Request) -> Response:
 
 async def regelingen(request: Request) -> Response:
     source, session, _scheme = await _session(request, "betalingsregelingen")
-    return _json({"betalingsregelingen": await source.arrangements.list(session.bsn)})
+    return _json({"betalingsregelingen": await source.arrangements.list(
+        session.bsn, _now(source, session))})
 
 
 async def regeling(request: Request) -> Response:
@@ -224,7 +231,51 @@ async def regeling(request: Request) -> Response:
     if request.method == "DELETE":
         await source.arrangements.withdraw(session.bsn, arrangement_id, _now(source, session))
         return Response(status_code=204)
-    return _json(await source.arrangements.get(session.bsn, arrangement_id))
+    return _json(await source.arrangements.get(session.bsn, arrangement_id,
+                                               _now(source, session)))
+
+
+async def _reservations_session(request: Request) -> tuple[Source, Session]:
+    """As `_session`, with "offered" meaning: two-phase agreement is (design §B.3)."""
+    source = _source(request)
+    limits = source.config.betalingsregeling
+    if limits is None or limits.reservering_geldigheid_s is None:
+        raise Problem(404, "algemeen/dienst-niet-aangeboden",
+                      "Deze organisatie biedt geen reserveringen van betalingsregelingen aan.")
+    source, session, _scheme = await _session(request, "betalingsregelingen")
+    return source, session
+
+
+async def reservering_aanmaken(request: Request) -> Response:
+    source, session = await _reservations_session(request)
+    key = _idempotency_key(request, "reserveren van een betalingsregeling")
+    body = await _body(request, "/betalingsregelingen/reserveringen")
+    reservation, replayed = await source.reservations.reserve(session.bsn, key, body,
+                                                              _now(source, session))
+    headers = {"Location": f"{request.url.path}/{reservation['id']}"}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return _json(reservation, 201, headers)
+
+
+async def reservering(request: Request) -> Response:
+    source, session = await _reservations_session(request)
+    reservation_id = _resource_id(request, "reservering_id")
+    if request.method == "DELETE":
+        await source.reservations.cancel(session.bsn, reservation_id, _now(source, session))
+        return Response(status_code=204)
+    return _json(await source.reservations.get(session.bsn, reservation_id,
+                                               _now(source, session)))
+
+
+async def bevestiging(request: Request) -> Response:
+    source, session = await _reservations_session(request)
+    reservation_id = _resource_id(request, "reservering_id")
+    arrangement, created = await source.reservations.confirm(session.bsn, reservation_id,
+                                                             _now(source, session))
+    base = request.url.path[:request.url.path.rfind("/reserveringen/")]
+    return _json(arrangement, 201 if created else 200,
+                 {"Location": f"{base}/{arrangement['id']}"})
 
 
 async def pauze_aanvragen(request: Request) -> Response:

@@ -8,15 +8,16 @@ What the source works out itself, so every document meets the invariants by cons
 - **totals**: verplicht = Σ imposed, vereffend = Σ paid + Σ remitted, saldo = the difference;
 - **achterstand** (unless the backend gives it): what fell due before today and is unpaid —
   the open amount of every overdue demand that was not withdrawn (its `bedrag` minus the
-  payments that refer to it by `betalingsverplichting`), where a later aanschrijving,
-  herinnering or aanmaning supersedes the earlier ones (each restates the whole amount
-  due) and `termijn` demands add up; bounded by 0 and max(saldo, 0);
-- **volgende_vervaldatum**: under an arrangement its next instalment; else the earliest
-  due date from today of a demand not withdrawn and not paid against; null when settled;
-- **status**: `afgelost` when saldo ≤ 0, else `gepauzeerd` under an active pause, else
-  `in_regeling` under an active arrangement, else the backend's own status;
-- **acties**: the backend's, minus what the state rules out (no `betalen` when settled,
-  no `betalingsregeling`/`pauze` when not offered or already in place).
+  payments that refer to it by `betalingsverplichting`, net of counter-entries against
+  those payments), where a later aanschrijving, herinnering or aanmaning supersedes the
+  earlier ones (each restates the whole amount due) and `termijn` demands add up; bounded
+  by 0 and max(saldo, 0);
+- **volgende_vervaldatum**: under an active arrangement its next instalment; else the
+  earliest due date from today of a demand not withdrawn and not (net) paid against; null
+  when settled;
+- **status**, **acties**, **regelbaar_bedrag** and the 2.2 case facts: case_state.py;
+- **betalingsregeling** (the most recent arrangement, with its lifecycle) and
+  **pauze_mogelijkheid**: lifecycle.case_members, merged per case.
 
 The signed envelope is cached per citizen for a few seconds, keyed by all of the above
 inputs (signed_cache.py): a repeated request with nothing changed is not signed again.
@@ -27,10 +28,8 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from joserfc.jwk import ECKey
 
 from reference_impl.common import document as claims_document
@@ -38,58 +37,34 @@ from reference_impl.common.db import Database
 from reference_impl.common.envelope import sign_envelope
 from reference_impl.common.problems import Problem
 from reference_impl.common.versions import WIRE_VERSION, is_same_major
-from reference_impl.source import tables
+from reference_impl.source import case_state
 from reference_impl.source.backend import Case, ClaimsBackend, check_case
 from reference_impl.source.clock import TIMEZONE, local_date, rfc3339
 from reference_impl.source.config import SourceConfig
 from reference_impl.source.errors import BackendError
-from reference_impl.source.signed_cache import SignedCache, valid_until
+from reference_impl.source.ledger import arrears, next_due_date
+from reference_impl.source.lifecycle import case_members
+from reference_impl.source.records import (  # re-exported: pauses.py reads them here
+    ActiveArrangement,
+    CitizenState,
+    PauseRecord,
+    load_state,
+)
+from reference_impl.source.signed_cache import SignedCache, response_body, valid_until
 
 DOCUMENT_VERSION = WIRE_VERSION
-DEMAND = "BetalingsverplichtingOpgelegd"
-DEMAND_WITHDRAWN = "BetalingsverplichtingIngetrokken"
-PAID = "BetalingVerwerkt"
-RESTATING_DEMANDS = ("aanschrijving", "herinnering", "aanmaning")
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class ActiveArrangement:
-    id: str
-    termijnen: tuple[dict[str, Any], ...]
+class Inputs:
+    """What one citizen's document is built from; compared in full by the signed-envelope
+    cache, so a change to any of it (an instalment paid, a pause ended) builds anew."""
 
-
-@dataclass(frozen=True)
-class PauseRecord:
-    """A pause as stored; `einddatum` is the last day it holds (moved up when ended early)."""
-
-    id: str
-    status: str
-    ingangsdatum: date
-    einddatum: date
-    zaakkenmerken: tuple[str, ...]
-    aangemaakt_at: int
-
-    def active_on(self, day: date) -> bool:
-        return self.status == "actief" and self.ingangsdatum <= day <= self.einddatum
-
-    def covers(self, zaakkenmerk: str, day: date) -> bool:
-        """True when this pause held `zaakkenmerk` on `day` (ended pauses included)."""
-        return zaakkenmerk in self.zaakkenmerken and self.ingangsdatum <= day <= self.einddatum
-
-
-@dataclass(frozen=True)
-class CitizenState:
-    """What the source itself recorded for a citizen: active arrangements and all pauses."""
-
-    arrangements: dict[str, ActiveArrangement]
-    pauses: tuple[PauseRecord, ...]
-
-    def active_pause(self, zaakkenmerk: str, day: date) -> PauseRecord | None:
-        return next(
-            (p for p in self.pauses if p.active_on(day) and zaakkenmerk in p.zaakkenmerken), None
-        )
+    cases: tuple[Case, ...]
+    state: CitizenState
+    members: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -108,34 +83,6 @@ class CaseView:
         return self.wire["saldo"]
 
 
-async def load_state(database: Database, bsn: str) -> CitizenState:
-    r, z, p = tables.betalingsregelingen.c, tables.regeling_zaken.c, tables.pauzes.c
-    arrangements_query = (
-        sa.select(z.zaakkenmerk, r.id, r.body)
-        .join(tables.betalingsregelingen, r.id == z.betalingsregeling_id)
-        .where(z.bsn == bsn, r.status == "actief")
-    )
-    pauses_query = sa.select(tables.pauzes).where(p.bsn == bsn).order_by(p.aangemaakt_at, p.id)
-    async with database.engine.connect() as connection:
-        arrangement_rows = (await connection.execute(arrangements_query)).all()
-        pause_rows = (await connection.execute(pauses_query)).all()
-    return CitizenState(
-        arrangements={
-            row.zaakkenmerk: ActiveArrangement(row.id, tuple(row.body["termijnen"]))
-            for row in arrangement_rows
-        },
-        pauses=tuple(
-            PauseRecord(
-                id=row.id, status=row.status,
-                ingangsdatum=date.fromisoformat(row.ingangsdatum),
-                einddatum=date.fromisoformat(row.einddatum),
-                zaakkenmerken=tuple(row.zaakkenmerken), aangemaakt_at=row.aangemaakt_at,
-            )
-            for row in pause_rows
-        ),
-    )
-
-
 def imposed_events(case: Case, pauses: tuple[PauseRecord, ...], now: float) -> list[dict[str, Any]]:
     """Facts plus the planned events whose moment has come and that no pause held back."""
     events = list(case.gebeurtenissen)
@@ -150,54 +97,40 @@ def imposed_events(case: Case, pauses: tuple[PauseRecord, ...], now: float) -> l
     return sorted(events, key=lambda e: claims_document.parse_datetime(e["datumtijd"]))
 
 
-def arrears(events: list[dict[str, Any]], saldo: int, today: date) -> int:
-    """The achterstand rule of the module docstring."""
-    withdrawn = {
-        e["betalingsverplichting"] for e in events if e["gebeurtenistype"] == DEMAND_WITHDRAWN
-    }
-    paid_against: dict[str, int] = {}
-    for e in events:
-        if e["gebeurtenistype"] == PAID and "betalingsverplichting" in e:
-            reference = e["betalingsverplichting"]
-            paid_against[reference] = paid_against.get(reference, 0) + e["bedrag"]
-    overdue = [
-        e for e in events
-        if e["gebeurtenistype"] == DEMAND
-        and e["gebeurtenis_id"] not in withdrawn
-        and date.fromisoformat(e["vervaldatum"]) < today
-    ]
-    restating = [e for e in overdue if e["soort"] in RESTATING_DEMANDS]
-    counted = [e for e in overdue if e["soort"] == "termijn"] + restating[-1:]
-    unpaid = sum(max(e["bedrag"] - paid_against.get(e["gebeurtenis_id"], 0), 0) for e in counted)
-    return min(unpaid, max(saldo, 0))
+def ledger_totals(case: Case, events: list[dict[str, Any]]) -> tuple[int, int]:
+    """`(totaal_financieel_verplicht, totaal_financieel_vereffend)`: the sums of the
+    events, or the organisation's own ledger totals when its backend gives them."""
+    if case.totalen is not None:
+        return (case.totalen["totaal_financieel_verplicht"],
+                case.totalen["totaal_financieel_vereffend"])
+    return claims_document.totals(events)
 
 
-def next_due_date(
-    events: list[dict[str, Any]], today: date, arrangement: ActiveArrangement | None
-) -> str | None:
-    if arrangement is not None:
-        return next((t["vervaldatum"] for t in arrangement.termijnen
-                     if date.fromisoformat(t["vervaldatum"]) >= today), None)
-    closed = {e.get("betalingsverplichting") for e in events
-              if e["gebeurtenistype"] in (DEMAND_WITHDRAWN, PAID)}
-    due = [
-        date.fromisoformat(e["vervaldatum"]) for e in events
-        if e["gebeurtenistype"] == DEMAND and e["gebeurtenis_id"] not in closed
-        and date.fromisoformat(e["vervaldatum"]) >= today
-    ]
-    return min(due).isoformat() if due else None
+def _open_instalments(regeling: dict[str, Any] | None,
+                      arrangement: ActiveArrangement | None) -> list[dict[str, Any]] | None:
+    """The instalments of an arrangement in force that are not paid yet (all of them when
+    the lifecycle is not known); None when none is in force."""
+    if arrangement is None:
+        return None
+    if regeling is None or "termijnen" not in regeling:
+        return list(arrangement.termijnen)
+    return [t for t in regeling["termijnen"] if t.get("status") != "betaald"]
 
 
-def case_view(case: Case, state: CitizenState, config: SourceConfig, now: float) -> CaseView:
-    """The wire form of one case under the source's own records."""
+def case_view(case: Case, state: CitizenState, config: SourceConfig, now: float,
+              members: dict[str, Any] | None = None) -> CaseView:
+    """The wire form of one case under the source's own records; `members` are the 2.2
+    members lifecycle.case_members gives this case (its arrangement's full view and the
+    pause limits' verdict)."""
+    members = members or {}
     today = local_date(now)
     events = imposed_events(case, state.pauses, now)
-    verplicht, vereffend = claims_document.totals(events)
-    if case.totalen is not None:  # the organisation's ledger speaks for itself
-        verplicht = case.totalen["totaal_financieel_verplicht"]
-        vereffend = case.totalen["totaal_financieel_vereffend"]
+    verplicht, vereffend = ledger_totals(case, events)
     saldo = verplicht - vereffend
+    regeling = members.get("betalingsregeling")
     arrangement = state.arrangements.get(case.zaakkenmerk)
+    if regeling is not None and regeling.get("status", "actief") != "actief":
+        arrangement = None  # lapsed, amended or ended: shown, but no longer in force
     pause = state.active_pause(case.zaakkenmerk, today)
     latest = max((claims_document.parse_datetime(e["datumtijd"]).timestamp() for e in events),
                  default=now)
@@ -211,6 +144,9 @@ def case_view(case: Case, state: CitizenState, config: SourceConfig, now: float)
     achterstand = (
         case.achterstand if case.achterstand is not None else arrears(events, saldo, today)
     )
+    arranged, paused = arrangement is not None, pause is not None
+    regelbaar = case_state.arrangeable(case, saldo)
+    possibility = members.get("pauze_mogelijkheid")
     wire |= {
         "looptijd": case.looptijd,
         "totaal_financieel_verplicht": verplicht,
@@ -218,47 +154,29 @@ def case_view(case: Case, state: CitizenState, config: SourceConfig, now: float)
         "saldo": saldo,
         "saldo_datumtijd": rfc3339(math.ceil(max(now, latest))),
         "achterstand": achterstand,
-        "volgende_vervaldatum": None if saldo <= 0 else next_due_date(events, today, arrangement),
-        "status": _status(case, saldo, arrangement, pause),
+        "volgende_vervaldatum": None if saldo <= 0 else next_due_date(
+            events, today, _open_instalments(regeling, arrangement)),
+        "status": case_state.status(case, saldo, arranged=arranged, paused=paused),
+        "regelbaar_bedrag": regelbaar,
     }
-    if arrangement is not None:
+    if regeling is not None:
+        wire["betalingsregeling"] = regeling
+    elif arrangement is not None:
         wire["betalingsregeling"] = {"id": arrangement.id}
     if pause is not None and saldo > 0:
         wire["pauze"] = {"id": pause.id, "einddatum": pause.einddatum.isoformat()}
+    if possibility is not None:
+        wire["pauze_mogelijkheid"] = possibility
+    wire |= case_state.facts(case)
     wire |= {
         "grondslag": case.grondslag,
         "bezwaar": case.bezwaar,
         "contact": case.contact,
-        "acties": _actions(case, saldo, config, arrangement, pause),
+        "acties": case_state.actions(case, saldo, config, arranged=arranged, paused=paused,
+                                     possibility=possibility, regelbaar=regelbaar),
         "gebeurtenissen": events,
     }
     return CaseView(case, wire)
-
-
-def _status(
-    case: Case, saldo: int, arrangement: ActiveArrangement | None, pause: PauseRecord | None
-) -> str:
-    if saldo <= 0:
-        return "afgelost"
-    if pause is not None:
-        return "gepauzeerd"
-    if arrangement is not None:
-        return "in_regeling"
-    return case.status
-
-
-def _actions(
-    case: Case, saldo: int, config: SourceConfig,
-    arrangement: ActiveArrangement | None, pause: PauseRecord | None,
-) -> list[str]:
-    blocked: set[str] = set()
-    if saldo <= 0:
-        blocked |= {"betalen", "betalingsregeling", "pauze"}
-    if not config.offers("betalingsregelingen") or arrangement is not None:
-        blocked.add("betalingsregeling")
-    if not config.offers("pauzes") or pause is not None:
-        blocked.add("pauze")
-    return [a for a in case.acties if a not in blocked]
 
 
 def internal_error() -> Problem:
@@ -294,26 +212,42 @@ class Overview:
             raise internal_error() from None
         return cases
 
-    async def case_views(self, bsn: str, now: float) -> list[CaseView]:
+    async def inputs(self, bsn: str, now: float) -> Inputs:
+        """Everything a citizen's document is built from, read anew: the backend's cases,
+        the source's own arrangements and pauses, and the 2.2 members derived from them."""
         cases = await self.cases(bsn)
         state = await load_state(self.database, bsn)
-        return [case_view(case, state, self.config, now) for case in cases]
+        # lifecycle judges "settled" on the balance the document will show: with the
+        # planned surcharges and reminders whose moment has come
+        balances = []
+        for case in cases:
+            verplicht, vereffend = ledger_totals(case, imposed_events(case, state.pauses, now))
+            balances.append(CaseView(case, {"saldo": verplicht - vereffend}))
+        async with self.database.autocommit() as connection:  # reads only
+            members = await case_members(connection, self.config, bsn, balances,
+                                         local_date(now))
+        return Inputs(tuple(cases), state, members)
+
+    async def case_views(self, bsn: str, now: float) -> list[CaseView]:
+        inputs = await self.inputs(bsn, now)
+        return [case_view(case, inputs.state, self.config, now, inputs.members.get(
+            case.zaakkenmerk)) for case in inputs.cases]
 
     async def document(self, bsn: str, now: float, *,
                        documentversie: str = DOCUMENT_VERSION) -> dict[str, Any]:
-        cases = await self.cases(bsn)
-        state = await load_state(self.database, bsn)
-        return self._build(bsn, cases, state, now, documentversie)
+        return self._build(bsn, await self.inputs(bsn, now), now, documentversie)
 
-    def _build(self, bsn: str, cases: list[Case], state: CitizenState, now: float,
+    def _build(self, bsn: str, inputs: Inputs, now: float,
                documentversie: str) -> dict[str, Any]:
         document = {
             "documentversie": documentversie,
             "bron": {"oin": self.config.oin, "naam": self.config.naam},
             "bsn": bsn,
             "opgesteld_op": rfc3339(now),
-            "financiele_zaken": [case_view(case, state, self.config, now).wire
-                                 for case in cases],
+            "financiele_zaken": [
+                case_view(case, inputs.state, self.config, now,
+                          inputs.members.get(case.zaakkenmerk)).wire
+                for case in inputs.cases],
         }
         if self.config.validate_documents:
             # A next major played by the rollout test keeps this major's shape: check that.
@@ -330,12 +264,21 @@ class Overview:
                        documentversie: str = DOCUMENT_VERSION) -> dict[str, Any]:
         """The signed overview: the cached one while nothing it was built from changed (see
         `SignedCache`), else built, checked and signed now. Callers must not modify it."""
-        cases = await self.cases(bsn)
-        state = await load_state(self.database, bsn)
-        inputs = (tuple(cases), state, documentversie, self.config)
-        cached = self.cache.get(bsn, inputs, now)
-        if cached is not None:
-            return cached
-        envelope = sign_envelope(self._build(bsn, cases, state, now, documentversie), self.key)
-        self.cache.put(bsn, inputs, now, valid_until(cases, now), envelope)
+        key = await self._cache_key(bsn, now, documentversie)
+        return self.cache.get(bsn, key, now) or self._sign(bsn, key, now)
+
+    async def envelope_body(self, bsn: str, now: float, *,
+                            documentversie: str = DOCUMENT_VERSION) -> bytes:
+        """`envelope` as the answer's bytes: a cached envelope is not encoded again."""
+        key = await self._cache_key(bsn, now, documentversie)
+        cached = self.cache.get_body(bsn, key, now)
+        return cached if cached is not None else response_body(self._sign(bsn, key, now))
+
+    async def _cache_key(self, bsn: str, now: float, documentversie: str) -> tuple[Any, ...]:
+        return (await self.inputs(bsn, now), documentversie, self.config)
+
+    def _sign(self, bsn: str, key: tuple[Any, ...], now: float) -> dict[str, Any]:
+        inputs, documentversie, _config = key
+        envelope = sign_envelope(self._build(bsn, inputs, now, documentversie), self.key)
+        self.cache.put(bsn, key, now, valid_until(list(inputs.cases), now), envelope)
         return envelope

@@ -1,13 +1,18 @@
 """The pause button (spec/interface.md, "Pauses").
 
-A pause holds chosen cases (or every case that can be paused) from today until its
-`einddatum`. While it holds, the overview shows those cases `gepauzeerd` and the planned
-surcharges and reminders of the backend's schedule that fall on those days are never
-imposed (overview.imposed_events). Ending a pause early moves its `einddatum` to today.
+A pause holds chosen cases (or every case that can be paused: whose `acties` contain
+`pauze`) from today until its `einddatum`. While it holds, the overview shows those cases
+`gepauzeerd`, the planned surcharges and reminders of the backend's schedule that fall on
+those days are never imposed (overview.imposed_events) and no instalment falling due is
+counted as missed (lifecycle.py) [/pauze/wat-een-pauze-stopt]. Ending a pause early moves
+its `einddatum` to today. The 2.2 limits (pause_limits.py) are checked after the 2.0 ones
+and answer `pauze/niet-toegestaan`.
 
 One active pause per case is decided by the database: each case of a pause holds a row in
 `pauze_zaken` keyed by (bsn, zaakkenmerk), so of concurrent requests for one case exactly
-one commits; the others get 422 `zaak-al-gepauzeerd`, as a sequential request would.
+one commits; the others get 422 `zaak-al-gepauzeerd`, as a sequential request would. The
+pause limits hold the same way: each pause takes the citizen's next `volgnummer`, unique
+per citizen, so of two requests checked against the same history one is checked again.
 """
 
 from __future__ import annotations
@@ -23,10 +28,18 @@ from reference_impl.common.db import Database
 from reference_impl.common.problems import Problem, invalid_request
 from reference_impl.source import tables
 from reference_impl.source.clock import local_date, rfc3339
-from reference_impl.source.config import PauseLimits
+from reference_impl.source.limits import PauseLimits
 from reference_impl.source.overview import Overview, PauseRecord, load_state
+from reference_impl.source.pause_limits import (
+    NOT_ALLOWED,
+    case_reason,
+    limit_reasons,
+    load_pauses,
+    refusal,
+)
 
 NOT_POSSIBLE = "pauze/niet-mogelijk"
+RACE_RETRIES = 3
 
 
 def _reason(code: str, toelichting: str, zaakkenmerk: str | None = None) -> dict[str, str]:
@@ -59,6 +72,18 @@ class Pauses:
         self.overview = overview
 
     async def create(self, bsn: str, body: dict[str, Any], now: int) -> dict[str, Any]:
+        """Check and store a pause. A request that lost a race to a concurrent one (a case
+        or the citizen's next pause number taken) is checked again on the new state, and so
+        answered as it would have been after it."""
+        for _attempt in range(RACE_RETRIES):
+            try:
+                return await self._create(bsn, body, now)
+            except IntegrityError:
+                continue
+        return await self._create(bsn, body, now, last_try=True)
+
+    async def _create(self, bsn: str, body: dict[str, Any], now: int, *,
+                      last_try: bool = False) -> dict[str, Any]:
         today = local_date(now)
         einddatum = _calendar_date(body["einddatum"])
         reasons = []
@@ -71,8 +96,11 @@ class Pauses:
         paused = {k for k, v in views.items() if "pauze" in v.wire}
         requested = body.get("zaakkenmerken")
         if requested is None:
-            chosen = [k for k, v in views.items() if v.saldo > 0 and k not in paused]
-            if not chosen:
+            # "Pause everything" covers exactly the cases that can be paused, i.e. whose
+            # `acties` contain `pauze` [/pauze/alles-volgt-acties].
+            open_cases = [k for k, v in views.items() if v.saldo > 0 and k not in paused]
+            chosen = [k for k in open_cases if case_reason(views[k].case, views[k].saldo) is None]
+            if not open_cases:
                 reasons.append(_reason("zaak-onbekend", "Er zijn geen zaken om te pauzeren."))
         else:
             chosen = list(requested)
@@ -87,22 +115,48 @@ class Pauses:
                 elif zaakkenmerk in paused:
                     reasons.append(_reason("zaak-al-gepauzeerd", "Deze zaak is al gepauzeerd.",
                                            zaakkenmerk))
-        if reasons:
+        if reasons:  # the 2.0 checks come first
             raise Problem(422, NOT_POSSIBLE, "De pauze kan niet worden ingesteld.",
                           extensions={"redenen": reasons})
+        number = await self._check_allowed(bsn, views, requested, chosen, paused, today)
         pause = PauseRecord(str(uuid.uuid4()), "actief", today, einddatum, tuple(chosen), now)
         try:
-            await self._store(bsn, pause)
+            await self._store(bsn, pause, number)
         except IntegrityError:
-            # A concurrent request paused one of these cases first: answer as if it had
-            # been seen above (the database, not the check, decides).
+            if not last_try:
+                raise
+            # Still losing: a concurrent request paused one of these cases first.
             raise Problem(422, NOT_POSSIBLE, "De pauze kan niet worden ingesteld.",
                           extensions={"redenen": [_reason(
                               "zaak-al-gepauzeerd", "Deze zaak is al gepauzeerd.", k)
                               for k in await self._held(bsn, chosen)]}) from None
         return render(pause, today)
 
-    async def _store(self, bsn: str, pause: PauseRecord) -> None:
+    async def _check_allowed(self, bsn: str, views: dict[str, Any], requested: Any,
+                             chosen: list[str], paused: set[str], today: date) -> int:
+        """422 `pauze/niet-toegestaan` when a named case cannot be paused [/pauze/per-zaak],
+        "pause everything" found nothing it may pause, or the citizen's limits forbid a pause
+        now [/pauze/aantal-en-wachttijd]; every reason at once."""
+        refused = []
+        if requested is None:
+            if not chosen:
+                refused += [refusal(reason, k) for k, v in views.items()
+                            if v.saldo > 0 and k not in paused
+                            and (reason := case_reason(v.case, v.saldo)) is not None]
+        else:
+            refused += [refusal(reason, k) for k in chosen
+                        if (reason := case_reason(views[k].case, views[k].saldo)) is not None]
+        async with self.database.engine.connect() as connection:
+            history = await load_pauses(connection, bsn)
+        refused += [refusal(reason) for reason in limit_reasons(self.limits, history,
+                                                                         today)]
+        if refused:
+            # `weigeringen`, not `redenen`: that member keeps its closed 2.0 shape.
+            raise Problem(422, NOT_ALLOWED, "Een pauze is nu niet toegestaan.",
+                          extensions={"weigeringen": refused}, title="Pauze niet toegestaan")
+        return len(history) + 1  # the new pause's number: taken if another was stored since
+
+    async def _store(self, bsn: str, pause: PauseRecord, number: int) -> None:
         z = tables.pauze_zaken.c
         async with self.database.engine.begin() as connection:
             # Cases whose pause ran out no longer hold a row of their own.
@@ -112,7 +166,7 @@ class Pauses:
                 id=pause.id, bsn=bsn, status="actief",
                 ingangsdatum=pause.ingangsdatum.isoformat(),
                 einddatum=pause.einddatum.isoformat(), zaakkenmerken=list(pause.zaakkenmerken),
-                aangemaakt_at=pause.aangemaakt_at, beeindigd_at=None,
+                aangemaakt_at=pause.aangemaakt_at, beeindigd_at=None, volgnummer=number,
             ))
             await connection.execute(sa.insert(tables.pauze_zaken), [
                 {"bsn": bsn, "zaakkenmerk": k, "pauze_id": pause.id,

@@ -12,9 +12,18 @@ primary key decides atomically, so two processes on one database (SQLite or Post
 can never both accept one proof; a second use is 401 `verzoekbewijs/hergebruikt`. Rows
 are kept until `iat + PROOF_MAX_AGE_S + 2·CLOCK_SKEW_S` (after that the proof is stale
 anyway) and deleted by a later insert (at most every `SWEEP_EVERY_S` per process).
+
+The same statement inserts the row only while the session has not ended and not expired
+(`INSERT … SELECT … WHERE EXISTS`): a session the process remembered (sessions.py) is
+thereby confirmed in the one round trip the request needs anyway. No row inserted means
+the session ended meanwhile: 401 `sessie/token-ongeldig`, as a lookup would have said
+first. When the proof itself is refused, a remembered session is looked up before the
+answer, so a request of an ended session is never told about its proof.
 """
 
 from __future__ import annotations
+
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -26,13 +35,25 @@ from reference_impl.common.errors import TokenError
 from reference_impl.common.problems import unauthorized
 from reference_impl.common.request_proof import HEADER, PREFIX, verify_request_proof
 from reference_impl.source import tables
-from reference_impl.source.sessions import Session
+from reference_impl.source.sessions import Session, invalid_session
 
 RETENTION_S = PROOF_MAX_AGE_S + 2 * CLOCK_SKEW_S
 # Expired rows are deleted at most this often per process, not on every request: a DELETE
 # scan per authenticated request cost more than the INSERT it guarded. A row outliving its
 # retention a little longer only keeps a stale proof refused as a replay (it is stale anyway).
 SWEEP_EVERY_S = 30
+
+Verdict = Literal["accepted", "replayed", "session-gone"]
+
+# Plain SQL, built once: the statement of every authenticated request (SQLAlchemy Core would
+# rebuild and re-key it each time). Valid on SQLite and PostgreSQL alike.
+_RECORD = sa.text(
+    "INSERT INTO verzoekbewijzen (sessie, jti, expires_at) "
+    "SELECT :sessie, :jti, :expires_at WHERE EXISTS ("
+    "SELECT 1 FROM sessions WHERE token_hash = :token_hash AND ended_at IS NULL "
+    "AND expires_at >= :now)")  # token_hash = sessie, named apart for PostgreSQL's typing
+_LIVE = sa.text("SELECT 1 FROM sessions WHERE token_hash = :sessie AND ended_at IS NULL "
+                "AND expires_at >= :now")
 
 
 class ReplayCache:
@@ -42,38 +63,58 @@ class ReplayCache:
         self.database = database
         self._swept_at = float("-inf")
 
-    async def accept(self, session_hash: str, jti: str, iat: int, now: int) -> bool:
-        """Record `jti` for the session; False when it was recorded before (a replay)."""
+    async def accept(self, session_hash: str, jti: str, iat: int, now: int) -> Verdict:
+        """Record `jti` for the session if the session is still open: `accepted`; else
+        `replayed` (recorded before) or `session-gone` (ended or expired meanwhile)."""
         r = tables.verzoekbewijzen.c
         try:
-            async with self.database.engine.begin() as connection:
+            async with self.database.autocommit() as connection:
                 if now - self._swept_at >= SWEEP_EVERY_S:
                     self._swept_at = now
                     await connection.execute(
                         sa.delete(tables.verzoekbewijzen).where(r.expires_at < now))
-                await connection.execute(sa.insert(tables.verzoekbewijzen).values(
-                    sessie=session_hash, jti=jti, expires_at=iat + RETENTION_S))
+                result = await connection.execute(_RECORD, {
+                    "sessie": session_hash, "jti": jti, "expires_at": iat + RETENTION_S,
+                    "token_hash": session_hash, "now": now})
         except IntegrityError:
-            return False
-        return True
+            return "replayed"
+        return "accepted" if result.rowcount == 1 else "session-gone"
+
+    async def session_open(self, session_hash: str, now: int) -> bool:
+        """True while the session has not ended nor expired (in any process)."""
+        async with self.database.autocommit() as connection:
+            row = (await connection.execute(_LIVE, {"sessie": session_hash, "now": now})).first()
+        return row is not None
 
 
 async def check_request_proof(request: Request, session: Session, *, expected_url: str | None,
                               replays: ReplayCache, now: int) -> None:
     """401 with a `verzoekbewijs/...` code unless the request carries one fresh proof for
-    itself, signed by the session's key, not seen before in this session."""
+    itself, signed by the session's key, not seen before in this session; 401
+    `sessie/token-ongeldig` when a session the process remembered has ended meanwhile."""
+    try:
+        claims = _verified_claims(request, session, expected_url, now)
+    except TokenError as refused:
+        # The session's 401 comes before the proof's (§9): make sure it is still open.
+        if not session.confirmed and not await replays.session_open(session.token_hash, now):
+            raise invalid_session() from None
+        raise unauthorized(refused.code, refused.detail or refused.code) from None
+    verdict = await replays.accept(session.token_hash, claims["jti"], claims["iat"], now)
+    if verdict == "session-gone":
+        raise invalid_session()
+    if verdict == "replayed":
+        raise unauthorized(f"{PREFIX}/hergebruikt", "Dit Verzoek-Bewijs is al gebruikt.")
+
+
+def _verified_claims(request: Request, session: Session, expected_url: str | None,
+                     now: int) -> dict[str, Any]:
     values = request.headers.getlist(HEADER)
     if not values:
-        raise unauthorized(f"{PREFIX}/ontbreekt",
-                           "Stuur bij elk verzoek met een sessietoken een Verzoek-Bewijs mee.")
+        raise TokenError(f"{PREFIX}/ontbreekt",
+                         "Stuur bij elk verzoek met een sessietoken een Verzoek-Bewijs mee.")
     if len(values) > 1:
-        raise unauthorized(f"{PREFIX}/ongeldig-formaat", "Stuur precies één Verzoek-Bewijs mee.")
-    try:
-        # A source missing from its own scheme has no URL a proof could name.
-        claims = verify_request_proof(
-            values[0], jwk=session.jwk, token=session.token, method=request.method,
-            url=expected_url or "about:blank", now=now)
-    except TokenError as refused:
-        raise unauthorized(refused.code, refused.detail or refused.code) from None
-    if not await replays.accept(session.token_hash, claims["jti"], claims["iat"], now):
-        raise unauthorized(f"{PREFIX}/hergebruikt", "Dit Verzoek-Bewijs is al gebruikt.")
+        raise TokenError(f"{PREFIX}/ongeldig-formaat", "Stuur precies één Verzoek-Bewijs mee.")
+    # A source missing from its own scheme has no URL a proof could name.
+    return verify_request_proof(
+        values[0], jwk=session.jwk, token=session.token, method=request.method,
+        url=expected_url or "about:blank", now=now)

@@ -17,7 +17,16 @@ Shape:
     burgers:
       - bsn, naam, omschrijving
         zaken: {<organisatie-sleutel>: [case, ...]}          # backend.Case fields
-        regelingen: {<organisatie-sleutel>: [{zaakkenmerken, aantal_termijnen}]}
+        regelingen: {<organisatie-sleutel>: [plan, ...]}
+        pauzes: {<organisatie-sleutel>: [{ingangsdatum, einddatum, zaakkenmerken?}]}
+
+A `plan` is the body of a quote request (`zaakkenmerken` and `aantal_termijnen` or
+`termijnbedrag`, optionally `rekenregel`) plus, optionally, `aangegaan` (when the citizen
+agreed it; default: when the source is seeded) and `wijziging` (a later amendment: another
+quote body with its own `aangegaan`, replacing this arrangement). A seeded pause starts on
+its `ingangsdatum`. `seed_records` replays all of these at their own moment, oldest first,
+through the source's own operations — so a lapsed or amended arrangement, or pause limits
+already used up, arise exactly as they would have.
 """
 
 from __future__ import annotations
@@ -27,11 +36,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from reference_impl.common.document import elfproef
+from reference_impl.common.problems import Problem
 from reference_impl.common.settings import unreadable_because
 from reference_impl.source.backend import Case, case_from_mapping
 from reference_impl.source.clock import TIMEZONE
@@ -40,8 +50,12 @@ from reference_impl.source.errors import BackendError
 OFFSET = re.compile(r"^([+-])([0-9]+)([dmy])$")
 END_OF_MONTH = "maandeinde"  # the last day of the current month: always "due this month"
 EVENT_TIME = time(9, 0)
-DATETIME_KEYS = frozenset({"datumtijd"})
-DATE_KEYS = frozenset({"vervaldatum", "uiterlijk"})
+DATETIME_KEYS = frozenset({"datumtijd", "aangegaan"})
+DATE_KEYS = frozenset({
+    "vervaldatum", "uiterlijk", "ingangsdatum", "einddatum",
+    # the 2.2 case facts
+    "gelegd_op", "ingediend_op", "sinds", "tot", "datum",
+})
 ORGANISATION_SETTINGS = (
     "naam", "soort", "diensten", "minimaal_betrouwbaarheidsniveau", "betalingsregeling",
     "pauze", "contact",
@@ -82,6 +96,7 @@ class SeedCitizen:
     omschrijving: str
     cases: dict[str, list[Case]] = field(default_factory=dict)
     arrangements: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    pauses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -165,5 +180,83 @@ def load_seed(path: str | Path, today: date) -> SeedData:
                    for k, v in (entry.get("zaken") or {}).items()},
             arrangements={oin_of[k]: list(v)
                           for k, v in (entry.get("regelingen") or {}).items()},
+            pauses={oin_of[k]: list(v) for k, v in (entry.get("pauzes") or {}).items()},
         ))
     return SeedData(organisations, citizens)
+
+
+class Seeding(Protocol):
+    """The source operations `seed_records` replays (arrangements.py, pauses.py)."""
+
+    async def quote(self, bsn: str, body: dict[str, Any], now: int) -> dict[str, Any]: ...
+
+    async def accept(self, bsn: str, key: str, body: dict[str, Any],
+                     now: int) -> tuple[dict[str, Any], bool]: ...
+
+
+class PauseSeeding(Protocol):
+    async def create(self, bsn: str, body: dict[str, Any], now: int) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class _Step:
+    at: int
+    bsn: str
+    kind: str  # "regeling", "wijziging" or "pauze"
+    body: dict[str, Any]
+    number: int
+
+
+def _moment(value: Any, default: int) -> int:
+    return default if value is None else int(datetime.fromisoformat(value).timestamp())
+
+
+def seed_steps(seed: SeedData, oin: str, now: int) -> list[_Step]:
+    """Every arrangement, amendment and pause of the organisation `oin`, oldest first."""
+    steps = []
+    for citizen in seed.citizens:
+        for number, plan in enumerate(citizen.arrangements.get(oin, [])):
+            body = {k: v for k, v in plan.items() if k not in ("aangegaan", "wijziging")}
+            steps.append(_Step(_moment(plan.get("aangegaan"), now), citizen.bsn, "regeling",
+                               body, number))
+            change = plan.get("wijziging")
+            if change is not None:
+                steps.append(_Step(_moment(change.get("aangegaan"), now), citizen.bsn,
+                                   "wijziging", {**body, **{k: v for k, v in change.items()
+                                                            if k != "aangegaan"}}, number))
+        for number, pause in enumerate(citizen.pauses.get(oin, [])):
+            body = {k: v for k, v in pause.items() if k != "ingangsdatum"}
+            start = datetime.combine(date.fromisoformat(pause["ingangsdatum"]), EVENT_TIME,
+                                     TIMEZONE)
+            steps.append(_Step(int(start.timestamp()), citizen.bsn, "pauze", body, number))
+    return sorted(steps, key=lambda s: (s.at, s.bsn, s.kind, s.number))
+
+
+async def seed_records(seed: SeedData, oin: str, arrangements: Seeding | None,
+                       pauses: PauseSeeding | None, now: int) -> list[str]:
+    """Replay the seed's arrangements, amendments and pauses for `oin` at their own moments;
+    returns one line per step the source refused (e.g. another process seeded it first)."""
+    refused = []
+    made: dict[tuple[str, int], str] = {}
+    for step in seed_steps(seed, oin, now):
+        label = f"{step.kind} {step.number}"
+        try:
+            if step.kind == "pauze":
+                if pauses is not None:
+                    await pauses.create(step.bsn, step.body, step.at)
+                continue
+            if arrangements is None:
+                continue
+            body = dict(step.body)
+            if step.kind == "wijziging":
+                if (step.bsn, step.number) not in made:
+                    continue
+                body["vervangt"] = made[(step.bsn, step.number)]
+            quote = await arrangements.quote(step.bsn, body, step.at)
+            created, _ = await arrangements.accept(
+                step.bsn, f"seed-{step.kind}-{step.number}",
+                {"voorstel_id": quote["voorstel_id"]}, step.at)
+            made[(step.bsn, step.number)] = created["id"]
+        except Problem as exc:
+            refused.append(f"seed {label} not made: {exc.code}")
+    return refused

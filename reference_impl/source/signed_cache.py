@@ -2,11 +2,13 @@
 
 See `SignedCache`. Correct under several processes on one database by construction: the
 key is the full input of the build, read anew on every request, not a version some writer
-must remember to bump.
+must remember to bump. An entry keeps the answer's JSON bytes too (`response_body`), so a
+cached overview is not encoded again either (≈ 0.4 ms for 20 cases × 10 events).
 """
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,12 +43,19 @@ def valid_until(cases: list[Case], now: float) -> float:
     return until
 
 
-@dataclass(frozen=True)
+def response_body(envelope: dict[str, Any]) -> bytes:
+    """The bytes of an answer carrying `envelope`: compact JSON in UTF-8, exactly as the
+    handlers encode every JSON answer."""
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
 class _Signed:
     inputs: tuple[Any, ...]
     signed_at: float
     valid_until: float
     envelope: dict[str, Any]
+    body: bytes | None = None  # encoded once, when first asked for
 
 
 class SignedCache:
@@ -73,19 +82,34 @@ class SignedCache:
         self.hits = self.misses = 0
 
     def get(self, bsn: str, inputs: tuple[Any, ...], now: float) -> dict[str, Any] | None:
+        entry = self._entry(bsn, inputs, now)
+        return None if entry is None else entry.envelope
+
+    def get_body(self, bsn: str, inputs: tuple[Any, ...], now: float) -> bytes | None:
+        """As `get`, the answer's bytes (`response_body` of the cached envelope)."""
+        entry = self._entry(bsn, inputs, now)
+        if entry is None:
+            return None
+        if entry.body is None:
+            entry.body = response_body(entry.envelope)
+        return entry.body
+
+    def _entry(self, bsn: str, inputs: tuple[Any, ...], now: float) -> _Signed | None:
         entry = self._entries.get(bsn)
         if (entry is None or not entry.signed_at <= now < entry.valid_until
                 or now - entry.signed_at > self.max_age_s or entry.inputs != inputs):
             self.misses += 1
             return None
         self.hits += 1
-        return entry.envelope
+        return entry
 
     def put(self, bsn: str, inputs: tuple[Any, ...], now: float, until: float,
-            envelope: dict[str, Any]) -> None:
+            envelope: dict[str, Any], body: bytes | None = None) -> None:
+        """Keep `envelope` (signed at `now`, unchanged until `until`) and, when the caller
+        encoded it already, its answer's `body`."""
         if self.max_age_s <= 0:
             return
-        self._entries[bsn] = _Signed(inputs, now, until, envelope)
+        self._entries[bsn] = _Signed(inputs, now, until, envelope, body)
         self._entries.move_to_end(bsn)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

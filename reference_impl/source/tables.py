@@ -4,8 +4,9 @@ Times are integer Unix seconds (`*_at`), calendar dates ISO strings; both mean t
 SQLite and PostgreSQL. Unique constraints carry the concurrency guarantees: a nonce is
 consumed by one UPDATE, a request-proof jti is accepted by one INSERT per session, one
 quote yields at most one arrangement (`voorstel_id` unique), one Idempotency-Key per
-citizen yields one arrangement, a case is in at most one active arrangement
-(`regeling_zaken` primary key) and under at most one active pause (`pauze_zaken`).
+citizen yields one arrangement, a case is in at most one active arrangement or live
+reservation (`regeling_zaken` primary key) and under at most one active pause
+(`pauze_zaken`), one reservation yields at most one arrangement (`reservering_id` unique).
 """
 
 from __future__ import annotations
@@ -82,9 +83,40 @@ betalingsregelingen = sa.Table(
     sa.Column("aangegaan_at", sa.BigInteger, nullable=False),
     sa.Column("bedenktijd_tot_at", sa.BigInteger, nullable=False),
     sa.Column("ingetrokken_at", sa.BigInteger, nullable=True),
+    # 2.2 (migration 0004): how it ended ({reden, datum, toelichting?}) once `beeindigd`,
+    # the amendment chain, the reservation it was confirmed from and its group
+    # ({id, omvang, bevestigd_at, annuleerbaar_tot_at}).
+    sa.Column("beeindiging", sa.JSON, nullable=True),
+    sa.Column("vervangt", sa.String(36), nullable=True),
+    sa.Column("vervangen_door", sa.String(36), nullable=True),
+    sa.Column("reservering_id", sa.String(36), nullable=True),
+    sa.Column("groep", sa.JSON, nullable=True),
     sa.UniqueConstraint("bsn", "idempotency_key", name="uq_regeling_idempotency"),
+    sa.Index("uq_regeling_reservering", "reservering_id", unique=True),
 )
 
+reserveringen = sa.Table(
+    "reserveringen",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("bsn", sa.String(9), nullable=False, index=True),
+    sa.Column("voorstel_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("groep_id", sa.String(36), nullable=False),
+    sa.Column("groep_omvang", sa.Integer, nullable=False),
+    # gereserveerd, bevestigd or geannuleerd; `vervallen` is never stored: a reservation
+    # still `gereserveerd` after `vervalt_at` is vervallen by itself.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("gereserveerd_at", sa.BigInteger, nullable=False),
+    sa.Column("vervalt_at", sa.BigInteger, nullable=False),
+    sa.Column("betalingsregeling_id", sa.String(36), nullable=True),
+    sa.UniqueConstraint("bsn", "idempotency_key", name="uq_reservering_idempotency"),
+)
+
+# One row per case held: by an active arrangement (`betalingsregeling_id`), by a live
+# reservation (`reservering_id`, until `vervalt_at`), or by both (a reservation of an
+# amendment of that arrangement). A reservation's mark past `vervalt_at` no longer holds.
 regeling_zaken = sa.Table(
     "regeling_zaken",
     metadata,
@@ -94,9 +126,12 @@ regeling_zaken = sa.Table(
         "betalingsregeling_id",
         sa.String(36),
         sa.ForeignKey("betalingsregelingen.id"),
-        nullable=False,
+        nullable=True,
         index=True,
     ),
+    sa.Column("reservering_id", sa.String(36), sa.ForeignKey("reserveringen.id"),
+              nullable=True, index=True),
+    sa.Column("vervalt_at", sa.BigInteger, nullable=True),
 )
 
 pauzes = sa.Table(
@@ -110,6 +145,10 @@ pauzes = sa.Table(
     sa.Column("zaakkenmerken", sa.JSON, nullable=False),
     sa.Column("aangemaakt_at", sa.BigInteger, nullable=False),
     sa.Column("beeindigd_at", sa.BigInteger, nullable=True),
+    # 2.2 (migration 0004): the citizen's pauses numbered, so two requests that checked the
+    # pause limits against the same history cannot both be stored.
+    sa.Column("volgnummer", sa.Integer, nullable=True),
+    sa.Index("uq_pauze_volgnummer", "bsn", "volgnummer", unique=True),
 )
 
 # One row per case under a pause that has not ended early; the primary key makes "one

@@ -74,6 +74,9 @@ async def test_federation_runs_every_demo_organisation(
                 assert configuratie["oin"] == source.oin
                 listed = next(o for o in claims["organisaties"] if o["oin"] == source.oin)
                 assert configuratie["diensten"] == listed["diensten"]
+                # 2.2: the scheme lists how to reach each organisation, from its own contact
+                contact = demo.organisation(source.oin).settings["contact"]
+                assert listed["uitbreidingen"]["2.2"]["contact"] == contact
         assert read_discovery(discovery)["bronnen"] == sources
         _print_summary(federation)  # what `vorderingen demo` shows without --json
         summary = capsys.readouterr().out

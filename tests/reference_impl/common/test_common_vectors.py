@@ -117,7 +117,9 @@ def test_request_proof_vectors(case: dict[str, Any], test: dict[str, Any]) -> No
 
 
 @pytest.mark.parametrize(
-    ("case", "test"), params("document/invarianten.json") + params("document/geldig.json"))
+    ("case", "test"),
+    [p for path in sorted((VECTORS / "document").glob("*.json"))
+     for p in params(f"document/{path.name}")])
 def test_document_vectors(case: dict[str, Any], test: dict[str, Any]) -> None:
     context = context_of(case, test)
     found = [f.split()[0] for f in claims_document.problems(test["data"])]

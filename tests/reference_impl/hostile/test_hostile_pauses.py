@@ -75,7 +75,9 @@ async def test_an_expired_pause_frees_its_case(gemeente: RunningSource):
     token = await gemeente.session(SANNE)
     body = {"einddatum": ahead(2), "zaakkenmerken": [CASE]}
     assert (await gemeente.client.post("/pauzes", token=token, json=body)).status_code == 201
-    await gemeente.advance(3 * 86_400)
+    # past its end and the source's waiting time between pauses
+    wait_days = gemeente.config.pauze.wachttijd_dagen or 0
+    await gemeente.advance((3 + wait_days) * 86_400)
     token = await gemeente.session(SANNE)
     body = {"einddatum": ahead(10), "zaakkenmerken": [CASE]}
     assert (await gemeente.client.post("/pauzes", token=token, json=body)).status_code == 201

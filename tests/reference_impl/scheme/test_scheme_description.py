@@ -173,3 +173,29 @@ def test_a_bad_key_entry_names_its_member(entry: dict[str, Any], key: str) -> No
         description_from_mapping(_mapping(organisaties=[organisation(generate_key(),
                                                                      sleutels=sleutels)]))
     assert refused.value.key == f"organisaties[0].sleutels.{key}"
+
+
+def test_an_organisations_contact_is_published_in_the_2_2_extension() -> None:
+    """/stelsel/contact-uitbreiding: the scheme document is closed, so a 2.2 member lives in
+    the organisation's `uitbreidingen["2.2"]`, where an app finds how to reach a source that
+    does not answer."""
+    contact = {"telefoon": "14 0999", "url": "https://www.voorbeeldstad.example/contact"}
+    claims = description_from_mapping(_mapping(organisaties=[
+        organisation(generate_key(), contact=contact)])).claims(now=1, volgnummer=1)
+    listed = claims["organisaties"][0]
+    assert listed["uitbreidingen"] == {"2.2": {"contact": contact}}
+    assert "contact" not in listed
+    bare = description_from_mapping(_mapping()).claims(now=1, volgnummer=1)
+    assert "uitbreidingen" not in bare["organisaties"][0]
+
+
+@pytest.mark.parametrize(("contact", "names"), [
+    ({}, "contact"),
+    ({"fax": "0201234567"}, "contact.fax"),
+    ("14 0999", "contact"),
+    ({"url": "http://voorbeeldstad.example"}, "url"),
+])
+def test_a_bad_contact_is_refused_naming_it(contact: Any, names: str) -> None:
+    with pytest.raises(DescriptionError, match=names.replace(".", r"\.")):
+        description_from_mapping(_mapping(organisaties=[
+            organisation(generate_key(), contact=contact)]))

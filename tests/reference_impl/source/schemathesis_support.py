@@ -32,10 +32,12 @@ class RealClock(FakeClock):
 
 def build_target(work: Path, **settings: Any) -> BuiltSource:
     """The fuzzed source. Generous limits, so that generated quotes are mostly acceptable and
-    the stateful scenarios get past the quote to the arrangement (accept, read, withdraw)."""
+    the stateful scenarios get past the quote to the arrangement (accept, read, withdraw) and
+    through a reservation (reserve, read, confirm, cancel)."""
     return build_source(work, GEMEENTE, clock=RealClock(), betalingsregeling={
         "minimum_termijnbedrag": 1, "maximum_aantal_termijnen": 1200, "bedenktijd_dagen": 14,
-        "voorstel_geldigheid_s": 900}, testomgeving={"klok": True}, **settings)
+        "voorstel_geldigheid_s": 900, "reservering_geldigheid_s": 900},
+        testomgeving={"klok": True}, **settings)
 
 
 def open_session(source: BuiltSource) -> str:

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from source_support import DUO, KEES, MOHAMED, SANNE, RunningSource, problem
 
-from reference_impl.source.arrangements import schedule
+from reference_impl.source.schedule import schedule
 
 pytestmark = pytest.mark.anyio
 TAXES = "AS-2026-000101"  # Sanne's municipal taxes: saldo 51360
@@ -103,7 +103,8 @@ async def test_accept_replay_and_state_in_the_document(gemeente: RunningSource):
     assert replay.json() == arrangement
     taxes = await document_case(gemeente, token, TAXES)
     assert taxes["status"] == "in_regeling"
-    assert taxes["betalingsregeling"] == {"id": arrangement["id"]}
+    assert taxes["betalingsregeling"]["id"] == arrangement["id"]
+    assert taxes["betalingsregeling"]["status"] == "actief"
     assert taxes["volgende_vervaldatum"] == "2026-02-01"
     listed = (await gemeente.client.get("/betalingsregelingen", token=token)).json()
     assert listed == {"betalingsregelingen": [arrangement]}

@@ -57,3 +57,32 @@ async def test_the_source_closes_a_backend_that_holds_resources(tmp_path: Path) 
     assert not backend.closed
     await running.source.close()
     assert backend.closed
+
+
+def test_the_2_2_case_facts_round_trip() -> None:
+    case = case_from_mapping({
+        **CASE, "regelbaar_bedrag": 0,
+        "beslag": [{"soort": "bankbeslag", "gelegd_op": "2026-01-01"}],
+        "schuldregeling": {"soort": "moratorium", "sinds": "2026-01-01"},
+        "pauze_mogelijkheid": {"mogelijk": False, "reden": "wettelijke-rente"},
+        "acties": ["hulp"]})
+    assert case.beslag == ({"soort": "bankbeslag", "gelegd_op": "2026-01-01"},)
+    assert case_from_mapping(case.to_mapping()) == case
+
+
+@pytest.mark.parametrize(("facts", "names"), [
+    ({"regelbaar_bedrag": -1}, "regelbaar_bedrag"),
+    ({"regelbaar_bedrag": 10.5}, "regelbaar_bedrag"),
+    ({"beslag": ["loonbeslag"]}, "beslag"),
+    ({"beslag": [{"soort": "bankbeslag", "gelegd_op": "2026-01-01"}] * 11}, "beslag"),
+    ({"schuldregeling": "wsnp"}, "schuldregeling"),
+    ({"rechtsmiddel": {"stadium": "beroep", "ingediend_op": "2026-01-01",
+                       "uitstel_van_betaling": True}}, "rechtsmiddel requires status in_bezwaar"),
+    ({"pauze_mogelijkheid": {"mogelijk": False, "reden": "wachttijd"}}, "pauze_mogelijkheid"),
+    ({"pauze_mogelijkheid": {"mogelijk": True}}, "pauze_mogelijkheid"),
+    ({"pauze_mogelijkheid": {"mogelijk": False, "reden": "wettelijke-rente"},
+      "acties": ["betalen", "pauze"]}, "pauze in acties"),
+])
+def test_a_2_2_fact_the_source_cannot_show_is_refused_naming_it(facts: dict, names: str) -> None:
+    with pytest.raises(BackendError, match=rf"OZB-2026-1.*{names}"):
+        case_from_mapping({**CASE, **facts})

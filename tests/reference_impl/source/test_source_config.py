@@ -16,6 +16,8 @@ from reference_impl.demo.data import load_demo
 from reference_impl.source.__main__ import main
 from reference_impl.source.config import config_from_mapping, load_config
 
+ARRANGEMENT = {"minimum_termijnbedrag": 2500, "maximum_aantal_termijnen": 12,
+               "bedenktijd_dagen": 14, "voorstel_geldigheid_s": 900}
 GOOD = {"oin": "00000001001234567000", "naam": "Gemeente", "soort": "gemeente",
         "contact": {"telefoon": "14 0999"}, "key_dir": "keys"}
 
@@ -37,6 +39,21 @@ GOOD = {"oin": "00000001001234567000", "naam": "Gemeente", "soort": "gemeente",
     ({"scheme_refresh_s": 0}, "scheme_refresh_s", 0),
     ({"scheme_keys": "sleutel.json"}, "scheme_keys", "sleutel.json"),
     ({"scheme_keys": [{"kty": "EC"}]}, "scheme_keys[0]", "<jwk>"),
+    # 2.2 members (design §B.1)
+    ({"diensten": ["vorderingenoverzicht", "betalingsregelingen"],
+      "betalingsregeling": ARRANGEMENT | {"vervaldag": 29}}, "betalingsregeling.vervaldag", 29),
+    ({"diensten": ["vorderingenoverzicht", "betalingsregelingen"],
+      "betalingsregeling": ARRANGEMENT | {"reservering_geldigheid_s": 30}},
+     "betalingsregeling.reservering_geldigheid_s", 30),
+    ({"diensten": ["vorderingenoverzicht", "betalingsregelingen"],
+      "betalingsregeling": ARRANGEMENT | {"respijt": 3}}, "betalingsregeling",
+     ARRANGEMENT | {"respijt": 3}),
+    ({"diensten": ["vorderingenoverzicht", "pauzes"],
+      "pauze": {"maximum_duur_dagen": 90, "maximum_aantal": 2}}, "pauze",
+     {"maximum_duur_dagen": 90, "maximum_aantal": 2}),
+    ({"diensten": ["vorderingenoverzicht", "pauzes"],
+      "pauze": {"maximum_duur_dagen": 90, "wachttijd_dagen": 366}},
+     "pauze.wachttijd_dagen", 366),
 ])
 def test_a_bad_value_names_key_and_value(change: dict, key: str, value: object) -> None:
     with pytest.raises(ConfigError) as refused:
@@ -111,3 +128,15 @@ async def test_an_in_memory_database_serves_a_quick_test(make_source) -> None:
     token = await source.session(SANNE)
     document = (await source.client.get("/vorderingenoverzicht", token=token)).json()
     assert document["document"]["financiele_zaken"][0]["zaakkenmerk"] == "AS-2026-000101"
+
+
+@pytest.mark.anyio
+async def test_configuratie_announces_the_2_2_limits_it_has(make_source) -> None:
+    gemeente = await make_source(GEMEENTE, betalingsregeling=ARRANGEMENT | {
+        "vervaldag": 15, "rente_basispunten": 300}, pauze={"maximum_duur_dagen": 90,
+                                                          "wachttijd_dagen": 30})
+    body = (await gemeente.client.get("/configuratie")).json()
+    assert body["betalingsregeling"] == ARRANGEMENT | {
+        "vervaldag": 15, "minimale_aanlooptijd_dagen": 0, "rente_basispunten": 300,
+        "respijt_dagen": 0}  # no lapse rule, no reservations: not announced
+    assert body["pauze"] == {"maximum_duur_dagen": 90, "wachttijd_dagen": 30}

@@ -53,6 +53,22 @@ def bad_status(config, database):
 
 def crashing(config, database):
     return Broken()
+
+
+def storno_as_costs(config, database):
+    # 2.2: a counter-entry must be a hoofdsom debit; the backend booked it as costs
+    paid = {"gebeurtenis_id": "e2", "gebeurtenistype": "BetalingVerwerkt",
+            "datumtijd": "2026-01-02T09:00:00+01:00", "bedrag": 5000,
+            "betaalwijze": "automatische_incasso"}
+    storno = {"gebeurtenis_id": "e3", "gebeurtenistype": "FinancieleVerplichtingOpgelegd",
+              "datumtijd": "2026-01-05T09:00:00+01:00", "bedrag": 5000, "categorie": "kosten",
+              "omschrijving": "Storno", "tegenboeking_van": "e2", "tegenboeking_soort": "storno"}
+    return Backend(gebeurtenissen=(EVENT, paid, storno))
+
+
+def remedy_without_objection(config, database):
+    return Backend(rechtsmiddel={"stadium": "beroep", "ingediend_op": "2026-01-03",
+                                 "uitstel_van_betaling": True})
 '''
 BRON_YAML = """\
 oin: "00000001001234567000"
@@ -119,3 +135,18 @@ def test_an_adapter_that_raises_is_named_not_a_traceback(source_dir: tuple[Path,
 def test_a_bsn_failing_the_elfproef_is_refused(source_dir: tuple[Path, str]) -> None:
     with pytest.raises(SourceError, match="elfproef"):
         _check(source_dir, "correct", bsn="123456789")
+
+
+def test_a_broken_2_2_invariant_is_named_like_the_suite_names_it(
+        source_dir: tuple[Path, str]) -> None:
+    code, out, err = _check(source_dir, "storno_as_costs")
+    assert code == EXIT_INVALID and '"tegenboeking_soort": "storno"' in out
+    assert err.strip() == "invalid: /document/tegenboeking /financiele_zaken/0/gebeurtenissen/2"
+
+
+def test_a_2_2_case_fact_the_source_cannot_show_names_case_and_field(
+        source_dir: tuple[Path, str]) -> None:
+    code, _out, err = _check(source_dir, "remedy_without_objection")
+    assert code == EXIT_INVALID
+    assert err.strip() == ("invalid: backend: case 'Z-1': rechtsmiddel requires status "
+                           "in_bezwaar")

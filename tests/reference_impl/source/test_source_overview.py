@@ -74,7 +74,11 @@ async def test_cjib_arrears_arrangement_and_bailiff(cjib: RunningSource):
     document = await overview(cjib, MOHAMED)
     arranged = case(document, "CJIB-2025-0042")
     assert arranged["status"] == "in_regeling"
-    assert set(arranged["betalingsregeling"]) == {"id"}
+    # 2.2: the arrangement's lifecycle travels with the case (instalments with status)
+    regeling = arranged["betalingsregeling"]
+    assert (regeling["status"], regeling["aantal_termijnen"], regeling["gemiste_termijnen"]) == (
+        "actief", 6, 0)
+    assert [t["status"] for t in regeling["termijnen"]] == ["open"] * 6
     assert arranged["volgende_vervaldatum"] == "2026-02-01"
     assert "betalingsregeling" not in arranged["acties"]
     bailiff = case(document, "CJIB-2025-0077")
