@@ -12,7 +12,10 @@ owed). Shares are rounded down to cents and the cents left over go one at a time
 largest fractional parts, ties in the order given (the scheme's order). `M ≥ Σ S_i` pays
 everything in the first month; `M < Σ L_i` is refused with the minimum monthly amount.
 
-`allocate` is a pure function, exact (rational arithmetic), and deterministic.
+`allocate` is a pure function, exact (rational arithmetic), and deterministic. It splits
+principal; with a source charging interest (quote computation rule 2.2) the caller first
+sets aside each source's first-month interest (`interest_reserve`) so the first month,
+principal plus interest, costs exactly the monthly amount and later months less.
 """
 
 from __future__ import annotations
@@ -41,6 +44,15 @@ class Claim:
         needed = max(self.minimum_termijnbedrag,
                      math.ceil(self.total / self.maximum_aantal_termijnen))
         return min(self.total, needed)
+
+
+# rekenregel 2.2 (design §B.2): interest of a month = floor(P × basispunten / 120000)
+INTEREST_DIVISOR = 120_000
+
+
+def interest_reserve(total: int, basispunten: int) -> int:
+    """The first (largest) month's interest on `total` at `basispunten` per year."""
+    return total * basispunten // INTEREST_DIVISOR
 
 
 def minimum_monthly(claims: Sequence[Claim]) -> int:

@@ -2,18 +2,17 @@
 
 `plan_arrangement(...)`: choose the cases (every case in a verified overview whose
 organisation offers `betalingsregelingen`, that lists the action `betalingsregeling`, has
-`saldo > 0` and is not already in an arrangement, in objection or with a bailiff — or the
-cases the citizen names), read each organisation's limits from `/configuratie`, split the
-one monthly amount with the allocation rule (`allocation.py`, ALLOCATION.md), and ask
-every organisation for a quote at its share, concurrently. Quotes bind nothing: if one
-cannot be given, the plan says which organisation refused and why, and nothing happened.
+something to arrange and is not already in an arrangement, in objection or with a bailiff —
+or the cases the citizen names), read each organisation's limits from `/configuratie`,
+split the one monthly amount with the allocation rule (`allocation.py`, ALLOCATION.md) and
+ask every organisation for a quote at its share, concurrently. What is arranged per case is
+its `regelbaar_bedrag` when the document gives one (2.2), else its `saldo`; a source that
+announces 2.2 is asked for a quote by computation rule 2.2 (its due day, lead time and
+interest), and the interest of its first month is kept free in the split so that the first
+month costs exactly the monthly amount. Quotes bind nothing: if one cannot be given, the
+plan says which organisation refused and why, and nothing happened.
 
-`conclude(plan)`: accept the quotes one after another, in the plan's order. If an
-acceptance fails, every arrangement accepted before it is withdrawn (within the
-cooling-off period), and the result says per organisation what happened: `aangegaan`,
-`mislukt` (with the code), `ingetrokken`, `intrekken_mislukt` (still active: the citizen
-must contact that organisation), `onzeker` (no answer: it may or may not exist) or
-`niet_geprobeerd`.
+Concluding the plan is agreement.py: all or nothing, in two phases where sources offer it.
 """
 
 from __future__ import annotations
@@ -24,8 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reference_impl.app.allocation import Claim, allocate
-from reference_impl.app.errors import AllocationError, AppError, Unreachable
+from reference_impl.app import reservations
+from reference_impl.app.allocation import Claim, allocate, interest_reserve
+from reference_impl.app.errors import AllocationError, AppError
 from reference_impl.app.overview import Overview
 from reference_impl.app.sources import SOURCE_TIMEOUT_S, SourceClient, fan_out
 
@@ -40,11 +40,16 @@ class Part:
 
     source: SourceClient
     zaakkenmerken: list[str]
-    totaal: int
-    termijnbedrag: int = 0
+    totaal: int  # what is arranged: Σ regelbaar_bedrag (else saldo) of the cases
+    termijnbedrag: int = 0  # the principal per month asked for
     voorstel: dict[str, Any] | None = None
     regeling: dict[str, Any] | None = None
     status: str = "voorgesteld"
+    rekenregel: str | None = None  # "2.2" for a source announcing 2.2
+    rente_basispunten: int = 0
+    in_groep: bool = False  # the source offers the two-phase agreement (design §B.3)
+    sleutel: str = field(default_factory=lambda: str(uuid.uuid4()))  # Idempotency-Key
+    reservering: dict[str, Any] | None = None
     code: str | None = None
     detail: str = ""
     redenen: list[dict[str, Any]] = field(default_factory=list)
@@ -55,9 +60,19 @@ class Part:
             "zaakkenmerken": self.zaakkenmerken, "totaal": self.totaal,
             "termijnbedrag": self.termijnbedrag, "status": self.status,
         }
+        data["in_groep"] = self.in_groep
+        if self.rekenregel:
+            data["rekenregel"] = self.rekenregel
         if self.voorstel is not None:
             data["aantal_termijnen"] = self.voorstel["aantal_termijnen"]
             data["voorstel_id"] = self.voorstel["voorstel_id"]
+            if "rente_totaal" in self.voorstel:
+                data["rente_totaal"] = self.voorstel["rente_totaal"]
+            if self.voorstel.get("termijnen"):
+                data["eerste_vervaldatum"] = self.voorstel["termijnen"][0]["vervaldatum"]
+        if self.reservering is not None:
+            data["reservering_id"] = self.reservering["id"]
+            data["vervalt_op"] = self.reservering["vervalt_op"]
         if self.regeling is not None:
             data["betalingsregeling_id"] = self.regeling["id"]
         if self.code:
@@ -88,32 +103,56 @@ class Plan:
     status: str = "voorgesteld"
     melding: str = ""
     minimum: int | None = None  # the lowest possible monthly amount, when too low
+    groep_id: str | None = None  # set when the plan is concluded as a group
+
+    @property
+    def group(self) -> list[Part]:
+        """The parts agreed in two phases under one group id."""
+        return [p for p in self.parts if p.in_groep]
+
+    @property
+    def separate(self) -> list[Part]:
+        """The parts at sources without reservations: each a separate arrangement."""
+        return [p for p in self.parts if not p.in_groep]
 
     @property
     def totaal(self) -> int:
         return sum(p.totaal for p in self.parts)
 
     def schedule(self) -> list[dict[str, Any]]:
-        """Per due date the sum of every organisation's instalment."""
-        months: dict[str, int] = defaultdict(int)
+        """Per month of the arrangement (the k-th instalment of every organisation) the sum
+        of those instalments, principal and interest, and the dates they fall due between
+        (each source has its own due day, design §B.2, so one month may span two)."""
+        months: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for part in self.parts:
-            for termijn in (part.voorstel or {}).get("termijnen", []):
-                months[termijn["vervaldatum"]] += termijn["bedrag"]
-        return [{"vervaldatum": d, "bedrag": months[d]} for d in sorted(months)]
+            for k, termijn in enumerate((part.voorstel or {}).get("termijnen", []), start=1):
+                months[k].append(termijn)
+        return [{"maand": k, "bedrag": sum(t["bedrag"] for t in months[k]),
+                 "van": min(t["vervaldatum"] for t in months[k]),
+                 "tot": max(t["vervaldatum"] for t in months[k])} for k in sorted(months)]
 
     def to_json(self) -> dict[str, Any]:
         schedule = self.schedule()
+        interest = sum((p.voorstel or {}).get("rente_totaal", 0) for p in self.parts)
         return {
             "status": self.status, "melding": self.melding, "maandbedrag": self.maandbedrag,
             "totaal": self.totaal, "aantal_maanden": len(schedule),
+            **({"rente_totaal": interest} if interest else {}),
             **({"minimaal_maandbedrag": self.minimum} if self.minimum else {}),
+            **({"groep": {"id": self.groep_id, "omvang": len(self.group)}}
+               if self.groep_id else {}),
             "organisaties": [p.to_json() for p in self.parts], "schema": schedule,
         }
 
 
+def arrangeable(case: dict[str, Any]) -> int:
+    """What can go into an arrangement: `regelbaar_bedrag` (2.2), else the balance."""
+    return int(case.get("regelbaar_bedrag", case["saldo"]))
+
+
 def eligible(case: dict[str, Any]) -> bool:
     return (ACTION in (case.get("acties") or []) and case["saldo"] > 0
-            and case["status"] not in EXCLUDED_STATUSES)
+            and arrangeable(case) > 0 and case["status"] not in EXCLUDED_STATUSES)
 
 
 def choose_cases(
@@ -131,7 +170,7 @@ def choose_cases(
             picked = [c for c in cases if eligible(c)]
         if picked:
             parts.append(Part(client, [c["zaakkenmerk"] for c in picked],
-                              sum(c["saldo"] for c in picked)))
+                              sum(arrangeable(c) for c in picked)))
     return parts
 
 
@@ -156,21 +195,32 @@ async def plan_arrangement(
             part.failed("mislukt", outcome.error)
     if any(p.status == "mislukt" for p in parts):
         return _not_possible(plan, "Niet elke organisatie kon haar voorwaarden geven.")
+    for part, outcome in zip(parts, limits, strict=True):
+        configuratie = outcome.value
+        if reservations.speaks(configuratie):
+            part.rekenregel = reservations.RULE_2_2
+            part.rente_basispunten = configuratie["betalingsregeling"].get("rente_basispunten", 0)
+        part.in_groep = reservations.offers_reservations(configuratie)
     claims = [Claim(p.source.oin, p.totaal, o.value["betalingsregeling"]["minimum_termijnbedrag"],
                     o.value["betalingsregeling"]["maximum_aantal_termijnen"])
               for p, o in zip(parts, limits, strict=True)]
+    # The first month's interest is paid on top of the principal: keep it free in the split.
+    reserved = sum(interest_reserve(p.totaal, p.rente_basispunten) for p in parts)
     try:
-        shares = allocate(maandbedrag, claims)
+        shares = allocate(max(maandbedrag - reserved, 0), claims)
     except AllocationError as refused:
-        plan.minimum = refused.minimum
-        return _not_possible(plan, f"Het maandbedrag is te laag: minimaal {_euro(refused.minimum)}."
-                             if refused.minimum else str(refused))
+        plan.minimum = refused.minimum + reserved if refused.minimum is not None else None
+        return _not_possible(plan, f"Het maandbedrag is te laag: minimaal {_euro(plan.minimum)}."
+                             if plan.minimum else str(refused))
     for part in parts:
         part.termijnbedrag = shares[part.source.oin]
-    quotes = await fan_out(parts_sources(parts),
-                           lambda s: s.quote(_part(parts, s).zaakkenmerken,
-                                             _part(parts, s).termijnbedrag),
-                           timeout_s=timeout_s)
+
+    async def ask(source: SourceClient) -> dict[str, Any]:
+        part = _part(parts, source)
+        return await reservations.quote(source, part.zaakkenmerken, part.termijnbedrag,
+                                        rekenregel=part.rekenregel)
+
+    quotes = await fan_out(parts_sources(parts), ask, timeout_s=timeout_s)
     for part, outcome in zip(parts, quotes, strict=True):
         if outcome.error is not None:
             part.failed("mislukt", outcome.error)
@@ -201,60 +251,3 @@ def _not_possible(plan: Plan, message: str) -> Plan:
         if part.status == "voorgesteld":
             part.status = "niet_geprobeerd"
     return plan
-
-
-async def conclude(plan: Plan) -> Plan:
-    """Accept every quote in order; on a failure withdraw what was accepted before it."""
-    if plan.status != "voorgesteld":
-        raise AppError("alleen een plan met een voorstel van elke organisatie kan worden "
-                       "afgesloten")
-    accepted: list[Part] = []
-    failure: Part | None = None
-    for part in plan.parts:
-        if failure is not None:
-            part.status = "niet_geprobeerd"
-            continue
-        try:
-            part.regeling = await part.source.accept(part.voorstel["voorstel_id"],
-                                                     str(uuid.uuid4()))
-            part.status = "aangegaan"
-            accepted.append(part)
-        except Unreachable as lost:
-            part.failed("onzeker", lost)
-            failure = part
-        except AppError as refused:
-            part.failed("mislukt", refused)
-            failure = part
-    if failure is None:
-        plan.status = "afgesloten"
-        plan.melding = "De betalingsregeling is bij elke organisatie afgesloten."
-        return plan
-    await _withdraw(accepted)
-    stuck = [p for p in accepted if p.status == "intrekken_mislukt"]
-    naam = failure.source.naam
-    if stuck:
-        plan.status = "deels_actief"
-        plan.melding = (f"{naam} kon de regeling niet aangaan. Intrekken lukte niet bij "
-                        + ", ".join(p.source.naam for p in stuck)
-                        + ": neem contact op met die organisatie(s).")
-    else:
-        plan.status = "teruggedraaid"
-        plan.melding = (f"{naam} kon de regeling niet aangaan; de regelingen die al waren "
-                        "afgesloten zijn ingetrokken. Er loopt nu geen nieuwe regeling.")
-    if failure.status == "onzeker":
-        plan.melding += (f" Van {naam} kwam geen antwoord: vraag daar na of er toch een "
-                         "regeling is ontstaan.")
-    return plan
-
-
-async def _withdraw(accepted: Sequence[Part]) -> None:
-    async def withdraw(source: SourceClient) -> None:
-        part = _part(accepted, source)
-        await source.withdraw(part.regeling["id"])
-
-    outcomes = await fan_out(parts_sources(accepted), withdraw)
-    for part, outcome in zip(accepted, outcomes, strict=True):
-        if outcome.error is None:
-            part.status = "ingetrokken"
-        else:
-            part.failed("intrekken_mislukt", outcome.error)

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from reference_impl.app.errors import BundleError, file_problem
+from reference_impl.app.ledger import ledger_members
+from reference_impl.app.notes import case_notes
 from reference_impl.app.overview import GROUPS, Overview, group_of, now_rfc3339, today
 from reference_impl.common.envelope import verify_envelope
 from reference_impl.common.errors import TokenError
@@ -182,6 +184,7 @@ def render_markdown(bundle: dict[str, Any], *, now: float | None = None) -> str:
              "ondertekende overzichten. Het bestand `.json` ernaast bevat de ondertekende "
              "gegevens; alleen die zijn te controleren (`vorderingen app verifieer`).", ""]
     rows: dict[str, list[str]] = {g: [] for g in GROUPS}
+    notes: list[str] = []  # what a debt counsellor should know beyond the amounts (2.2)
     sources = []
     for envelope in bundle["enveloppen"]:
         document = envelope["document"]
@@ -195,6 +198,9 @@ def render_markdown(bundle: dict[str, Any], *, now: float | None = None) -> str:
                 rows[group].append(
                     f"| {bron} | {case['omschrijving']} | {_euro(case['saldo'])} | "
                     f"{_euro(case['achterstand'])} | {due} | {case['status']} |")
+                row = {**case, **ledger_members(case)}
+                notes += [f"- {bron}, {case['omschrijving']}: {note}"
+                          for note in case_notes(row)]
     lines += ["## Organisaties", "", *sources, ""]
     for group in ("achterstand", "deze_maand", "eenmalig", "langlopend"):
         lines += [f"## {GROUP_TITLES[group]}", ""]
@@ -203,4 +209,6 @@ def render_markdown(bundle: dict[str, Any], *, now: float | None = None) -> str:
             continue
         lines += ["| organisatie | omschrijving | saldo | achterstand | vervaldatum | status |",
                   "|---|---|---:|---:|---|---|", *rows[group], ""]
+    if notes:
+        lines += ["## Goed om te weten", "", *notes, ""]
     return "\n".join(lines)

@@ -26,11 +26,12 @@ from typing import Any
 
 import httpx
 
-from reference_impl.app import arrangement, help_request, pause
+from reference_impl.app import agreement, arrangement, help_request, pause
 from reference_impl.app.bundle import make_bundle
 from reference_impl.app.errors import AppError, KeyStoreError, SetupError
 from reference_impl.app.http import new_client
 from reference_impl.app.identity import Identity, KeyStore, generate_key
+from reference_impl.app.journal import Journal
 from reference_impl.app.login import LOGIN_WAIT_S, AppManagerClient, OpenBrowser
 from reference_impl.app.overview import Overview, SourceStatus, collect_overview
 from reference_impl.app.sources import (
@@ -89,6 +90,8 @@ class CitizenApp:
         self.scheme: Scheme | None = None
         self.identity = Identity(key=generate_key())
         self._clients: list[SourceClient] | None = None
+        # The pending group agreement lives beside the rest of the app's state (journal.py).
+        self.journal = Journal(settings.state_dir)
 
     async def __aenter__(self) -> CitizenApp:
         return self
@@ -198,13 +201,20 @@ class CitizenApp:
                                                   chosen=chosen, timeout_s=self.settings.timeout_s)
 
     async def conclude(self, plan: arrangement.Plan) -> arrangement.Plan:
-        return await arrangement.conclude(plan)
+        """All or nothing at every organisation (agreement.py), journalled on the device."""
+        return await agreement.conclude(plan, self.journal)
+
+    async def resume_agreement(self) -> arrangement.Plan | None:
+        """Finish an agreement a crash interrupted; None when there is none."""
+        return await agreement.resume(self.journal, self.sources)
 
     async def pause_everything(
-        self, *, days: int = pause.DEFAULT_DAYS, until: date | None = None
+        self, *, days: int = pause.DEFAULT_DAYS, until: date | None = None,
+        overview: Overview | None = None,
     ) -> list[pause.PauseLine]:
         return await pause.pause_everything(self.sources, days=days, until=until,
-                                            timeout_s=self.settings.timeout_s)
+                                            timeout_s=self.settings.timeout_s,
+                                            overview=overview)
 
     async def bundle(self, overview: Overview | None = None) -> dict[str, Any]:
         return make_bundle(overview or await self.overview())

@@ -3,6 +3,7 @@
     vorderingen app overzicht [--json] [--test-bsn BSN]
     vorderingen app regeling voorstel --maandbedrag EUR [--zaak KENMERK ...]
     vorderingen app regeling afsluiten --maandbedrag EUR [--zaak KENMERK ...] [--ja]
+    vorderingen app regeling hervatten
     vorderingen app pauze [--dagen N | --tot JJJJ-MM-DD]
     vorderingen app exporteer [--uit bundel.json]
     vorderingen app verifieer BUNDEL --stelsel FILE|URL --stelsel-sleutel JWK
@@ -187,8 +188,31 @@ def _arrangement_command(conclude: bool) -> Callable[..., Any]:
 
 regeling.command("voorstel", help="Een voorstel van elke organisatie voor één maandbedrag; "
                  "er wordt nog niets afgesproken.")(_arrangement_command(False))
-regeling.command("afsluiten", help="Voorstellen vragen en aannemen bij elke organisatie; lukt het "
-                 "bij één niet, dan wordt alles ingetrokken.")(_arrangement_command(True))
+regeling.command("afsluiten", help="Voorstellen vragen en vastleggen bij elke organisatie, alles "
+                 "of niets: eerst overal reserveren, dan overal bevestigen; lukt het bij één niet, "
+                 "dan wordt alles geannuleerd of ingetrokken.")(_arrangement_command(True))
+
+
+@regeling.command("hervatten")
+@app_options
+def hervatten(options: Options) -> None:
+    """Een onderbroken regeling afmaken (na een storing of een afgebroken app)."""
+    from reference_impl.app import display
+
+    async def work() -> Any:
+        citizen = await _logged_in(options)
+        async with citizen:
+            _err().print("Onderbroken regeling afmaken …")
+            return await citizen.resume_agreement()
+
+    plan = _run(work())
+    if plan is None:
+        _emit(options, {"status": "geen", "melding": "Er is geen onderbroken regeling."},
+              lambda console: console.print("Er is geen onderbroken regeling."))
+        return
+    _emit(options, plan.to_json(), lambda console: display.show_plan(console, plan))
+    if plan.status != "afgesloten":
+        sys.exit(1)
 
 
 @app.command()
@@ -206,13 +230,14 @@ def pauze(options: Options, dagen: int, until: Any) -> None:
     async def work() -> list:
         citizen = await _logged_in(options)
         async with citizen:
+            overview = await _overview(citizen)  # a pause is asked only where `acties` allow
             _err().print("Pauze aanvragen …")
-            return await citizen.pause_everything(days=dagen, until=end)
+            return await citizen.pause_everything(days=dagen, until=end, overview=overview)
 
     lines = _run(work())
     _emit(options, {"pauzes": [line.to_json() for line in lines]},
           lambda console: display.show_pauses(console, lines))
-    if any(line.status in ("mislukt", "onbereikbaar") for line in lines):
+    if any(line.status in ("mislukt", "onbereikbaar", "niet_toegestaan") for line in lines):
         sys.exit(1)
 
 

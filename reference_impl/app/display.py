@@ -15,6 +15,7 @@ from rich.table import Table
 
 from reference_impl.app.arrangement import Plan
 from reference_impl.app.bundle import BundleVerdict
+from reference_impl.app.notes import PAUSE_REASONS, case_notes
 from reference_impl.app.overview import Overview, SourceStatus
 from reference_impl.app.pause import PauseLine
 
@@ -35,8 +36,12 @@ ACTION_WORDS = {"betalen": "betalen", "betalingsregeling": "betalingsregeling tr
 PAUSE_WORDS = {"gepauzeerd": "gepauzeerd", "geen_pauzedienst": "biedt geen pauze aan",
                "niets_te_pauzeren": "niets te pauzeren",
                "onbereikbaar": "kon niet worden bereikt — probeer het later opnieuw",
+               "niet_toegestaan": "nu niet toegestaan",
                "mislukt": "niet gelukt — neem contact op met de organisatie"}
 PART_WORDS = {"voorgesteld": "voorstel", "aangegaan": "afgesloten", "mislukt": "niet gelukt",
+              "gereserveerd": "gereserveerd, nog niet bevestigd",
+              "geannuleerd": "reservering geannuleerd",
+              "vervalt_vanzelf": "reservering vervalt vanzelf",
               "niet_geprobeerd": "niet aangevraagd", "ingetrokken": "weer ingetrokken",
               "onzeker": "onbekend of het gelukt is — neem contact op",
               "intrekken_mislukt": "intrekken niet gelukt — neem contact op"}
@@ -85,13 +90,14 @@ def show_overview(console: Console, overview: Overview) -> None:
     console.print(f"Daarvan had u {euro(totals['achterstand'])} al moeten betalen (achterstand)."
                   if totals["achterstand"] else "U heeft geen achterstand.")
     sources = Table(title="Organisaties", title_justify="left")
-    for column in ("organisatie", "status", "zaken", "toelichting", "foutcode"):
+    for column in ("organisatie", "status", "zaken", "toelichting", "contact", "foutcode"):
         sources.add_column(column)
     for status in overview.bronnen:
         style = STATUS_STYLES[status.status]
+        reach = status.to_json().get("contact")  # only for a source that did not answer
         sources.add_row(status.naam, f"[{style}]{STATUS_WORDS[status.status]}[/{style}]",
                         str(status.aantal_zaken) if status.aantal_zaken else "",
-                        STATUS_EXPLAINED[status.status], status.code or "")
+                        STATUS_EXPLAINED[status.status], contact_text(reach), status.code or "")
     console.print(sources)
     for group in GROUP_ORDER:
         cases = overview.groepen[group]
@@ -111,12 +117,30 @@ def show_overview(console: Console, overview: Overview) -> None:
                           contact_text(case.get("contact")),
                           ", ".join(ACTION_WORDS.get(a, a) for a in case.get("acties") or []))
         console.print(table)
+    show_notes(console, overview)
+
+
+def show_notes(console: Console, overview: Overview) -> None:
+    """What the citizen should know beyond the amounts (notes.py), one line per fact."""
+    table = Table(title="Goed om te weten", title_justify="left")
+    for column in ("organisatie", "omschrijving", "bijzonderheid"):
+        table.add_column(column)
+    for case in overview.cases:
+        for note in case_notes(case):
+            table.add_row(case["organisatie"]["naam"], case["omschrijving"], note)
+    if table.row_count:
+        console.print(table)
 
 
 def show_plan(console: Console, plan: Plan) -> None:
     data = plan.to_json()
+    interest = (f" plus {euro(data['rente_totaal'])} rente" if data.get("rente_totaal") else "")
     console.print(f"[bold]Betalingsregeling: {euro(plan.maandbedrag)} per maand[/bold] "
-                  f"voor {euro(plan.totaal)} in totaal, {data['aantal_maanden']} maanden.")
+                  f"voor {euro(plan.totaal)} in totaal{interest}, {data['aantal_maanden']} "
+                  "maanden.")
+    if plan.groep_id:
+        console.print(f"Alles of niets: {len(plan.group)} organisaties leggen de regeling eerst "
+                      "voorlopig vast en bevestigen pas als iedereen ja zegt.")
     table = Table(title="Verdeling over de organisaties", title_justify="left")
     for column in ("organisatie", "zaken", "totaal", "per maand", "termijnen", "status",
                    "foutcode"):
@@ -129,6 +153,8 @@ def show_plan(console: Console, plan: Plan) -> None:
         for reden in part.get("redenen", []):
             table.add_row("", "", "", "", "", f"  {reden.get('code')}",
                           reden.get("zaakkenmerk", ""))
+        if part["status"] in ("intrekken_mislukt", "onzeker") and part.get("contact"):
+            table.add_row("", "", "", "", "", "  contact", contact_text(part["contact"]))
     console.print(table)
     if plan.melding:
         console.print(plan.melding)
@@ -141,6 +167,12 @@ def show_pauses(console: Console, lines: list[PauseLine]) -> None:
     for line in lines:
         table.add_row(line.naam, PAUSE_WORDS.get(line.status, line.status),
                       dutch_date(line.einddatum), ", ".join(line.zaakkenmerken), line.code or "")
+        if line.status == "niet_toegestaan":
+            for reden in line.redenen:
+                since = (f", weer mogelijk vanaf {dutch_date(reden['mogelijk_vanaf'])}"
+                         if reden.get("mogelijk_vanaf") else "")
+                table.add_row("", f"  {PAUSE_REASONS.get(reden.get('reden'), reden.get('reden'))}"
+                              f"{since}", "", reden.get("zaakkenmerk", ""), "")
     console.print(table)
 
 

@@ -14,7 +14,13 @@ one status:
   the app (a 4xx problem such as `certificaat/ingetrokken`); `code` says which.
 
 Only verified documents contribute cases; a refused or missing answer never changes the
-totals. A case with `saldo > 0` goes to exactly one group, first match wins
+totals. For a source that is `onbereikbaar` or `geweigerd` the status carries the contact
+the scheme lists for it (`uitbreidingen["2.2"].contact`, rule `/app/contact-bij-storing`),
+so the citizen can still reach it. Every case row carries the 2.2 case members it has and
+the net figures of ledger.py (`/app/netto-totalen`); the totals add them up, and
+`saldo` = `opgelegd_netto` − `vereffend_netto` holds per case, per group and overall.
+
+A case with `saldo > 0` goes to exactly one group, first match wins
 (spec/interface.md, "The four groups"): `achterstand` (`achterstand > 0`), `deze_maand`
 (`volgende_vervaldatum` in the current calendar month, Europe/Amsterdam), `eenmalig`
 (`looptijd: eenmalig`), `langlopend` (otherwise).
@@ -31,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from reference_impl.app.errors import TrustError, Unreachable
 from reference_impl.app.identity import Identity
+from reference_impl.app.ledger import ledger_members
 from reference_impl.app.sources import SOURCE_TIMEOUT_S, Outcome, SourceClient, fan_out
 from reference_impl.common.envelope import verify_envelope
 from reference_impl.common.errors import TokenError
@@ -46,7 +53,12 @@ WRONG_SOURCE = "envelop/bron-onjuist"
 WRONG_CITIZEN = "envelop/bsn-onjuist"
 CASE_FIELDS = ("zaakkenmerk", "omschrijving", "vorderingtype", "looptijd", "saldo",
                "achterstand", "volgende_vervaldatum", "status", "contact", "acties")
-OPTIONAL_CASE_FIELDS = ("schuldeiser", "betalingsregeling", "pauze")
+OPTIONAL_CASE_FIELDS = ("schuldeiser", "betalingsregeling", "pauze",
+                        # 2.2 (design §A.1): shown as the source sends them
+                        "regelbaar_bedrag", "pauze_mogelijkheid", "rechtsmiddel",
+                        "schuldregeling", "beslag", "overgenomen_van")
+NET_FIGURES = ("opgelegd_netto", "tegengeboekt", "vereffend_netto")
+CONTACT_VERSION = "2.2"  # the scheme's `uitbreidingen` key that carries an organisation's contact
 
 
 def today(now: float | None = None) -> date:
@@ -84,6 +96,7 @@ class SourceStatus:
     detail: str = ""
     aantal_zaken: int = 0
     elapsed_s: float = 0.0
+    contact: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"oin": self.oin, "naam": self.naam, "soort": self.soort,
@@ -92,6 +105,8 @@ class SourceStatus:
             data["code"] = self.code
         if self.detail:
             data["detail"] = self.detail
+        if self.contact and self.status in (ONBEREIKBAAR, GEWEIGERD):
+            data["contact"] = self.contact
         return data
 
 
@@ -115,6 +130,7 @@ class Overview:
             "saldo": sum(c["saldo"] for c in self.cases),
             "achterstand": sum(c["achterstand"] for c in self.cases),
             "aantal_zaken": len(self.cases),
+            **{name: sum(c[name] for c in self.cases) for name in NET_FIGURES},
             "per_groep": per_group,
         }
 
@@ -151,14 +167,28 @@ def case_row(case: dict[str, Any], organisation: SourceClient, group: str) -> di
     row: dict[str, Any] = {"organisatie": {"oin": organisation.oin, "naam": organisation.naam}}
     row.update({name: case.get(name) for name in CASE_FIELDS})
     row.update({name: case[name] for name in OPTIONAL_CASE_FIELDS if name in case})
+    row.update(ledger_members(case))
     row["groep"] = group
     return row
+
+
+def scheme_contact(organisation: dict[str, Any]) -> dict[str, str] | None:
+    """The contact the scheme lists for an organisation (2.2 extension), if any."""
+    extensions = organisation.get("uitbreidingen")
+    extension = extensions.get(CONTACT_VERSION) if isinstance(extensions, dict) else None
+    contact = extension.get("contact") if isinstance(extension, dict) else None
+    if not isinstance(contact, dict):  # data is open: an unexpected shape is ignored
+        return None
+    shown = {k: contact[k] for k in ("telefoon", "email", "url")
+             if isinstance(contact.get(k), str) and contact[k]}
+    return shown or None
 
 
 def status_of(outcome: Outcome[dict[str, Any]]) -> SourceStatus:
     source = outcome.source
     status = SourceStatus(source.oin, source.naam, source.soort, BEANTWOORD,
-                          elapsed_s=outcome.elapsed_s)
+                          elapsed_s=outcome.elapsed_s,
+                          contact=scheme_contact(source.organisation))
     error = outcome.error
     if error is None:
         count = len(outcome.value["financiele_zaken"]) if outcome.value else 0

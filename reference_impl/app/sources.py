@@ -35,8 +35,10 @@ from reference_impl.app.http import (
     checked_json,
     json_of,
     new_client,
+    tls_context,
 )
 from reference_impl.app.identity import Identity
+from reference_impl.app.transport import LeanTransport
 from reference_impl.common.spec import schema_errors, schema_validator
 
 SOURCE_TIMEOUT_S = 10.0
@@ -216,11 +218,14 @@ def clients_for(
     majors: frozenset[int] = SUPPORTED_MAJORS,
 ) -> tuple[list[SourceClient], list[httpx.AsyncClient]]:
     """One `SourceClient` per organisation, each with an HTTP client (connection pool) of its
-    own — unless `shared` is given (tests put one validating transport in front of all).
+    own on the lean HTTP/1.1 transport (`transport.LeanTransport`: the fan-out's CPU per request
+    is what limits it) — unless `shared` is given (tests put one validating transport in
+    front of all).
     Returns the clients and the HTTP clients the caller must close."""
     if shared is not None:
         return [SourceClient(o, shared, identity, majors=majors) for o in organisations], []
-    own = [new_client(timeout_s=timeout_s) for _ in organisations]
+    own = [new_client(LeanTransport(ssl_context=tls_context()), timeout_s=timeout_s)
+           for _ in organisations]
     return [SourceClient(o, c, identity, majors=majors)
             for o, c in zip(organisations, own, strict=True)], own
 

@@ -216,6 +216,26 @@ async def login_as(app: CitizenApp, bsn: str, niveau: str | None = None) -> Iden
         return await app.login(browser)
 
 
+async def active_arrangements(federation: Any, bsn: str, oins: tuple[str, ...]
+                              ) -> dict[str, list[str]]:
+    """Per organisation in `oins`, the ids of the citizen's active arrangements, asked of
+    each source itself (`GET /betalingsregelingen`)."""
+    app, _ = app_for(federation)
+    found: dict[str, list[str]] = {}
+    async with app:
+        await login_as(app, bsn)
+        for source in app.sources:
+            if source.oin not in oins:
+                continue
+            token = await source.open_session()
+            response = await app.client.get(
+                f"{source.base}/betalingsregelingen",
+                headers=source.session_headers("GET", "/betalingsregelingen", token))
+            found[source.oin] = [r["id"] for r in response.json()["betalingsregelingen"]
+                                 if r["status"] == "actief"]
+    return found
+
+
 # --- real loopback servers for the browser test --------------------------------------------
 
 

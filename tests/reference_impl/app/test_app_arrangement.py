@@ -1,21 +1,26 @@
 """One arrangement across three organisations, with a failure injected at each step.
 
 Sanne owes the CJIB, DUO and the municipality; the app splits one monthly amount over them
-(ALLOCATION.md), asks each for a quote, then accepts them in scheme order. Failures are
+(ALLOCATION.md), asks each for a quote by rule 2.2, reserves all three under one group and
+confirms them only when all three hold (agreement.py). The 0-day cooling-off case is
+test_app_group_demo.py; the orchestration's every branch is test_app_agreement.py. Failures are
 injected by a failing proxy in front of one real source; the result is checked both in
 what the app reports and in what the sources themselves now hold.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
-from federation_support import Fault, app_for, login_as, proxy_for
+from federation_support import Fault, active_arrangements, app_for, login_as, proxy_for
 
 SANNE = "999993653"
 CJIB, DUO, GEMEENTE = "00000001001234001000", "00000001001234002000", "00000001001234567000"
-QUOTE, ACCEPT = r"/betalingsregelingen/voorstellen$", r"/betalingsregelingen$"
+QUOTE = r"/betalingsregelingen/voorstellen$"
+RESERVE = r"/betalingsregelingen/reserveringen$"
+CONFIRM = r"/betalingsregelingen/reserveringen/[0-9a-f-]{36}/bevestiging$"
 WITHDRAW = r"/betalingsregelingen/[0-9a-f-]{36}$"
 MONTHLY = 50_000  # € 500 a month
 
@@ -32,20 +37,7 @@ async def _arrange(federation: Any, *proxies: Any, conclude: bool = True) -> Any
 
 async def _active_arrangements(federation: Any) -> dict[str, list[str]]:
     """Per organisation she owes, the ids of Sanne's active arrangements (asked of each)."""
-    app, _ = app_for(federation)
-    found: dict[str, list[str]] = {}
-    async with app:
-        await login_as(app, SANNE)
-        for source in app.sources:
-            if source.oin not in (CJIB, DUO, GEMEENTE):
-                continue
-            token = await source.open_session()
-            response = await app.client.get(
-                f"{source.base}/betalingsregelingen",
-                headers=source.session_headers("GET", "/betalingsregelingen", token))
-            found[source.oin] = [r["id"] for r in response.json()["betalingsregelingen"]
-                                 if r["status"] == "actief"]
-    return found
+    return await active_arrangements(federation, SANNE, (CJIB, DUO, GEMEENTE))
 
 
 def _statuses(plan: Any) -> dict[str, str]:
@@ -59,10 +51,14 @@ async def test_one_monthly_amount_is_agreed_with_every_organisation(
     plan = await _arrange(fresh_federation)
     assert plan.status == "afgesloten", plan.melding
     assert _statuses(plan) == {CJIB: "aangegaan", DUO: "aangegaan", GEMEENTE: "aangegaan"}
-    assert sum(p.termijnbedrag for p in plan.parts) == MONTHLY
+    # principal per month plus the first month's interest (rule 2.2) is the monthly amount
+    interest = [p.voorstel["termijnen"][0].get("rente", 0) for p in plan.parts]
+    assert sum(p.termijnbedrag for p in plan.parts) == MONTHLY - sum(interest)
     assert sum(p.voorstel["termijnen"][0]["bedrag"] for p in plan.parts) == MONTHLY
     assert plan.schedule()[0]["bedrag"] == MONTHLY
-    assert sum(t["bedrag"] for t in plan.schedule()) == plan.totaal
+    assert max(t["bedrag"] for t in plan.schedule()) == MONTHLY  # later months cost less
+    assert sum(t["bedrag"] for t in plan.schedule()) == plan.totaal + sum(
+        p.voorstel.get("rente_totaal", 0) for p in plan.parts)
     active = await _active_arrangements(fresh_federation)
     assert {oin: len(ids) for oin, ids in active.items()} == {CJIB: 1, DUO: 1, GEMEENTE: 1}
     assert {p.regeling["id"] for p in plan.parts} == {i for ids in active.values() for i in ids}
@@ -85,15 +81,16 @@ async def test_a_refused_quote_means_nothing_is_agreed(fresh_federation: Any) ->
 
 
 @pytest.mark.anyio
-async def test_a_failed_acceptance_withdraws_those_already_accepted(
+async def test_a_refused_reservation_leaves_nothing_reserved_or_active(
     fresh_federation: Any
 ) -> None:
-    duo = proxy_for(fresh_federation, DUO, Fault("POST", ACCEPT, status=409,
-                                                 code="betalingsregeling/zaak-gewijzigd"))
-    plan = await _arrange(fresh_federation, duo)
+    gemeente = proxy_for(fresh_federation, GEMEENTE, Fault("POST", RESERVE, status=409,
+                                                           code="betalingsregeling/zaak-gewijzigd"))
+    plan = await _arrange(fresh_federation, gemeente)
     assert plan.status == "teruggedraaid"
-    assert _statuses(plan) == {CJIB: "ingetrokken", DUO: "mislukt", GEMEENTE: "niet_geprobeerd"}
-    assert "Dienst Uitvoering Onderwijs" in plan.melding and "ingetrokken" in plan.melding
+    assert _statuses(plan) == {CJIB: "geannuleerd", DUO: "geannuleerd", GEMEENTE: "mislukt"}
+    assert "Gemeente Voorbeeldstad" in plan.melding
+    assert not any(re.search(CONFIRM, path) for _, path in gemeente[1].forwarded)
     assert await _active_arrangements(fresh_federation) == {CJIB: [], DUO: [], GEMEENTE: []}
 
 
@@ -102,8 +99,8 @@ async def test_a_failed_withdrawal_is_reported_so_the_citizen_can_act(
     fresh_federation: Any
 ) -> None:
     cjib = proxy_for(fresh_federation, CJIB, Fault("DELETE", WITHDRAW, status=500))
-    gemeente = proxy_for(fresh_federation, GEMEENTE, Fault("POST", ACCEPT, status=409,
-                                                           code="betalingsregeling/voorstel-verlopen"))
+    gemeente = proxy_for(fresh_federation, GEMEENTE, Fault(
+        "POST", CONFIRM, status=409, code="betalingsregeling/reservering-vervallen"))
     plan = await _arrange(fresh_federation, cjib, gemeente)
     assert plan.status == "deels_actief"
     assert _statuses(plan) == {CJIB: "intrekken_mislukt", DUO: "ingetrokken", GEMEENTE: "mislukt"}
@@ -117,14 +114,15 @@ async def test_a_failed_withdrawal_is_reported_so_the_citizen_can_act(
 
 
 @pytest.mark.anyio
-async def test_no_answer_to_an_acceptance_is_reported_as_uncertain(
-    fresh_federation: Any
-) -> None:
-    gemeente = proxy_for(fresh_federation, GEMEENTE, Fault("POST", ACCEPT, unreachable=True))
-    plan = await _arrange(fresh_federation, gemeente)
-    assert plan.status == "teruggedraaid"
-    assert _statuses(plan) == {CJIB: "ingetrokken", DUO: "ingetrokken", GEMEENTE: "onzeker"}
-    assert "geen antwoord" in plan.melding
+async def test_a_confirmation_without_answer_is_read_back(fresh_federation: Any) -> None:
+    # no answer twice (no connection to DUO): the app reads the reservation back, finds it
+    # unconfirmed, and undoes the other two
+    duo = proxy_for(fresh_federation, DUO, Fault("POST", CONFIRM, unreachable=True))
+    plan = await _arrange(fresh_federation, duo)
+    assert plan.status == "teruggedraaid", plan.melding
+    assert _statuses(plan) == {CJIB: "ingetrokken", DUO: "mislukt", GEMEENTE: "ingetrokken"}
+    assert [p for m, p in duo[1].forwarded if m == "GET" and "reserveringen" in p]  # read back
+    assert await _active_arrangements(fresh_federation) == {CJIB: [], DUO: [], GEMEENTE: []}
 
 
 @pytest.mark.anyio

@@ -84,6 +84,15 @@ def test_readable_tables_by_default(demo: dict[str, str]) -> None:
     assert not re.search(r"\d{4}-\d{2}-\d{2}", result.stdout)
 
 
+def test_what_a_22_citizen_needs_to_know_is_in_the_table(demo: dict[str, str]) -> None:
+    anouk = "999990147"  # garnishment, offsetting, an arrangeable part, no pause possible
+    result = _run(demo, "overzicht", "--test-bsn", anouk)
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for fact in ("Goed om te weten", "Beslagvrije voet", "verrekend met", "Pauze niet mogelijk"):
+        assert fact in text, fact
+
+
 def test_options_instead_of_discovery(demo: dict[str, str], tmp_path: Path) -> None:
     """The pinned set: the demo's key and a next key (repeat --stelsel-sleutel)."""
     from reference_impl.common.jose import generate_key, public_jwk
@@ -181,8 +190,13 @@ def test_arrangement_proposal_and_help_request(demo: dict[str, str]) -> None:
     assert proposal.exit_code == 0, proposal.stderr
     plan = json.loads(proposal.stdout)
     assert plan["status"] == "voorgesteld" and plan["maandbedrag"] == 50_000
-    assert sum(o["termijnbedrag"] for o in plan["organisaties"]) == 50_000
-    assert plan["schema"][0]["bedrag"] == 50_000
+    # the first month, principal plus the interest of a 2.2 source, is the monthly amount
+    assert plan["schema"][0]["bedrag"] == 50_000 and plan["schema"][0]["maand"] == 1
+    assert sum(o["termijnbedrag"] for o in plan["organisaties"]) < 50_000  # principal only
+    assert all(o["rekenregel"] == "2.2" and o["in_groep"] for o in plan["organisaties"])
+    assert plan.get("rente_totaal", 0) > 0  # DUO charges interest in the demo
+    nothing = _run(demo, "regeling", "hervatten", "--json", "--test-bsn", SANNE)
+    assert nothing.exit_code == 0 and json.loads(nothing.stdout)["status"] == "geen"
     too_low = _run(demo, "regeling", "voorstel", "--maandbedrag", "10", "--test-bsn", SANNE)
     assert too_low.exit_code == 1 and "minimaal" in too_low.stdout
     help_request = _run(demo, "hulp", "--json", "--test-bsn", SANNE, "--toelichting",

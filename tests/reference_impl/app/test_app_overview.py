@@ -14,9 +14,12 @@ from typing import Any
 import pytest
 from federation_support import Fault, app_for, login_as, proxy_for
 
-from reference_impl.app.overview import GROUPS, group_of
+from reference_impl.app.notes import case_notes
+from reference_impl.app.overview import GROUPS, NET_FIGURES, group_of
 from reference_impl.common.envelope import sign_envelope
 from reference_impl.common.jose import generate_key
+from reference_impl.common.spec import schema_errors, schema_validator
+from reference_impl.demo.data import load_demo
 
 SANNE, LOTTE = "999993653", "999990020"
 CJIB, DUO, GEMEENTE, WATERSCHAP = (
@@ -140,6 +143,11 @@ async def test_unreachable_and_failing_sources_do_not_break_the_overview(federat
         GEMEENTE: ("onbereikbaar", "algemeen/interne-fout"),
         WATERSCHAP: ("geweigerd", "certificaat/ingetrokken")}
     assert [c["zaakkenmerk"] for c in overview.cases] == ["CJIB-2026-0001"]
+    # a source that did not answer comes with the contact the scheme lists for it
+    # (uitbreidingen["2.2"].contact, /app/contact-bij-storing); one that answered does not
+    shown = {b["oin"]: b for b in overview.to_json()["bronnen"]}
+    assert shown[DUO]["contact"]["telefoon"] and shown[GEMEENTE]["contact"]
+    assert shown[WATERSCHAP]["contact"] and "contact" not in shown[CJIB]
 
 
 @pytest.mark.anyio
@@ -167,3 +175,66 @@ def test_group_rule_first_match_wins() -> None:
     assert group_of({**case, "achterstand": 0, "volgende_vervaldatum": None,
                      "looptijd": "doorlopend"}, on) == "langlopend"
     assert group_of({**case, "saldo": 0}, on) is None
+
+
+# --- the 2.2 demo citizens (issue 12, "How it is shown") ----------------------------------
+# Every overview keeps totals that add up — per case opgelegd_netto − vereffend_netto =
+# saldo, per group and overall the sums of the cases — and shows what each citizen is there
+# to show: a lapsed and an amended arrangement, a storno and a rebooked payment as
+# reversals, garnishment with the beslagvrije voet, lines per creditor, a case in beroep.
+
+
+async def overview_of(federation: Any, bsn: str, *proxies: Any) -> dict[str, Any]:
+    # six citizens at once on a loaded CI machine: a generous per-source timeout
+    app, _ = app_for(federation, *proxies, timeout_s=30.0)
+    async with app:
+        await login_as(app, bsn)
+        return (await app.overview()).to_json()
+
+
+def notes_of(data: dict[str, Any]) -> list[str]:
+    return [n for g in GROUPS for case in data["groepen"][g] for n in case_notes(case)]
+
+
+def check_totals(data: dict[str, Any]) -> None:
+    assert schema_errors(schema_validator("app-overzicht"), data) == []
+    cases = [c for g in GROUPS for c in data["groepen"][g]]
+    totals = data["totalen"]
+    for case in cases:
+        assert case["opgelegd_netto"] - case["vereffend_netto"] == case["saldo"], case
+    for name in ("saldo", "achterstand", *NET_FIGURES):
+        assert totals[name] == sum(c[name] for c in cases), name
+    assert totals["saldo"] == totals["opgelegd_netto"] - totals["vereffend_netto"]
+    assert sum(g["saldo"] for g in totals["per_groep"].values()) == totals["saldo"]
+
+
+@pytest.mark.anyio
+async def test_the_22_demo_citizens_show_it_with_totals_that_add_up(federation: Any) -> None:
+    citizens = load_demo().citizens
+    assert len(citizens) >= 8
+    # the citizens 2.2 added (after the original five), logged in side by side
+    shown = await asyncio.gather(*(overview_of(federation, c.bsn) for c in citizens[5:]))
+    for data in shown:
+        check_totals(data)
+        # every source answered: a fact missing below is then the app's, not the network's
+        assert {b["status"] for b in data["bronnen"]} <= {"beantwoord", "niets_te_melden"}, \
+            data["bronnen"]
+    everything = " ".join(n for data in shown for n in notes_of(data))
+    for fact in ("vervallen door gemiste termijnen", "vervangt een eerdere regeling",
+                 "Beslagvrije voet", "storno", "overgeboekt van een andere zaak",
+                 "Beroep ingediend", "Voor Waterschap", "Pauze niet mogelijk"):
+        assert fact in everything, fact
+
+
+@pytest.mark.anyio
+async def test_a_pause_refused_by_its_limits_says_why_and_from_when(federation: Any) -> None:
+    ellen = next(c for c in load_demo().citizens if "maximum" in c.omschrijving)
+    app, _ = app_for(federation)
+    async with app:
+        await login_as(app, ellen.bsn)
+        lines = await app.pause_everything(days=30, overview=await app.overview())
+    refused = [line for line in lines if line.status == "niet_toegestaan"]
+    assert refused, [line.to_json() for line in lines]
+    reasons = [r for line in refused for r in line.redenen]
+    assert any(r["reden"] == "maximum-bereikt" and r.get("mogelijk_vanaf") for r in reasons)
+    assert not any(line.status == "gepauzeerd" for line in lines)  # nothing was paused

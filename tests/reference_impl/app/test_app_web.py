@@ -27,6 +27,7 @@ from federation_support import LoopbackServer, SchemeFile, closed_port, login_as
 
 from reference_impl.app.allocation import Claim, allocate
 from reference_impl.app.citizen import AppSettings, CitizenApp
+from reference_impl.app.notes import case_notes
 from reference_impl.app.trust import TrustAnchor
 from reference_impl.app.web.server import WebConfig, create_app
 from reference_impl.common.jose import generate_key, public_jwk, sign
@@ -41,6 +42,7 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 DUO, CLOSED, NEXT_ONLY = "00000001001234002000", "00000001001234999000", "00000001001234998000"
 CJIB, GEMEENTE, WATERSCHAP = "00000001001234001000", "00000001001234567000", "00000001001234004000"
 WAIT_MS = 20_000
+CLOSED_PHONE = "0800 000 1234"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,9 @@ def site(federation: Any) -> Iterator[dict[str, Any]]:
             "eindpunten": [{"api_url": f"http://127.0.0.1:{closed_port()}/vorderingen/v{major}",
                             "major": major}],
             "sleutels": [{"jwk": public_jwk(generate_key()), "geldig_vanaf": 0}],
-            "diensten": ["vorderingenoverzicht"], "status": "actief"})
+            "diensten": ["vorderingenoverzicht"], "status": "actief",
+            # how to reach it while it does not answer (/app/contact-bij-storing)
+            "uitbreidingen": {"2.2": {"contact": {"telefoon": CLOSED_PHONE}}}})
     claims.update(iss="test-stelselbeheerder", iat=now, exp=now + 3600, volgnummer=1)
     token = sign(claims, operator, typ="stelsel-v2+jwt")
     with LoopbackServer(SchemeFile(token)) as scheme_server:
@@ -97,7 +101,7 @@ def python_overview(federation: Any, site: dict[str, Any]) -> Any:
         return worker.submit(asyncio.run, run()).result()
 
 
-def _log_in(page: Any, origin: str) -> None:
+def _log_in(page: Any, origin: str, bsn: str = "999993653") -> None:
     """As the citizen does it: the page sends the browser to the App Manager's consent
     page, then to the test identity provider, and it comes back to the page's own origin."""
     page.wait_for_selector("#inlog-knop", state="visible", timeout=WAIT_MS)
@@ -108,11 +112,18 @@ def _log_in(page: Any, origin: str) -> None:
     page.screenshot(path=str(ARTIFACTS / "web-toestemming.png"), full_page=True)
     page.click("button[name=keuze][value=doorgaan]")
     page.wait_for_selector("input[name=bsn]", timeout=WAIT_MS)
-    page.check("input[name=bsn][value='999993653']")  # Sanne de Vries
+    page.check(f"input[name=bsn][value='{bsn}']")  # Sanne de Vries unless told
     page.click("form button[type=submit]")
     page.wait_for_selector("#overzicht[data-ronde='1']", timeout=WAIT_MS)
     # Back on the page's own origin, and the code is out of the address bar again.
     assert page.url == origin
+
+
+def _base(federation: Any, oin: str) -> str:
+    """The major-2 endpoint of an organisation of the federation."""
+    organisation = next(o for o in federation.scheme_service.current.claims["organisaties"]
+                        if o["oin"] == oin)
+    return next(e["api_url"] for e in organisation["eindpunten"] if e["major"] == 2)
 
 
 def _b64(part: str) -> bytes:
@@ -129,7 +140,7 @@ def _statuses(page: Any, listing: str) -> dict[str, tuple[str, str]]:
 
 
 def test_the_page_shows_the_same_overview_as_the_python_app(
-    browser: Any, site: dict[str, Any], python_overview: Any
+    browser: Any, site: dict[str, Any], python_overview: Any, federation: Any
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -160,6 +171,10 @@ def test_the_page_shows_the_same_overview_as_the_python_app(
                        for r in table.query_selector_all("[data-zaak]")]
         assert shown_cases == [c["zaakkenmerk"] for c in cases]
     assert "Kon niet worden bereikt — probeer het later opnieuw" in page.inner_text("#bronnen")
+    closed = page.inner_text(f"#bronnen-lijst li[data-oin='{CLOSED}']")
+    assert f"Bel {CLOSED_PHONE}" in closed  # the scheme's contact for a source that is down
+    python_closed = next(s for s in python_overview.bronnen if s.oin == CLOSED)
+    assert python_closed.to_json()["contact"] == {"telefoon": CLOSED_PHONE}
     page.screenshot(path=str(ARTIFACTS / "web-overzicht.png"), full_page=True)
 
     # The key is the browser's own: a non-extractable private key, kept in IndexedDB; every
@@ -180,17 +195,33 @@ def test_the_page_shows_the_same_overview_as_the_python_app(
     page.wait_for_selector("#overzicht[data-ronde='2']", timeout=WAIT_MS)
     page.screenshot(path=str(ARTIFACTS / "web-pauze.png"), full_page=True)
 
+    # All or nothing: the municipality refuses to confirm, so the CJIB's confirmed
+    # arrangement is withdrawn again and nothing is active (`/app/groep-alles-of-niets`).
+    confirm = f"{_base(federation, GEMEENTE)}/betalingsregelingen/reserveringen/*/bevestiging"
+    page.route(confirm, lambda route: route.fulfill(
+        status=409, content_type="application/problem+json",
+        headers={"Access-Control-Allow-Origin": "*"},
+        body=json.dumps({"type": "about:blank", "title": "Vervallen", "status": 409,
+                         "code": "betalingsregeling/reservering-vervallen"})))
     page.fill("#maandbedrag", "100")
     page.click("#voorstel-knop")
-    page.wait_for_selector("#regeling-melding[data-plan]", timeout=WAIT_MS)
-    assert page.get_attribute("#regeling-melding", "data-plan") == "voorgesteld"
+    page.wait_for_selector("#regeling-melding[data-plan=voorgesteld]", timeout=WAIT_MS)
+    page.click("#afsluiten-knop")
+    page.wait_for_selector("#regeling-melding[data-plan=teruggedraaid]", timeout=WAIT_MS)
+    assert _statuses(page, "#regeling") == {
+        CJIB: ("ingetrokken", ""), GEMEENTE: ("mislukt", "betalingsregeling/reservering-vervallen")}
+    page.wait_for_selector("#overzicht[data-ronde='3']", timeout=WAIT_MS)
+    page.unroute(confirm)
+
+    page.click("#voorstel-knop")
+    page.wait_for_selector("#regeling-melding[data-plan=voorgesteld]", timeout=WAIT_MS)
     split = {row.get_attribute("data-oin"): int(row.get_attribute("data-termijnbedrag"))
              for row in page.query_selector_all("#regeling li")}
     assert set(split) == {CJIB, GEMEENTE} and sum(split.values()) == 10_000
     page.click("#afsluiten-knop")
     page.wait_for_selector("#regeling-melding[data-plan=afgesloten]", timeout=WAIT_MS)
     assert {s for s, _c in _statuses(page, "#regeling").values()} == {"aangegaan"}
-    page.wait_for_selector("#overzicht[data-ronde='3']", timeout=WAIT_MS)
+    page.wait_for_selector("#overzicht[data-ronde='4']", timeout=WAIT_MS)
     page.screenshot(path=str(ARTIFACTS / "web-regeling.png"), full_page=True)
     assert errors == []
     context.close()
@@ -271,3 +302,38 @@ def test_an_ended_session_is_opened_again_once(
     assert ended, "the test did not end a session"
     assert statuses[CJIB][0] == "beantwoord", statuses
     assert len(sessions_opened) == 2  # the first, and one more after it ended
+
+
+def test_the_page_tells_a_22_citizen_what_python_tells(
+    browser: Any, site: dict[str, Any], federation: Any
+) -> None:
+    """Anouk Smit (garnishment with a beslagvrije voet, offsetting, an arrangeable part, a
+    case that cannot be paused): the page's "good to know" lines are Python's (notes.py),
+    on a phone and on a desktop."""
+    anouk = "999990147"
+
+    async def run() -> Any:
+        anchor = TrustAnchor(site["scheme_url"], (site["pinned"],), "test")
+        async with CitizenApp(AppSettings(anchor, federation.app_manager_url)) as app:
+            await login_as(app, anouk)
+            return await app.overview()
+
+    with ThreadPoolExecutor(1) as worker:
+        python = worker.submit(asyncio.run, run()).result()
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(site["url"])
+    _log_in(page, site["url"], anouk)
+    shown = {card.get_attribute("data-zaak"): [li.inner_text().replace("\u00a0", " ")
+                                               for li in card.query_selector_all(
+                                                   ".zaak__bijzonderheden li")]
+             for card in page.query_selector_all("[data-zaak]")}
+    expected = {case["zaakkenmerk"]: case_notes(case) for case in python.cases}
+    assert shown == expected
+    assert any("Beslagvrije voet" in n for notes in shown.values() for n in notes)
+    # nothing wider than a phone: no horizontal scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "web-telefoon-bijzonderheden.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "web-bureaublad-bijzonderheden.png"), full_page=True)
+    context.close()

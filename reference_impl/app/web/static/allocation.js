@@ -76,3 +76,6 @@ export function allocate(monthly, claims) {
   }
   return Object.fromEntries(claims.map((c, i) => [c.oin, Number(shares[i])]));
 }
+
+/** The first (largest) month's interest on `total` at `basispunten` a year (rule 2.2). */
+export const interestReserve = (total, basispunten) => Math.floor((total * basispunten) / 120000);

@@ -9,15 +9,15 @@
 // Python app (reference_impl/app): statuses, the four groups, the allocation rule.
 
 import { AppError, call, jsonOf } from "./api.js";
-import { allocate } from "./allocation.js";
+import { conclude, propose, resume } from "./arrangement.js";
 import { amsterdamToday, groupOf } from "./document.js";
+import { ledgerMembers } from "./ledger.js";
 import { TokenError, b64urlEncode, exportPublic, generateKeyPair, sha256b64url, sign, thumbprint }
   from "./jose.js";
 import { get, put, remove } from "./store.js";
 import { verifyCertificate, verifyEnvelope, verifyScheme } from "./trust.js";
 import { renderGroups, renderParts, renderPauses, renderSources, renderTotals } from "./view.js";
-import { GROUPS, euro, failureWords } from "./words.js";
-const EXCLUDED = ["in_regeling", "in_bezwaar", "overgedragen_aan_deurwaarder", "afgelost"];
+import { GROUPS, failureWords } from "./words.js";
 const NOTHING_TO_PAUSE = ["zaak-onbekend", "zaak-afgelost", "zaak-al-gepauzeerd"];
 const RENEW_MARGIN_S = 120;
 const APP_NAAM = "Vorderingen referentie-app (browser)";
@@ -127,6 +127,7 @@ async function boot() {
   if (state.certificate) {
     $("#uitlog-knop").hidden = false;
     await showOverview();
+    await resumeArrangement();
   } else {
     loading(null);
     $("#inloggen").hidden = false;
@@ -262,7 +263,8 @@ async function showOverview() {
   for (const result of results) {
     for (const zaak of result.document ? result.document.financiele_zaken : []) {
       const group = groupOf(zaak, today);
-      if (group) groups[group].push({ ...zaak, organisatie: result.org });
+      // the 2.2 net figures, reversals and creditors beside the document's members (ledger.js)
+      if (group) groups[group].push({ ...zaak, ...ledgerMembers(zaak), organisatie: result.org });
     }
   }
   state.overview = { results, groups };
@@ -278,7 +280,10 @@ function render() {
   const cases = GROUPS.flatMap(([g]) => groups[g]);
   for (const result of results) {  // an organisation's contact, as its cases give it
     const withContact = cases.find((c) => c.organisatie.oin === result.org.oin && c.contact);
-    result.contact = withContact ? withContact.contact : null;
+    // one that did not answer: the contact the scheme lists (`/app/contact-bij-storing`)
+    const listed = ((result.org.uitbreidingen || {})["2.2"] || {}).contact || null;
+    result.contact = withContact ? withContact.contact
+      : ["onbereikbaar", "geweigerd"].includes(result.status) ? listed : null;
   }
   // One arrears figure: the part of what is owed that is past due (the cases' `achterstand`),
   // as the Python app totals it; the group "Met een achterstand" shows what is owed there.
@@ -299,6 +304,15 @@ async function pauseEverything() {
   const today = amsterdamToday();
   const lines = await Promise.all(activeOrganisations().map(async (org) => {
     if (!offers(org, "pauzes")) return { org, status: "geen_pauzedienst" };
+    // a verified document that lists `pauze` for none of its cases: nothing to ask (`acties`)
+    const answered = state.overview.results.find((r) => r.org.oin === org.oin && r.document);
+    if (answered && !answered.document.financiele_zaken.some((z) => z.acties.includes("pauze"))) {
+      const redenen = answered.document.financiele_zaken.filter((z) => z.saldo > 0
+        && z.pauze_mogelijkheid && z.pauze_mogelijkheid.mogelijk === false && z.pauze_mogelijkheid.reden)
+        .map((z) => ({ reden: z.pauze_mogelijkheid.reden, zaakkenmerk: z.zaakkenmerk,
+          mogelijk_vanaf: z.pauze_mogelijkheid.mogelijk_vanaf }));
+      return { org, status: redenen.length ? "niet_toegestaan" : "niets_te_pauzeren", redenen };
+    }
     try {
       return await withTimeout(async (signal) => {
         const configuratie = await jsonOf(await call("GET", `${baseOf(org)}/configuratie`, {
@@ -314,6 +328,9 @@ async function pauseEverything() {
         && error.redenen.every((r) => NOTHING_TO_PAUSE.includes(r.code))) {
         return { org, status: "niets_te_pauzeren" };
       }
+      if (error.code === "pauze/niet-toegestaan") {
+        return { org, status: "niet_toegestaan", code: error.code, redenen: error.redenen };
+      }
       return { org, status: error.kind === "onbereikbaar" ? "onbereikbaar" : "mislukt",
         code: error.code || "app/fout" };
     }
@@ -322,7 +339,14 @@ async function pauseEverything() {
   await showOverview();
 }
 
-// --- one arrangement across organisations -----------------------------------------------
+// --- one arrangement across organisations (arrangement.js) -------------------------------
+
+const arrangementContext = {
+  organisations: activeOrganisations,
+  authed,
+  configuratie: (org) => call("GET", `${baseOf(org)}/configuratie`, { expect: 200, timeoutMs: timeoutMs() })
+    .then(jsonOf),
+};
 
 function renderPlan() {
   renderParts(state.plan.parts);
@@ -332,103 +356,27 @@ function renderPlan() {
   $("#afsluiten-knop").disabled = state.plan.status !== "voorgesteld";
 }
 
-function failPart(part, status, error) {
-  part.status = status;
-  part.code = error.code || "app/fout";
-}
-
 async function proposeArrangement() {
   const monthly = Math.round(Number($("#maandbedrag").value) * 100);
-  const parts = [];
-  for (const org of activeOrganisations()) {
-    if (!offers(org, "betalingsregelingen")) continue;
-    const cases = GROUPS.flatMap(([g]) => state.overview.groups[g]).filter((c) =>
-      c.organisatie.oin === org.oin && c.acties.includes("betalingsregeling") && c.saldo > 0
-      && !EXCLUDED.includes(c.status));
-    if (cases.length) {
-      parts.push({ org, zaakkenmerken: cases.map((c) => c.zaakkenmerk),
-        totaal: cases.reduce((s, c) => s + c.saldo, 0), status: "voorgesteld" });
-    }
-  }
-  state.plan = { monthly, parts, status: "voorgesteld", melding: "" };
-  if (!parts.length) {
-    Object.assign(state.plan, { status: "niet_mogelijk", melding: "Er zijn geen zaken voor een regeling." });
-    return renderPlan();
-  }
-  const limits = await Promise.all(parts.map((p) => call("GET",
-    `${baseOf(p.org)}/configuratie`, { expect: 200, timeoutMs: timeoutMs() })
-    .then(jsonOf).catch((error) => { failPart(p, "mislukt", error); return null; })));
-  if (parts.some((p) => p.status === "mislukt")) return notPossible("Niet elke organisatie kon haar voorwaarden geven.");
-  let shares;
-  try {
-    shares = allocate(monthly, parts.map((p, i) => ({ oin: p.org.oin, total: p.totaal,
-      minimum: limits[i].betalingsregeling.minimum_termijnbedrag,
-      maxTerms: limits[i].betalingsregeling.maximum_aantal_termijnen })));
-  } catch (error) {
-    return notPossible(error.minimum ? `Het maandbedrag is te laag: minimaal ${euro(error.minimum)}.`
-      : "Het maandbedrag kan niet worden verdeeld.");
-  }
-  await Promise.all(parts.map(async (part) => {
-    part.termijnbedrag = shares[part.org.oin];
-    try {
-      part.voorstel = await jsonOf(await authed(part.org, "POST", "/betalingsregelingen/voorstellen", {
-        expect: 201, json: { zaakkenmerken: part.zaakkenmerken, termijnbedrag: part.termijnbedrag } }));
-    } catch (error) {
-      failPart(part, "mislukt", error);
-    }
-  }));
-  if (parts.some((p) => p.status === "mislukt")) {
-    return notPossible("Niet elke organisatie kon een voorstel doen; er is niets afgesproken.");
-  }
-  state.plan.melding = `${euro(monthly)} per maand, verdeeld over ${parts.length} organisaties. `
-    + "Klopt dit? Kies dan “Regeling afsluiten”.";
-  return renderPlan();
-}
-
-function notPossible(message) {
-  Object.assign(state.plan, { status: "niet_mogelijk", melding: message });
-  for (const part of state.plan.parts) if (part.status === "voorgesteld") part.status = "niet_geprobeerd";
+  const cases = GROUPS.flatMap(([g]) => state.overview.groups[g]);
+  state.plan = await propose(arrangementContext, monthly, cases);
   renderPlan();
 }
 
 async function concludeArrangement() {
-  const plan = state.plan;
-  const accepted = [];
-  let failure = null;
-  for (const part of plan.parts) {
-    if (failure) { part.status = "niet_geprobeerd"; continue; }
-    try {
-      part.regeling = await jsonOf(await authed(part.org, "POST", "/betalingsregelingen", {
-        expect: 201, headers: { "Idempotency-Key": uuid() },
-        json: { voorstel_id: part.voorstel.voorstel_id } }));
-      part.status = "aangegaan";
-      accepted.push(part);
-    } catch (error) {
-      failPart(part, error.kind === "onbereikbaar" ? "onzeker" : "mislukt", error);
-      failure = part;
-    }
-  }
-  if (!failure) {
-    Object.assign(plan, { status: "afgesloten", melding: "De betalingsregeling is bij elke organisatie afgesloten." });
-  } else {
-    await Promise.all(accepted.map(async (part) => {
-      try {
-        await authed(part.org, "DELETE", `/betalingsregelingen/${part.regeling.id}`, { expect: 204 });
-        part.status = "ingetrokken";
-      } catch (error) {
-        failPart(part, "intrekken_mislukt", error);
-      }
-    }));
-    const stuck = accepted.filter((p) => p.status === "intrekken_mislukt");
-    plan.status = stuck.length ? "deels_actief" : "teruggedraaid";
-    plan.melding = stuck.length
-      ? `${failure.org.naam} kon de regeling niet aangaan. Intrekken lukte niet bij `
-        + `${stuck.map((p) => p.org.naam).join(", ")}: neem contact op met die organisatie(s).`
-      : `${failure.org.naam} kon de regeling niet aangaan; de regelingen die al waren afgesloten `
-        + "zijn ingetrokken. Er loopt nu geen nieuwe regeling.";
-  }
+  state.plan = await conclude(arrangementContext, state.plan);
   renderPlan();
   await showOverview();
+}
+
+/** A group agreement a closed tab left half-way is finished first (arrangement.js). */
+async function resumeArrangement() {
+  const plan = await resume(arrangementContext);
+  if (plan) {
+    state.plan = plan;
+    renderPlan();
+    await showOverview();
+  }
 }
 
 // --- logging out ---------------------------------------------------------------------

@@ -1,7 +1,10 @@
 // The claims document's structure and invariants (spec/interface.md, "The claims document"),
 // checked in the browser after the signature: the browser has no JSON Schema validator, so
 // this checks the members the page uses and every arithmetic invariant the Python app checks
-// through the schema plus rules (sums, saldo, achterstand bounds, unique ids, references).
+// through the schema plus rules (sums, saldo, achterstand bounds, unique ids, references),
+// and for a document of 2.2 or later the invariants 2.2 added (rules22.js).
+
+import { binds22, problems22 } from "./rules22.js";
 
 const LOOPTIJDEN = ["eenmalig", "termijnen", "doorlopend"];
 const STATUSSEN = ["open", "in_regeling", "gepauzeerd", "in_bezwaar", "overgedragen_aan_deurwaarder",
@@ -93,6 +96,13 @@ export function documentProblems(document) {
     if (seenCases.has(zaak.zaakkenmerk)) found.push(`/document/zaakkenmerk-uniek /financiele_zaken/${i}`);
     seenCases.add(zaak.zaakkenmerk);
     found.push(...caseProblems(zaak, `/financiele_zaken/${i}`, seenEvents));
+  }
+  if (!found.length && binds22(document.documentversie)) {
+    try {
+      found.push(...problems22(document));
+    } catch (_) {  // no schema validator here: a 2.2 member of the wrong shape lands here
+      found.push("/document: 2.2 members of the wrong shape");
+    }
   }
   return found;
 }

@@ -2,6 +2,7 @@
 // group as cards with buttons for their actions, each organisation's status and contact,
 // and the results of a pause or an arrangement. Only textContent, never innerHTML of data.
 
+import { PAUSE_REASONS, caseNotes } from "./notes.js";
 import { CASE_STATUS, GROUPS, count, dutchDate, euro, partWords, pauseWords, sourceWords }
   from "./words.js";
 
@@ -80,6 +81,11 @@ function caseCard(zaak) {
   if (contact.length) {
     card.append(make("p", { className: "zaak__contact nl-paragraph" }, ["Contact: ", ...joined(contact)]));
   }
+  const notes = caseNotes(zaak);  // reversals, creditors, beslag, remedies … (notes.js)
+  if (notes.length) {
+    card.append(make("ul", { className: "zaak__bijzonderheden", attrs: { "aria-label": "Goed om te weten" } },
+      notes.map((note) => make("li", { text: note }))));
+  }
   const actions = actionButtons(zaak);
   if (actions.length) card.append(make("div", { className: "knoppen" }, actions));
   card.append(make("details", {}, [make("summary", { text: "Details" }),
@@ -140,6 +146,10 @@ export function renderPauses(lines) {
     const item = make("li", { className: "regel", attrs: { "data-oin": line.org.oin,
       "data-status": line.status, "data-code": line.code || "", "data-toon": tone } }, [
       make("p", { className: "regel__organisatie", text: line.org.naam }), make("p", { text: words })]);
+    for (const reden of line.status === "niet_toegestaan" ? line.redenen || [] : []) {
+      const since = reden.mogelijk_vanaf ? `, weer mogelijk vanaf ${dutchDate(reden.mogelijk_vanaf)}` : "";
+      item.append(make("p", { text: `${PAUSE_REASONS[reden.reden] || reden.reden}${since}` }));
+    }
     return item;
   }));
   list.hidden = false;

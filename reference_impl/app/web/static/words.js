@@ -41,6 +41,7 @@ export function pauseWords(line) {
     case "geen_pauzedienst": return ["neutraal", "Biedt geen pauze aan"];
     case "niets_te_pauzeren": return ["neutraal", "Niets te pauzeren"];
     case "onbereikbaar": return ["let-op", "Kon niet worden bereikt — probeer het later opnieuw"];
+    case "niet_toegestaan": return ["let-op", "Nu geen pauze mogelijk bij deze organisatie"];
     default: return ["fout", "De pauze is niet gelukt — neem contact op met de organisatie"];
   }
 }
@@ -50,6 +51,9 @@ export function partWords(part) {
     case "voorgesteld": return ["neutraal", "Voorstel — nog niet afgesloten"];
     case "aangegaan": return ["goed", "Afgesloten"];
     case "ingetrokken": return ["neutraal", "Weer ingetrokken"];
+    case "gereserveerd": return ["neutraal", "Voorlopig vastgelegd — nog niet bevestigd"];
+    case "geannuleerd": return ["neutraal", "Voorlopige afspraak geannuleerd"];
+    case "vervalt_vanzelf": return ["neutraal", "Voorlopige afspraak vervalt vanzelf"];
     case "niet_geprobeerd": return ["neutraal", "Niet aangevraagd"];
     case "onzeker": return ["let-op", "Onbekend of dit gelukt is — neem contact op met de organisatie"];
     case "intrekken_mislukt": return ["fout", "Intrekken is niet gelukt — neem contact op met de organisatie"];

@@ -1,0 +1,87 @@
+"""The pending group agreement on the device, so the app can finish it after a crash.
+
+A two-phase agreement (agreement.py) writes this journal before every step that changes
+something at a source, and removes it when the agreement has reached its end (everything
+active, or nothing). It records the decision point: while `fase` is `reserveren` nothing is
+decided and a resumed app cancels every reservation; once it is `bevestigen` every source
+held a reservation, the decision to confirm was taken, and a resumed app confirms the rest
+(confirmation is idempotent at the source); while it is `terugdraaien` a failure was
+found and a resumed app finishes the rollback. Every request of the agreement is sent with an
+`Idempotency-Key` kept here, so a repeat after a crash is the same request.
+
+The file (`lopende-regeling.json` in the app's state directory, mode 0600, replaced
+atomically) holds quotes, ids and keys — no BSN, no token, no private key. Without a state
+directory (library use) the journal lives in memory only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from reference_impl.app.errors import AppError, file_problem
+
+JOURNAL_FILE = "lopende-regeling.json"
+JOURNAL_KIND = "betalingsregeling-groep"
+JOURNAL_FORMAT = 1
+FILE_MODE = 0o600
+RESERVING, CONFIRMING, UNDOING = "reserveren", "bevestigen", "terugdraaien"
+PHASES = (RESERVING, CONFIRMING, UNDOING)
+
+
+class JournalError(AppError):
+    """The journal file cannot be read or is not a pending group agreement."""
+
+
+class Journal:
+    """One pending group agreement per state directory."""
+
+    def __init__(self, state_dir: Path | None) -> None:
+        self.path = state_dir / JOURNAL_FILE if state_dir is not None else None
+        self._memory: dict[str, Any] | None = None
+
+    def save(self, record: dict[str, Any]) -> None:
+        """Write `record` (its `fase` one of PHASES) so that a crash leaves either the old
+        or the new version, never half of one."""
+        if record.get("fase") not in PHASES:
+            raise ValueError(f"unknown phase {record.get('fase')!r}")
+        data = {"soort": JOURNAL_KIND, "formaat": JOURNAL_FORMAT, **record}
+        if self.path is None:
+            self._memory = json.loads(json.dumps(data))
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(self.path.name + ".nieuw")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+
+    def load(self) -> dict[str, Any] | None:
+        """The pending agreement, or None when there is none."""
+        if self.path is None:
+            return json.loads(json.dumps(self._memory)) if self._memory else None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise JournalError(f"kan {self.path} niet lezen: {file_problem(exc)}") from exc
+        except ValueError as exc:
+            raise JournalError(f"{self.path} is geen geldige JSON") from exc
+        if (not isinstance(data, dict) or data.get("soort") != JOURNAL_KIND
+                or data.get("formaat") != JOURNAL_FORMAT or data.get("fase") not in PHASES
+                or not isinstance(data.get("organisaties"), list)):
+            raise JournalError(f"{self.path} is geen lopende regeling van deze app")
+        return data
+
+    def clear(self) -> None:
+        """The agreement reached its end: forget it."""
+        self._memory = None
+        if self.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
