@@ -12,30 +12,31 @@ second)` compares two fetches of the same citizen's document.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from datetime import date, datetime
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from conformance import case_rules, ledger_rules
+from conformance import document_walk as walk
+from conformance.document_walk import (
+    IMPOSED,
+    PAID,
+    PAYMENT_DUE,
+    PAYMENT_WITHDRAWN,
+    REMITTED,
+    Violation,
+    parse_datetime,
+)
 
 AMOUNT_FIELDS = (
     "totaal_financieel_verplicht",
     "totaal_financieel_vereffend",
     "saldo",
     "achterstand",
+    "regelbaar_bedrag",
 )
 BSN_LENGTH = 9
 ELFPROEF_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
-
-# RFC 3339 date-time with a mandatory offset, as common.schema.json#/$defs/datetime profiles
-# it: uppercase "T" and "Z", at most 9 fraction digits.
-DATETIME_WITH_OFFSET = re.compile(
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
-)
-
-IMPOSED = "FinancieleVerplichtingOpgelegd"
-PAYMENT_DUE = "BetalingsverplichtingOpgelegd"
-PAYMENT_WITHDRAWN = "BetalingsverplichtingIngetrokken"
-PAID = "BetalingVerwerkt"
-REMITTED = "FinancieleVerplichtingKwijtgescholden"
 
 CASE_STATUSES = frozenset(
     {"open", "in_regeling", "gepauzeerd", "in_bezwaar", "overgedragen_aan_deurwaarder", "afgelost"}
@@ -55,65 +56,11 @@ REFERENCES: dict[tuple[str, str], str] = {
 }
 
 
-class Violation(NamedTuple):
-    """One broken invariant: the rule id, what is wrong, and where (a JSON pointer)."""
-
-    rule: str
-    message: str
-    pointer: str
-
-
-# --- walking the document -------------------------------------------------------------------
-
-
-def _cases(document: Any) -> Iterator[tuple[str, dict]]:
-    if not isinstance(document, dict):
-        return
-    cases = document.get("financiele_zaken")
-    if not isinstance(cases, list):
-        return
-    for i, case in enumerate(cases):
-        if isinstance(case, dict):
-            yield f"/financiele_zaken/{i}", case
-
-
-def _events(case: dict, case_ptr: str) -> Iterator[tuple[str, dict]]:
-    events = case.get("gebeurtenissen")
-    if not isinstance(events, list):
-        return
-    for j, event in enumerate(events):
-        if isinstance(event, dict):
-            yield f"{case_ptr}/gebeurtenissen/{j}", event
-
-
-def _all_events(document: Any) -> Iterator[tuple[str, dict, dict]]:
-    for case_ptr, case in _cases(document):
-        for event_ptr, event in _events(case, case_ptr):
-            yield event_ptr, event, case
-
-
-def _is_cents(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """An aware datetime for an RFC 3339 date-time with offset, else None."""
-    if not isinstance(value, str) or not DATETIME_WITH_OFFSET.match(value):
-        return None
-    try:
-        return datetime.fromisoformat(_at_most_microseconds(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _at_most_microseconds(value: str) -> str:
-    # Python keeps 6 fraction digits; RFC 3339 allows more (the schema up to 9).
-    return re.sub(r"(\.[0-9]{6})[0-9]+", r"\1", value)
-
-
-def _amount(event: dict) -> int:
-    value = event.get("bedrag")
-    return value if _is_cents(value) else 0
+_cases = walk.cases
+_events = walk.events
+_all_events = walk.all_events
+_is_cents = walk.is_cents
+_amount = walk.amount
 
 
 # --- single-document rules ------------------------------------------------------------------
@@ -398,9 +345,28 @@ SINGLE_DOCUMENT_RULES: tuple[Callable[[Any], list[Violation]], ...] = (
 )
 
 
+# The invariants of the members standard 2.2 added (rules `since: 2.2.0`): they bind a
+# document that announces documentversie 2.2 or later, or none readable.
+RULES_SINCE_2_2: tuple[Callable[[Any], list[Violation]], ...] = (
+    *ledger_rules.RULES, *case_rules.RULES,
+)
+MEMBERS_SINCE = (2, 2)
+
+
+def binds_2_2(document: Any) -> bool:
+    """True unless the document announces a documentversie before 2.2."""
+    version = document.get("documentversie") if isinstance(document, dict) else None
+    parts = version.split(".") if isinstance(version, str) else []
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        return True
+    return (int(parts[0]), int(parts[1])) >= MEMBERS_SINCE
+
+
 def violations(document: Any, *, bsn: str | None = None) -> list[Violation]:
-    """Every broken single-document invariant; with `bsn`, also the certificate's BSN rule."""
-    found = [v for rule in SINGLE_DOCUMENT_RULES for v in rule(document)]
+    """Every broken single-document invariant of the document's version; with `bsn`, also the
+    certificate's BSN rule."""
+    rules = SINGLE_DOCUMENT_RULES + (RULES_SINCE_2_2 if binds_2_2(document) else ())
+    found = [v for rule in rules for v in rule(document)]
     if bsn is not None:
         found.extend(bsn_of_certificate(document, bsn))
     return found

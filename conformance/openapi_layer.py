@@ -40,6 +40,8 @@ flight (itself bounded by the request deadline), so a run never waits on a stray
 from __future__ import annotations
 
 import asyncio
+import collections
+import concurrent.futures
 import threading
 import time
 from dataclasses import dataclass, field
@@ -98,6 +100,7 @@ OPERATIONS_BY_PROFILE = {
     "hulpvragen": ("createHulpvraag",),
 }
 FRESH_TOKEN_OPERATIONS = frozenset({"deleteHuidigeSessie"})
+FRESH_AHEAD = 2  # sessions opened ahead for those operations (see TokenSource)
 OWNED_HEADERS = frozenset({"authorization", PROOF_HEADER.lower()})
 # Generating a help-request bundle (nested signed documents) costs ~0.5 s a case: cap it so
 # a full run stays within minutes whatever --max-examples says.
@@ -158,26 +161,51 @@ def operation_ids(profiles: frozenset[str]) -> list[str]:
 
 
 class TokenSource:
-    """Sessions for the worker thread, opened via CheckContext on the runner's loop."""
+    """Sessions for the worker thread, opened via CheckContext on the runner's loop.
+
+    Operations that end their session (`FRESH_TOKEN_OPERATIONS`) need a new one each time;
+    opening one costs a key, a certificate, a challenge and POST /sessies (≈ 0.1 s), and the
+    loop is idle while the thread runs, so `FRESH_AHEAD` of them are opened ahead and the
+    thread takes one that is ready (one that expired meanwhile is dropped)."""
 
     def __init__(self, ctx: CheckContext, loop: asyncio.AbstractEventLoop, timeout_s: float):
         self._ctx, self._loop, self._timeout_s = ctx, loop, timeout_s
         self._session: Session | None = None
         self._opened = 0.0
         self._lock = threading.Lock()
+        self._ahead: collections.deque[concurrent.futures.Future[Session]] = collections.deque()
 
     def _call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self._timeout_s)
 
+    def _open(self) -> concurrent.futures.Future[Session]:
+        return asyncio.run_coroutine_threadsafe(self._ctx.session(), self._loop)
+
     def fresh(self) -> Session:
-        return self._call(self._ctx.session())
+        """A session no request has used yet."""
+        with self._lock:
+            while len(self._ahead) < FRESH_AHEAD:
+                self._ahead.append(self._open())
+            ready = self._ahead.popleft()
+            self._ahead.append(self._open())
+        session = ready.result(self._timeout_s)
+        if time.time() > session.expires_at - SESSION_RENEW_MARGIN_S:
+            return self._call(self._ctx.session())  # waited too long in line
+        return session
 
     def shared(self) -> Session:
         with self._lock:
             if (self._session is None or time.monotonic() - self._opened > SESSION_REFRESH_S
                     or time.time() > self._session.expires_at - SESSION_RENEW_MARGIN_S):
-                self._session, self._opened = self.fresh(), time.monotonic()
+                self._session, self._opened = self._call(self._ctx.session()), time.monotonic()
             return self._session
+
+    def close(self) -> None:
+        """Stop opening sessions ahead (those open expire by themselves)."""
+        with self._lock:
+            for pending in self._ahead:
+                pending.cancel()
+            self._ahead.clear()
 
     def session_body(self) -> dict[str, str]:
         """A valid POST /sessies body (certificate by the suite's App Manager, fresh proof)."""
@@ -417,4 +445,5 @@ async def run_layer(ctx: CheckContext, kind: str) -> Outcome:
         return await asyncio.to_thread(layer.run_operations, mode)
     finally:
         layer.stop.set()  # cancelled (check timeout, run deadline): the thread ends soon
+        layer.tokens.close()
         layer.http.close()

@@ -27,9 +27,13 @@ from conformance.checks import (
     http,
     hulpvraag_enveloppen,
     hulpvragen,
+    levenscyclus,
     niveaus,
     openapi,
+    pauzegrenzen,
     pauzes,
+    rekenregel,
+    reserveringen,
     sessie,
     sleutelvensters,
     tokenprofiel,
@@ -40,6 +44,7 @@ from conformance.checks import (
     verzoekbewijs,
     verzoeklimiet,
     voorstellen,
+    zaakleden,
 )
 from conformance.checks import testklok as testklok_checks
 from conformance.errors import UsageError
@@ -234,10 +239,21 @@ def _add(profile: str, checks: tuple[Check, ...]) -> None:
     PROFILES[profile] = (*current[:cut], *checks, *current[cut:])
 
 
-# The checks of standard 2.0.0's sender-constrained sessions and versioning, per profile.
-for _module in (verzoekbewijs, versies, tokenprofiel, niveaus, sleutelvensters):
+# The checks of standard 2.0.0's sender-constrained sessions and versioning, and of the
+# 2.2 members of the claims document, per profile.
+for _module in (verzoekbewijs, versies, tokenprofiel, niveaus, sleutelvensters, zaakleden,
+                rekenregel, reserveringen, levenscyclus, pauzegrenzen):
     for _profile, _checks in getattr(_module, "PROFILE_CHECKS", {}).items():
         _add(_profile, tuple(_checks))
+
+# The lifetime waits first: they park (conformance/overlap.py) and the checks after them run
+# meanwhile. Each uses its own key, certificate and session, so the checks before them
+# in the list cannot change what they test.
+_LIFETIME_WAITS = (sessie.expired_session_token_rejected, bewijs.expired_nonce_rejected,
+                   verzoekbewijs.session_refused_after_certificate_exp)
+_rest = tuple(fn for fn in PROFILES[BASIS] if fn not in _LIFETIME_WAITS)
+_after = _rest.index(http.configuratie_valid) + 1
+PROFILES[BASIS] = (*_rest[:_after], *_LIFETIME_WAITS, *_rest[_after:])
 
 
 def profiles_for_diensten(diensten: Iterable[str]) -> set[str]:
@@ -246,7 +262,9 @@ def profiles_for_diensten(diensten: Iterable[str]) -> set[str]:
 
 
 def checks_for(profiles: set[str] | frozenset[str]) -> list[Check]:
-    """The checks of ``basis`` plus the given profiles, in profile order, without repeats.
+    """The checks of ``basis`` plus the given profiles, in profile order, without repeats,
+    the OpenAPI layer last of all: its generated writes (pauses, arrangements) would use up
+    a source's bounded pause budget and hold cases before the domain checks ran.
 
     UsageError naming an unknown profile."""
     unknown = set(profiles) - set(PROFILES)
@@ -256,7 +274,8 @@ def checks_for(profiles: set[str] | frozenset[str]) -> list[Check]:
     for name in PROFILES:
         if name == BASIS or name in profiles:
             chosen.extend(fn for fn in PROFILES[name] if fn not in chosen)
-    return chosen
+    generated = [fn for fn in chosen if fn.__module__ == openapi.__name__]
+    return [fn for fn in chosen if fn not in generated] + generated
 
 
 def all_checks() -> list[Check]:

@@ -2,7 +2,9 @@
 
 Generic over the actor: `run_checks(ctx, checks, report=, reporters=, options=)` runs
 checks one at a time, in profile order (trust checks must not interfere with each other),
-into ``report.results``. `ctx` is any object with ``exchanges`` (a list-like of
+into ``report.results`` — except that a check waiting out a lifetime that no other check
+can change is parked meanwhile (`conformance.overlap`: the run takes the longest wait
+instead of the sum of them). `ctx` is any object with ``exchanges`` (a list-like of
 httpx.Response, cleared per check; its last one is the evidence), ``api_versie`` (the
 version the actor announces, for rule-version selection; None = current) and
 ``async unmet_need(need) -> str | None``. `run` is the source's (``bron``) run; the other
@@ -38,7 +40,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from conformance import expected, keys, rule_versions, specfiles
+from conformance import expected, keys, overlap, rule_versions, specfiles
 from conformance.checks.base import CheckMeta, meta_of
 from conformance.context import REQUEST_TIMEOUT_S, CheckContext
 from conformance.errors import (
@@ -84,6 +86,7 @@ class RunOptions:
     check_names: tuple[str, ...] = ()  # --check: run only these (by function name)
     stelsel_url: str | None = None  # the scheme document's URL (profile app-manager)
     stelsel_keys: Path | None = None  # the pinned scheme-operator key(s): a JWK or JWK set
+    overlap: bool = True  # park checks that wait out a lifetime (conformance.overlap)
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,10 @@ async def unmet_need(ctx: CheckContext, need: str) -> str | None:
 async def run_check(ctx: ActorContext, fn: Callable[..., Any], timeout_s: float) -> CheckResult:
     """Run one check and classify how it ended."""
     meta = meta_of(fn)
-    ctx.exchanges.clear()
+    if isinstance(ctx.exchanges, overlap.TaskExchanges):
+        ctx.exchanges.start_check()  # this task's own log (overlapping checks keep theirs)
+    else:
+        ctx.exchanges.clear()
     started = time.monotonic()
     outcome, message, evidence, rule, skip = Outcome.PASSED, "", [], meta.rule, ""
     try:
@@ -269,12 +275,16 @@ async def run_checks(
     options: RunOptions,
     deadline_at: float | None = None,
 ) -> None:
-    """Run `checks` one at a time into ``report.results``, emitting RunStarted … RunFinished.
+    """Run `checks` in order into ``report.results``, emitting RunStarted … RunFinished.
 
-    `deadline_at` (time.monotonic()) defaults to now + ``options.deadline_s``; past it the
-    rest is reported as errors "not run" and ``report.error`` says so. On Ctrl-C (the task
-    cancelled) the rest is reported as skipped ``not_run``, ``report.interrupted`` is set,
-    and this returns normally (the cancellation is consumed) so the partial report is kept.
+    One check runs at a time, except that a check waiting for time to pass with
+    `overlap.waiting(..., others_may_run=True)` is parked and the next checks start
+    meanwhile (``options.overlap``); results stay in profile order, CheckFinished comes
+    when a check ends. `deadline_at` (time.monotonic()) defaults to now +
+    ``options.deadline_s``; past it the rest is reported as errors "not run" and
+    ``report.error`` says so. On Ctrl-C (the task cancelled) every unfinished check is
+    reported as skipped ``not_run``, ``report.interrupted`` is set, and this returns
+    normally (the cancellation is consumed) so the partial report is kept.
     """
     if deadline_at is None and options.deadline_s:
         deadline_at = time.monotonic() + options.deadline_s
@@ -283,21 +293,44 @@ async def run_checks(
     check_timeout_s = max(options.check_timeout_s, SLOW_CHECK_TIMEOUT_S) \
         if options.slow else options.check_timeout_s
     total = len(checks)
-    for index, fn in enumerate(checks, start=1):
-        meta = metas[index - 1]
-        _emit(reporters, CheckStarted(meta, index, total))
-        remaining = None if deadline_at is None else deadline_at - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            result = _deadline_not_run(meta, options.deadline_s or 0)
-        else:
-            budget = check_timeout_s if remaining is None else min(check_timeout_s, remaining)
-            try:
-                result = await run_check(ctx, fn, budget)
-            except asyncio.CancelledError:
-                _interrupted(report, reporters, metas[index - 1:], index, total)
-                break
-        report.results.append(result)
+    if options.overlap and not isinstance(ctx.exchanges, overlap.TaskExchanges):
+        ctx.exchanges = overlap.TaskExchanges(getattr(ctx.exchanges, "maxlen", None))
+    slots: list[CheckResult | None] = [None] * total
+    parked: dict[asyncio.Task[CheckResult], int] = {}
+
+    def finish(index: int, result: CheckResult) -> None:
+        slots[index - 1] = result
         _emit(reporters, CheckFinished(result, index, total))
+
+    def collect_parked() -> None:
+        for task in [t for t in parked if t.done()]:
+            finish(parked.pop(task), task.result())
+
+    running: asyncio.Task[CheckResult] | None = None
+    try:
+        for index, fn in enumerate(checks, start=1):
+            _emit(reporters, CheckStarted(metas[index - 1], index, total))
+            remaining = None if deadline_at is None else deadline_at - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                finish(index, _deadline_not_run(metas[index - 1], options.deadline_s or 0))
+                collect_parked()
+                continue
+            budget = check_timeout_s if remaining is None else min(check_timeout_s, remaining)
+            running = overlap.start(run_check(ctx, fn, budget), meta_of(fn).name,
+                                    allow=options.overlap)
+            if await overlap.parked_or_done(running):
+                parked[running] = index
+            else:
+                finish(index, running.result())
+            running = None
+            collect_parked()
+        while parked:
+            await asyncio.wait(parked, return_when=asyncio.FIRST_COMPLETED)
+            collect_parked()
+    except asyncio.CancelledError:
+        await overlap.cancel([*parked, *([running] if running else [])])
+        _interrupted(report, reporters, metas, slots, total)
+    report.results.extend(r for r in slots if r is not None)
     not_run = sum(1 for r in report.results if r.message.startswith(NOT_RUN)
                   and r.outcome is Outcome.ERROR)
     if not report.interrupted and deadline_at is not None and time.monotonic() >= deadline_at:
@@ -308,16 +341,16 @@ async def run_checks(
     _emit(reporters, RunFinished(report))
 
 
-def _interrupted(report: RunReport, reporters: Sequence[Reporter],
-                 metas: Sequence[CheckMeta], first: int, total: int) -> None:
+def _interrupted(report: RunReport, reporters: Sequence[Reporter], metas: Sequence[CheckMeta],
+                 slots: list[CheckResult | None], total: int) -> None:
     task = asyncio.current_task()
     if task is not None:
         task.uncancel()  # consumed: the caller gets the partial report, asyncio.run no error
     report.interrupted = True
-    for offset, meta in enumerate(metas):
-        result = not_run_result(meta, "the run was interrupted (Ctrl-C)")
-        report.results.append(result)
-        _emit(reporters, CheckFinished(result, first + offset, total))
+    for index, meta in enumerate(metas, start=1):
+        if slots[index - 1] is None:
+            slots[index - 1] = result = not_run_result(meta, "the run was interrupted (Ctrl-C)")
+            _emit(reporters, CheckFinished(result, index, total))
 
 
 def not_run_result(meta: CheckMeta, why: str) -> CheckResult:

@@ -18,10 +18,13 @@ for `oin` for envelopes to verify. The gallery never writes keys anywhere.
 Modules: `app` (routes), `http` (conventions: problems, bodies, headers, CORS), `sessions`,
 `request_proofs` and `trust` (challenge–response, certificate, session proof, request proof
 and envelope verification in the trust model's order), `documents`, `envelopes` and
-`records` (the claims document, its signature, the back office's figures), `arrangements`,
-`pauses`, `hulpvragen`, `store` (in-memory state), `source` (identity, limits, eligibility),
-`data` (the default citizens), `flaws` (the registry, with `flaws_verzoekbewijs` and
-`flaws_versies`; `flaw` is the record),
+`records` (the claims document, its signature, the back office's figures), `arrangements`
+(quotes, acceptance, withdrawal; `acceptance` takes a quote up, `rekenregel` is calculation
+rule 2.2, `lifecycle` instalment status and lapse, `reservations` the two-phase agreement),
+`pauses` (with `pause_limits`), `hulpvragen`, `store` (in-memory state), `source` (identity,
+limits, eligibility), `data` (the default citizens, with the ledger of standard 2.2),
+`flaws` (the registry, with `flaws_verzoekbewijs`, `flaws_versies`, `flaws_tokens`,
+`flaws_domein` and `flaws_incasso`; `flaw` is the record),
 `_crypto` (the gallery's own JOSE primitives, independent of the suite's `jose.py`).
 """
 
@@ -37,10 +40,16 @@ from starlette.types import ASGIApp
 from conformance.broken import _crypto
 from conformance.broken.app import build
 from conformance.broken.clock import Clock
-from conformance.broken.data import DEFAULT_TEST_BSNS, default_citizens
+from conformance.broken.data import DEFAULT_TEST_BSNS, default_citizens, past_arrangements
 from conformance.broken.flaws import FLAWS, Flaws, get
-from conformance.broken.records import book
-from conformance.broken.source import ALL_DIENSTEN, DEFAULT_NAAM, DEFAULT_SOORT, Source
+from conformance.broken.records import book, remember
+from conformance.broken.source import (
+    ALL_DIENSTEN,
+    BEDENKTIJD_DAGEN,
+    DEFAULT_NAAM,
+    DEFAULT_SOORT,
+    Source,
+)
 from conformance.broken.trust import verify_scheme
 
 __all__ = [
@@ -91,6 +100,7 @@ def build_app(
     omgeving: str = DEFAULT_OMGEVING,
     diensten: tuple[str, ...] = ALL_DIENSTEN,
     base_path: str = "",
+    bedenktijd_dagen: int = BEDENKTIJD_DAGEN,
 ) -> ASGIApp:
     """A source as an ASGI app: the correct baseline for `name=None`, else the named flaw.
 
@@ -102,6 +112,8 @@ def build_app(
       (`DEFAULT_TEST_BSNS`).
     - `now`: a callable returning epoch seconds (or a fixed number); default `time.time`.
     - `base_path`: where the interface is served ("" or e.g. "/vorderingen/v2").
+    - `bedenktijd_dagen`: the cooling-off period (0: an arrangement can be undone only when
+      it was made by confirming a reservation, within the group's annuleerbaar_tot).
     """
     flaws = Flaws(name)
     if not isinstance(oin, str) or not OIN.fullmatch(oin):
@@ -124,5 +136,8 @@ def build_app(
         clock=clock,
         flaws=flaws,
         cases=book(citizens, flaws),
+        bedenktijd_dagen=bedenktijd_dagen,
     )
+    if test_citizens is None:
+        remember(source, past_arrangements(clock.today()))
     return build(source, base_path=base_path)

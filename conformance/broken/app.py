@@ -18,7 +18,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from conformance import specfiles
-from conformance.broken import arrangements, bodies, hulpvragen, pauses, sessions, testklok
+from conformance.broken import (
+    arrangements,
+    bodies,
+    hulpvragen,
+    pauses,
+    reservations,
+    sessions,
+    testklok,
+)
 from conformance.broken.documents import build_document
 from conformance.broken.envelopes import sign
 from conformance.broken.errors import Problem
@@ -128,6 +136,38 @@ async def delete_betalingsregeling(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def create_reservering(request: Request) -> Response:
+    session = _auth(request, "betalingsregelingen")
+    key = arrangements.check_idempotency_key(request.headers.get("idempotency-key"))
+    body = await _body(request, "reservering")
+    answer, replayed = await reservations.reserve(_source(request), session, body, key)
+    return _created(request, answer, answer["id"],
+                    {"Idempotent-Replayed": "true"} if replayed else None)
+
+
+async def get_reservering(request: Request) -> Response:
+    session = _auth(request, "betalingsregelingen")
+    found = reservations.find(_source(request), session, _path_id(request, "reservering_id"))
+    return JSONResponse(reservations.reservation_view(_source(request), found))
+
+
+async def bevestig_reservering(request: Request) -> Response:
+    session = _auth(request, "betalingsregelingen")
+    answer, made = await reservations.confirm(_source(request), session,
+                                              _path_id(request, "reservering_id"))
+    if not made:
+        return JSONResponse(answer)
+    base = request.url.path.rsplit("/reserveringen/", 1)[0]
+    location = request.url.replace(path=f"{base}/{answer['id']}", query="")
+    return JSONResponse(answer, status_code=201, headers={"Location": str(location)})
+
+
+async def delete_reservering(request: Request) -> Response:
+    session = _auth(request, "betalingsregelingen")
+    reservations.cancel(_source(request), session, _path_id(request, "reservering_id"))
+    return Response(status_code=204)
+
+
 async def create_pauze(request: Request) -> Response:
     session = _auth(request, "pauzes")
     body = await _body(request, "pauze")
@@ -187,6 +227,11 @@ ROUTES = (
     ("/betalingsregelingen", list_betalingsregelingen, ["GET"]),
     ("/betalingsregelingen/{betalingsregeling_id}", get_betalingsregeling, ["GET"]),
     ("/betalingsregelingen/{betalingsregeling_id}", delete_betalingsregeling, ["DELETE"]),
+    ("/betalingsregelingen/reserveringen", create_reservering, ["POST"]),
+    ("/betalingsregelingen/reserveringen/{reservering_id}", get_reservering, ["GET"]),
+    ("/betalingsregelingen/reserveringen/{reservering_id}", delete_reservering, ["DELETE"]),
+    ("/betalingsregelingen/reserveringen/{reservering_id}/bevestiging", bevestig_reservering,
+     ["POST"]),
     ("/pauzes", create_pauze, ["POST"]),
     ("/pauzes", list_pauzes, ["GET"]),
     ("/pauzes/{pauze_id}", get_pauze, ["GET"]),

@@ -16,9 +16,9 @@ from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
+from conformance.broken import acceptance, rekenregel
 from conformance.broken.errors import Problem
 from conformance.broken.source import (
-    BEDENKTIJD_DAGEN,
     MAXIMUM_AANTAL_TERMIJNEN,
     MINIMUM_TERMIJNBEDRAG_CENTS,
     VOORSTEL_GELDIGHEID_S,
@@ -27,7 +27,6 @@ from conformance.broken.source import (
 from conformance.broken.store import Arrangement, IdempotentResult, Quote, Session
 from conformance.broken.testklok import citizen_clock
 
-SECONDS_PER_DAY = 86400
 IDEMPOTENCY_KEY_MAX = 255
 # printable ASCII without leading or trailing space (spec/openapi/bron.yaml, IdempotencyKey)
 IDEMPOTENCY_KEY = re.compile(r"[!-~]([ -~]*[!-~])?")
@@ -42,10 +41,14 @@ REASON_TEXT = {
 }
 
 
-def _reason(code: str, zaakkenmerk: str | None = None) -> dict[str, str]:
+def _reason(code: str, zaakkenmerk: str | None = None, *, rule_2_2: bool = False,
+            case: dict[str, Any] | None = None) -> dict[str, str]:
     reason = {"code": code, "toelichting": REASON_TEXT[code]}
     if zaakkenmerk is not None:
         reason["zaakkenmerk"] = zaakkenmerk
+    if rule_2_2 and code == "zaak-afgelost" and case is not None and case["saldo"] > 0:
+        reason["detail"] = "niets-regelbaar"  # a balance, but nothing arrangeable
+        reason["toelichting"] = "Deze zaak heeft geen achterstand die in een regeling kan."
     return reason
 
 
@@ -95,15 +98,36 @@ def holder(source: Source, bsn: str, zaakkenmerk: str, flaw: str) -> str:
     return next((b for b, cases in source.cases.items() if zaakkenmerk in cases), bsn)
 
 
+def _replaced(source: Source, bsn: str, body: dict[str, Any]) -> Arrangement | None:
+    """The active arrangement of the citizen an amendment (`vervangt`) replaces; 422
+    betalingsregeling/regeling-onbekend for any other id."""
+    if "vervangt" not in body:
+        return None
+    found = source.store.arrangements.get(body["vervangt"])
+    if found is None or found.bsn != bsn or not source.store.is_active(found):
+        raise Problem(422, "betalingsregeling/regeling-onbekend",
+                      "You have no active arrangement with this id.")
+    return found
+
+
 def quote(source: Source, session: Session, body: dict[str, Any]) -> dict[str, Any]:
     """`POST /betalingsregelingen/voorstellen`: a `Voorstel`, or 422 with every reason."""
     bsn, cases = session.bsn, body["zaakkenmerken"]
+    replaced = _replaced(source, bsn, body)
+    replacing = replaced.id if replaced is not None else None
+    rule_2_2 = body.get("rekenregel") == rekenregel.RULE
     owner = {zk: holder(source, bsn, zk, "andermans-zaak-in-voorstel") for zk in cases}
-    reasons = [_reason(code, zk) for zk in cases
-               if (code := source.quote_refusal(owner[zk], zk)) is not None]
-    eligible = [zk for zk in cases if source.quote_refusal(owner[zk], zk) is None]
+    refusals = {zk: source.quote_refusal(owner[zk], zk, replacing) for zk in cases}
+    # the flaw: the 2.0 refusal text reused, the 2.2 detail forgotten
+    detailed = rule_2_2 and not source.flaws.on("niets-regelbaar-zonder-detail")
+    reasons = [_reason(code, zk, rule_2_2=detailed, case=source.case(owner[zk], zk))
+               for zk, code in refusals.items() if code is not None]
+    if replaced is not None:  # an amendment ends the old arrangement: it takes all its cases
+        reasons += [_reason("zaak-al-in-regeling", zk) for zk in
+                    replaced.body["zaakkenmerken"] if zk not in cases]
+    eligible = [zk for zk, code in refusals.items() if code is None]
     saldi = {zk: source.case(owner[zk], zk)["saldo"] for zk in eligible}
-    total = sum(saldi.values())
+    total = sum(source.arrangeable(owner[zk], zk) if rule_2_2 else saldi[zk] for zk in eligible)
     amount = 0
     if eligible:
         amount_reasons, amount = _amount_refusals(source, total, body)
@@ -114,21 +138,25 @@ def quote(source: Source, session: Session, body: dict[str, Any]) -> dict[str, A
         raise Problem(422, "betalingsregeling/niet-mogelijk",
                       "No arrangement is possible on these terms.", redenen=reasons)
     now = citizen_clock(source, session.bsn).now()
-    instalments = schedule(source, total, amount, citizen_clock(source, session.bsn).today())
+    today = citizen_clock(source, session.bsn).today()
+    computed = rekenregel.schedule(total, amount, today, source.flaws) if rule_2_2 else {
+        "termijnen": schedule(source, total, amount, today)}
     voorstel = {
         "voorstel_id": str(uuid.uuid4()),
         "verloopt_op": citizen_clock(source, session.bsn).iso(now + VOORSTEL_GELDIGHEID_S),
         "zaakkenmerken": list(cases),
         "totaalbedrag": total,
         "termijnbedrag": amount,
-        "aantal_termijnen": len(instalments),
-        "termijnen": instalments,
+        "aantal_termijnen": len(computed["termijnen"]),
+        **computed,
     }
+    if replacing is not None:
+        voorstel["vervangt"] = replacing
     # the flaw: the back office keeps quotes half as long as the answer announces
     kept = VOORSTEL_GELDIGHEID_S / (2 if source.flaws.on("voorstel-verloopt-te-vroeg") else 1)
     source.store.quotes[voorstel["voorstel_id"]] = Quote(
         id=voorstel["voorstel_id"], bsn=bsn, expires=now + kept,
-        saldi=saldi, body=voorstel,
+        saldi=saldi, body=voorstel, replaces=replacing,
     )
     return voorstel
 
@@ -158,50 +186,42 @@ async def accept(source: Source, session: Session, body: dict[str, Any],
                 raise Problem(422, "idempotentie/sleutel-hergebruikt",
                               "This Idempotency-Key was used with another body.")
             return prior.response, True
-        found = store.quotes.get(body["voorstel_id"])
-        owner_checked = not source.flaws.on("andermans-voorstel-geaccepteerd")
-        if found is None or (found.bsn != bsn and owner_checked):
-            raise Problem(422, "betalingsregeling/voorstel-onbekend", "No such quote.")
         now = citizen_clock(source, session.bsn).now()
-        if now > found.expires and not source.flaws.on("voorstel-verloopt-niet"):
-            raise Problem(409, "betalingsregeling/voorstel-verlopen", "The quote has expired.")
-        if not ignore_key:
-            _check_still_valid(source, found)
+        found = acceptance.take_quote(source, bsn, body["voorstel_id"], now,
+                                      checked=not ignore_key)
         await store.round_trip()  # writing to the back office: other requests run meanwhile
-        arrangement = Arrangement(
-            id=str(uuid.uuid4()), bsn=bsn, quote_id=found.id,
-            body={k: v for k, v in found.body.items() if k not in ("voorstel_id", "verloopt_op")},
-            accepted_at=now, cooling_off_until=now + BEDENKTIJD_DAGEN * SECONDS_PER_DAY,
-        )
-        store.arrangements[arrangement.id] = arrangement
-        found.arrangement_id = arrangement.id
+        arrangement = acceptance.open_arrangement(source, found, now)
         response = view(source, arrangement)
         store.idempotency[(bsn, key)] = IdempotentResult(request=body, response=response)
         return response, False
 
 
-def _check_still_valid(source: Source, found: Quote) -> None:
-    if found.arrangement_id is not None:
-        raise Problem(409, "betalingsregeling/voorstel-gebruikt", "The quote was accepted.")
-    for zaakkenmerk, saldo in found.saldi.items():
-        case = source.case(found.bsn, zaakkenmerk)
-        if (source.quote_refusal(found.bsn, zaakkenmerk) is not None
-                or case is None or case["saldo"] != saldo):
-            raise Problem(409, "betalingsregeling/zaak-gewijzigd",
-                          f"Case {zaakkenmerk} changed since the quote.")
+def status(source: Source, arrangement: Arrangement) -> str:
+    if arrangement.withdrawn_at is not None:
+        return "ingetrokken"
+    return "beeindigd" if source.store.ending_of(arrangement) is not None else "actief"
 
 
 def view(source: Source, arrangement: Arrangement) -> dict[str, Any]:
     """The `Betalingsregeling` as it stands."""
     body = {
         "id": arrangement.id,
-        "status": "actief" if arrangement.active else "ingetrokken",
+        "status": status(source, arrangement),
         **arrangement.body,
         "aangegaan_op": source.clock.iso(arrangement.accepted_at),
         "bedenktijd_tot": source.clock.iso(arrangement.cooling_off_until),
     }
     if arrangement.withdrawn_at is not None:
         body["ingetrokken_op"] = source.clock.iso(arrangement.withdrawn_at)
+    if (ending := source.store.ending_of(arrangement)) is not None:
+        body["beeindiging"] = dict(ending)
+    if arrangement.withdrawn_at is None:
+        items, missed = source.instalment_states(arrangement)
+        body["termijnen"], body["gemiste_termijnen"] = items, len(missed)
+    if arrangement.replaced_by is not None:
+        body["vervangen_door"] = arrangement.replaced_by
+    if arrangement.group is not None:
+        body["groep"] = dict(arrangement.group)
     return body
 
 
@@ -233,8 +253,14 @@ def withdraw(source: Source, session: Session, arrangement_id: str) -> None:
     arrangement = find(source, session, arrangement_id)
     if arrangement.withdrawn_at is not None:
         return
+    if not source.store.is_active(arrangement):
+        raise Problem(409, "betalingsregeling/bedenktijd-verstreken",
+                      "This arrangement has ended.")
     now = citizen_clock(source, session.bsn).now()
-    inside = now <= arrangement.cooling_off_until
+    # an arrangement made by confirming a reservation can be withdrawn until the group's
+    # annuleerbaar_tot, whatever its cooling-off period (all-or-nothing across sources)
+    until = max(arrangement.cooling_off_until, arrangement.withdrawable_until or 0)
+    inside = now <= until
     if source.flaws.on("bedenktijd-onbegrensd"):  # withdrawal forgotten to close
         inside = True
     if source.flaws.on("intrekken-onmogelijk"):
@@ -243,4 +269,8 @@ def withdraw(source: Source, session: Session, arrangement_id: str) -> None:
         raise Problem(409, "betalingsregeling/bedenktijd-verstreken",
                       "The cooling-off period has passed.")
     arrangement.withdrawn_at = now
+    # withdrawing an amendment undoes it: the arrangement it replaced runs on
+    replaced = source.store.arrangements.get(arrangement.body.get("vervangt") or "")
+    if replaced is not None and replaced.replaced_by == arrangement.id:
+        replaced.ending, replaced.replaced_by = None, None
 

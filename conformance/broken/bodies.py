@@ -22,6 +22,7 @@ MAX_CERTIFICATE_CHARS = 8192
 MAX_PROOF_CHARS = 4096
 MAX_TERMIJNBEDRAG_CENTS = 100_000_000_000
 MAX_TERMIJNEN = 1200
+MAX_GROUP_SIZE = 100
 MAX_TOELICHTING_CHARS = 2000
 
 
@@ -54,8 +55,20 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "zaakkenmerken": _ZAAKKENMERKEN,
             "termijnbedrag": {**_ref("positive_cents"), "maximum": MAX_TERMIJNBEDRAG_CENTS},
             "aantal_termijnen": {"type": "integer", "minimum": 1, "maximum": MAX_TERMIJNEN},
+            "rekenregel": {"enum": ["2.0", "2.2"]},  # since 2.2
+            "vervangt": _ref("uuid"),  # since 2.2: an amendment
         },
         "oneOf": [{"required": ["termijnbedrag"]}, {"required": ["aantal_termijnen"]}],
+        "additionalProperties": False,
+    },
+    "reservering": {  # since 2.2
+        "type": "object",
+        "required": ["voorstel_id", "groep_id", "groep_omvang"],
+        "properties": {
+            "voorstel_id": _ref("uuid"),
+            "groep_id": _ref("uuid"),
+            "groep_omvang": {"type": "integer", "minimum": 1, "maximum": MAX_GROUP_SIZE},
+        },
         "additionalProperties": False,
     },
     "betalingsregeling": {

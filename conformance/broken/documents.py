@@ -13,14 +13,17 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from conformance.broken import pause_limits
+from conformance.broken.arrangements import view
 from conformance.broken.clock import Clock
 from conformance.broken.errors import Problem
 from conformance.broken.source import API_VERSION, DOCUMENT_VERSION, SETTLED, Source
-from conformance.broken.store import Pause
+from conformance.broken.store import Arrangement, Pause
 from conformance.broken.testklok import citizen_clock
 
 AMOUNTS = ("totaal_financieel_verplicht", "totaal_financieel_vereffend", "saldo", "achterstand")
-REFERENCE_FIELDS = ("correctie_van", "betalingsverplichting", "financiele_verplichting")
+REFERENCE_FIELDS = ("correctie_van", "betalingsverplichting", "financiele_verplichting",
+                    "tegenboeking_van")
 PAID = "BetalingVerwerkt"
 ARCHIVED_DEMAND_ID = "BV-ARCHIEF-2019-0001"
 ARCHIVE_PREFIX = "ARCH-"
@@ -30,6 +33,9 @@ INTERNAL_STATUS = {"in_bezwaar": "in_behandeling"}
 NEXT_MINOR_MEMBER = "voorbeeld_uitbreiding"
 # the fixed no-claims citizens of the 2.0 suite, which the flaw below was tuned to
 SUITE_2_0_PROBES = ("111222333", "123456782", "100000010")
+FROZEN_ACTIONS = ("bezwaar", "hulp")  # what a case in a debt scheme still offers
+REGELING_MEMBERS = ("id", "status", "termijnbedrag", "aantal_termijnen", "termijnen",
+                    "gemiste_termijnen", "beeindiging", "vervangt", "vervangen_door", "groep")
 
 
 def build_document(source: Source, bsn: str) -> dict[str, Any]:
@@ -87,12 +93,15 @@ def _with_state(source: Source, bsn: str, case: dict[str, Any],
     case.pop("betalingsregeling", None)
     case.pop("pauze", None)
     arrangement = source.store.arrangement_covering(bsn, zaakkenmerk)
+    shown = arrangement or source.store.latest_ended(bsn, zaakkenmerk)
     pause = source.store.pause_covering(bsn, zaakkenmerk, today)
     if pause is not None and pause.einddatum == today and flaws.on("pauze-einddatum-exclusief"):
         pause = None  # "until the end date" read as "before it"
+    if shown is not None and not flaws.on("regeling-niet-in-document"):
+        # 2.2: the most recent arrangement stays on the case after it ended
+        case["betalingsregeling"] = arrangement_member(source, shown)
     if arrangement is not None and not flaws.on("regeling-niet-in-document"):
         case["status"] = "in_regeling"
-        case["betalingsregeling"] = {"id": arrangement.id}
     if pause is not None and not flaws.on("pauze-niet-in-document"):
         # the pause is the more recent, temporary state: it shows first
         case["status"] = "gepauzeerd"
@@ -100,15 +109,35 @@ def _with_state(source: Source, bsn: str, case: dict[str, Any],
     if pause is not None and flaws.on("verhoging-tijdens-pauze"):
         _charge_interest(source, case, pause)
     owes = case["saldo"] > 0 and case["status"] != SETTLED
+    if flaws.on("betalen-bij-afgelost"):  # "was anything ever imposed?" taken for "owes"
+        owes = case["totaal_financieel_verplicht"] > 0
+    bar = pause_limits.case_bar(source, bsn, zaakkenmerk, today)
     actions = {
         "betalen": owes,
         "betalingsregeling": source.quote_refusal(bsn, zaakkenmerk) is None,
-        "pauze": source.pause_refusal(bsn, zaakkenmerk, today) is None,
+        "pauze": source.pause_refusal(bsn, zaakkenmerk, today) is None and bar is None,
         "bezwaar": bool(case.get("bezwaar", {}).get("mogelijk")),
         "hulp": owes,
     }
-    case["acties"] = [name for name, available in actions.items() if available]
+    frozen = "schuldregeling" in case and not flaws.on("schuldregeling-met-acties")
+    case["acties"] = [name for name, available in actions.items()
+                      if available and (not frozen or name in FROZEN_ACTIONS)]
+    if pause is None:
+        case["pauze_mogelijkheid"] = {"mogelijk": True} if bar is None else \
+            {"mogelijk": False, **bar}
     return case
+
+
+def arrangement_member(source: Source, arrangement: Arrangement) -> dict[str, Any]:
+    """The case's `betalingsregeling` (2.2: with its lifecycle)."""
+    body = view(source, arrangement)
+    member = {name: body[name] for name in REGELING_MEMBERS if name in body}
+    if source.flaws.on("gemiste-termijnen-niet-geteld"):  # counted once, when agreed
+        member["gemiste_termijnen"] = 0
+    if source.flaws.on("regeling-blijft-actief"):  # the snapshot of the day it was agreed
+        member = {"id": member["id"], "status": "actief", "termijnbedrag": member[
+            "termijnbedrag"], "aantal_termijnen": member["aantal_termijnen"]}
+    return member
 
 
 def _charge_interest(source: Source, case: dict[str, Any], pause: Pause) -> None:
@@ -163,6 +192,33 @@ def _apply_flaws(source: Source, document: dict[str, Any]) -> None:
             case["status"] = INTERNAL_STATUS.get(case["status"], case["status"])
     if flaws.on("verkeerde-bron-oin"):
         document["bron"]["oin"] = PARENT_OIN
+    _apply_member_flaws(flaws, cases)
+
+
+def _apply_member_flaws(flaws: Any, cases: list[dict[str, Any]]) -> None:
+    """The flaws in writing out the members of standard 2.2."""
+    for case in cases:
+        events = case["gebeurtenissen"]
+        if flaws.on("storno-als-kosten"):  # reversals booked like a storno fee
+            for event in events:
+                if "tegenboeking_soort" in event:
+                    event["categorie"] = "kosten"
+        if flaws.on("verrekening-zonder-omschrijving"):
+            for event in events:
+                event.pop("verrekend_met", None)
+        if flaws.on("beslag-niet-vermeld"):  # the garnishment lives in another system
+            case.pop("beslag", None)
+        if flaws.on("kwijtschelding-zonder-schuldeiser"):
+            for event in events:
+                if event["gebeurtenistype"] == "FinancieleVerplichtingKwijtgescholden":
+                    event.pop("schuldeiser", None)
+        if flaws.on("beroep-zonder-bezwaarstatus") and \
+                (case.get("rechtsmiddel") or {}).get("stadium") != "bezwaar" \
+                and "rechtsmiddel" in case:
+            case["status"] = "open"
+        if flaws.on("pauze-onmogelijk-zonder-reden") and \
+                case.get("pauze_mogelijkheid", {}).get("mogelijk") is False:
+            case["pauze_mogelijkheid"].pop("reden", None)
 
 
 def _referenced_ids(case: dict[str, Any]) -> set[str]:
@@ -187,3 +243,6 @@ def _rename_events(case: dict[str, Any], rename: Any) -> None:
         for name in REFERENCE_FIELDS:
             if name in event:
                 event[name] = rename(event[name])
+        if "herboekt_van" in event:  # a payment of another case, renamed the same way
+            event["herboekt_van"] = {**event["herboekt_van"], "gebeurtenis_id": rename(
+                event["herboekt_van"]["gebeurtenis_id"])}

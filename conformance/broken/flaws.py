@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from conformance.broken.flaw import Flaw
 from conformance.broken.flaws_domein import DOMEIN_FLAWS
+from conformance.broken.flaws_incasso import INCASSO_FLAWS
 from conformance.broken.flaws_tokens import TOKENS_FLAWS
 from conformance.broken.flaws_versies import VERSIES_FLAWS
 from conformance.broken.flaws_verzoekbewijs import VERZOEKBEWIJS_FLAWS
@@ -192,6 +193,7 @@ _CORE_FLAWS: tuple[Flaw, ...] = (
 )
 FLAWS: tuple[Flaw, ...] = (
     *_CORE_FLAWS, *VERZOEKBEWIJS_FLAWS, *VERSIES_FLAWS, *TOKENS_FLAWS, *DOMEIN_FLAWS,
+    *INCASSO_FLAWS,
 )
 
 _BY_NAME: dict[str, Flaw] = {flaw.name: flaw for flaw in FLAWS}

@@ -11,6 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from conformance.broken import pause_limits
 from conformance.broken.arrangements import holder
 from conformance.broken.errors import Problem
 from conformance.broken.source import PAUZE_MAXIMUM_DUUR_DAGEN, Source
@@ -40,27 +41,48 @@ def _end_date_refused(source: Source, today: date, end: date) -> bool:
     return too_far and not source.flaws.on("pauze-limiet-genegeerd")
 
 
+def _bars(source: Source, bsn: str, zaakkenmerk: str, today: date) -> list[dict[str, Any]]:
+    """Why the named case may not be paused: its own bar, else every bar of the citizen's
+    pauses (the flaw `pauze-in-schuldregeling`: the per-case bounds are looked at only by
+    "pause everything")."""
+    own = None if source.flaws.on("pauze-in-schuldregeling") else \
+        pause_limits.case_bar(source, bsn, zaakkenmerk, today)
+    if own is not None and own["reden"] not in ("maximum-bereikt", "wachttijd"):
+        return [own]
+    return pause_limits.citizen_bars(source, bsn, today)
+
+
 def start(source: Source, session: Session, body: dict[str, Any]) -> dict[str, Any]:
     """`POST /pauzes`: a new `Pauze`, or 422 `pauze/niet-mogelijk` with every reason."""
     bsn = session.bsn
     today = citizen_clock(source, bsn).today()
     end = date.fromisoformat(body["einddatum"])
     reasons = [_reason("einddatum-ongeldig")] if _end_date_refused(source, today, end) else []
+    bars: list[dict[str, Any]] = []
     if "zaakkenmerken" in body and not source.flaws.on("pauze-dekt-alles"):
         chosen = list(body["zaakkenmerken"])
+        owner = {zk: holder(source, bsn, zk, "andermans-zaak-gepauzeerd") for zk in chosen}
         reasons += [_reason(code, zk) for zk in chosen
-                    if (code := source.pause_refusal(
-                        holder(source, bsn, zk, "andermans-zaak-gepauzeerd"), zk, today))
-                    is not None]
+                    if (code := source.pause_refusal(owner[zk], zk, today)) is not None]
+        bars = [pause_limits.refusal(bar, zk) for zk in chosen
+                for bar in _bars(source, owner[zk], zk, today)]
     else:
         every = [case["zaakkenmerk"] for case in source.cases_of(bsn)]
-        chosen = [zk for zk in every if source.pause_refusal(bsn, zk, today) is None]
-        if not chosen:
+        chosen = [zk for zk in every if source.pause_refusal(bsn, zk, today) is None
+                  and (source.flaws.on("alles-pauzeren-negeert-acties")
+                       or pause_limits.case_bar(source, bsn, zk, today) is None)]
+        if not chosen and (own := pause_limits.citizen_bars(source, bsn, today)):
+            bars = [pause_limits.refusal(bar) for bar in own]
+        elif not chosen:
             reasons += [_reason(source.pause_refusal(bsn, zk, today) or "zaak-onbekend", zk)
                         for zk in every] or [_reason("zaak-onbekend")]
-    if reasons:
+    if reasons:  # the checks of 2.0 first
         raise Problem(422, "pauze/niet-mogelijk", "No pause is possible on these terms.",
                       redenen=reasons)
+    if bars:
+        unique = [b for i, b in enumerate(bars) if b not in bars[:i]]
+        raise Problem(422, "pauze/niet-toegestaan", "The source's bounds forbid this pause.",
+                      weigeringen=unique)
     pause = Pause(id=str(uuid.uuid4()), bsn=bsn, zaakkenmerken=chosen, ingangsdatum=today,
                   einddatum=end, created_at=citizen_clock(source, bsn).now())
     source.store.pauses[pause.id] = pause

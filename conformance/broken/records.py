@@ -9,9 +9,12 @@ how a document is written out live in `documents.py` instead.
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, time
 from typing import Any
 
 from conformance.broken.flaws import Flaws
+from conformance.broken.source import Source
+from conformance.broken.store import Arrangement
 
 IMPOSED = "FinancieleVerplichtingOpgelegd"
 PAID = "BetalingVerwerkt"
@@ -29,12 +32,39 @@ def book(citizens: dict[str, list[dict[str, Any]]],
     return booked
 
 
+def remember(source: Source, past: list[dict[str, Any]]) -> None:
+    """Put arrangements made before the source was built into its records."""
+    for item in past:
+        agreed = datetime.combine(item["accepted"], time(10), UTC).timestamp()
+        source.store.arrangements[item["id"]] = Arrangement(
+            id=item["id"], bsn=item["bsn"], quote_id=item["id"], body=copy.deepcopy(item["body"]),
+            accepted_at=agreed,
+            cooling_off_until=agreed + source.bedenktijd_dagen * 86_400)
+
+
+def _apply_ledger_flaws(cases: list[dict[str, Any]], flaws: Flaws) -> None:
+    """The bookkeeping flaws of standard 2.2's ledger."""
+    if flaws.on("herboeking-zonder-tegenboeking"):
+        for case in cases:  # the payment was moved, its reversal never booked
+            moved = [e for e in case["gebeurtenissen"]
+                     if e.get("tegenboeking_soort") == "verkeerd_geboekt"]
+            for event in moved:
+                case["gebeurtenissen"].remove(event)
+                case["totaal_financieel_verplicht"] -= event["bedrag"]
+                case["saldo"] -= event["bedrag"]
+    if flaws.on("regelbaar-uit-verplicht"):
+        for case in cases:
+            if "regelbaar_bedrag" in case:
+                case["regelbaar_bedrag"] = case["totaal_financieel_verplicht"]
+
+
 def _sum(case: dict[str, Any], kind: str, *, corrections: bool = True) -> int:
     return sum(e["bedrag"] for e in case["gebeurtenissen"]
                if e["gebeurtenistype"] == kind and (corrections or "correctie_van" not in e))
 
 
 def _apply_flaws(cases: list[dict[str, Any]], flaws: Flaws) -> None:
+    _apply_ledger_flaws(cases, flaws)
     if flaws.on("saldo-klopt-niet"):
         case = next((c for c in cases if c["saldo"] > 0), None)
         if case is not None:

@@ -8,7 +8,6 @@ Europe/Amsterdam, another UTC; checks accept either and nothing else (`calendar_
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
+from conformance import overlap
 from conformance.checks.base import expect_problem, fail
 from conformance.document_rules import parse_datetime
 
@@ -49,10 +49,12 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-async def wait(seconds: float) -> None:
-    """The one place a check waits for time to pass (a nonce, a quote, a session to expire);
-    the suite's own tests replace it with a jump of the source's clock."""
-    await asyncio.sleep(seconds)
+async def wait(seconds: float, *, others_may_run: bool = False) -> None:
+    """The one place a check waits for time to pass (a nonce, a quote, a session to
+    expire); the suite's own tests replace it with a jump of the source's clock. With
+    `others_may_run` the runner starts the next checks meanwhile (conformance/overlap.py):
+    only for what expires by time alone, never for a wait on the citizen's cases."""
+    await overlap.waiting(seconds, others_may_run=others_may_run)
 
 
 def without_id(resp: httpx.Response, value: str) -> Any:

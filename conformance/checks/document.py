@@ -131,7 +131,8 @@ def _report(fetched: list[tuple[Fetched, list[document_rules.Violation]]]) -> No
     fail(broken[0][1].rule, "; ".join(lines) + more, *responses)
 
 
-async def _invariant_holds(ctx: CheckContext, rule: str) -> None:
+async def invariant_holds(ctx: CheckContext, rule: str) -> None:
+    """Fail with every violation of `rule` in the test citizens' documents."""
     results = []
     for item in await envelopes(ctx):
         found = document_rules.violations(item.document, bsn=item.bsn)
@@ -299,87 +300,87 @@ async def document_matches_schema(ctx: CheckContext) -> None:
 @check(rule="/document/bedragen-in-centen", area=AREA, needs=NEEDS)
 async def amounts_in_cents(ctx: CheckContext) -> None:
     """Every amount in the document is an integer number of euro cents."""
-    await _invariant_holds(ctx, "/document/bedragen-in-centen")
+    await invariant_holds(ctx, "/document/bedragen-in-centen")
 
 
 @check(rule="/document/datumtijd-met-offset", area=AREA, needs=NEEDS)
 async def datetimes_with_offset(ctx: CheckContext) -> None:
     """Every date-time in the document is RFC 3339 with an explicit offset."""
-    await _invariant_holds(ctx, "/document/datumtijd-met-offset")
+    await invariant_holds(ctx, "/document/datumtijd-met-offset")
 
 
 @check(rule="/document/gebeurtenis-id-uniek", area=AREA, needs=NEEDS)
 async def event_ids_unique(ctx: CheckContext) -> None:
     """No two events in the document share a ``gebeurtenis_id``."""
-    await _invariant_holds(ctx, "/document/gebeurtenis-id-uniek")
+    await invariant_holds(ctx, "/document/gebeurtenis-id-uniek")
 
 
 @check(rule="/document/zaakkenmerk-uniek", area=AREA, needs=NEEDS)
 async def case_ids_unique(ctx: CheckContext) -> None:
     """No two cases in the document share a ``zaakkenmerk``."""
-    await _invariant_holds(ctx, "/document/zaakkenmerk-uniek")
+    await invariant_holds(ctx, "/document/zaakkenmerk-uniek")
 
 
 @check(rule="/document/referenties-kloppen", area=AREA, needs=NEEDS)
 async def references_resolve(ctx: CheckContext) -> None:
     """Every reference between events names an event of the right type in the same case,
     dated no later than the event that refers to it."""
-    await _invariant_holds(ctx, "/document/referenties-kloppen")
+    await invariant_holds(ctx, "/document/referenties-kloppen")
 
 
 @check(rule="/document/verplicht-is-som", area=AREA, needs=NEEDS)
 async def verplicht_is_sum(ctx: CheckContext) -> None:
     """``totaal_financieel_verplicht`` is the sum of the case's
     FinancieleVerplichtingOpgelegd amounts."""
-    await _invariant_holds(ctx, "/document/verplicht-is-som")
+    await invariant_holds(ctx, "/document/verplicht-is-som")
 
 
 @check(rule="/document/vereffend-is-som", area=AREA, needs=NEEDS)
 async def vereffend_is_sum(ctx: CheckContext) -> None:
     """``totaal_financieel_vereffend`` is the sum of the case's payments plus remissions."""
-    await _invariant_holds(ctx, "/document/vereffend-is-som")
+    await invariant_holds(ctx, "/document/vereffend-is-som")
 
 
 @check(rule="/document/saldo-klopt", area=AREA, needs=NEEDS)
 async def saldo_adds_up(ctx: CheckContext) -> None:
     """``saldo`` is ``totaal_financieel_verplicht`` minus ``totaal_financieel_vereffend``."""
-    await _invariant_holds(ctx, "/document/saldo-klopt")
+    await invariant_holds(ctx, "/document/saldo-klopt")
 
 
 @check(rule="/document/achterstand-begrensd", area=AREA, needs=NEEDS)
 async def arrears_bounded(ctx: CheckContext) -> None:
     """0 ≤ ``achterstand`` ≤ max(``saldo``, 0)."""
-    await _invariant_holds(ctx, "/document/achterstand-begrensd")
+    await invariant_holds(ctx, "/document/achterstand-begrensd")
 
 
 @check(rule="/document/saldo-datumtijd", area=AREA, needs=NEEDS)
 async def balance_time_after_events(ctx: CheckContext) -> None:
     """``saldo_datumtijd`` is not earlier than any event of the case."""
-    await _invariant_holds(ctx, "/document/saldo-datumtijd")
+    await invariant_holds(ctx, "/document/saldo-datumtijd")
 
 
 @check(rule="/document/bsn-elfproef", area=AREA, needs=NEEDS)
 async def bsn_passes_elfproef(ctx: CheckContext) -> None:
     """The document's ``bsn`` is 9 digits and passes the elfproef."""
-    await _invariant_holds(ctx, "/document/bsn-elfproef")
+    await invariant_holds(ctx, "/document/bsn-elfproef")
 
 
 @check(rule="/document/bsn-van-certificaat", area=AREA, needs=NEEDS)
 async def bsn_is_certificates(ctx: CheckContext) -> None:
     """The document's ``bsn`` is the BSN of the certificate the session was opened with."""
-    await _invariant_holds(ctx, "/document/bsn-van-certificaat")
+    await invariant_holds(ctx, "/document/bsn-van-certificaat")
 
 
 @check(rule="/document/afgelost-zonder-saldo", area=AREA, needs=NEEDS)
 async def settled_without_balance(ctx: CheckContext) -> None:
     """A case with ``status: afgelost`` has ``saldo`` ≤ 0."""
-    await _invariant_holds(ctx, "/document/afgelost-zonder-saldo")
+    await invariant_holds(ctx, "/document/afgelost-zonder-saldo")
 
 
 @check(rule="/document/enums-gesloten", area=AREA, needs=NEEDS)
 async def enums_closed(ctx: CheckContext) -> None:
     """Enumerated fields hold only the values the standard lists."""
-    await _invariant_holds(ctx, "/document/enums-gesloten")
+    await invariant_holds(ctx, "/document/enums-gesloten")
 
 
 async def _two_fetches_agree(ctx: CheckContext, compare: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from conformance import testklok
+from conformance import rule_versions, testklok
 from conformance.checks.answers import (
     calendar_dates,
     json_body,
@@ -308,12 +308,16 @@ async def pause_covers_named_cases(ctx: CheckContext) -> None:
 @check(rule="/pauze/dekking", area=AREA, needs=NEEDS)
 async def pause_without_cases_covers_all(ctx: CheckContext) -> None:
     """A pause naming no cases covers every case of the citizen that can be paused (saldo > 0,
-    not already paused), and its answer lists them."""
+    not already paused; since 2.2 also offering `pauze` in `acties`), and its answer lists
+    them."""
     session = await ctx.session()
     before = await ctx.overview(session)
+    follows_acties = rule_versions.not_applicable(
+        "/pauze/alles-volgt-acties", ctx.config.get("api_versie")) is None
     expected = sorted(c["zaakkenmerk"] for c in cases(before)
                       if isinstance(c.get("saldo"), int) and c["saldo"] > 0
-                      and c.get("status") != "gepauzeerd" and "zaakkenmerk" in c)
+                      and c.get("status") != "gepauzeerd" and "zaakkenmerk" in c
+                      and (not follows_acties or "pauze" in (c.get("acties") or [])))
     resp = await create(ctx, session, valid_end_date(ctx))
     pauze = json_body(resp)
     try:

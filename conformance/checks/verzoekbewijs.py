@@ -400,7 +400,7 @@ async def session_refused_after_certificate_exp(ctx: CheckContext) -> None:
              f"session ({opened.status_code} {problem_code(opened)!r})", opened)
     session = Session(token=token, bsn=citizen(ctx), app_key=key, certificate=cert,
                       niveau=ctx.actors.niveau, verloopt_op=str(json_body(opened)["verloopt_op"]))
-    await answers.wait(max(0, exp + END_MARGIN_S - ctx.now()))
+    await answers.wait(max(0, exp + END_MARGIN_S - ctx.now()), others_may_run=True)
     resp = await with_proof(ctx, session, ctx.request_proof(session, "GET", OVERVIEW))
     if resp.status_code == httpx.codes.OK:
         fail(f"the session still served the overview {ctx.now() - exp} s after its "

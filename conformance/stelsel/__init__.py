@@ -25,14 +25,15 @@ from conformance.runner import (
     new_report,
     run_checks,
 )
-from conformance.stelsel import inhoud, publicatie
+from conformance.stelsel import contact, inhoud, publicatie
 from conformance.stelsel.context import StelselContext
 from conformance.stelsel.document import pinned_keys
 
 PROFILE = "stelsel"
 ACTOR = "stelsel"
 
-PROFILES: dict[str, tuple[Any, ...]] = {PROFILE: (*publicatie.CHECKS, *inhoud.CHECKS)}
+PROFILES: dict[str, tuple[Any, ...]] = {
+    PROFILE: (*publicatie.CHECKS, *inhoud.CHECKS, *contact.CHECKS)}
 
 
 async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> Any:

@@ -48,7 +48,7 @@ class ShiftedClock:
     def __call__(self) -> float:
         return time.time() + self.offset
 
-    async def advance(self, seconds: float) -> None:
+    async def advance(self, seconds: float, *, others_may_run: bool = False) -> None:
         self.offset += seconds
 
 

@@ -420,7 +420,9 @@ def test_ctrl_c_writes_a_partial_report_and_exits_130(tmp_path: Path) -> None:
     report = json.loads((report_dir / "report.json").read_text())
     assert report["interrupted"] is True and report["verdict"] == "incomplete"
     kinds = [c.get("skip") for c in report["checks"]]
-    assert kinds[:4] == ["", "", "", ""] and "not_run" in kinds
+    # The checks that ended before the interrupt keep their outcome (the first two, on the
+    # configuration, always pass against the gallery); the rest are not_run.
+    assert kinds[:2] == ["", ""] and "not_run" in kinds
     assert len(report["checks"]) > 100  # every check of the run is in the report
     assert (report_dir / "junit.xml").is_file() and (report_dir / "badge.svg").is_file()
 

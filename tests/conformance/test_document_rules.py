@@ -276,3 +276,37 @@ def test_schema_vectors_agree_with_document_verdict(group, test):
     rule = test.get("rule", group["rule"])
     if test["valid"]:
         assert rule not in rules_of(found)
+
+
+# --- the members of 2.2 bind a document that announces 2.2 --------------------------------------
+
+
+def _settled_case_offering_payment(version: str) -> dict:
+    document = valid_document()
+    document["documentversie"] = version
+    case = document["financiele_zaken"][0]
+    case["regelbaar_bedrag"] = case["saldo"] + 1  # beyond the balance
+    return document
+
+
+@pytest.mark.parametrize(("version", "judged"), [
+    ("2.0", False), ("2.1", False), ("2.2", True), ("2.10", True), ("3.0", True),
+    ("geen-versie", True),
+])
+def test_2_2_rules_bind_from_documentversie_2_2(version, judged):
+    """A 2.0/2.1 document is not judged by the rules of 2.2 (its readers ignore the members);
+    from 2.2 on, and when the version cannot be read, they apply."""
+    found = rules_of(dr.violations(_settled_case_offering_payment(version)))
+    assert ("/document/regelbaar-bedrag-begrensd" in found) is judged
+
+
+def test_2_2_rules_never_raise_on_malformed_members():
+    document = valid_document()
+    document["documentversie"] = "2.2"
+    case = document["financiele_zaken"][0]
+    case.update(betalingsregeling=["niet", "een", "object"], pauze_mogelijkheid="ja",
+                beslag={"soort": 1}, schuldregeling=None, acties="alles")
+    case["gebeurtenissen"].append({"gebeurtenis_id": "x", "gebeurtenistype": dr.PAID,
+                                   "bedrag": "veel", "herboekt_van": "Z-9",
+                                   "betaalwijze": "herboeking"})
+    assert isinstance(dr.violations(document), list)

@@ -21,6 +21,7 @@ from conftest import API_URL, OIN, OMIT, OTHER_OIN, SKIP_PROOF, Federation, b64
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from gallery_probes_domein import DOMEIN_PROBES
+from gallery_probes_incasso import DOCUMENT_FLAWS, INCASSO_PROBES
 from gallery_probes_tokens import TOKENS_PROBES
 from joserfc import jws
 from joserfc.jwk import ECKey
@@ -317,7 +318,7 @@ async def arranged_in_document(fed: Federation, client: httpx.AsyncClient) -> An
     created = await arrangement(fed, client, headers)
     document = (await client.get("/vorderingenoverzicht", headers=headers)).json()["document"]
     case = next(c for c in document["financiele_zaken"] if c["zaakkenmerk"] == FINE)
-    return case["status"], case.get("betalingsregeling") == {"id": created["id"]}
+    return case["status"], (case.get("betalingsregeling") or {}).get("id") == created["id"]
 
 
 async def ending_twice(fed: Federation, client: httpx.AsyncClient) -> Any:
@@ -710,6 +711,8 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     **VERSION_PROBES,
     **TOKENS_PROBES,
     **DOMEIN_PROBES,
+    **INCASSO_PROBES,
+    **{name: (document_violations, []) for name in DOCUMENT_FLAWS},
     "korte-levensduur-niet-gehouden": (announced_nonce_lifetime_kept, True),
 }
 

@@ -69,8 +69,13 @@ async def test_configuratie_states_services_and_limits(federation: Federation) -
     assert body["minimaal_betrouwbaarheidsniveau"]["pauzes"] == "substantieel"
     assert body["betalingsregeling"] == {"minimum_termijnbedrag": 2500,
                                          "maximum_aantal_termijnen": 24, "bedenktijd_dagen": 14,
-                                         "voorstel_geldigheid_s": 5}
-    assert body["pauze"] == {"maximum_duur_dagen": 120}
+                                         "voorstel_geldigheid_s": 5, "vervaldag": 15,
+                                         "minimale_aanlooptijd_dagen": 10,
+                                         "maximaal_gemiste_termijnen": 2, "respijt_dagen": 5,
+                                         "reservering_geldigheid_s": 120,
+                                         "rente_basispunten": 400}
+    assert body["pauze"] == {"maximum_duur_dagen": 120, "maximum_aantal": 8,
+                             "periode_dagen": 90, "wachttijd_dagen": 3}
 
 
 @pytest.mark.anyio
@@ -190,6 +195,8 @@ async def test_accepting_is_idempotent_and_withdrawable(federation: Federation) 
         listing = (await client.get("/betalingsregelingen", headers=headers)).json()
         assert [a["id"] for a in listing["betalingsregelingen"]] == [created["id"]]
         assert await case_state(client, headers) == ("in_regeling", {"id": created["id"]})
+        assert (await client.get(f"/betalingsregelingen/{created['id']}",
+                                 headers=headers)).json()["gemiste_termijnen"] == 0
         assert (await client.delete(f"/betalingsregelingen/{created['id']}",
                                     headers=headers)).status_code == 204
         assert await case_state(client, headers) == ("open", None)
@@ -202,7 +209,8 @@ async def test_accepting_is_idempotent_and_withdrawable(federation: Federation) 
 async def case_state(client: httpx.AsyncClient, headers: dict) -> tuple:
     document = (await client.get("/vorderingenoverzicht", headers=headers)).json()["document"]
     case = next(c for c in document["financiele_zaken"] if c["zaakkenmerk"] == FINE)
-    return case["status"], case.get("betalingsregeling")
+    regeling = case.get("betalingsregeling")
+    return case["status"], {"id": regeling["id"]} if regeling else None
 
 
 @pytest.mark.anyio

@@ -80,6 +80,10 @@ def _flaws(private: Path) -> dict[str, tuple[Any, str, str]]:
             "keys_are_entries_with_windows", "/stelsel/sleutelvensters"),
         "unknown member": (resigned(private, lambda c, _n: {**c, "extra": True}),
                            "claims_valid_against_the_schema", "/stelsel/claims"),
+        "malformed contact": (resigned(private, lambda c, _n: {**c, "organisaties": [
+            {**o, "uitbreidingen": {"2.2": {"contact": {"telefoon": ""}}}}
+            for o in c["organisaties"]]}),
+            "organisation_contacts_listed", "/stelsel/contact-uitbreiding"),
         "container http in acceptatie": (resigned(private, lambda c, _n: {
             **c, "omgeving": "acceptatie", "app_managers": [
                 {**m, "api_url": "http://app-manager:8300/app-manager/v2"}
@@ -89,7 +93,7 @@ def _flaws(private: Path) -> dict[str, tuple[Any, str, str]]:
 
 
 FLAWS = ["weak caching", "signed by an unpinned key", "expired", "rolled back", "bare keys",
-         "unknown member", "container http in acceptatie"]
+         "unknown member", "container http in acceptatie", "malformed contact"]
 
 
 @pytest.mark.parametrize("flaw", FLAWS)
