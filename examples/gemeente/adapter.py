@@ -4,27 +4,19 @@
 (`async def cases_for(bsn) -> list[Case]`). It is the only code a municipality writes: the
 reference source does sessions, signing, totals, arrears, arrangements and pauses.
 
-The mapping, one assessment (aanslag) → one case (financiële zaak), `zaakkenmerk` = the
-assessment number:
+One assessment (aanslag) → one case (financiële zaak), `zaakkenmerk` = the assessment
+number. Its rows become events as [`ledger.py`](ledger.py) tabulates (payments, reversals
+as counter-entries, remissions per line, creditors per line on a combined assessment).
+Here, per case:
 
-| export row                             | event(s) in the claims document                      |
+| export                                 | case member                                          |
 |----------------------------------------|------------------------------------------------------|
-| aanslagregel (OZB, afval, riool, ...)  | `FinancieleVerplichtingOpgelegd`, categorie          |
-|                                        | `hoofdsom` (`kosten` for a `*_KOSTEN` line)          |
-| termijn                                | `BetalingsverplichtingOpgelegd`, soort `termijn`     |
-|                                        | (`aanschrijving` when paid in one go)                |
-| termijn with `ingetrokken_op`          | ... plus `BetalingsverplichtingIngetrokken`          |
-| betaling                               | `BetalingVerwerkt`, referring to its termijn         |
-| kwijtschelding (of one line)           | `FinancieleVerplichtingKwijtgescholden`, referring   |
-|                                        | to that line                                         |
-| invorderingsmaatregel `uitgevoerd`     | costs (`kosten`) + `BetalingsverplichtingOpgelegd`   |
-|                                        | soort `herinnering`/`aanmaning`                      |
-| invorderingsmaatregel `gepland`        | the same, as `gepland`: the source imposes it on its |
-|                                        | date unless a pause covers that day                  |
-| bezwaar `in_behandeling`               | status `in_bezwaar`, no arrangement or pause offered |
-
-Event ids are built from the export's own keys (`2026.0012345:betaling:B-26-004411`), so
-they are stable across fetches, as the standard requires. Amounts are integer cents.
+| bezwaar `in_behandeling`               | status `in_bezwaar`, `rechtsmiddel` (stadium bezwaar,|
+|                                        | `uitstel_van_betaling`); no arrangement or pause     |
+| instalments not yet due                | kept out of `regelbaar_bedrag`: the tax system still |
+|                                        | collects them (Ledger.arrangeable)                   |
+| —                                      | `acties`: `betalingsregeling` only when something is |
+|                                        | arrangeable (`/document/acties-betekenis`)           |
 
 The bundled export is fictional and was taken on its `exportdatum`; so that the example
 always plays "today", `move_to_today=True` moves every date by the days since then. A real
@@ -36,22 +28,19 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from examples.gemeente.export import Aanslag, Bezwaar, Kwijtschelding, TaxExport, read_export
+from examples.gemeente.export import Aanslag, Bezwaar, TaxExport, read_export
+from examples.gemeente.ledger import TIMEZONE, Ledger
 from reference_impl.common.db import Database
 from reference_impl.source.backend import Case
 from reference_impl.source.config import SourceConfig
 
 BUNDLED_EXPORT = Path(__file__).resolve().parent / "export"
 EXPORT_DIR_ENV = "BELASTING_EXPORT_DIR"
-TIMEZONE = ZoneInfo("Europe/Amsterdam")
-EVENT_TIME = time(9, 0)  # the export has dates only; events are dated 09:00 local time
 VERORDENINGEN_URL = "https://lokaleregelgeving.overheid.nl/lindeoord"  # fictional
-COST_LINE_SUFFIX = "_KOSTEN"
 KIND_OF_ASSESSMENT = {
     "aanslag": ("gem_aanslag_belastingen", "Aanslag gemeentelijke belastingen {jaar}"),
     "naheffing_parkeren": ("gem_parkeerbelasting", "Naheffingsaanslag parkeerbelasting {jaar}"),
@@ -66,7 +55,8 @@ class TaxExportBackend:
     """`ClaimsBackend` over the tax system's export directory.
 
     The export is read once and again whenever a new one lands (the control file
-    `stuurbestand.csv` changes: the export job writes it last).
+    `stuurbestand.csv` changes: the export job writes it last). `oin` is the municipality's
+    own: a line raised for another body (the water board) names that body as its creditor.
     """
 
     def __init__(
@@ -74,12 +64,14 @@ class TaxExportBackend:
         export_dir: str | Path,
         *,
         naam: str,
+        oin: str,
         contact: dict[str, str],
         move_to_today: bool = False,
         today: Callable[[], date] = local_today,
     ) -> None:
         self.export_dir = Path(export_dir)
         self.naam = naam
+        self.oin = oin
         self.contact = dict(contact)
         self.move_to_today = move_to_today
         self.today = today
@@ -104,16 +96,24 @@ class TaxExportBackend:
 
     # --- the mapping ---------------------------------------------------------------------------
 
+    def ledger(self, aanslag: Aanslag, export: TaxExport, shift: timedelta) -> Ledger:
+        return Ledger(aanslag, export, shift, collector={"naam": self.naam, "oin": self.oin})
+
     def case_of(self, aanslag: Aanslag, export: TaxExport, today: date, shift: timedelta) -> Case:
         """One assessment as a case (the source adds totals, arrears and status)."""
         nummer = aanslag.aanslagnummer
         pending = [b for b in export.bezwaren.get(nummer, ()) if b.status == "in_behandeling"]
         vorderingtype, title = KIND_OF_ASSESSMENT[aanslag.soort_aanslag]
-        events, planned = self.events_of(aanslag, export, shift)
+        ledger = self.ledger(aanslag, export, shift)
+        events, planned = ledger.events()
+        # While an objection runs nothing is arranged; with payment deferred nothing is due.
+        arrangeable = 0 if pending else ledger.arrangeable(today)
         bezwaar = self.objection(aanslag, pending, today, shift)
         acties = ["betalen"]
+        if arrangeable > 0:
+            acties.append("betalingsregeling")
         if not pending:
-            acties += ["betalingsregeling", "pauze"]
+            acties.append("pauze")
         if bezwaar["mogelijk"]:
             acties.append("bezwaar")
         acties.append("hulp")  # the municipality offers debt help (schuldhulpverlening)
@@ -133,98 +133,17 @@ class TaxExportBackend:
             bezwaar=bezwaar,
             acties=tuple(acties),
             status="in_bezwaar" if pending else "open",
+            regelbaar_bedrag=arrangeable,
+            rechtsmiddel=self.remedy(pending[0], shift) if pending else None,
         )
 
-    def events_of(
-        self, aanslag: Aanslag, export: TaxExport, shift: timedelta
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(facts, planned) of one assessment, as claims-document events."""
-        nummer = aanslag.aanslagnummer
-
-        def at(day: date) -> str:
-            return datetime.combine(day + shift, EVENT_TIME, TIMEZONE).isoformat()
-
-        def line_id(regel: int) -> str:
-            return f"{nummer}:regel:{regel}"
-
-        def instalment_id(termijn_id: str) -> str:
-            return f"{nummer}:termijn:{termijn_id}"
-
-        events: list[dict[str, Any]] = []
-        for line in export.regels.get(nummer, ()):
-            is_cost = line.belastingsoort.endswith(COST_LINE_SUFFIX)
-            events.append({
-                "gebeurtenis_id": line_id(line.regel),
-                "gebeurtenistype": "FinancieleVerplichtingOpgelegd",
-                "datumtijd": at(aanslag.dagtekening),
-                "bedrag": line.bedrag,
-                "categorie": "kosten" if is_cost else "hoofdsom",
-                "omschrijving": line.omschrijving,
-            })
-        for termijn in export.termijnen.get(nummer, ()):
-            events.append({
-                "gebeurtenis_id": instalment_id(termijn.termijn_id),
-                "gebeurtenistype": "BetalingsverplichtingOpgelegd",
-                "datumtijd": at(termijn.opgelegd_op),
-                "bedrag": termijn.bedrag,
-                "vervaldatum": (termijn.vervaldatum + shift).isoformat(),
-                "soort": "termijn" if aanslag.aantal_termijnen > 1 else "aanschrijving",
-                "betalingskenmerk": termijn.betalingskenmerk,
-            })
-            if termijn.ingetrokken_op is not None:
-                events.append({
-                    "gebeurtenis_id": f"{instalment_id(termijn.termijn_id)}:ingetrokken",
-                    "gebeurtenistype": "BetalingsverplichtingIngetrokken",
-                    "datumtijd": at(termijn.ingetrokken_op),
-                    "betalingsverplichting": instalment_id(termijn.termijn_id),
-                    "reden": termijn.reden_intrekking,
-                })
-        for betaling in export.betalingen.get(nummer, ()):
-            events.append({
-                "gebeurtenis_id": f"{nummer}:betaling:{betaling.betaling_id}",
-                "gebeurtenistype": "BetalingVerwerkt",
-                "datumtijd": at(betaling.boekdatum),
-                "bedrag": betaling.bedrag,
-                "betalingskenmerk": betaling.betalingskenmerk,
-                "betalingsverplichting": instalment_id(betaling.termijn_id),
-            })
-        for remission in export.kwijtscheldingen.get(nummer, ()):
-            events.append(self.remission_event(nummer, remission, at(remission.besluitdatum)))
-        planned: list[dict[str, Any]] = []
-        for step in export.maatregelen.get(nummer, ()):
-            target = planned if step.status == "gepland" else events
-            step_id = f"{nummer}:{step.maatregel}:{step.maatregel_id}"
-            if step.kosten:
-                target.append({
-                    "gebeurtenis_id": f"{step_id}:kosten",
-                    "gebeurtenistype": "FinancieleVerplichtingOpgelegd",
-                    "datumtijd": at(step.datum),
-                    "bedrag": step.kosten,
-                    "categorie": "kosten",
-                    "omschrijving": f"Kosten {step.maatregel}",
-                })
-            target.append({
-                "gebeurtenis_id": step_id,
-                "gebeurtenistype": "BetalingsverplichtingOpgelegd",
-                "datumtijd": at(step.datum),
-                "bedrag": step.te_betalen,
-                "vervaldatum": (step.vervaldatum + shift).isoformat(),
-                "soort": step.maatregel,
-                "betalingskenmerk": step.betalingskenmerk,
-            })
-        return events, planned
-
-    def remission_event(
-        self, nummer: str, remission: Kwijtschelding, datumtijd: str
-    ) -> dict[str, Any]:
-        """A kwijtschelding of one tax line: it settles (vereffent) that much of the case."""
+    def remedy(self, objection: Bezwaar, shift: timedelta) -> dict[str, Any]:
+        """The pending objection as the case's remedy stage."""
         return {
-            "gebeurtenis_id": f"{nummer}:kwijtschelding:{remission.kwijtschelding_id}",
-            "gebeurtenistype": "FinancieleVerplichtingKwijtgescholden",
-            "datumtijd": datumtijd,
-            "bedrag": remission.bedrag,
-            "financiele_verplichting": f"{nummer}:regel:{remission.regel}",
-            "reden": remission.reden,
+            "stadium": "bezwaar",
+            "ingediend_op": (objection.ontvangen_op + shift).isoformat(),
+            "uitstel_van_betaling": objection.uitstel_van_betaling,
+            "toelichting": f"Bezwaar over de {objection.onderwerp}",
         }
 
     def objection(
@@ -263,6 +182,7 @@ def create_backend(config: SourceConfig, database: Database) -> TaxExportBackend
     return TaxExportBackend(
         export_dir,
         naam=config.naam,
+        oin=config.oin,
         contact=config.contact,
         move_to_today=export_dir.resolve() == BUNDLED_EXPORT,
     )

@@ -12,15 +12,19 @@ from examples.source_cli import TestCitizen
 TEST_CITIZENS = (
     TestCitizen(
         "999991012", "Anna Visser", "first --test-bsn",
-        "assessment 2026.0012345 (OZB, afvalstoffenheffing, rioolheffing) in ten direct-debit "
-        "instalments; afvalstoffenheffing remitted and the instalments recalculated; one debit "
-        "reversed (arrears), reminder and final notice planned; a paid parking fine (afgelost)",
+        "combined assessment 2026.0012345 (OZB, afvalstoffenheffing, rioolheffing for the "
+        "municipality; watersysteemheffing, zuiveringsheffing for the water board: a creditor "
+        "per line) in ten direct-debit instalments; afvalstoffenheffing remitted and the "
+        "instalments recalculated; one debit reversed by the bank (storno, a counter-entry): "
+        "arrears, the only arrangeable part while the other instalments keep running; "
+        "reminder and final notice planned; a parking fine paid twice and the second payment "
+        "refunded (terugbetaling), settled (afgelost)",
     ),
     TestCitizen(
         "999991024", "Bram de Groot", "second --test-bsn",
         "assessment 2026.0023456 with a pending objection to the WOZ value (in_bezwaar, "
-        "second instalment withdrawn: payment deferred); last year's assessment 2025.0098765 "
-        "with a final notice and its costs (arrears)",
+        "rechtsmiddel bezwaar with payment deferred: second instalment withdrawn); last "
+        "year's assessment 2025.0098765 with a final notice and its costs (arrears)",
     ),
     TestCitizen(
         "999991036", "Chris Jansen", "",

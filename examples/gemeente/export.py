@@ -1,18 +1,25 @@
-"""The tax system's nightly export: seven CSV files and a control file, read and checked.
+"""The tax system's nightly export: eight CSV files and a control file, read and checked.
 
 The municipality's tax system (belastingapplicatie) writes a full export every night into
 one directory:
 
     stuurbestand.csv             control file: every file's row count and the exportdatum
+    heffingsgerechtigden.csv     the bodies a levy is raised for: the municipality itself and
+                                 the water board whose taxes it collects on the same bill
     aanslagen.csv                one row per assessment (aanslag): BSN, tax year, date,
                                  payment method, number of instalments, objection deadline
     aanslagregels.csv            the tax lines of an assessment (OZB, afvalstoffenheffing,
-                                 rioolheffing, ...) with their amounts
+                                 rioolheffing, watersysteemheffing, ...) with their amounts
+                                 and the body each is raised for (heffingsgerechtigde)
     termijnen.csv                instalments (termijnen), including withdrawn ones
                                  (`ingetrokken_op`) and those that replaced them
-    betalingen.csv               payments booked, each against one instalment
+    betalingen.csv               money booked, each against one instalment: payments
+                                 (incasso, overboeking) and, as negative amounts, reversals
+                                 of an earlier payment (`tegenboeking_van`): a direct debit
+                                 the bank reversed (storno) or money paid back (terugbetaling)
     kwijtscheldingen.csv         remissions (kwijtschelding), each of one tax line
-    bezwaren.csv                 objections (bezwaren) and whether they are still pending
+    bezwaren.csv                 objections (bezwaren), whether they are still pending and
+                                 whether payment is deferred meanwhile (uitstel_van_betaling)
     invorderingsmaatregelen.csv  reminders and final notices (herinnering, aanmaning) with
                                  their costs, done (`uitgevoerd`) or planned (`gepland`)
 
@@ -20,27 +27,32 @@ The format is what Dutch tax systems typically write: `;`-separated, UTF-8 (a by
 mark is accepted), dates `dd-mm-jjjj`, amounts in euros with a decimal comma (`1.234,56`).
 `read_export(directory)` checks every row count against the control file (a truncated
 export is refused, never half-served), parses every value and turns money into integer
-cents (never a float). An `ExportError` names the file, line and column; never a BSN.
+cents (never a float), and checks that every reference resolves (a line's body, a
+reversal's payment). An `ExportError` names the file, line and column; never a BSN.
 """
 
 from __future__ import annotations
 
-import csv
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 from examples.gemeente.errors import ExportError
+from examples.gemeente.export_format import (
+    parse_cents,
+    parse_choice,
+    parse_date,
+    parse_optional_date,
+    parse_yes_no,
+    read_rows,
+    text,
+)
 
 CONTROL_FILE = "stuurbestand.csv"
-DELIMITER = ";"
-ENCODING = "utf-8-sig"  # UTF-8; a byte-order mark (as some exports write it) is skipped
-DATE_FORMAT = "%d-%m-%Y"
-AMOUNT = re.compile(r"^(-?)(\d{1,3}(?:\.\d{3})+|\d+),(\d{2})$")  # 1.234,56 or 1234,56
-CENTS_PER_EURO = 100
+PAYMENT_KINDS = ("incasso", "overboeking")
+REVERSAL_KINDS = ("storno", "terugbetaling")  # negative amounts that undo a payment
 
 T = TypeVar("T")
 
@@ -60,6 +72,15 @@ class Aanslag:
 
 
 @dataclass(frozen=True)
+class Heffingsgerechtigde:
+    """A body a levy is raised for: the creditor (schuldeiser) of a tax line."""
+
+    code: str
+    naam: str
+    oin: str
+
+
+@dataclass(frozen=True)
 class Regel:
     """One tax line of an assessment (OZB, afvalstoffenheffing, rioolheffing, ...)."""
 
@@ -67,6 +88,7 @@ class Regel:
     regel: int
     belastingsoort: str
     omschrijving: str
+    heffingsgerechtigde: str  # code in heffingsgerechtigden.csv
     bedrag: int  # cents
 
 
@@ -87,15 +109,20 @@ class Termijn:
 
 @dataclass(frozen=True)
 class Betaling:
-    """A payment booked against one instalment."""
+    """Money booked against one instalment: a payment, or (negative) a reversal of one."""
 
     betaling_id: str
     aanslagnummer: str
     termijn_id: str
     boekdatum: date
-    bedrag: int
-    betaalwijze: str  # incasso | overboeking
+    bedrag: int  # cents; negative for a reversal
+    betaalwijze: str  # incasso | overboeking | storno | terugbetaling
     betalingskenmerk: str
+    tegenboeking_van: str  # the payment a reversal undoes; empty for a payment
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.betaalwijze in REVERSAL_KINDS
 
 
 @dataclass(frozen=True)
@@ -118,6 +145,7 @@ class Bezwaar:
     aanslagnummer: str
     ontvangen_op: date
     onderwerp: str
+    uitstel_van_betaling: bool  # payment deferred while the objection runs
     status: str  # in_behandeling | afgehandeld
 
 
@@ -141,6 +169,7 @@ class TaxExport:
     """One complete export, indexed for the adapter."""
 
     exportdatum: date
+    heffingsgerechtigden: dict[str, Heffingsgerechtigde]
     aanslagen: tuple[Aanslag, ...]
     regels: dict[str, tuple[Regel, ...]]
     termijnen: dict[str, tuple[Termijn, ...]]
@@ -155,70 +184,6 @@ class TaxExport:
         return sorted(own, key=lambda a: (a.dagtekening, a.aanslagnummer))
 
 
-# --- parsing of single values ----------------------------------------------------------------
-
-
-def parse_date(text: str) -> date:
-    return datetime.strptime(text, DATE_FORMAT).date()
-
-
-def parse_optional_date(text: str) -> date | None:
-    return parse_date(text) if text else None
-
-
-def parse_cents(text: str) -> int:
-    """`1.234,56` → 123456; refuses anything without exactly two decimals."""
-    match = AMOUNT.match(text)
-    if match is None:
-        raise ValueError(f"{text!r} is not an amount like 1.234,56")
-    sign, euros, cents = match.groups()
-    value = int(euros.replace(".", "")) * CENTS_PER_EURO + int(cents)
-    return -value if sign else value
-
-
-def parse_choice(*allowed: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if text not in allowed:
-            raise ValueError(f"{text!r} is not one of {', '.join(allowed)}")
-        return text
-
-    return parse
-
-
-def text(value: str) -> str:
-    return value
-
-
-# --- reading files ---------------------------------------------------------------------------
-
-
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    try:
-        with path.open(encoding=ENCODING, newline="") as handle:
-            yield from enumerate(csv.DictReader(handle, delimiter=DELIMITER), start=2)
-    except FileNotFoundError as exc:
-        raise ExportError(f"{path.name}: missing from the export") from exc
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ExportError(f"{path.name}: cannot be read: {exc}") from exc
-
-
-def _read(path: Path, kind: Callable[..., T], columns: dict[str, Callable[[str], Any]]) -> list[T]:
-    """Every row of `path` as `kind(**parsed columns)`; ExportError naming line and column."""
-    records = []
-    for number, row in _rows(path):
-        values = {}
-        for column, parse in columns.items():
-            raw = row.get(column)
-            if raw is None:
-                raise ExportError(f"{path.name}: column {column!r} is missing")
-            try:
-                values[column] = parse(raw.strip())
-            except ValueError as exc:
-                raise ExportError(f"{path.name} line {number}, column {column}: {exc}") from None
-        records.append(kind(**values))
-    return records
-
-
 def _by_assessment(records: list[Any]) -> dict[str, tuple[Any, ...]]:
     grouped: dict[str, list[Any]] = {}
     for record in records:
@@ -228,7 +193,7 @@ def _by_assessment(records: list[Any]) -> dict[str, tuple[Any, ...]]:
 
 def _control(directory: Path) -> tuple[date, dict[str, int]]:
     """The exportdatum and the row count of every file, from the control file."""
-    entries = _read(directory / CONTROL_FILE, dict, {
+    entries = read_rows(directory / CONTROL_FILE, dict, {
         "bestand": text, "aantal_regels": int, "exportdatum": parse_date,
     })
     dates = {e["exportdatum"] for e in entries}
@@ -243,12 +208,15 @@ def read_export(directory: str | Path) -> TaxExport:
     exportdatum, counts = _control(directory)
 
     def read(name: str, kind: Callable[..., T], columns: dict[str, Any]) -> list[T]:
-        records = _read(directory / name, kind, columns)
+        records = read_rows(directory / name, kind, columns)
         if counts.get(name) != len(records):
             raise ExportError(f"{name}: {len(records)} rows, {CONTROL_FILE} announces "
                               f"{counts.get(name)} (an incomplete export is never served)")
         return records
 
+    bodies = read("heffingsgerechtigden.csv", Heffingsgerechtigde, {
+        "code": text, "naam": text, "oin": text,
+    })
     aanslagen = read("aanslagen.csv", Aanslag, {
         "aanslagnummer": text, "bsn": text, "soort_aanslag": text, "belastingjaar": int,
         "dagtekening": parse_date,
@@ -257,7 +225,7 @@ def read_export(directory: str | Path) -> TaxExport:
     })
     regels = read("aanslagregels.csv", Regel, {
         "aanslagnummer": text, "regel": int, "belastingsoort": text, "omschrijving": text,
-        "bedrag": parse_cents,
+        "heffingsgerechtigde": text, "bedrag": parse_cents,
     })
     termijnen = read("termijnen.csv", Termijn, {
         "termijn_id": text, "aanslagnummer": text, "termijn": int, "opgelegd_op": parse_date,
@@ -266,8 +234,8 @@ def read_export(directory: str | Path) -> TaxExport:
     })
     betalingen = read("betalingen.csv", Betaling, {
         "betaling_id": text, "aanslagnummer": text, "termijn_id": text, "boekdatum": parse_date,
-        "bedrag": parse_cents, "betaalwijze": parse_choice("incasso", "overboeking"),
-        "betalingskenmerk": text,
+        "bedrag": parse_cents, "betaalwijze": parse_choice(*PAYMENT_KINDS, *REVERSAL_KINDS),
+        "betalingskenmerk": text, "tegenboeking_van": text,
     })
     kwijtscheldingen = read("kwijtscheldingen.csv", Kwijtschelding, {
         "kwijtschelding_id": text, "aanslagnummer": text, "regel": int,
@@ -275,7 +243,8 @@ def read_export(directory: str | Path) -> TaxExport:
     })
     bezwaren = read("bezwaren.csv", Bezwaar, {
         "bezwaar_id": text, "aanslagnummer": text, "ontvangen_op": parse_date,
-        "onderwerp": text, "status": parse_choice("in_behandeling", "afgehandeld"),
+        "onderwerp": text, "uitstel_van_betaling": parse_yes_no,
+        "status": parse_choice("in_behandeling", "afgehandeld"),
     })
     maatregelen = read("invorderingsmaatregelen.csv", Maatregel, {
         "maatregel_id": text, "aanslagnummer": text,
@@ -283,8 +252,12 @@ def read_export(directory: str | Path) -> TaxExport:
         "vervaldatum": parse_date, "te_betalen": parse_cents, "kosten": parse_cents,
         "betalingskenmerk": text, "status": parse_choice("uitgevoerd", "gepland"),
     })
+    by_code = {body.code: body for body in bodies}
+    _check_lines(regels, by_code)
+    _check_payments(betalingen)
     return TaxExport(
         exportdatum=exportdatum,
+        heffingsgerechtigden=by_code,
         aanslagen=tuple(aanslagen),
         regels=_by_assessment(regels),
         termijnen=_by_assessment(termijnen),
@@ -293,3 +266,34 @@ def read_export(directory: str | Path) -> TaxExport:
         bezwaren=_by_assessment(bezwaren),
         maatregelen=_by_assessment(maatregelen),
     )
+
+
+def _check_lines(regels: list[Regel], bodies: dict[str, Heffingsgerechtigde]) -> None:
+    for line in regels:
+        if line.heffingsgerechtigde not in bodies:
+            raise ExportError(f"aanslagregels.csv: line {line.aanslagnummer}/{line.regel} is "
+                              f"raised for {line.heffingsgerechtigde!r}, which "
+                              "heffingsgerechtigden.csv does not list")
+
+
+def _check_payments(betalingen: list[Betaling]) -> None:
+    """A payment is positive and undoes nothing; a reversal is negative, undoes an earlier
+    payment of the same assessment, and the reversals of one payment never exceed it."""
+    payments = {(b.aanslagnummer, b.betaling_id): b for b in betalingen if not b.is_reversal}
+    reversed_so_far: dict[tuple[str, str], int] = {}
+    for booking in betalingen:
+        label = f"betalingen.csv: {booking.betaling_id}"
+        if not booking.is_reversal:
+            if booking.bedrag <= 0 or booking.tegenboeking_van:
+                raise ExportError(f"{label}: a payment ({booking.betaalwijze}) must be positive "
+                                  "and reverse nothing")
+            continue
+        key = (booking.aanslagnummer, booking.tegenboeking_van)
+        original = payments.get(key)
+        if booking.bedrag >= 0 or original is None or original.boekdatum > booking.boekdatum:
+            raise ExportError(f"{label}: a {booking.betaalwijze} must be negative and reverse "
+                              "an earlier payment of the same assessment")
+        reversed_so_far[key] = reversed_so_far.get(key, 0) - booking.bedrag
+        if reversed_so_far[key] > original.bedrag:
+            raise ExportError(f"{label}: reverses more than payment "
+                              f"{booking.tegenboeking_van} was")

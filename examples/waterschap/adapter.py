@@ -18,8 +18,16 @@ claim id (`2026-770012-WPD`). Booking → event:
 | herinnering / aanmaning        | `BetalingsverplichtingOpgelegd` herinnering / aanmaning |
 | termijn_vervallen              | `BetalingsverplichtingIngetrokken` of its termijn      |
 | betaling                       | `BetalingVerwerkt` (booked on the claim, not on a term) |
+|                                | with `betaalwijze`; a `verrekening` names what it was   |
+|                                | offset against (`verrekend_met`)                        |
 | kwijtschelding                 | `FinancieleVerplichtingKwijtgescholden` of its heffing |
 | `gepland = 1`                  | the same event, as `gepland` (held back by a pause)     |
+
+Beside the ledger, per claim: the running legal remedy (`vw_vorderingen.rm_*`) becomes
+`rechtsmiddel` with status `in_bezwaar` (in major 2 every stage is `in_bezwaar`; `stadium`
+says bezwaar, beroep or hoger_beroep), and each garnishment in force (`vw_beslagen`)
+becomes an item of `beslag`, with the protected income (`beslagvrije_voet`) the citizen
+may ask the cooperative to check.
 
 **Arrears.** This system books payments and remissions on the claim as a whole, not on
 an instalment, so the reference source's rule (demand by demand) cannot see what was paid
@@ -27,6 +35,11 @@ against what. The adapter therefore passes the system's own view as `Case.achter
 what fell due (overdue instalments and imposed costs) minus everything settled (payments
 **and remissions**), bounded by 0 and the balance. Notices restate amounts already due
 and add nothing.
+
+**Arrangeable amount.** The cooperative arranges what is overdue, never the instalments
+still to come, and only for a claim in the regular phase: `regelbaar_bedrag` is the
+arrears there and 0 elsewhere (a remedy runs, or the bailiff collects). A claim with
+nothing arrangeable does not offer `betalingsregeling` (`/document/acties-betekenis`).
 """
 
 from __future__ import annotations
@@ -34,15 +47,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from examples.waterschap.collection_system import Booking, Claim, CollectionSystem
+from examples.waterschap.collection_system import (
+    Booking,
+    Claim,
+    CollectionSystem,
+    Garnishment,
+    Remedy,
+)
 from examples.waterschap.errors import CollectionSystemError
 from reference_impl.common.db import Database
 from reference_impl.source.backend import Case
 from reference_impl.source.config import SourceConfig
 
+T = TypeVar("T")
 DATABASE_URL_ENV = "INVORDERING_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/polderland-invordering.db"
 TIMEZONE = ZoneInfo("Europe/Amsterdam")
@@ -53,6 +73,15 @@ PHASE_STATUS = {
     "bezwaar": "in_bezwaar",
     "dwanginvordering": "overgedragen_aan_deurwaarder",
 }
+PAYMENT_METHOD = {
+    "bank": "overboeking", "incasso": "automatische_incasso",
+    "verrekening": "verrekening", "beslag": "beslag",
+}
+REMEDY_STAGE = {"bezwaar": "bezwaar", "beroep": "beroep", "hoger_beroep": "hoger beroep"}
+GARNISHMENT_CHECK = (
+    "Is uw inkomen of uw woonsituatie veranderd? Vraag ons dan de beslagvrije voet opnieuw "
+    "te berekenen."
+)
 PARTICIPANT = {
     "waterschap": ("ws_aanslag_belastingen", "Waterschapsbelastingen", "Waterschapswet"),
     "gemeente": ("gem_aanslag_belastingen", "Gemeentelijke belastingen", "Gemeentewet"),
@@ -79,18 +108,29 @@ class CollectionBackend:
         self.today = today
 
     async def cases_for(self, bsn: str) -> list[Case]:
-        claims, bookings = await self.system.claims_and_bookings(bsn)
+        claims, bookings, garnishments = await self.system.claims_and_bookings(bsn)
         today = self.today()
-        return [self.case_of(claim, bookings[claim.vordering_id], today) for claim in claims]
+        return [self.case_of(claim, bookings[claim.vordering_id], today,
+                             garnishments.get(claim.vordering_id, ()))
+                for claim in claims]
 
-    def case_of(self, claim: Claim, bookings: Sequence[Booking], today: date) -> Case:
+    def case_of(
+        self, claim: Claim, bookings: Sequence[Booking], today: date,
+        garnishments: Sequence[Garnishment] = (),
+    ) -> Case:
         vorderingtype, label, law = PARTICIPANT[claim.deelnemer_soort]
         facts = [b for b in bookings if not b.gepland]
-        status = PHASE_STATUS[claim.invorderingsfase]
+        remedy = claim.rechtsmiddel
+        # Major 2: a case against which any remedy runs is in_bezwaar, whatever the phase.
+        status = "in_bezwaar" if remedy else PHASE_STATUS[claim.invorderingsfase]
         objection_open = today <= claim.bezwaar_tot and status != "in_bezwaar"
+        arrears = self.arrears(facts, today)
+        arrangeable = arrears if status == "open" else 0
         acties = ["betalen"]
+        if arrangeable > 0:
+            acties.append("betalingsregeling")
         if status == "open":
-            acties += ["betalingsregeling", "pauze"]
+            acties.append("pauze")
         if objection_open:
             acties.append("bezwaar")
         return Case(
@@ -104,12 +144,44 @@ class CollectionBackend:
             contact=self.contact,
             gebeurtenissen=tuple(self.event(claim, b) for b in facts),
             gepland=tuple(self.event(claim, b) for b in bookings if b.gepland),
-            bezwaar=({"mogelijk": True, "uiterlijk": claim.bezwaar_tot.isoformat()}
-                     if objection_open else {"mogelijk": False}),
+            bezwaar=self.objection(claim, remedy, objection_open),
             acties=tuple(acties),
             status=status,
-            achterstand=self.arrears(facts, today),
+            achterstand=arrears,
+            regelbaar_bedrag=arrangeable,
+            rechtsmiddel=None if remedy is None else self.remedy(remedy),
+            beslag=tuple(self.garnishment(g) for g in garnishments),
         )
+
+    @staticmethod
+    def objection(claim: Claim, remedy: Remedy | None, objection_open: bool) -> dict[str, Any]:
+        if objection_open:
+            return {"mogelijk": True, "uiterlijk": claim.bezwaar_tot.isoformat()}
+        if remedy is not None:
+            return {"mogelijk": False,
+                    "toelichting": f"Uw {REMEDY_STAGE[remedy.stadium]} loopt bij "
+                                   f"{remedy.instantie}."}
+        return {"mogelijk": False}
+
+    @staticmethod
+    def remedy(remedy: Remedy) -> dict[str, Any]:
+        return {
+            "stadium": remedy.stadium,
+            "ingediend_op": remedy.ingediend_op.isoformat(),
+            "uitstel_van_betaling": remedy.uitstel_van_betaling,
+            "toelichting": f"Ingediend bij {remedy.instantie}",
+        }
+
+    @staticmethod
+    def garnishment(garnishment: Garnishment) -> dict[str, Any]:
+        item: dict[str, Any] = {"soort": garnishment.soort,
+                                "gelegd_op": garnishment.gelegd_op.isoformat()}
+        if garnishment.derde:
+            item["derde"] = garnishment.derde
+        if garnishment.beslagvrije_voet_cent is not None:
+            item["beslagvrije_voet"] = garnishment.beslagvrije_voet_cent
+            item["toelichting"] = GARNISHMENT_CHECK
+        return item
 
     def arrears(self, facts: Sequence[Booking], today: date) -> int:
         """Fallen due minus settled (payments and remissions), within 0..saldo."""
@@ -142,14 +214,19 @@ class CollectionBackend:
             if soort == "termijn" and claim.aantal_termijnen == 1:
                 kind = "aanschrijving"
             return {**common, "gebeurtenistype": "BetalingsverplichtingOpgelegd",
-                    "bedrag": amount, "vervaldatum": _required(booking.vervaldatum).isoformat(),
+                    "bedrag": amount,
+                    "vervaldatum": _required(booking.vervaldatum, "vervaldatum").isoformat(),
                     "soort": kind, "betalingskenmerk": booking.kenmerk or claim.biljetnummer}
         if soort == "termijn_vervallen":
             return {**common, "gebeurtenistype": "BetalingsverplichtingIngetrokken",
                     "betalingsverplichting": ref(booking.tegenboeking),
                     "reden": booking.omschrijving or "Termijn vervallen"}
         if soort == "betaling":
-            event = {**common, "gebeurtenistype": "BetalingVerwerkt", "bedrag": amount}
+            method = PAYMENT_METHOD[_required(booking.betaalwijze, "betaalwijze")]
+            event = {**common, "gebeurtenistype": "BetalingVerwerkt", "bedrag": amount,
+                     "betaalwijze": method}
+            if method == "verrekening":  # what it was offset against (/document/verrekening)
+                event["verrekend_met"] = booking.omschrijving or "Een teruggaaf aan u"
             return event | ({"betalingskenmerk": booking.kenmerk} if booking.kenmerk else {})
         if soort == "kwijtschelding":
             return {**common, "gebeurtenistype": "FinancieleVerplichtingKwijtgescholden",
@@ -158,9 +235,9 @@ class CollectionBackend:
         raise CollectionSystemError(f"booking {ref(booking.boeking_id)}: unknown kind {soort!r}")
 
 
-def _required(value: date | None) -> date:
+def _required(value: T | None, column: str) -> T:
     if value is None:
-        raise CollectionSystemError("a demand booking without vervaldatum")
+        raise CollectionSystemError(f"a booking without the {column} its kind needs")
     return value
 
 

@@ -4,11 +4,14 @@
 bundled test database is SQLite; the cooperative's own is PostgreSQL or anything with an
 async SQLAlchemy driver) and reads, for one citizen:
 
-- `vw_vorderingen`: the claims, one per tax bill and participant (creditor);
+- `vw_vorderingen`: the claims, one per tax bill and participant (creditor), each with
+  the legal remedy that runs against it, if any;
 - `vw_boekingen`: the ledger of those claims (levies, costs, instalments, notices,
-  payments, remissions), facts and the planned steps of the collection run.
+  payments with how they came in, remissions), facts and the planned steps of the
+  collection run;
+- `vw_beslagen`: the garnishments in force for those claims.
 
-Only SELECTs, with bound parameters; each read (connect and both queries) has a timeout.
+Only SELECTs, with bound parameters; each read (connect and every query) has a timeout.
 Dates arrive as `date` (PostgreSQL) or ISO text (SQLite) and are returned as `date`.
 """
 
@@ -31,15 +34,32 @@ SQLITE_BUSY_TIMEOUT_S = 5.0
 
 CLAIMS = sa.text(
     "SELECT vordering_id, biljetnummer, belastingjaar, dagtekening, aantal_termijnen, "
-    "bezwaar_tot, invorderingsfase, deelnemer, deelnemer_oin, deelnemer_naam, deelnemer_soort "
+    "bezwaar_tot, invorderingsfase, deelnemer, deelnemer_oin, deelnemer_naam, deelnemer_soort, "
+    "rm_stadium, rm_ingediend_op, rm_instantie, rm_uitstel_van_betaling "
     "FROM vw_vorderingen WHERE bsn = :bsn ORDER BY dagtekening, vordering_id"
 )
 BOOKINGS = sa.text(
     "SELECT vordering_id, boeking_id, boekdatum, soort, bedrag_cent, omschrijving, vervaldatum, "
-    "kenmerk, tegenboeking, gepland FROM vw_boekingen "
+    "kenmerk, tegenboeking, gepland, betaalwijze FROM vw_boekingen "
     "WHERE vordering_id IN (SELECT vordering_id FROM vw_vorderingen WHERE bsn = :bsn) "
     "ORDER BY vordering_id, boekdatum, boeking_id"
 )
+GARNISHMENTS = sa.text(
+    "SELECT vordering_id, beslag_id, soort, gelegd_op, derde, beslagvrije_voet_cent "
+    "FROM vw_beslagen "
+    "WHERE vordering_id IN (SELECT vordering_id FROM vw_vorderingen WHERE bsn = :bsn) "
+    "ORDER BY vordering_id, gelegd_op, beslag_id"
+)
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """The legal remedy that runs against a claim (bezwaar, beroep, hoger_beroep)."""
+
+    stadium: str
+    ingediend_op: date
+    instantie: str
+    uitstel_van_betaling: bool
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,7 @@ class Claim:
     deelnemer_oin: str
     deelnemer_naam: str
     deelnemer_soort: str  # waterschap | gemeente
+    rechtsmiddel: Remedy | None
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,19 @@ class Booking:
     kenmerk: str | None
     tegenboeking: str | None
     gepland: bool
+    betaalwijze: str | None  # betaling: bank | incasso | verrekening | beslag
+
+
+@dataclass(frozen=True)
+class Garnishment:
+    """A row of `vw_beslagen`: a garnishment in force for a claim."""
+
+    vordering_id: str
+    beslag_id: str
+    soort: str  # loonbeslag | uitkeringsbeslag | bankbeslag | beslag_roerende_zaken
+    gelegd_op: date
+    derde: str | None
+    beslagvrije_voet_cent: int | None  # per month
 
 
 def as_date(value: object, where: str) -> date:
@@ -105,12 +139,14 @@ class CollectionSystem:
 
     async def claims_and_bookings(
         self, bsn: str
-    ) -> tuple[list[Claim], dict[str, list[Booking]]]:
-        """The citizen's claims (oldest first) and each claim's bookings (by date)."""
+    ) -> tuple[list[Claim], dict[str, list[Booking]], dict[str, list[Garnishment]]]:
+        """The citizen's claims (oldest first), each claim's bookings (by date) and its
+        garnishments in force."""
         try:
             async with asyncio.timeout(READ_TIMEOUT_S), self.engine.connect() as connection:
                 claim_rows = (await connection.execute(CLAIMS, {"bsn": bsn})).all()
                 booking_rows = (await connection.execute(BOOKINGS, {"bsn": bsn})).all()
+                garnishment_rows = (await connection.execute(GARNISHMENTS, {"bsn": bsn})).all()
         except TimeoutError:
             raise CollectionSystemError(
                 f"the collection system did not answer within {READ_TIMEOUT_S:g} s") from None
@@ -123,7 +159,11 @@ class CollectionSystem:
         for row in booking_rows:
             booking = _booking(row)
             bookings.setdefault(booking.vordering_id, []).append(booking)
-        return claims, bookings
+        garnishments: dict[str, list[Garnishment]] = {}
+        for row in garnishment_rows:
+            garnishment = _garnishment(row)
+            garnishments.setdefault(garnishment.vordering_id, []).append(garnishment)
+        return claims, bookings, garnishments
 
     async def close(self) -> None:
         if self._engine is not None:
@@ -146,6 +186,12 @@ def _claim(row: sa.Row[Any]) -> Claim:
         deelnemer_oin=str(data["deelnemer_oin"]),
         deelnemer_naam=str(data["deelnemer_naam"]),
         deelnemer_soort=str(data["deelnemer_soort"]),
+        rechtsmiddel=None if data["rm_stadium"] is None else Remedy(
+            stadium=str(data["rm_stadium"]),
+            ingediend_op=as_date(data["rm_ingediend_op"], f"{where} rm_ingediend_op"),
+            instantie=str(data["rm_instantie"]),
+            uitstel_van_betaling=bool(data["rm_uitstel_van_betaling"]),
+        ),
     )
 
 
@@ -164,4 +210,19 @@ def _booking(row: sa.Row[Any]) -> Booking:
         kenmerk=None if data["kenmerk"] is None else str(data["kenmerk"]),
         tegenboeking=None if data["tegenboeking"] is None else str(data["tegenboeking"]),
         gepland=bool(data["gepland"]),
+        betaalwijze=None if data["betaalwijze"] is None else str(data["betaalwijze"]),
+    )
+
+
+def _garnishment(row: sa.Row[Any]) -> Garnishment:
+    data = dict(row._mapping)
+    where = f"vw_beslagen {data['vordering_id']}/{data['beslag_id']}"
+    protected = data["beslagvrije_voet_cent"]
+    return Garnishment(
+        vordering_id=str(data["vordering_id"]),
+        beslag_id=str(data["beslag_id"]),
+        soort=str(data["soort"]),
+        gelegd_op=as_date(data["gelegd_op"], f"{where} gelegd_op"),
+        derde=None if data["derde"] is None else str(data["derde"]),
+        beslagvrije_voet_cent=None if protected is None else int(protected),
     )

@@ -5,8 +5,10 @@ as the citizen's app sees it (signed documents fetched through a real session, i
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from examples.gemeente.export import parse_cents, read_export
 pytestmark = pytest.mark.anyio
 ANNA, BRAM, CHRIS = "999991012", "999991024", "999991036"
 BASE_URL = "http://127.0.0.1:8101/vorderingen/v2"  # in-process: no socket is opened
+LINDEOORD = {"naam": "Gemeente Lindeoord", "oin": "00000001999990001000"}
+LINDESTROOM = {"naam": "Waterschap Lindestroom", "oin": "00000001999990005000"}
 
 
 # --- the export reader --------------------------------------------------------------------------
@@ -57,7 +61,7 @@ def test_truncated_export_is_refused(export_copy: Path) -> None:
     payments = export_copy / "betalingen.csv"
     lines = payments.read_text(encoding="utf-8").splitlines()
     payments.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
-    announced = r"betalingen\.csv: 9 rows, stuurbestand\.csv announces 10"
+    announced = r"betalingen\.csv: 13 rows, stuurbestand\.csv announces 14"
     with pytest.raises(ExportError, match=announced):
         read_export(export_copy)
 
@@ -76,6 +80,31 @@ def test_byte_order_mark_is_accepted(export_copy: Path) -> None:
     assert len(read_export(export_copy).aanslagen) == 4
 
 
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("-72,00;storno;5000001234500108;B-26-024105", "-72,00;storno;5000001234500108;B-26-999999",
+     "ST-26-000412: a storno must be negative and reverse an earlier payment"),
+    ("-72,00;storno;5000001234500108;B-26-024105", "72,00;storno;5000001234500108;B-26-024105",
+     "ST-26-000412: a storno must be negative"),
+    ("-75,30;terugbetaling", "-75,31;terugbetaling", "TB-26-000871: reverses more than payment"),
+    ("30-03-2026;120,00;incasso;5000001234500001;", "30-03-2026;120,00;incasso;5000001234500001;X",
+     "B-26-004411: a payment (incasso) must be positive and reverse nothing"),
+])
+def test_reversals_must_undo_an_earlier_payment(
+    export_copy: Path, old: str, new: str, message: str,
+) -> None:
+    payments = export_copy / "betalingen.csv"
+    payments.write_text(payments.read_text("utf-8").replace(old, new), "utf-8")
+    with pytest.raises(ExportError, match=re.escape(message)):
+        read_export(export_copy)
+
+
+def test_a_line_for_an_unknown_body_is_refused(export_copy: Path) -> None:
+    lines = export_copy / "aanslagregels.csv"
+    lines.write_text(lines.read_text("utf-8").replace(";WLS;101,52", ";WXX;101,52"), "utf-8")
+    with pytest.raises(ExportError, match=re.escape("2026.0012345/4 is raised for 'WXX'")):
+        read_export(export_copy)
+
+
 def test_missing_file_is_named(export_copy: Path) -> None:
     (export_copy / "bezwaren.csv").unlink()
     with pytest.raises(ExportError, match=r"bezwaren\.csv: missing from the export"):
@@ -84,7 +113,7 @@ def test_missing_file_is_named(export_copy: Path) -> None:
 
 async def test_new_export_is_picked_up(export_copy: Path) -> None:
     """The adapter reads the export again when a new one lands (the control file changes)."""
-    backend = TaxExportBackend(export_copy, naam="Gemeente Lindeoord", contact={"telefoon": "1"})
+    backend = TaxExportBackend(export_copy, contact={"telefoon": "1"}, **LINDEOORD)
     assert [c.zaakkenmerk for c in await backend.cases_for(CHRIS)] == []
     with (export_copy / "aanslagen.csv").open("a", encoding="utf-8") as handle:
         handle.write("2026.0099999;999991036;aanslag;2026;27-02-2026;overboeking;1;10-04-2026\n")
@@ -92,6 +121,40 @@ async def test_new_export_is_picked_up(export_copy: Path) -> None:
     control.write_text(control.read_text("utf-8").replace("aanslagen.csv;4", "aanslagen.csv;5"),
                        "utf-8")
     assert [c.zaakkenmerk for c in await backend.cases_for(CHRIS)] == ["2026.0099999"]
+
+
+def _append(export: Path, name: str, *rows: str) -> None:
+    """Add rows to one file of an export and count them in its control file."""
+    with (export / name).open("a", encoding="utf-8") as handle:
+        handle.writelines(row + "\n" for row in rows)
+    control = export / "stuurbestand.csv"
+    lines = control.read_text("utf-8").splitlines()
+    lines = [f"{name};{int(line.split(';')[1]) + len(rows)};{line.split(';')[2]}"
+             if line.startswith(f"{name};") else line for line in lines]
+    control.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+async def test_running_instalments_are_not_arrangeable_a_one_off_bill_is(
+    export_copy: Path,
+) -> None:
+    """Chris gets two assessments, nothing overdue yet: the one paid in two instalments is a
+    payment plan already (nothing arrangeable, no `betalingsregeling` offered); the one-off
+    bill can be arranged whole."""
+    _append(export_copy, "aanslagen.csv",
+            "2026.0077701;999991036;aanslag;2026;27-10-2026;automatische_incasso;2;08-12-2026",
+            "2026.0077702;999991036;naheffing_parkeren;2026;27-10-2026;overboeking;1;08-12-2026")
+    _append(export_copy, "aanslagregels.csv",
+            "2026.0077701;1;AFVAL;Afvalstoffenheffing 2026;LIN;300,00",
+            "2026.0077702;1;PARKEER;Naheffingsaanslag parkeerbelasting;LIN;75,30")
+    _append(export_copy, "termijnen.csv",
+            "90;2026.0077701;1;27-10-2026;28-11-2026;150,00;5000007770100001;;",
+            "91;2026.0077701;2;27-10-2026;28-12-2026;150,00;5000007770100002;;",
+            "92;2026.0077702;1;27-10-2026;27-11-2026;75,30;5000007770200001;;")
+    backend = TaxExportBackend(export_copy, contact={"telefoon": "1"},
+                               today=lambda: date(2026, 11, 2), **LINDEOORD)
+    plan, bill = await backend.cases_for(CHRIS)
+    assert (plan.regelbaar_bedrag, "betalingsregeling" in plan.acties) == (0, False)
+    assert (bill.regelbaar_bedrag, "betalingsregeling" in bill.acties) == (7530, True)
 
 
 # --- the adapter behind the reference source, as an app sees it ---------------------------------
@@ -127,11 +190,13 @@ async def test_ten_instalments_with_a_partial_remission(lindeoord: CheckContext)
     """Anna: ten direct-debit instalments, recalculated after a remission of one line only."""
     document = await document_of(lindeoord, ANNA)
     assert document["bron"] == {"oin": "00000001999990001000", "naam": "Gemeente Lindeoord"}
+    assert document["documentversie"] == "2.2"
     case = cases_by_id(document)["2026.0012345"]
     assert case["looptijd"] == "termijnen"
-    assert case["totaal_financieel_verplicht"] == 91248  # OZB + afval + riool
-    assert case["totaal_financieel_vereffend"] == 78275  # 7 direct debits + the remission
-    assert (case["saldo"], case["achterstand"]) == (12973, 4325)  # one debit reversed
+    # five lines (120000) + the reversed debit owed again (7200)
+    assert case["totaal_financieel_verplicht"] == 127200
+    assert case["totaal_financieel_vereffend"] == 105600  # 9 direct debits + the remission
+    assert (case["saldo"], case["achterstand"]) == (21600, 7200)  # one debit reversed
     assert case["status"] == "open"
     assert {"betalingsregeling", "pauze", "hulp"} <= set(case["acties"])
     remissions = of_type(case, "FinancieleVerplichtingKwijtgescholden")
@@ -142,7 +207,79 @@ async def test_ten_instalments_with_a_partial_remission(lindeoord: CheckContext)
     assert len(demands) == 18 and len(withdrawn) == 8  # 10 original, 8 recalculated
     assert {d["soort"] for d in demands} == {"termijn"}
     paid = of_type(case, "BetalingVerwerkt")
-    assert all(p["betalingsverplichting"].startswith("2026.0012345:termijn:") for p in paid)
+    assert {p["betaalwijze"] for p in paid} == {"automatische_incasso"}
+
+
+def net_figures(case: dict[str, Any]) -> dict[str, int]:
+    """The net figures of a case as a 2.2 reader computes them (spec/interface.md)."""
+    imposed = of_type(case, "FinancieleVerplichtingOpgelegd")
+    reversed_ = sum(e["bedrag"] for e in imposed if "tegenboeking_van" in e)
+    return {
+        "opgelegd_netto": sum(e["bedrag"] for e in imposed if "tegenboeking_van" not in e),
+        "tegengeboekt": reversed_,
+        "vereffend_netto": case["totaal_financieel_vereffend"] - reversed_,
+    }
+
+
+async def test_a_reversed_direct_debit_is_a_counter_entry(lindeoord: CheckContext) -> None:
+    """The bank reversed the debit of instalment 8 (storno): the payment stays, a debit
+    makes it owed again; the payment no longer pays its instalment, so the arrears show
+    it for every reader, and only that overdue part can go into an arrangement while
+    instalments 9 and 10 keep running by direct debit."""
+    case = cases_by_id(await document_of(lindeoord, ANNA))["2026.0012345"]
+    by_id = {e["gebeurtenis_id"]: e for e in case["gebeurtenissen"]}
+    storno = by_id["2026.0012345:storno:ST-26-000412"]
+    reversed_payment = by_id[storno["tegenboeking_van"]]
+    assert (storno["gebeurtenistype"], storno["categorie"], storno["tegenboeking_soort"]) == (
+        "FinancieleVerplichtingOpgelegd", "hoofdsom", "storno")
+    assert storno["bedrag"] == reversed_payment["bedrag"] == 7200
+    assert "betalingsverplichting" not in reversed_payment
+    assert reversed_payment["betalingskenmerk"] == "5000001234500108"  # instalment 8
+    assert case["regelbaar_bedrag"] == case["achterstand"] == 7200
+    net = net_figures(case)
+    assert net == {"opgelegd_netto": 120000, "tegengeboekt": 7200, "vereffend_netto": 98400}
+    assert case["saldo"] == net["opgelegd_netto"] - net["vereffend_netto"]  # as in 2.0
+
+
+async def test_combined_assessment_names_a_creditor_per_line(lindeoord: CheckContext) -> None:
+    """The municipality collects the water board's taxes on its own assessment: every line
+    names its creditor, the remission that of its line; payments are not split."""
+    cases = cases_by_id(await document_of(lindeoord, ANNA))
+    combined = cases["2026.0012345"]
+    lines = [e for e in of_type(combined, "FinancieleVerplichtingOpgelegd")
+             if "tegenboeking_van" not in e]
+    owed: dict[str, int] = defaultdict(int)
+    for line in lines:
+        owed[line["schuldeiser"]["naam"]] += line["bedrag"]
+    for remission in of_type(combined, "FinancieleVerplichtingKwijtgescholden"):
+        assert remission["schuldeiser"] == LINDEOORD
+        owed[remission["schuldeiser"]["naam"]] -= remission["bedrag"]
+    assert dict(owed) == {LINDEOORD["naam"]: 52848, LINDESTROOM["naam"]: 28752}
+    assert "schuldeiser" not in combined  # the case as a whole has two creditors
+    # An assessment of the municipality alone names none: the source is the creditor.
+    fine = cases["2026.8800017"]
+    assert not [e for e in fine["gebeurtenissen"] if "schuldeiser" in e]
+
+
+async def test_planned_costs_on_a_combined_assessment_name_the_municipality() -> None:
+    backend = TaxExportBackend(BUNDLED_EXPORT, contact={"telefoon": "1"}, move_to_today=True,
+                               **LINDEOORD)
+    planned = (await backend.cases_for(ANNA))[0].gepland
+    costs = [p for p in planned if p["gebeurtenistype"] == "FinancieleVerplichtingOpgelegd"]
+    assert [c["schuldeiser"] for c in costs] == [LINDEOORD]
+
+
+async def test_a_double_payment_refunded(lindeoord: CheckContext) -> None:
+    """The parking fine was paid twice; the second payment was paid back (terugbetaling):
+    a counter-entry of that payment, and the case is settled."""
+    case = cases_by_id(await document_of(lindeoord, ANNA))["2026.8800017"]
+    refund, = [e for e in of_type(case, "FinancieleVerplichtingOpgelegd")
+               if "tegenboeking_van" in e]
+    assert (refund["tegenboeking_soort"], refund["bedrag"]) == ("terugbetaling", 7530)
+    assert refund["tegenboeking_van"] == "2026.8800017:betaling:B-26-012611"
+    assert (case["saldo"], case["status"], case["regelbaar_bedrag"]) == (0, "afgelost", 0)
+    assert net_figures(case) == {
+        "opgelegd_netto": 7530, "tegengeboekt": 7530, "vereffend_netto": 7530}
 
 
 async def test_planned_dunning_is_not_yet_imposed(lindeoord: CheckContext) -> None:
@@ -150,7 +287,7 @@ async def test_planned_dunning_is_not_yet_imposed(lindeoord: CheckContext) -> No
     case = cases_by_id(await document_of(lindeoord, ANNA))["2026.0012345"]
     assert not [e for e in case["gebeurtenissen"] if ":herinnering:" in e["gebeurtenis_id"]
                 or ":aanmaning:" in e["gebeurtenis_id"]]
-    backend = TaxExportBackend(BUNDLED_EXPORT, naam="x", contact={"telefoon": "1"},
+    backend = TaxExportBackend(BUNDLED_EXPORT, naam="x", oin="1", contact={"telefoon": "1"},
                                move_to_today=True)
     planned = (await backend.cases_for(ANNA))[0].gepland
     assert [(p["gebeurtenistype"], p.get("soort") or p.get("categorie")) for p in planned] == [
@@ -171,9 +308,14 @@ async def test_pending_objection_and_a_final_notice(lindeoord: CheckContext) -> 
     disputed, old = cases["2026.0023456"], cases["2025.0098765"]
     assert disputed["status"] == "in_bezwaar"
     assert "in behandeling" in disputed["bezwaar"]["toelichting"]
+    assert disputed["rechtsmiddel"] == {
+        "stadium": "bezwaar", "ingediend_op": disputed["rechtsmiddel"]["ingediend_op"],
+        "uitstel_van_betaling": True, "toelichting": "Bezwaar over de WOZ-waarde van de woning"}
     assert not {"betalingsregeling", "pauze"} & set(disputed["acties"])
     assert (disputed["saldo"], disputed["achterstand"]) == (39846, 0)  # payment deferred
+    assert disputed["regelbaar_bedrag"] == 0
     assert (old["saldo"], old["achterstand"]) == (40950, 40950)  # aanmaning + its costs
+    assert old["regelbaar_bedrag"] == 40950 and "betalingsregeling" in old["acties"]
     assert [d["soort"] for d in of_type(old, "BetalingsverplichtingOpgelegd")] == [
         "aanschrijving", "aanmaning"]
 
@@ -196,7 +338,8 @@ def _cents(text: str) -> int:
 async def test_balances_reconcile_with_the_tax_system(lindeoord: CheckContext) -> None:
     """The suite checks that a document is consistent; only the organisation can check that
     it is TRUE. Reconcile every balance with the export, computed independently of the
-    adapter: lines + costs of notices sent − payments − remissions."""
+    adapter: lines + costs of notices sent − payments (a reversal is a negative payment)
+    − remissions."""
     expected: dict[str, int] = defaultdict(int)
     for row in _csv("aanslagregels.csv"):
         expected[row["aanslagnummer"]] += _cents(row["bedrag"])
@@ -218,3 +361,15 @@ async def test_event_ids_are_stable_across_fetches(lindeoord: CheckContext) -> N
     ids = [[e["gebeurtenis_id"] for e in c["gebeurtenissen"]] for c in first["financiele_zaken"]]
     assert ids == [[e["gebeurtenis_id"] for e in c["gebeurtenissen"]]
                    for c in second["financiele_zaken"]]
+
+
+async def test_announces_2_2_with_its_own_collection_rules(lindeoord: CheckContext) -> None:
+    """The municipality's due day, lead time, lapse rule and pause limits are public."""
+    configuratie = (await lindeoord.get("/configuratie")).json()
+    assert configuratie["api_versie"] == "2.2"
+    regeling, pauze = configuratie["betalingsregeling"], configuratie["pauze"]
+    assert (regeling["vervaldag"], regeling["minimale_aanlooptijd_dagen"]) == (28, 14)
+    assert (regeling["maximaal_gemiste_termijnen"], regeling["respijt_dagen"]) == (2, 7)
+    assert regeling["reservering_geldigheid_s"] == 900
+    assert (pauze["maximum_aantal"], pauze["periode_dagen"], pauze["wachttijd_dagen"]) == (
+        2, 365, 30)

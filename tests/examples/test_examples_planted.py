@@ -4,7 +4,8 @@ loopback HTTP (uvicorn) with the suite's own test keys, and named by its rule id
 Each mistake lives in a subclass of the example's adapter defined here (the examples stay
 correct), and the source's own safety net is off (`validate_documents: false`) so that the
 broken document is signed and served, as a source of another make would. Only the suite's
-document checks run: they are what catches these. (Green certification of both examples:
+document checks run (those of 2.0 and those of the 2.2 members): they are what catches
+these. (Green certification of both examples:
 test_examples_guide.py runs the guide's commands for the municipality, test_examples_ci.py
 the GitHub workflow's steps for the water board.)
 """
@@ -26,14 +27,16 @@ from example_support import (
     serving,
 )
 
-from conformance.checks import document, openapi
+from conformance.checks import document, openapi, zaakleden
 from conformance.profiles import PROFILES
 from examples.gemeente.adapter import BUNDLED_EXPORT, TaxExportBackend
+from examples.gemeente.ledger import Ledger
 from examples.waterschap.adapter import CollectionBackend, create_backend
 from reference_impl.source.backend import Case
 
 pytestmark = [pytest.mark.live, pytest.mark.anyio]
-DOCUMENT_CHECKS = tuple(fn for fn in PROFILES["basis"] if fn.__module__ == document.__name__)
+DOCUMENT_CHECKS = tuple(fn for fn in PROFILES["basis"]
+                        if fn.__module__ in (document.__name__, zaakleden.__name__))
 
 
 class RemissionForgottenInArrears(CollectionBackend):
@@ -49,7 +52,9 @@ class RemissionForgottenInArrears(CollectionBackend):
 
 async def test_remission_forgotten_in_arrears_is_caught(tmp_path: Path) -> None:
     """With the source's own safety net off (`validate_documents: false`, so the broken
-    document is signed and served), the suite names the rule and the case."""
+    document is signed and served), the suite names the rule and the case. (The adapter
+    offers the arrears as the arrangeable amount too; the reference source bounds that by
+    the balance itself.)"""
     with collection_database(tmp_path), loopback() as (sock, url):
         setup = ExampleSetup.prepare("waterschap", tmp_path, url, validate_documents=False)
         planted = _planted_water_board(setup)
@@ -111,10 +116,45 @@ async def test_remission_not_subtracted_is_caught(tmp_path: Path) -> None:
     with loopback() as (sock, url):
         setup = ExampleSetup.prepare("gemeente", tmp_path, url, validate_documents=False)
         planted = RemissionNotSubtracted(BUNDLED_EXPORT, naam=setup.config.naam,
-                                         contact=setup.config.contact, move_to_today=True)
+                                         oin=setup.config.oin, contact=setup.config.contact,
+                                         move_to_today=True)
         with serving(setup.app(backend=planted), sock):
             report = await setup.certify(DOCUMENT_CHECKS)
     rules = {(check, rule) for check, rule, _message in failures(report)}
     assert ("vereffend_is_sum", "/document/vereffend-is-som") in rules
     assert report.exit_code == 1
 
+
+
+class OwnLinesWithoutCreditor(Ledger):
+    """Planted mistake: "we are the source, so our own lines need no creditor" — on a
+    combined assessment only the water board's lines name theirs."""
+
+    def creditors(self) -> Any:
+        found = super().creditors()
+        if found is None:
+            return None
+        return {regel: None if c["oin"] == self.collector["oin"] else c
+                for regel, c in found.items()}
+
+
+class CreditorOnlyForOthers(TaxExportBackend):
+    def ledger(self, aanslag: Any, export: Any, shift: Any) -> Ledger:
+        return OwnLinesWithoutCreditor(aanslag, export, shift,
+                                       collector={"naam": self.naam, "oin": self.oin})
+
+
+async def test_creditor_missing_on_own_lines_is_caught(tmp_path: Path) -> None:
+    """A 2.2 invariant: on a combined assessment every line names its creditor."""
+    with loopback() as (sock, url):
+        setup = ExampleSetup.prepare("gemeente", tmp_path, url, validate_documents=False)
+        planted = CreditorOnlyForOthers(BUNDLED_EXPORT, naam=setup.config.naam,
+                                        oin=setup.config.oin, contact=setup.config.contact,
+                                        move_to_today=True)
+        with serving(setup.app(backend=planted), sock):
+            report = await setup.certify(DOCUMENT_CHECKS)
+    found = failures(report)
+    assert [(check, rule) for check, rule, _message in found] == [
+        ("creditors_named_per_line", "/document/schuldeiser-per-regel")]
+    assert "/financiele_zaken/0" in found[0][2]  # the combined assessment
+    assert report.exit_code == 1

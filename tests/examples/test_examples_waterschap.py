@@ -18,7 +18,7 @@ from examples.waterschap.collection_system import CollectionSystem
 from examples.waterschap.errors import CollectionSystemError
 
 pytestmark = pytest.mark.anyio
-DEWI, EVA, FRANK = "999991048", "999991061", "999991073"
+DEWI, EVA, FRANK, GIJS = "999991048", "999991061", "999991073", "999991085"
 BASE_URL = "http://127.0.0.1:8102/vorderingen/v2"  # in-process: no socket is opened
 COOPERATIVE_OIN = "00000001999990002000"
 WATER_BOARD = {"oin": "00000001999990003000", "naam": "Waterschap Polderdelta"}
@@ -70,16 +70,89 @@ async def test_remission_settles_the_overdue_instalments(polderland: CheckContex
     assert {"betalingsregeling", "pauze"} <= set(municipal["acties"])
 
 
+async def test_only_what_is_overdue_can_be_arranged(polderland: CheckContext) -> None:
+    """The last instalment still to come is no arrears: the water board's part has nothing
+    to arrange (and does not offer it), the municipal part exactly its overdue instalment."""
+    _document, cases = await cases_of(polderland, DEWI)
+    water, municipal = cases["2026-770012-WPD"], cases["2026-770012-OST"]
+    assert water["regelbaar_bedrag"] == 0
+    assert "betalingsregeling" not in water["acties"] and "pauze" in water["acties"]
+    assert municipal["regelbaar_bedrag"] == municipal["achterstand"] == 6925
+
+
+async def test_a_refund_offset_against_an_instalment(polderland: CheckContext) -> None:
+    """Part of instalment 6 was paid by offsetting a refund the cooperative owed Dewi on
+    last year's bill (verrekening), and the payment says what it was offset against."""
+    _document, cases = await cases_of(polderland, DEWI)
+    payments = {e["gebeurtenis_id"]: e for e in cases["2026-770012-OST"]["gebeurtenissen"]
+                if e["gebeurtenistype"] == "BetalingVerwerkt"}
+    offset = payments["2026-770012-OST:V1"]
+    assert (offset["betaalwijze"], offset["bedrag"]) == ("verrekening", 4130)
+    assert offset["verrekend_met"].startswith("Teruggaaf afvalstoffenheffing 2025")
+    assert payments["2026-770012-OST:B6"]["betaalwijze"] == "overboeking"
+    assert not [p for p in payments.values()
+                if "verrekend_met" in p and p["betaalwijze"] != "verrekening"]
+
+
 async def test_bailiff_case_offers_no_arrangement(polderland: CheckContext) -> None:
     _document, cases = await cases_of(polderland, EVA)
     case = cases["2025-661234-WPD"]
     assert case["status"] == "overgedragen_aan_deurwaarder"
     assert case["acties"] == ["betalen"]
-    assert case["saldo"] == case["achterstand"] == 8642 + 12180 + 11980 + 700 + 4100 - 5000
+    assert case["regelbaar_bedrag"] == 0
+    assert case["pauze_mogelijkheid"]["reden"] == "bij-deurwaarder"
+    paid = 5000 + 2 * 9500  # a part payment, then two deductions of the wage garnishment
+    assert case["saldo"] == case["achterstand"] == 8642 + 12180 + 11980 + 700 + 4100 - paid
     assert case["looptijd"] == "eenmalig"
     kinds = [e.get("soort") for e in case["gebeurtenissen"]
              if e["gebeurtenistype"] == "BetalingsverplichtingOpgelegd"]
     assert kinds == ["aanschrijving", "aanmaning"]
+
+
+async def test_wage_garnishment_with_its_protected_income(polderland: CheckContext) -> None:
+    """The bailiff garnished Eva's wages: the case names the garnishee and the protected
+    income (beslagvrije voet) she may ask the cooperative to check; the deductions are
+    payments by garnishment."""
+    _document, cases = await cases_of(polderland, EVA)
+    case = cases["2025-661234-WPD"]
+    garnishment, = case["beslag"]
+    assert (garnishment["soort"], garnishment["derde"]) == ("loonbeslag", "Zorggroep Polderhof")
+    assert garnishment["beslagvrije_voet"] == 140927  # per month
+    assert "beslagvrije voet" in garnishment["toelichting"]
+    methods = [e["betaalwijze"] for e in case["gebeurtenissen"]
+               if e["gebeurtenistype"] == "BetalingVerwerkt"]
+    assert methods == ["overboeking", "beslag", "beslag"]
+
+
+async def test_a_case_in_appeal(polderland: CheckContext) -> None:
+    """Gijs's objection was rejected and he appealed to the court: in major 2 the case is
+    in_bezwaar, `rechtsmiddel` says the stage; payment is not deferred meanwhile."""
+    _document, cases = await cases_of(polderland, GIJS)
+    case = cases["2026-770345-WPD"]
+    assert case["status"] == "in_bezwaar"
+    remedy = case["rechtsmiddel"]
+    assert (remedy["stadium"], remedy["uitstel_van_betaling"]) == ("beroep", False)
+    assert "Rechtbank Polderland" in case["bezwaar"]["toelichting"]
+    assert case["acties"] == ["betalen"] and case["regelbaar_bedrag"] == 0
+    assert (case["saldo"], case["achterstand"]) == (25239, 0)  # the second instalment to come
+
+
+async def test_a_decided_objection_is_no_remedy(tmp_path: Path) -> None:
+    """Once the court decided, no remedy runs: the claim goes back to its phase's status."""
+    with collection_database(tmp_path) as url:
+        connection = sqlite3.connect(url.removeprefix("sqlite+aiosqlite:///"))
+        with connection:
+            connection.execute("UPDATE rechtsmiddel SET afgehandeld_op = date('now') "
+                               "WHERE rechtsmiddel_id = 'RM-2026-0088'")
+            connection.execute("UPDATE vordering SET invorderingsfase = 'regulier' "
+                               "WHERE vordering_id = '2026-770345-WPD'")
+        connection.close()
+        backend = CollectionBackend(CollectionSystem(url), contact={"telefoon": "1"})
+        try:
+            case, = await backend.cases_for(GIJS)
+        finally:
+            await backend.system.close()
+    assert (case.status, case.rechtsmiddel) == ("open", None)
 
 
 async def test_citizen_without_claims(polderland: CheckContext) -> None:
