@@ -2,11 +2,17 @@
 """Set-up and entry point for a fresh checkout: needs only Python 3.11+.
 
     python3 dev.py demo   # certify the bundled reference source (the embedded default)
-    python3 dev.py test   # lint + the whole test suite
+    python3 dev.py test   # lint + the whole test suite, in one worker process per core
 
 It creates `.venv` beside this file, installs the project into it (again whenever
 `pyproject.toml` changes) and runs the command there. The browser tests need Debian's
 `chromium`; when it is missing and we run as root, `test` installs it with apt-get.
+
+The tests run in parallel (pytest-xdist), one worker per usable core and at least two: most
+of a test's time is waiting for a server, a browser or a subprocess, so two workers halve
+the run even on one core. Each test module stays in one worker (`--dist loadscope`): a
+module's fixtures start once and its tests run in order. `VORDERINGEN_TEST_WORKERS=1` (or
+an explicit `-n`/`-p no:xdist` among the extra arguments) runs them as asked instead.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ STAMP = VENV / ".installed-from"
 # The exact runtime versions the suite is released with; the tests run on the same ones.
 CONSTRAINTS = ROOT / "conformance" / "constraints.txt"
 CHROMIUM_PACKAGES = ("chromium",)
+WORKERS_ENV = "VORDERINGEN_TEST_WORKERS"
+MIN_WORKERS = 2
 
 
 def _run(*cmd: str | os.PathLike[str], **kwargs) -> None:
@@ -63,6 +71,33 @@ def ensure_chromium() -> None:
          stdout=subprocess.DEVNULL)
 
 
+def test_workers() -> int:
+    """Worker processes for the test run: the environment's choice, else one per core."""
+    chosen = os.environ.get(WORKERS_ENV, "").strip()
+    if chosen:
+        if not chosen.isdigit():
+            sys.exit(f"dev.py: {WORKERS_ENV} must be a whole number, not {chosen!r}")
+        return int(chosen)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(MIN_WORKERS, cores or 1)
+
+
+def parallel_arguments(extra: list[str]) -> list[str]:
+    """`-n N --dist loadscope`, unless the caller chose (extra arguments, one worker) or
+    pytest-xdist is not installed (an environment from before it was a dependency)."""
+    asked = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numproc"))
+                for a in extra)
+    workers = test_workers()
+    if asked or workers <= 1:
+        return []
+    probe = subprocess.run([str(BIN / "python"), "-c", "import xdist"], check=False,  # noqa: S603
+                           capture_output=True)
+    if probe.returncode != 0:
+        print("dev.py: pytest-xdist is missing; the tests run in one process", flush=True)
+        return []
+    return ["-n", str(workers), "--dist", "loadscope"]
+
+
 def main(argv: list[str]) -> None:
     if not argv or argv[0] not in {"demo", "test"}:
         sys.exit("usage: python3 dev.py demo|test [extra arguments]")
@@ -73,7 +108,7 @@ def main(argv: list[str]) -> None:
     else:
         ensure_chromium()
         _run(BIN / "ruff", "check", ".")
-        _run(BIN / "python", "-m", "pytest", *extra)
+        _run(BIN / "python", "-m", "pytest", *parallel_arguments(extra), *extra)
 
 
 if __name__ == "__main__":

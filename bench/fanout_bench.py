@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/fanout_bench.py                     # N = 1, 50, 200, 400
     .venv/bin/python bench/fanout_bench.py --latency-ms 200 --jitter-ms 50 --rounds 5
+    .venv/bin/python bench/fanout_bench.py --compare           # also httpx's own transport
 
 N lightweight stub sources, conformant to spec/openapi/bron.yaml for the calls an overview
 makes, run in a child process (one uvicorn server; organisation i answers under
@@ -14,8 +15,9 @@ sources at once — and verifies every envelope against the scheme (signature, s
 invariants).
 
 For each N the table gives the median wall time over `--rounds` runs, the wall time of the
-slowest of those N sources asked alone, and their ratio; the target is a ratio ≤ 1.2 at
-N = 400 (the fan-out must not grow with the number of organisations).
+slowest of those N sources asked alone, their ratio and the app's CPU time per overview
+(with `--compare` also for httpx's default transport, measured in alternation); the target
+is a ratio ≤ 1.2 at N = 400 (the fan-out must not grow with the number of organisations).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from reference_impl.app.http import new_client  # noqa: E402
 from reference_impl.app.identity import Identity  # noqa: E402
 from reference_impl.app.overview import collect_overview  # noqa: E402
-from reference_impl.app.sources import clients_for  # noqa: E402
+from reference_impl.app.sources import SourceClient, clients_for  # noqa: E402
 from reference_impl.common.envelope import sign_envelope  # noqa: E402
 from reference_impl.common.jose import generate_key, public_jwk, random_token, sign  # noqa: E402
 from reference_impl.common.scheme import Scheme  # noqa: E402
@@ -200,12 +202,18 @@ def at(setup: Setup, base: str, indices: list[int]) -> tuple[Scheme, list[dict[s
 
 async def one_overview(
     scheme: Scheme, organisations: list[dict[str, Any]], identity: Identity,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.AsyncBaseTransport | None = None, *, httpx_default: bool = False,
 ) -> tuple[float, Any]:
-    """Wall time of one overview (fresh client and sessions), and the overview."""
+    """Wall time of one overview (fresh client and sessions), and the overview; with
+    `httpx_default` every organisation's client uses httpx's own transport instead of the
+    app's (`--compare`)."""
     shared = new_client(transport, timeout_s=OVERVIEW_TIMEOUT_S) if transport else None
-    clients, own = clients_for(organisations, identity, shared=shared,
-                               timeout_s=OVERVIEW_TIMEOUT_S)
+    if httpx_default and shared is None:
+        own = [new_client(timeout_s=OVERVIEW_TIMEOUT_S) for _ in organisations]
+        clients = [SourceClient(o, c, identity) for o, c in zip(organisations, own, strict=True)]
+    else:
+        clients, own = clients_for(organisations, identity, shared=shared,
+                                   timeout_s=OVERVIEW_TIMEOUT_S)
     try:
         started = time.perf_counter()
         overview = await collect_overview(clients, scheme, identity, timeout_s=OVERVIEW_TIMEOUT_S)
@@ -221,6 +229,8 @@ class Row:
     wall_s: float
     slowest_alone_s: float
     answered: int
+    cpu_s: float = 0.0  # the app process's CPU per overview (median)
+    transport: str = "app"
 
     @property
     def ratio(self) -> float:
@@ -229,23 +239,37 @@ class Row:
 
 async def measure(
     setup: Setup, base: str, sizes: tuple[int, ...], rounds: int,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.AsyncBaseTransport | None = None, *, compare: bool = False,
 ) -> list[Row]:
-    """Per N: median wall time of the overview and of its slowest source alone."""
+    """Per N: median wall time of the overview and of its slowest source alone; with
+    `compare`, the same with httpx's default transport, the two interleaved per round."""
     rows = []
     await one_overview(*_pick(setup, base, [0]), setup.identity, transport)  # warm up
+    variants = (False, True) if compare else (False,)
     for n in sizes:
         indices = list(range(n))
         slowest = max(indices, key=lambda i: setup.latencies_s[i])
-        walls, alone, answered = [], [], 0
+        walls: dict[bool, list[float]] = {v: [] for v in variants}
+        cpus: dict[bool, list[float]] = {v: [] for v in variants}
+        alone: dict[bool, list[float]] = {v: [] for v in variants}
+        answered = 0
         for _ in range(rounds):
-            wall, overview = await one_overview(*_pick(setup, base, indices), setup.identity,
-                                                transport)
-            walls.append(wall)
-            answered = sum(1 for s in overview.bronnen if s.status == "beantwoord")
-            alone.append((await one_overview(*_pick(setup, base, [slowest]), setup.identity,
-                                             transport))[0])
-        rows.append(Row(n, statistics.median(walls), statistics.median(alone), answered))
+            for variant in variants:
+                cpu = time.process_time()
+                wall, overview = await one_overview(*_pick(setup, base, indices),
+                                                    setup.identity, transport,
+                                                    httpx_default=variant)
+                cpus[variant].append(time.process_time() - cpu)
+                walls[variant].append(wall)
+                answered = sum(1 for s in overview.bronnen if s.status == "beantwoord")
+                alone[variant].append((await one_overview(
+                    *_pick(setup, base, [slowest]), setup.identity, transport,
+                    httpx_default=variant))[0])
+        for variant in variants:
+            rows.append(Row(n, statistics.median(walls[variant]),
+                            statistics.median(alone[variant]), answered,
+                            statistics.median(cpus[variant]),
+                            "httpx" if variant else "app"))
     return rows
 
 
@@ -291,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jitter-ms", type=float, default=0.0,
                         help="spread the latency per source uniformly by ± this much")
     parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS)
+    parser.add_argument("--compare", action="store_true",
+                        help="also measure with httpx's default transport, side by side")
     parser.add_argument("--stubs", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stubs:
@@ -300,16 +326,18 @@ def main(argv: list[str] | None = None) -> int:
     setup = build(max(sizes), args.latency_ms, args.jitter_ms)
     process, base = start_stubs(setup)
     try:
-        rows = asyncio.run(measure(setup, base, sizes, args.rounds))
+        rows = asyncio.run(measure(setup, base, sizes, args.rounds, compare=args.compare))
     finally:
         stop_stubs(process)
     print(f"fan-out: latency {args.latency_ms:g} ms ± {args.jitter_ms:g} ms per answer, "
           f"3 answers per source, median of {args.rounds} rounds")
-    print(f"{'N':>4} {'wall (ms)':>10} {'slowest alone (ms)':>19} {'ratio':>6} {'answered':>9}")
+    print(f"{'N':>4} {'transport':>9} {'wall (ms)':>10} {'slowest alone (ms)':>19} "
+          f"{'ratio':>6} {'CPU (ms)':>9} {'answered':>9}")
     for row in rows:
-        print(f"{row.n:>4} {row.wall_s * 1000:>10.0f} {row.slowest_alone_s * 1000:>19.0f} "
-              f"{row.ratio:>6.2f} {row.answered:>9}")
-    last = rows[-1]
+        print(f"{row.n:>4} {row.transport:>9} {row.wall_s * 1000:>10.0f} "
+              f"{row.slowest_alone_s * 1000:>19.0f} {row.ratio:>6.2f} {row.cpu_s * 1000:>9.0f} "
+              f"{row.answered:>9}")
+    last = [row for row in rows if row.transport == "app"][-1]
     verdict = "met" if last.ratio <= TARGET_RATIO else "NOT met"
     print(f"target wall ≤ {TARGET_RATIO} × slowest at N = {last.n}: {verdict} "
           f"({last.ratio:.2f})")

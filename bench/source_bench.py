@@ -17,6 +17,13 @@ Each against SQLite and PostgreSQL (a throw-away server started here, when the b
 exist), and against a bare ASGI app returning the same pre-rendered bytes: the ceiling of
 the HTTP stack on this machine. The table gives the ratio to that ceiling. Request proofs
 are signed before a measurement starts (the client's signing is not the source's cost).
+
+Besides the rates it prints the CPU time the server process spent per operation, and
+PostgreSQL's (all its processes), read from /proc before and after each measurement
+(Linux; "-" elsewhere). On a machine other jobs load, rates and their ratio move by tens
+of percent between runs; CPU per operation hardly does, so "cpu vs ceiling" — the
+ceiling's server CPU per operation over the source's (its own plus its database's) — is
+the figure to compare between runs: what one core serves, relative to the ceiling.
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ REQUEST_TIMEOUT_S = 30
 DEFAULT_DURATION_S = 3.0
 DEFAULT_CONCURRENCY = 8
 PROOF_POOL = 6000  # request proofs signed before a measurement (each valid ≈ 2 min)
+PROC = Path("/proc")
 
 
 # --- synthetic data --------------------------------------------------------------------------
@@ -106,6 +114,58 @@ def synthetic_case(n: int) -> Case:
                 looptijd="eenmalig", grondslag={"omschrijving": "Benchmark"},
                 contact={"telefoon": "14 0999"}, gebeurtenissen=tuple(events),
                 acties=("betalen", "betalingsregeling", "pauze"))
+
+
+# --- CPU accounting ------------------------------------------------------------------------
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    """Fields 3… of /proc/PID/stat (state, ppid, …), or None (gone, or no /proc)."""
+    try:
+        text = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()  # the command name may hold spaces and ')'
+
+
+def _ticks(fields: list[str], *, exited_children: bool) -> int:
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks + (int(fields[13]) + int(fields[14]) if exited_children else 0)
+
+
+def cpu_seconds(pid: int, *, children: bool = False) -> float | None:
+    """User + system CPU seconds of process `pid`; with `children` also those of its
+    children, living and exited (PostgreSQL's backends). None without /proc."""
+    own = _stat(pid)
+    if own is None:
+        return None
+    ticks = _ticks(own, exited_children=children)
+    if children:
+        for entry in PROC.iterdir():
+            fields = _stat(entry.name) if entry.name.isdigit() else None
+            if fields is not None and fields[1] == str(pid):
+                ticks += _ticks(fields, exited_children=True)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Meters:
+    """Whose CPU a measurement reads: the server process and (PostgreSQL) the database."""
+
+    server_pid: int
+    database_pid: int | None = None
+
+    def read(self) -> tuple[float | None, float | None]:
+        database = (cpu_seconds(self.database_pid, children=True)
+                    if self.database_pid is not None else None)
+        return cpu_seconds(self.server_pid), database
+
+
+def postmaster_pid(data_directory: Path) -> int | None:
+    try:
+        return int((data_directory / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 # --- the server under test ---------------------------------------------------------------
@@ -235,10 +295,21 @@ class Result:
     count: int
     seconds: float
     latencies_ms: list[float]
+    server_cpu_s: float | None = None
+    database_cpu_s: float | None = None
 
     @property
     def rps(self) -> float:
         return self.count / self.seconds
+
+    def cpu_ms(self, seconds: float | None) -> float | None:
+        return None if seconds is None or not self.count else seconds / self.count * 1000
+
+    @property
+    def total_cpu_ms(self) -> float | None:
+        """Server plus database CPU per operation."""
+        server = self.cpu_ms(self.server_cpu_s)
+        return None if server is None else server + (self.cpu_ms(self.database_cpu_s) or 0)
 
     def percentile(self, q: float) -> float:
         if len(self.latencies_ms) < 2:
@@ -247,7 +318,8 @@ class Result:
 
 
 async def measure(name: str, target: str, operation: Any, duration_s: float,
-                  concurrency: int, budget: int | None = None) -> Result:
+                  concurrency: int, budget: int | None = None, meters: Meters | None = None
+                  ) -> Result:
     latencies: list[float] = []
     stop_at = time.perf_counter() + duration_s
     remaining = [budget if budget is not None else 1 << 62]
@@ -259,9 +331,15 @@ async def measure(name: str, target: str, operation: Any, duration_s: float,
             await operation()
             latencies.append((time.perf_counter() - started) * 1000)
 
+    no_meters: tuple[float | None, float | None] = (None, None)
+    cpu_before = meters.read() if meters is not None else no_meters
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Result(name, target, len(latencies), time.perf_counter() - started, latencies)
+    seconds = time.perf_counter() - started
+    cpu_after = meters.read() if meters is not None else no_meters
+    cpu = [None if b is None or a is None else a - b
+           for b, a in zip(cpu_before, cpu_after, strict=True)]
+    return Result(name, target, len(latencies), seconds, latencies, cpu[0], cpu[1])
 
 
 class Citizen:
@@ -300,7 +378,7 @@ def expect(response: httpx.Response, status: int) -> None:
 
 
 async def bench_source(setup: Setup, target: str, port: int, args: argparse.Namespace,
-                       rendered: dict[str, Any]) -> list[Result]:
+                       rendered: dict[str, Any], meters: Meters) -> list[Result]:
     limits = httpx.Limits(max_connections=args.concurrency)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
                                  timeout=REQUEST_TIMEOUT_S) as client:
@@ -310,7 +388,7 @@ async def bench_source(setup: Setup, target: str, port: int, args: argparse.Name
             await citizen.session(client)
 
         results = [await measure("session", target, open_session, args.duration,
-                                 args.concurrency)]
+                                 args.concurrency, meters=meters)]
         token = await citizen.session(client)
         overview_path = f"{BASE}/vorderingenoverzicht"
 
@@ -322,7 +400,7 @@ async def bench_source(setup: Setup, target: str, port: int, args: argparse.Name
             expect(await client.get(overview_path, headers=proofs.pop()), 200)
 
         results.append(await measure("overview", target, overview, args.duration,
-                                     args.concurrency, budget=len(proofs)))
+                                     args.concurrency, budget=len(proofs), meters=meters))
         rendered[f"{BASE}/vorderingenoverzicht"] = {
             "status": 200,
             "body": (await client.get(overview_path,
@@ -353,7 +431,7 @@ async def bench_source(setup: Setup, target: str, port: int, args: argparse.Name
             rendered[f"{BASE}/betalingsregelingen"] = {"status": 201, "body": response.text}
 
         results.append(await measure("accept", target, accept, args.duration,
-                                     args.concurrency, budget=len(quotes)))
+                                     args.concurrency, budget=len(quotes), meters=meters))
         nonce = (await client.post(f"{BASE}/sessies/uitdagingen")).text
         rendered[f"{BASE}/sessies/uitdagingen"] = {"status": 201, "body": nonce}
         rendered[f"{BASE}/sessies"] = {"status": 201, "body": json.dumps(
@@ -362,7 +440,7 @@ async def bench_source(setup: Setup, target: str, port: int, args: argparse.Name
     return results
 
 
-async def bench_ceiling(port: int, args: argparse.Namespace) -> list[Result]:
+async def bench_ceiling(port: int, args: argparse.Namespace, meters: Meters) -> list[Result]:
     limits = httpx.Limits(max_connections=args.concurrency)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
                                  timeout=REQUEST_TIMEOUT_S) as client:
@@ -376,13 +454,14 @@ async def bench_ceiling(port: int, args: argparse.Namespace) -> list[Result]:
         async def accept() -> None:
             await client.post(f"{BASE}/betalingsregelingen", json={"voorstel_id": "x"})
 
-        return [await measure(name, "ceiling", op, args.duration, args.concurrency)
+        return [await measure(name, "ceiling", op, args.duration, args.concurrency,
+                              meters=meters)
                 for name, op in (("session", session), ("overview", overview),
                                  ("accept", accept))]
 
 
 def run_target(label: str, database_url: str, work: Path, args: argparse.Namespace,
-               rendered: dict[str, Any]) -> list[Result]:
+               rendered: dict[str, Any], database_pid: int | None = None) -> list[Result]:
     work.mkdir(parents=True, exist_ok=True)
     setup = asyncio.run(prepare(work, database_url))
     config_file = work / "bron.json"
@@ -390,22 +469,34 @@ def run_target(label: str, database_url: str, work: Path, args: argparse.Namespa
     port = free_port()
     server = start_server(["serve", str(config_file)], port)
     try:
-        return asyncio.run(bench_source(setup, label, port, args, rendered))
+        return asyncio.run(bench_source(setup, label, port, args, rendered,
+                                        Meters(server.pid, database_pid)))
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
+def _figure(value: float | None, width: int, digits: int = 2) -> str:
+    return f"{value:>{width}.{digits}f}" if value is not None else f"{'-':>{width}}"
+
+
 def print_table(results: list[Result]) -> None:
-    ceiling = {r.operation: r.rps for r in results if r.target == "ceiling"}
+    ceiling = {r.operation: r for r in results if r.target == "ceiling"}
     print(f"\n{'operation':<10} {'target':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'n':>6} {'vs ceiling':>11}")
+          f"{'n':>6} {'vs ceiling':>11} {'cpu ms/op':>10} {'db ms/op':>9} "
+          f"{'cpu vs ceiling':>15}")
     for r in sorted(results, key=lambda r: (r.operation, r.target != "ceiling", r.target)):
-        ratio = f"{r.rps / ceiling[r.operation]:.2f}" if r.operation in ceiling else "-"
+        top = ceiling.get(r.operation)
+        ratio = r.rps / top.rps if top is not None else None
+        cpu_ratio = (top.total_cpu_ms / r.total_cpu_ms
+                     if top is not None and top.total_cpu_ms and r.total_cpu_ms else None)
         print(f"{r.operation:<10} {r.target:<10} {r.rps:>9.1f} {r.percentile(50):>8.2f} "
-              f"{r.percentile(99):>8.2f} {r.count:>6} {ratio:>11}")
+              f"{r.percentile(99):>8.2f} {r.count:>6} {_figure(ratio, 11)} "
+              f"{_figure(r.cpu_ms(r.server_cpu_s), 10)} "
+              f"{_figure(r.cpu_ms(r.database_cpu_s), 9)} {_figure(cpu_ratio, 15)}")
     print(f"\n({CASES} cases × {EVENTS} events per overview; session = challenge + open; "
-          "loopback HTTP, uvicorn, one server process)")
+          "loopback HTTP, uvicorn, one server process; cpu = the server process, db = "
+          f"PostgreSQL's processes; load average {os.getloadavg()[0]:.1f})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -445,7 +536,8 @@ def main(argv: list[str] | None = None) -> None:
                 try:
                     print("PostgreSQL …", flush=True)
                     results += run_target("postgresql", server.create_database(),
-                                          work / "postgresql", args, rendered)
+                                          work / "postgresql", args, rendered,
+                                          postmaster_pid(server.data))
                 finally:
                     server.stop()
         print("ceiling …", flush=True)
@@ -454,7 +546,7 @@ def main(argv: list[str] | None = None) -> None:
         port = free_port()
         ceiling = start_server(["serve-ceiling", str(bodies)], port)
         try:
-            results += asyncio.run(bench_ceiling(port, args))
+            results += asyncio.run(bench_ceiling(port, args, Meters(ceiling.pid)))
         finally:
             ceiling.terminate()
             ceiling.wait(timeout=10)
