@@ -26,6 +26,7 @@ from typing import Any
 from reference_impl.app import reservations
 from reference_impl.app.allocation import Claim, allocate, interest_reserve
 from reference_impl.app.errors import AllocationError, AppError
+from reference_impl.app.notes import euro
 from reference_impl.app.overview import Overview
 from reference_impl.app.sources import SOURCE_TIMEOUT_S, SourceClient, fan_out
 
@@ -210,7 +211,7 @@ async def plan_arrangement(
         shares = allocate(max(maandbedrag - reserved, 0), claims)
     except AllocationError as refused:
         plan.minimum = refused.minimum + reserved if refused.minimum is not None else None
-        return _not_possible(plan, f"Het maandbedrag is te laag: minimaal {_euro(plan.minimum)}."
+        return _not_possible(plan, f"Het maandbedrag is te laag: minimaal {euro(plan.minimum)}."
                              if plan.minimum else str(refused))
     for part in parts:
         part.termijnbedrag = shares[part.source.oin]
@@ -238,11 +239,6 @@ def parts_sources(parts: Sequence[Part]) -> list[SourceClient]:
 
 def _part(parts: Sequence[Part], source: SourceClient) -> Part:
     return next(p for p in parts if p.source is source)
-
-
-def _euro(cents: int | None) -> str:
-    whole, rest = divmod(cents or 0, 100)
-    return f"€ {whole:,}".replace(",", ".") + f",{rest:02d}"
 
 
 def _not_possible(plan: Plan, message: str) -> Plan:

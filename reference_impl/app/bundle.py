@@ -29,7 +29,7 @@ from typing import Any
 
 from reference_impl.app.errors import BundleError, file_problem
 from reference_impl.app.ledger import ledger_members
-from reference_impl.app.notes import case_notes
+from reference_impl.app.notes import case_notes, euro
 from reference_impl.app.overview import GROUPS, Overview, group_of, now_rfc3339, today
 from reference_impl.common.envelope import verify_envelope
 from reference_impl.common.errors import TokenError
@@ -170,12 +170,6 @@ def _source_name(envelope: Any, scheme: Scheme) -> str:
     return organisation["naam"] if organisation else f"(niet in het stelsel: {oin})"
 
 
-def _euro(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
-
-
 def render_markdown(bundle: dict[str, Any], *, now: float | None = None) -> str:
     """A readable rendering of a bundle (no BSN), grouped as the overview groups cases."""
     on = today(now)
@@ -196,8 +190,8 @@ def render_markdown(bundle: dict[str, Any], *, now: float | None = None) -> str:
             if group is not None:
                 due = case.get("volgende_vervaldatum") or "–"
                 rows[group].append(
-                    f"| {bron} | {case['omschrijving']} | {_euro(case['saldo'])} | "
-                    f"{_euro(case['achterstand'])} | {due} | {case['status']} |")
+                    f"| {bron} | {case['omschrijving']} | {euro(case['saldo'])} | "
+                    f"{euro(case['achterstand'])} | {due} | {case['status']} |")
                 row = {**case, **ledger_members(case)}
                 notes += [f"- {bron}, {case['omschrijving']}: {note}"
                           for note in case_notes(row)]

@@ -7,7 +7,6 @@ arrears figure: the part of what is owed that is past due (`totalen.achterstand`
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from rich.console import Console
@@ -15,7 +14,7 @@ from rich.table import Table
 
 from reference_impl.app.arrangement import Plan
 from reference_impl.app.bundle import BundleVerdict
-from reference_impl.app.notes import PAUSE_REASONS, case_notes
+from reference_impl.app.notes import PAUSE_REASONS, case_notes, dutch_date, euro
 from reference_impl.app.overview import Overview, SourceStatus
 from reference_impl.app.pause import PauseLine
 
@@ -45,25 +44,8 @@ PART_WORDS = {"voorgesteld": "voorstel", "aangegaan": "afgesloten", "mislukt": "
               "niet_geprobeerd": "niet aangevraagd", "ingetrokken": "weer ingetrokken",
               "onzeker": "onbekend of het gelukt is — neem contact op",
               "intrekken_mislukt": "intrekken niet gelukt — neem contact op"}
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-          "september", "oktober", "november", "december")
 STATUS_STYLES = {"beantwoord": "green", "niets_te_melden": "cyan",
                  "onbereikbaar": "yellow", "geweigerd": "red"}
-
-
-def euro(cents: int) -> str:
-    """`€ 1.234,56` (Dutch notation)."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
-
-
-def dutch_date(iso: str | None) -> str:
-    """`23 december 2026` for `2026-12-23` (empty for none)."""
-    if not iso:
-        return ""
-    day = date.fromisoformat(iso)
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def plural(n: int, one: str, many: str) -> str:

@@ -46,12 +46,14 @@ PAYMENT_WORDS = {"verrekening": "verrekend", "beslag": "ingehouden via beslag",
 
 
 def euro(cents: int) -> str:
+    """`€ 1.234,56` (Dutch notation)."""
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), 100)
     return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
 
 
-def day(iso: str | None) -> str:
+def dutch_date(iso: str | None) -> str:
+    """`23 december 2026` for `2026-12-23` or a datetime on that day (empty for none)."""
     if not iso:
         return ""
     moment = date.fromisoformat(iso[:10])
@@ -64,7 +66,8 @@ def _arrangement(regeling: dict[str, Any]) -> list[str]:
     text = "Betalingsregeling"
     ending = regeling.get("beeindiging")
     if ending:
-        text += f": {END_WORDS.get(ending.get('reden'), 'beëindigd')} op {day(ending.get('datum'))}"
+        text += (f": {END_WORDS.get(ending.get('reden'), 'beëindigd')} op "
+                 f"{dutch_date(ending.get('datum'))}")
     elif regeling.get("status") == "actief":
         text += ": loopt"
     counts = Counter(t.get("status") for t in regeling.get("termijnen") or [] if t.get("status"))
@@ -81,7 +84,8 @@ def case_notes(row: dict[str, Any]) -> list[str]:
     """Sentences for the citizen about one case (empty when there is nothing special)."""
     notes: list[str] = []
     for reversal in row.get("tegenboekingen") or []:
-        notes.append(f"Tegenboeking {euro(reversal['bedrag'])} op {day(reversal.get('datum'))}: "
+        notes.append(f"Tegenboeking {euro(reversal['bedrag'])} op "
+                     f"{dutch_date(reversal.get('datum'))}: "
                      f"{REVERSAL_WORDS.get(reversal['soort'], reversal['soort'])}.")
     if row.get("tegengeboekt"):
         notes.append(f"Opgelegd {euro(row['opgelegd_netto'])}, betaald of kwijtgescholden "
@@ -96,10 +100,10 @@ def case_notes(row: dict[str, Any]) -> list[str]:
         if way in ("verrekening", "beslag", "herboeking"):
             what = f" met {payment['verrekend_met']}" if payment.get("verrekend_met") else ""
             notes.append(f"{euro(payment['bedrag'])} {PAYMENT_WORDS[way]}{what} op "
-                         f"{day(payment['datum'])}.")
+                         f"{dutch_date(payment['datum'])}.")
     for garnishment in row.get("beslag") or []:
         text = (f"{GARNISHMENT_WORDS.get(garnishment['soort'], garnishment['soort']).capitalize()}"
-                f" sinds {day(garnishment.get('gelegd_op'))}")
+                f" sinds {dutch_date(garnishment.get('gelegd_op'))}")
         if garnishment.get("derde"):
             text += f" (bij {garnishment['derde']})"
         if "beslagvrije_voet" in garnishment:
@@ -112,23 +116,24 @@ def case_notes(row: dict[str, Any]) -> list[str]:
         delay = ("u hoeft voorlopig niet te betalen" if remedy.get("uitstel_van_betaling")
                  else "u moet wel betalen zolang het loopt")
         notes.append(f"{REMEDY_WORDS.get(remedy.get('stadium'), 'Bezwaar')} ingediend op "
-                     f"{day(remedy.get('ingediend_op'))}; {delay}.")
+                     f"{dutch_date(remedy.get('ingediend_op'))}; {delay}.")
     scheme = row.get("schuldregeling")
     if scheme:
         text = f"In {SCHEME_WORDS.get(scheme.get('soort'), 'een schuldregeling')} sinds " \
-               f"{day(scheme.get('sinds'))}"
+               f"{dutch_date(scheme.get('sinds'))}"
         if scheme.get("behandelaar"):
             text += f", behandelaar {scheme['behandelaar']}"
         notes.append(text + "; de organisatie int nu niet zelf.")
     transfer = row.get("overgenomen_van")
     if transfer:
-        notes.append(f"Overgenomen van {transfer.get('naam')} op {day(transfer.get('datum'))}.")
+        notes.append(f"Overgenomen van {transfer.get('naam')} op "
+                     f"{dutch_date(transfer.get('datum'))}.")
     notes.extend(_arrangement(row.get("betalingsregeling") or {}))
     possible = row.get("pauze_mogelijkheid")
     if possible and possible.get("mogelijk") is False:
         text = f"Pauze niet mogelijk: {PAUSE_REASONS.get(possible.get('reden'), 'zie organisatie')}"
         if possible.get("mogelijk_vanaf"):
-            text += f" (weer mogelijk vanaf {day(possible['mogelijk_vanaf'])})"
+            text += f" (weer mogelijk vanaf {dutch_date(possible['mogelijk_vanaf'])})"
         notes.append(text + ".")
     arrangeable = row.get("regelbaar_bedrag")
     if arrangeable is not None and arrangeable != row.get("saldo"):

@@ -241,30 +241,12 @@ class Arrangements:
     async def _after_conflict(
         self, bsn: str, key: str, digest: str, quote_id: str, otherwise: Problem | None = None
     ) -> tuple[dict[str, Any], bool]:
-        """The answer once another request got there first: a replay of it when it had this
-        key and body, else `voorstel-gebruikt` when it took this quote, else `otherwise`."""
-        earlier = await self._by_key(bsn, key, digest)
-        if earlier is not None:
-            return earlier, True
-        if await quotes.quote_used(self.database, quote_id):
-            raise Problem(409, "betalingsregeling/voorstel-gebruikt",
-                          "Dit voorstel is al geaccepteerd.")
-        raise otherwise or Problem(
-            409, "betalingsregeling/zaak-gewijzigd",
-            "Een zaak is gewijzigd sinds het voorstel. Vraag een nieuw voorstel aan.")
+        return await quotes.conflict_answer(self.database, quote_id,
+                                            await self._by_key(bsn, key, digest), otherwise)
 
     async def _by_key(self, bsn: str, key: str, digest: str) -> dict[str, Any] | None:
-        r = tables.betalingsregelingen.c
-        async with self.database.engine.connect() as connection:
-            row = (await connection.execute(
-                sa.select(tables.betalingsregelingen).where(r.bsn == bsn, r.idempotency_key == key)
-            )).first()
-        if row is None:
-            return None
-        if row.request_hash != digest:
-            raise Problem(422, "idempotentie/sleutel-hergebruikt",
-                          "Deze Idempotency-Key is al gebruikt voor een ander verzoek.")
-        return as_created(row)  # the same answer as the first time
+        row = await quotes.keyed_row(self.database, tables.betalingsregelingen, bsn, key, digest)
+        return None if row is None else as_created(row)  # the same answer as the first time
 
     # --- withdrawal -----------------------------------------------------------------------
 

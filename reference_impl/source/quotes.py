@@ -194,6 +194,34 @@ async def quote_used(database: Database, quote_id: str) -> bool:
     return found is not None
 
 
+async def keyed_row(database: Database, table: sa.Table, bsn: str, key: str,
+                    digest: str) -> Any:
+    """The row (of an arrangement or a reservation) the citizen's Idempotency-Key made, or
+    None; 422 `idempotentie/sleutel-hergebruikt` when the key came with another body."""
+    c = table.c
+    async with database.engine.connect() as connection:
+        row = (await connection.execute(sa.select(table).where(
+            c.bsn == bsn, c.idempotency_key == key))).first()
+    if row is not None and row.request_hash != digest:
+        raise Problem(422, "idempotentie/sleutel-hergebruikt",
+                      "Deze Idempotency-Key is al gebruikt voor een ander verzoek.")
+    return row
+
+
+async def conflict_answer(database: Database, quote_id: str, earlier: dict[str, Any] | None,
+                          otherwise: Problem | None = None) -> tuple[dict[str, Any], bool]:
+    """The answer once another request got there first: a replay of it when it had this key
+    and body (`earlier`), else `voorstel-gebruikt` when it took this quote, else
+    `otherwise` (by default `zaak-gewijzigd`)."""
+    if earlier is not None:
+        return earlier, True
+    if await quote_used(database, quote_id):
+        raise Problem(409, "betalingsregeling/voorstel-gebruikt", "Dit voorstel is al gebruikt.")
+    raise otherwise or Problem(
+        409, "betalingsregeling/zaak-gewijzigd",
+        "Een zaak is gewijzigd sinds het voorstel. Vraag een nieuw voorstel aan.")
+
+
 async def check_quote(database: Database, bsn: str, quote: Any, views: dict[str, CaseView],
                       now: int) -> None:
     """409 `voorstel-verlopen` or `zaak-gewijzigd` when the quote can no longer be taken."""

@@ -104,25 +104,13 @@ class Reservations:
 
     async def _after_conflict(self, bsn: str, key: str, digest: str, quote_id: str,
                               otherwise: Problem | None = None) -> tuple[dict[str, Any], bool]:
-        earlier = await self._by_key(bsn, key, digest)
-        if earlier is not None:
-            return earlier, True
-        if await quotes.quote_used(self.database, quote_id):
-            raise Problem(409, "betalingsregeling/voorstel-gebruikt",
-                          "Dit voorstel is al gebruikt.")
-        raise otherwise or Problem(
-            409, "betalingsregeling/zaak-gewijzigd",
-            "Een zaak is gewijzigd sinds het voorstel. Vraag een nieuw voorstel aan.")
+        return await quotes.conflict_answer(self.database, quote_id,
+                                            await self._by_key(bsn, key, digest), otherwise)
 
     async def _by_key(self, bsn: str, key: str, digest: str) -> dict[str, Any] | None:
-        async with self.database.engine.connect() as connection:
-            row = (await connection.execute(sa.select(tables.reserveringen).where(
-                s.bsn == bsn, s.idempotency_key == key))).first()
+        row = await quotes.keyed_row(self.database, tables.reserveringen, bsn, key, digest)
         if row is None:
             return None
-        if row.request_hash != digest:
-            raise Problem(422, "idempotentie/sleutel-hergebruikt",
-                          "Deze Idempotency-Key is al gebruikt voor een ander verzoek.")
         body = await self._quote_body(row)
         # The same answer as the first time: the reservation as it was made.
         made = render(row, body, row.gereserveerd_at) | {"status": RESERVED}
