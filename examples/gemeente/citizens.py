@@ -24,7 +24,9 @@ TEST_CITIZENS = (
         "999991024", "Bram de Groot", "second --test-bsn",
         "assessment 2026.0023456 with a pending objection to the WOZ value (in_bezwaar, "
         "rechtsmiddel bezwaar with payment deferred: second instalment withdrawn); last "
-        "year's assessment 2025.0098765 with a final notice and its costs (arrears)",
+        "year's assessment 2025.0098765 with a final notice and its costs (arrears); "
+        "hondenbelasting 2026.0061234 in two direct-debit instalments not yet due: a balance "
+        "but nothing arrangeable (regelbaar_bedrag 0, status open)",
     ),
     TestCitizen(
         "999991036", "Chris Jansen", "",

@@ -52,8 +52,8 @@ def export_copy(tmp_path: Path) -> Path:
 
 def test_bundled_export_reads_completely() -> None:
     export = read_export(BUNDLED_EXPORT)
-    assert len(export.aanslagen) == 4
-    assert sum(len(rows) for rows in export.termijnen.values()) == 22
+    assert len(export.aanslagen) == 5
+    assert sum(len(rows) for rows in export.termijnen.values()) == 24
     assert export.exportdatum.isoformat() == "2026-11-02"
 
 
@@ -77,7 +77,7 @@ def test_malformed_value_names_file_line_and_column(export_copy: Path) -> None:
 def test_byte_order_mark_is_accepted(export_copy: Path) -> None:
     path = export_copy / "aanslagen.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    assert len(read_export(export_copy).aanslagen) == 4
+    assert len(read_export(export_copy).aanslagen) == 5
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
@@ -118,7 +118,7 @@ async def test_new_export_is_picked_up(export_copy: Path) -> None:
     with (export_copy / "aanslagen.csv").open("a", encoding="utf-8") as handle:
         handle.write("2026.0099999;999991036;aanslag;2026;27-02-2026;overboeking;1;10-04-2026\n")
     control = export_copy / "stuurbestand.csv"
-    control.write_text(control.read_text("utf-8").replace("aanslagen.csv;4", "aanslagen.csv;5"),
+    control.write_text(control.read_text("utf-8").replace("aanslagen.csv;5", "aanslagen.csv;6"),
                        "utf-8")
     assert [c.zaakkenmerk for c in await backend.cases_for(CHRIS)] == ["2026.0099999"]
 
@@ -318,6 +318,19 @@ async def test_pending_objection_and_a_final_notice(lindeoord: CheckContext) -> 
     assert old["regelbaar_bedrag"] == 40950 and "betalingsregeling" in old["acties"]
     assert [d["soort"] for d in of_type(old, "BetalingsverplichtingOpgelegd")] == [
         "aanschrijving", "aanmaning"]
+
+
+async def test_instalments_not_yet_due_leave_nothing_arrangeable(
+    lindeoord: CheckContext,
+) -> None:
+    """Bram's dog tax runs in two direct-debit instalments, neither due yet (whatever the
+    day: the bundled export is moved to today): a balance, but the instalments are a payment
+    plan already, so nothing is arrangeable, no arrangement is offered and the case stays
+    open."""
+    dog = cases_by_id(await document_of(lindeoord, BRAM))["2026.0061234"]
+    assert (dog["status"], dog["looptijd"]) == ("open", "termijnen")
+    assert (dog["saldo"], dog["achterstand"], dog["regelbaar_bedrag"]) == (5250, 0, 0)
+    assert "betalingsregeling" not in dog["acties"] and "pauze" in dog["acties"]
 
 
 async def test_citizen_without_assessments_gets_an_empty_document(
