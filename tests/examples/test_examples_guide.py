@@ -60,6 +60,8 @@ def test_guide_walkthrough_runs_green(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads((work / "reports" / "report.json").read_text(encoding="utf-8"))
     verdict = green_but_for_the_waits(report)  # every check that ran passed
+    # test clock and short lifetimes in bron.yaml, a test citizen for every check: complete
+    assert verdict == "conformant", report["counts"]
     assert f"exit code {report['exit_code']}\n" in done.stdout
     badge = json.loads((work / "reports" / "badge.json").read_text(encoding="utf-8"))
     assert done.stdout.rstrip().endswith(badge["message"])  # the guide prints the badge
