@@ -18,14 +18,19 @@ import hashlib
 import json
 import os
 import re
+import weakref
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from joserfc import jws
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
@@ -47,6 +52,7 @@ from reference_impl.common.spec import schema_errors, schema_validator
 
 CURVE = "P-256"
 PRIVATE_KEY_FILE_MODE = 0o600
+ES256_SIGNATURE_BYTES = 64  # r and s, 32 bytes each (RFC 7518 §3.4)
 PUBLIC_KEYS_KEPT = 4096  # imported public keys kept per process (see _public_key)
 
 HEADER_MEMBERS = frozenset({"alg", "typ", "kid"})
@@ -269,16 +275,39 @@ def _json_bytes(claims: dict[str, Any]) -> bytes:
 
 def sign(claims: dict[str, Any], key: ECKey, *, typ: str) -> str:
     """A compact ES256 JWS of `claims` with header `{alg, typ, kid}`."""
-    header = {"alg": ALG, "typ": typ, "kid": public_jwk(key)["kid"]}
-    return jws.serialize_compact(header, _json_bytes(claims), key, algorithms=[ALG])
+    signing_input = f"{_protected_header(key, typ)}.{b64url_encode(_json_bytes(claims))}"
+    return f"{signing_input}.{_es256(signing_input, key)}"
 
 
 def sign_detached(payload: bytes, key: ECKey, *, typ: str) -> str:
     """A compact ES256 JWS over `payload` with the payload part left empty (RFC 7515 app. F)."""
-    header = {"alg": ALG, "typ": typ, "kid": public_jwk(key)["kid"]}
-    token = jws.serialize_compact(header, payload, key, algorithms=[ALG])
-    protected, _, signature = token.split(".")
-    return f"{protected}..{signature}"
+    protected = _protected_header(key, typ)
+    return f"{protected}..{_es256(f'{protected}.{b64url_encode(payload)}', key)}"
+
+
+# A key's id is its thumbprint: an export and a hash, kept per key object rather than
+# worked out for every signature (an app signs two proofs per source per overview). Keyed
+# by id() with a weak reference (ECKey is not hashable), dropped when the key is.
+_KIDS: dict[int, tuple[weakref.ref[ECKey], str]] = {}
+
+
+def _protected_header(key: ECKey, typ: str) -> str:
+    kept = _KIDS.get(id(key))
+    if kept is not None and kept[0]() is key:
+        kid = kept[1]
+    else:
+        kid = public_jwk(key)["kid"]
+        identity = id(key)
+        _KIDS[identity] = (weakref.ref(key, lambda _: _KIDS.pop(identity, None)), kid)
+    return b64url_encode(_json_bytes({"alg": ALG, "typ": typ, "kid": kid}))
+
+
+def _es256(signing_input: str, key: ECKey) -> str:
+    """ES256 (RFC 7518 §3.4) with `cryptography` directly, as `_check_signature` verifies:
+    the DER signature as r ‖ s, 32 bytes each."""
+    der = key.private_key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    return b64url_encode(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
 
 # --- verification -----------------------------------------------------------------------
@@ -325,9 +354,20 @@ def select_key(kid: Any, keys: list[dict[str, Any]], *, prefix: str) -> ECKey:
 
 
 def _check_signature(token: str, key: ECKey, payload: bytes | None, prefix: str) -> None:
+    """ES256 (RFC 7518 §3.4) with `cryptography` directly: the header was checked by
+    `parse_header` already, and joserfc's second parse cost more than the curve itself."""
+    protected, body, signature = token.split(".")
+    if payload is not None:  # detached (RFC 7515 app. F): sign over the encoded payload
+        body = b64url_encode(payload)
     try:
-        jws.deserialize_compact(token, key, algorithms=[ALG], payload=payload)
-    except (JoseError, ValueError, TypeError) as exc:
+        raw = b64url_decode(signature)
+        if len(raw) != ES256_SIGNATURE_BYTES:
+            raise ValueError("een ES256-handtekening is 64 bytes")
+        der = encode_dss_signature(int.from_bytes(raw[:32], "big"),
+                                   int.from_bytes(raw[32:], "big"))
+        key.public_key.verify(der, f"{protected}.{body}".encode("ascii"),
+                              ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError, AttributeError) as exc:
         raise TokenError(f"{prefix}/handtekening-ongeldig", "de handtekening klopt niet") from exc
 
 

@@ -19,6 +19,13 @@ for the cases listed in the source's `pauzes` table.
 A backend that holds resources of its own (a connection pool to the organisation's
 system) may also define `async aclose()`; the source awaits it when it shuts down.
 
+A backend may also tell the source cheaply whether a citizen's cases changed, so a repeated
+overview skips reading them (`VersionedBackend`): `async cases_version(bsn)` returns a
+value that differs whenever `cases_for(bsn)` may answer differently (a change counter or
+a last-modified stamp of the organisation's system — never a clock reading), or None when
+it cannot tell. A backend without it has its cases read and compared in full on every
+overview, which is always correct.
+
 `DatabaseBackend` is the reference implementation: cases stored as JSON in the source's
 own database (table `zaken`), seeded from the demo data file or by `store`.
 `load_backend(name, ...)` picks a backend from the configuration: `database`, or
@@ -29,7 +36,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -196,11 +203,27 @@ class ClaimsBackend(Protocol):
         ...
 
 
+@runtime_checkable
+class VersionedBackend(Protocol):
+    """A backend that can say whether a citizen's cases changed (module docstring)."""
+
+    async def cases_version(self, bsn: str) -> Hashable | None:
+        """A value that differs whenever `cases_for(bsn)` may answer differently; None when
+        the backend cannot tell (then the cases are read and compared in full)."""
+        ...
+
+
 class DatabaseBackend:
     """Cases kept as JSON in the source's own database (table `zaken`)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
+
+    async def cases_version(self, bsn: str) -> Hashable | None:
+        """Always the same: every write to `zaken` — by the source, another process or plain
+        SQL — raises the citizen's `burger_versies` count (triggers, migration 0005), which
+        the overview's cache key holds beside this."""
+        return "zaken"
 
     async def cases_for(self, bsn: str) -> Sequence[Case]:
         query = (

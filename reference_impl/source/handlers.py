@@ -103,8 +103,10 @@ async def _session(request: Request, dienst: str | None) -> tuple[Source, Sessio
     scheme = await source.scheme()
     now = source.now()
     session = await source.sessions.authenticate(request, now=now, scheme=scheme)
-    await check_request_proof(request, session, expected_url=own_url(request, scheme, source),
-                              replays=source.replays, now=now)
+    # the citizen's version, read with the proof's jti: the overview cache's key
+    request.state.citizen_version = await check_request_proof(
+        request, session, expected_url=own_url(request, scheme, source),
+        replays=source.replays, now=now)
     require_level(session, source.config.minimum_level(dienst) if dienst else None)
     return source, session, scheme
 
@@ -186,7 +188,8 @@ async def sessie_beeindigen(request: Request) -> Response:
 async def vorderingenoverzicht(request: Request) -> Response:
     source, session, _scheme = await _session(request, "vorderingenoverzicht")
     body = await source.overview.envelope_body(session.bsn, _now(source, session),
-                                               documentversie=_api(request).wire_version)
+                                               documentversie=_api(request).wire_version,
+                                               citizen_version=request.state.citizen_version)
     return Response(body, media_type=JSON_MEDIA_TYPE)
 
 

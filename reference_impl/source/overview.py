@@ -19,8 +19,10 @@ What the source works out itself, so every document meets the invariants by cons
 - **betalingsregeling** (the most recent arrangement, with its lifecycle) and
   **pauze_mogelijkheid**: lifecycle.case_members, merged per case.
 
-The signed envelope is cached per citizen for a few seconds, keyed by all of the above
-inputs (signed_cache.py): a repeated request with nothing changed is not signed again.
+The signed envelope is cached per citizen for a few seconds (signed_cache.py), keyed by
+the citizen's version (kept by database triggers, read with the request proof) and the
+backend's own version when it has one, else by all of the above inputs compared in full: a
+repeated request with nothing changed is neither read nor signed again.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from reference_impl.common.envelope import sign_envelope
 from reference_impl.common.problems import Problem
 from reference_impl.common.versions import WIRE_VERSION, is_same_major
 from reference_impl.source import case_state
-from reference_impl.source.backend import Case, ClaimsBackend, check_case
+from reference_impl.source.backend import Case, ClaimsBackend, VersionedBackend, check_case
 from reference_impl.source.clock import TIMEZONE, local_date, rfc3339
 from reference_impl.source.config import SourceConfig
 from reference_impl.source.errors import BackendError
@@ -60,7 +62,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Inputs:
     """What one citizen's document is built from; compared in full by the signed-envelope
-    cache, so a change to any of it (an instalment paid, a pause ended) builds anew."""
+    cache when the backend has no version of its own, so a change to any of it (an
+    instalment paid, a pause ended) builds anew."""
 
     cases: tuple[Case, ...]
     state: CitizenState
@@ -197,6 +200,8 @@ class Overview:
         self.database = database
         self.key = key
         self.cache = SignedCache()
+        # checked once: a runtime Protocol check costs microseconds per request
+        self._versioned = isinstance(backend, VersionedBackend)
 
     async def cases(self, bsn: str) -> list[Case]:
         """The backend's cases of `bsn`, checked; a 500 problem when the backend erred."""
@@ -260,25 +265,53 @@ class Overview:
                 raise internal_error() from None
         return document
 
-    async def envelope(self, bsn: str, now: float, *,
-                       documentversie: str = DOCUMENT_VERSION) -> dict[str, Any]:
+    async def envelope(self, bsn: str, now: float, *, documentversie: str = DOCUMENT_VERSION,
+                       citizen_version: int | None = None) -> dict[str, Any]:
         """The signed overview: the cached one while nothing it was built from changed (see
         `SignedCache`), else built, checked and signed now. Callers must not modify it."""
-        key = await self._cache_key(bsn, now, documentversie)
-        return self.cache.get(bsn, key, now) or self._sign(bsn, key, now)
+        key, inputs = await self._cache_key(bsn, now, documentversie, citizen_version)
+        return self.cache.get(bsn, key, now) or await self._sign(bsn, key, inputs, now,
+                                                                 documentversie)
 
     async def envelope_body(self, bsn: str, now: float, *,
-                            documentversie: str = DOCUMENT_VERSION) -> bytes:
-        """`envelope` as the answer's bytes: a cached envelope is not encoded again."""
-        key = await self._cache_key(bsn, now, documentversie)
+                            documentversie: str = DOCUMENT_VERSION,
+                            citizen_version: int | None = None) -> bytes:
+        """`envelope` as the answer's bytes: a cached envelope is not encoded again.
+
+        `citizen_version` is the citizen's `burger_versies` count, read before this call (the
+        request proof's statement reads it): with a backend that has a version of its own
+        (`VersionedBackend`) the cache is keyed by both and a hit reads nothing more."""
+        key, inputs = await self._cache_key(bsn, now, documentversie, citizen_version)
         cached = self.cache.get_body(bsn, key, now)
-        return cached if cached is not None else response_body(self._sign(bsn, key, now))
+        if cached is not None:
+            return cached
+        if await self.cache.joined_build(bsn, key):
+            cached = self.cache.get_body(bsn, key, now)
+            if cached is not None:
+                return cached
+        with self.cache.building(bsn, key):
+            return response_body(await self._sign(bsn, key, inputs, now, documentversie))
 
-    async def _cache_key(self, bsn: str, now: float, documentversie: str) -> tuple[Any, ...]:
-        return (await self.inputs(bsn, now), documentversie, self.config)
+    async def _cache_key(self, bsn: str, now: float, documentversie: str,
+                         citizen_version: int | None) -> tuple[tuple[Any, ...], Inputs | None]:
+        """The cache key and, when the key needed them, the inputs read for it: the
+        citizen's version with the backend's own (`cases_version`) when both are known —
+        the source's records are counted by the first, the backend's cases by the second —
+        else every input, compared in full."""
+        if citizen_version is not None and self._versioned:
+            cases_version = await self.backend.cases_version(bsn)  # type: ignore[attr-defined]
+            if cases_version is not None:
+                return ("versie", citizen_version, cases_version, documentversie,
+                        self.config), None
+        inputs = await self.inputs(bsn, now)
+        return (inputs, documentversie, self.config), inputs
 
-    def _sign(self, bsn: str, key: tuple[Any, ...], now: float) -> dict[str, Any]:
-        inputs, documentversie, _config = key
+    async def _sign(self, bsn: str, key: tuple[Any, ...], inputs: Inputs | None, now: float,
+                    documentversie: str) -> dict[str, Any]:
+        # Inputs for a version key are read only now, after the version: data at least as
+        # new as the version it is kept under, so an entry is never older than its key says.
+        if inputs is None:
+            inputs = await self.inputs(bsn, now)
         envelope = sign_envelope(self._build(bsn, inputs, now, documentversie), self.key)
         self.cache.put(bsn, key, now, valid_until(list(inputs.cases), now), envelope)
         return envelope

@@ -54,6 +54,13 @@ SWEEP_EVERY_S = 30
 # Sessions remembered per process. A session lives at most SESSION_TTL_S (15 min); 10 000
 # entries of ≈ 1 KB cover every session one process serves in that time at ≈ 10/s.
 KNOWN_SESSIONS = 10_000
+# The nonce statements of every session set-up, as plain SQL built once (valid on SQLite and
+# PostgreSQL alike) for `Database.first`: one round trip each, the driver's own on PostgreSQL.
+_NEW_NONCE = sa.text("INSERT INTO nonces (nonce, created_at, expires_at, used_at) "
+                     "VALUES (:nonce, :created_at, :expires_at, NULL)")
+_CONSUME = sa.text("UPDATE nonces SET used_at = :now WHERE nonce = :nonce "
+                   "AND used_at IS NULL AND expires_at >= :now RETURNING nonce")
+_NONCE = sa.text("SELECT expires_at FROM nonces WHERE nonce = :nonce")
 TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -92,40 +99,23 @@ class SessionStore:
         """A fresh nonce and its expiry (Unix seconds)."""
         nonce = new_random_token(NONCE_BYTES)
         expires_at = now + self.nonce_ttl_s
-        async with self.database.autocommit() as connection:
-            if now - self._swept_at >= SWEEP_EVERY_S:
-                self._swept_at = now
-                await connection.execute(
-                    sa.delete(tables.nonces).where(
-                        tables.nonces.c.expires_at < now - NONCE_RETENTION_S
-                    )
-                )
-            await connection.execute(
-                sa.insert(tables.nonces).values(
-                    nonce=nonce, created_at=now, expires_at=expires_at, used_at=None
-                )
-            )
+        if now - self._swept_at >= SWEEP_EVERY_S:
+            self._swept_at = now
+            await self.database.write(lambda connection: connection.execute(
+                sa.delete(tables.nonces).where(
+                    tables.nonces.c.expires_at < now - NONCE_RETENTION_S)))
+        await self.database.first(_NEW_NONCE, {"nonce": nonce, "created_at": now,
+                                               "expires_at": expires_at})
         return nonce, expires_at
 
     async def consume(self, nonce: str, now: int) -> str | None:
         """Mark `nonce` used if it is known, unexpired and unused; else say which it is not."""
-        n = tables.nonces.c
-        async with self.database.autocommit() as connection:
-            result = await connection.execute(
-                sa.update(tables.nonces)
-                .where(n.nonce == nonce, n.used_at.is_(None), n.expires_at >= now)
-                .values(used_at=now)
-            )
-            if result.rowcount == 1:
-                return None
-            row = (
-                await connection.execute(
-                    sa.select(n.expires_at, n.used_at).where(n.nonce == nonce)
-                )
-            ).first()
+        if await self.database.first(_CONSUME, {"nonce": nonce, "now": now}) is not None:
+            return None
+        row = await self.database.first(_NONCE, {"nonce": nonce})
         if row is None:
             return "nonce-onbekend"
-        if row.expires_at < now:
+        if row[0] < now:
             return "nonce-verlopen"
         return "nonce-gebruikt"
 
@@ -136,16 +126,14 @@ class SessionStore:
         expires_at = min(now + self.session_ttl_s, int(certificate["exp"]))
         jwk = {k: certificate["cnf"]["jwk"][k] for k in ("kty", "crv", "x", "y")}
         hashed = token_hash(token)
-        async with self.database.autocommit() as connection:
-            await connection.execute(
-                sa.insert(tables.sessions).values(
-                    token_hash=hashed, bsn=certificate["bsn"],
-                    niveau=certificate["betrouwbaarheidsniveau"],
-                    certificaat_jti=certificate["jti"], created_at=now, expires_at=expires_at,
-                    ended_at=None, certificaat_exp=int(certificate["exp"]),
-                    sleutel_thumbprint=thumbprint(jwk), sleutel_jwk=jwk,
-                )
-            )
+        values = {"token_hash": hashed, "bsn": certificate["bsn"],
+                  "niveau": certificate["betrouwbaarheidsniveau"],
+                  "certificaat_jti": certificate["jti"], "created_at": now,
+                  "expires_at": expires_at, "ended_at": None,
+                  "certificaat_exp": int(certificate["exp"]),
+                  "sleutel_thumbprint": thumbprint(jwk), "sleutel_jwk": jwk}
+        await self.database.write(
+            lambda connection: connection.execute(sa.insert(tables.sessions).values(values)))
         self._remember(Session(certificate["bsn"], certificate["betrouwbaarheidsniveau"],
                                certificate["jti"], hashed, token, expires_at, jwk))
         return token, expires_at

@@ -1,15 +1,22 @@
 """A per-process cache of signed overviews (issue 16: not re-signing an unchanged document).
 
 See `SignedCache`. Correct under several processes on one database by construction: the
-key is the full input of the build, read anew on every request, not a version some writer
-must remember to bump. An entry keeps the answer's JSON bytes too (`response_body`), so a
-cached overview is not encoded again either (≈ 0.4 ms for 20 cases × 10 events).
+key is either the citizen's version, which database triggers raise on every write to the
+tables the document is read from (migration 0005; no writer can forget it, not even plain
+SQL), read in the statement every authenticated request runs anyway — or, for a claims
+backend that has no version of its own (backend.py, `VersionedBackend`), the full input of
+the build, read anew on every request. An entry keeps the answer's JSON bytes too
+(`response_body`), so a cached overview is not encoded again either (≈ 0.4 ms for 20
+cases × 10 events).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -63,11 +70,12 @@ class SignedCache:
 
     Signing (build, self-check, JCS, ES256) is most of an overview's cost; a citizen's app
     and the help-request flow ask for the same overview several times in a row. An entry is
-    keyed by everything the document is built from — the backend's cases and the source's
-    own arrangements and pauses, read from the database on every request, plus the major and
-    the configuration — and compared in full, so any write by any process (an arrangement,
-    a withdrawal, a pause, new backend data) makes the next request build anew: nothing
-    needs invalidating, and several processes on one database stay correct. It serves an
+    keyed by the citizen's trigger-kept version (and the backend's own, when it is not the
+    database backend), or else by everything the document is built from — the backend's
+    cases and the source's own arrangements and pauses, read on every request and compared
+    in full — plus the major and the configuration; so any write by any process (an
+    arrangement, a withdrawal, a pause, new backend data) makes the next request build anew:
+    nothing needs invalidating, and several processes on one database stay correct. It serves an
     envelope at most `CACHE_MAX_AGE_S` after its `opgesteld_op` (the rule
     /envelop/opgesteld-op: the signing moment, within seconds of the answer) and never
     past `valid_until` (when time alone changes the document). A cached envelope is the
@@ -79,6 +87,7 @@ class SignedCache:
         self.max_age_s = max_age_s
         self.max_entries = max_entries
         self._entries: OrderedDict[str, _Signed] = OrderedDict()
+        self._building: dict[str, tuple[tuple[Any, ...], asyncio.Future[None]]] = {}
         self.hits = self.misses = 0
 
     def get(self, bsn: str, inputs: tuple[Any, ...], now: float) -> dict[str, Any] | None:
@@ -102,6 +111,28 @@ class SignedCache:
             return None
         self.hits += 1
         return entry
+
+    @contextlib.contextmanager
+    def building(self, bsn: str, inputs: tuple[Any, ...]) -> Iterator[None]:
+        """Mark a build of `bsn`'s entry for `inputs` as running (see `joined_build`)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._building[bsn] = (inputs, done)
+        try:
+            yield
+        finally:
+            done.set_result(None)
+            if self._building.get(bsn, (None, None))[1] is done:
+                del self._building[bsn]
+
+    async def joined_build(self, bsn: str, inputs: tuple[Any, ...]) -> bool:
+        """Wait for a running build of this very entry, if any (True when there was one):
+        when an entry expires, the requests arriving during its rebuild would otherwise all
+        build and sign too. The caller then looks the entry up as on any other hit."""
+        running = self._building.get(bsn)
+        if running is None or running[0] != inputs:
+            return False
+        await asyncio.shield(running[1])  # a waiter cancelled does not cancel the build
+        return True
 
     def put(self, bsn: str, inputs: tuple[Any, ...], now: float, until: float,
             envelope: dict[str, Any], body: bytes | None = None) -> None:

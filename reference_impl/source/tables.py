@@ -175,3 +175,13 @@ hulpvragen = sa.Table(
     sa.Column("contact", sa.JSON, nullable=True),
     sa.Column("toelichting", sa.Text, nullable=True),
 )
+
+# Per citizen a counter every write to a table the claims document is read from raises
+# (triggers, migration 0005; the empty BSN counts a PostgreSQL TRUNCATE, which touches all).
+# The signed-overview cache is keyed by it (signed_cache.py).
+burger_versies = sa.Table(
+    "burger_versies",
+    metadata,
+    sa.Column("bsn", sa.String(9), primary_key=True),
+    sa.Column("versie", sa.BigInteger, nullable=False),
+)

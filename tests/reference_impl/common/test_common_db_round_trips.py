@@ -91,3 +91,21 @@ async def test_postgres_replaces_an_idle_connection_the_server_dropped(
         assert again == second
     finally:
         await store.close()
+
+
+@pytest.mark.postgres
+async def test_postgres_first_goes_to_the_driver_and_keeps_sqlalchemys_errors(postgres):
+    store = database(postgres.create_database())
+    insert = sa.text("INSERT INTO t VALUES (:a) RETURNING a * 2")
+    try:
+        async with store.engine.begin() as connection:
+            await connection.execute(sa.text("CREATE TABLE t (a INTEGER PRIMARY KEY)"))
+        assert tuple(await store.first(insert, {"a": 1})) == (2,)
+        with pytest.raises(sa.exc.IntegrityError):  # the driver's error, as SQLAlchemy's
+            await store.first(insert, {"a": 1})
+        assert await store.first(sa.text("DELETE FROM t WHERE a = :a"), {"a": 5}) is None
+        async with store.engine.connect() as connection:  # committed, and the pooled
+            assert await count(connection) == 1  # connection is back out of autocommit
+            assert connection.sync_connection.connection.driver_connection.autocommit is False
+    finally:
+        await store.close()

@@ -6,7 +6,10 @@ Opens the source configured by CONFIG.json (a config mapping) on its database â€
 start-up path, domain code and tables as the serving process â€” and runs one command per
 input line, answering one JSON line each: `accept BSN NOW ZAAKKENMERK`, `withdraw BSN NOW ID`,
 `pause BSN NOW ZAAKKENMERK EINDDATUM`, `end-pause BSN NOW ID`, `backend BSN NOW` (the claims
-backend's data changes: every case gets a new description), `quit`.
+backend's data changes: every case gets a new description), `reserve BSN NOW ZAAKKENMERK`
+(a reservation, then its confirmation), `import-first BSN NOW ZAAKKENMERK` and
+`import-delete BSN NOW ZAAKKENMERK` (an organisation's import job changing table `zaken`
+in plain SQL, not through the source: the case moves to the front, or is gone), `quit`.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ import asyncio
 import dataclasses
 import json
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
@@ -51,7 +57,26 @@ async def command(source: Source, words: list[str]) -> dict[str, Any]:
         await source.backend.store(bsn, [
             dataclasses.replace(c, omschrijving=f"{c.omschrijving} (bijgewerkt)") for c in cases])
         return {}
+    if action == "reserve":
+        quote = await source.arrangements.quote(
+            bsn, {"zaakkenmerken": [words[3]], "aantal_termijnen": 2}, now)
+        reservation, _ = await source.reservations.reserve(bsn, str(uuid.uuid4()), {
+            "voorstel_id": quote["voorstel_id"], "groep_id": str(uuid.uuid4()),
+            "groep_omvang": 1}, now)
+        created, _ = await source.reservations.confirm(bsn, reservation["id"], now)
+        return created
+    if action in IMPORTS:
+        async with source.database.engine.begin() as connection:
+            await connection.execute(sa.text(IMPORTS[action]), {"bsn": bsn, "zaak": words[3]})
+        return {}
     raise SystemExit(f"unknown command {action}")
+
+
+# Plain SQL as an organisation's own import job would run it, beside the source.
+IMPORTS = {
+    "import-first": "UPDATE zaken SET volgorde = -1 WHERE bsn = :bsn AND zaakkenmerk = :zaak",
+    "import-delete": "DELETE FROM zaken WHERE bsn = :bsn AND zaakkenmerk = :zaak",
+}
 
 
 async def main(config_file: str) -> None:

@@ -1,7 +1,9 @@
 """The signed-overview cache (reference_impl/source/signed_cache.py): a cached envelope is
 exactly what a fresh build would sign, and every write — an arrangement, its withdrawal, a
-pause, its early end, new data from the claims backend — made by ANOTHER process on the same
-database is in the very next overview, while the clock stands still."""
+pause, its early end, new data from the claims backend, a confirmed reservation, and plain
+SQL on the backend's table `zaken` as an organisation's import job would write it — made by
+ANOTHER process on the same database is in the very next overview, while the clock stands
+still (the cache is keyed by the citizen's trigger-kept version: test_citizen_versions.py)."""
 
 from __future__ import annotations
 
@@ -123,6 +125,14 @@ async def writes_by_another_process_are_seen(gemeente: RunningSource, tmp_path: 
         assert case(await after_write(), zaak).get("pauze", {}).get("einddatum") != einddatum
         writer("backend")
         assert case(await after_write(), zaak)["omschrijving"].endswith("(bijgewerkt)")
+        confirmed = writer("reserve", zaak)
+        assert case(await after_write(), zaak)["betalingsregeling"]["id"] == confirmed["id"]
+        last = envelope["document"]["financiele_zaken"][-1]["zaakkenmerk"]
+        writer("import-first", last)  # plain SQL on `zaken`, as an import job would
+        assert (await after_write())["document"]["financiele_zaken"][0]["zaakkenmerk"] == last
+        writer("import-delete", last)
+        assert last not in {c["zaakkenmerk"]
+                            for c in (await after_write())["document"]["financiele_zaken"]}
     finally:
         writer.close()
 
