@@ -5,14 +5,14 @@
     .venv/bin/python bench/fanout_bench.py --compare           # also httpx's own transport
 
 N lightweight stub sources, conformant to spec/openapi/bron.yaml for the calls an overview
-makes, run in a child process (one uvicorn server; organisation i answers under
-`/org<i>/vorderingen/v2`), each delaying *every* answer by its latency (`--latency-ms`,
-optionally spread uniformly by `--jitter-ms`, fixed per organisation by a seed). The stubs
-serve envelopes signed beforehand with their own keys and do not check certificates: the
-benchmark measures the app, not the sources. The app here does what `vorderingen app
-overzicht` does after login — per source a challenge, a session, the signed overview, all
-sources at once — and verifies every envelope against the scheme (signature, schema,
-invariants).
+makes, run in a child process (one lean asyncio server, `LeanStubConnection`; organisation
+i answers under `/org<i>/vorderingen/v2`), each delaying *every* answer by its latency
+(`--latency-ms`, optionally spread uniformly by `--jitter-ms`, fixed per organisation by a
+seed). The stubs serve envelopes signed beforehand with their own keys and do not check
+certificates: the benchmark measures the app, not the sources. The app here does what
+`vorderingen app overzicht` does after login — per source a challenge, a session, the
+signed overview, all sources at once — and verifies every envelope against the scheme
+(signature, schema, invariants).
 
 For each N the table gives the median wall time over `--rounds` runs, the wall time of the
 slowest of those N sources asked alone, their ratio and the app's CPU time per overview
@@ -24,7 +24,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
+import functools
+import gc
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -58,13 +62,17 @@ APP_MANAGER = "bench-app-manager"
 SERVER_START_TIMEOUT_S = 30
 OVERVIEW_TIMEOUT_S = 30.0
 SEED = 20260302
+BACKLOG = 1024  # 400 connections arrive at once; a dropped SYN costs a second (its retry)
+TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 # --- the stub sources (child process) ------------------------------------------------------
 
 
 class StubSources:
-    """Pure ASGI: N organisations under /org<i>/vorderingen/v2, each with its own latency."""
+    """Pure ASGI: N organisations under /org<i>/vorderingen/v2, each with its own latency
+    (bench/browser_fanout_bench.py serves it with uvicorn; this bench answers through
+    `LeanStubConnection`, which shares `answer`)."""
 
     def __init__(self, envelopes: list[bytes], latencies_s: list[float]) -> None:
         self.envelopes = envelopes
@@ -78,60 +86,131 @@ class StubSources:
             return
         while (await receive()).get("more_body"):
             pass
-        parts = scope["path"].split("/", 2)  # "", "org<i>", "vorderingen/v2/..."
-        index = int(parts[1][3:]) if parts[1].startswith("org") else -1
+        latency, status, body, media_type = self.answer(scope["method"], scope["path"])
+        await asyncio.sleep(latency)
+        headers = [(name.lower().encode(), value.encode())
+                   for name, value in _headers(status, body, media_type)]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def answer(self, method: str, path: str) -> tuple[float, int, bytes, str]:
+        """(latency, status, body, media type) of `method path`: what organisation i's
+        source answers under /org<i>/vorderingen/v2, after its latency."""
+        parts = path.split("/", 2)  # "", "org<i>", "vorderingen/v2/..."
+        index = int(parts[1][3:]) if len(parts) == 3 and parts[1][3:].isdigit() \
+            and parts[1].startswith("org") else -1
         if not 0 <= index < len(self.envelopes):
-            await _reply(send, 404, NOT_FOUND, PROBLEM)
-            return
-        await asyncio.sleep(self.latencies_s[index])
-        route = (scope["method"], parts[2].removeprefix("vorderingen/v2"))
+            return 0.0, 404, NOT_FOUND, PROBLEM
+        route = (method, parts[2].removeprefix("vorderingen/v2"))
         expires = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 120))
+        latency = self.latencies_s[index]
         if route == ("POST", "/sessies/uitdagingen"):
-            await _reply(send, 201, json.dumps({"nonce": random_token(32), "verloopt_op": expires}))
-        elif route == ("POST", "/sessies"):
-            await _reply(send, 201, json.dumps({"sessietoken": random_token(32),
-                                                "verloopt_op": expires,
-                                                "betrouwbaarheidsniveau": "substantieel"}))
-        elif route == ("GET", "/vorderingenoverzicht"):
-            await _reply(send, 200, self.envelopes[index])
-        elif route == ("DELETE", "/sessies/huidige"):
-            await _reply(send, 204, b"")
-        else:
-            await _reply(send, 404, NOT_FOUND, PROBLEM)
+            body = json.dumps({"nonce": random_token(32), "verloopt_op": expires})
+            return latency, 201, body.encode(), JSON
+        if route == ("POST", "/sessies"):
+            body = json.dumps({"sessietoken": random_token(32), "verloopt_op": expires,
+                               "betrouwbaarheidsniveau": "substantieel"})
+            return latency, 201, body.encode(), JSON
+        if route == ("GET", "/vorderingenoverzicht"):
+            return latency, 200, self.envelopes[index], JSON
+        if route == ("DELETE", "/sessies/huidige"):
+            return latency, 204, b"", JSON
+        return latency, 404, NOT_FOUND, PROBLEM
 
 
+JSON = "application/json"
 PROBLEM = "application/problem+json"
 NOT_FOUND = json.dumps({"type": "urn:nl-vorderingen:probleem:algemeen/niet-gevonden",
                         "title": "Niet gevonden", "status": 404, "detail": "Onbekend pad.",
-                        "code": "algemeen/niet-gevonden"})
+                        "code": "algemeen/niet-gevonden"}).encode()
+REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request",
+           404: "Not Found"}
 
 
-async def _reply(send: Callable, status: int, body: str | bytes,
-                 media_type: str = "application/json") -> None:
-    data = body.encode() if isinstance(body, str) else body
-    headers = [(b"api-version", b"2.0.0"), (b"cache-control", b"no-store"),
-               (b"access-control-allow-origin", b"*")]
+def _headers(status: int, body: bytes, media_type: str) -> list[tuple[str, str]]:
+    headers = [("API-Version", "2.0.0"), ("Cache-Control", "no-store"),
+               ("Access-Control-Allow-Origin", "*")]
     if status != 204:
-        headers += [(b"content-type", media_type.encode()),
-                    (b"content-length", str(len(data)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": data if status != 204 else b""})
+        headers += [("Content-Type", media_type), ("Content-Length", str(len(body)))]
+    return headers
+
+
+class LeanStubConnection(asyncio.Protocol):
+    """One client connection to the stubs: HTTP/1.1 with Content-Length bodies, kept alive,
+    one request at a time (as the app sends them), each answered after its source's latency.
+
+    Not uvicorn: with 400 sources answering at once the stubs' own CPU per request (uvicorn
+    and h11, ≈ 0.3 ms) would spread every round's answers over more than 100 ms on a
+    2-core machine the app shares — the benchmark would measure its environment."""
+
+    def __init__(self, stubs: StubSources) -> None:
+        self.stubs = stubs
+        self.buffer = b""
+        self.busy = False  # an answer is pending: the next request waits in the buffer
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        self._next()
+
+    def _next(self) -> None:
+        if self.busy or self.transport is None:
+            return
+        head_end = self.buffer.find(b"\r\n\r\n")
+        if head_end < 0:
+            return
+        lines = self.buffer[:head_end].decode("latin-1").split("\r\n")
+        method, path = lines[0].split(" ")[:2]
+        headers = dict(line.lower().split(":", 1) for line in lines[1:] if ":" in line)
+        if "transfer-encoding" in headers:  # the app always sends a Content-Length
+            self._write(400, b"", JSON, close=True)
+            return
+        length = int(headers.get("content-length", "0"))
+        if len(self.buffer) < head_end + 4 + length:
+            return
+        self.buffer = self.buffer[head_end + 4 + length:]
+        latency, status, body, media_type = self.stubs.answer(method, path.split("?")[0])
+        self.busy = True
+        asyncio.get_running_loop().call_later(latency, self._write, status, body, media_type)
+
+    def _write(self, status: int, body: bytes, media_type: str, close: bool = False) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        head = "".join(f"{name}: {value}\r\n" for name, value in _headers(status, body, media_type))
+        self.transport.write(f"HTTP/1.1 {status} {REASONS[status]}\r\n{head}\r\n".encode()
+                             + (body if status != 204 else b""))
+        if close:
+            self.transport.close()
+            return
+        self.busy = False
+        self._next()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
 
 
 def serve_stubs() -> None:
     """The child process: read envelopes and latencies from stdin, print the port, serve."""
     import socket
 
-    import uvicorn
-
     spec = json.load(sys.stdin)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not the default 0: asyncio sets TCP_NODELAY on accepted connections only
+    # then; without it every answer after the first on a kept-alive connection waited for
+    # the client's delayed ACK (≈ 40 ms) when the stubs ran under uvicorn.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
-    app = StubSources([e.encode() for e in spec["envelopes"]], spec["latencies_s"])
-    config = uvicorn.Config(app, log_level="warning", access_log=False, backlog=1024,
-                            timeout_keep_alive=30)
-    uvicorn.Server(config).run(sockets=[sock])
+    stubs = StubSources([e.encode() for e in spec["envelopes"]], spec["latencies_s"])
+
+    async def serve() -> None:
+        server = await asyncio.get_running_loop().create_server(
+            lambda: LeanStubConnection(stubs), sock=sock, backlog=BACKLOG)
+        await server.serve_forever()
+
+    asyncio.run(serve())
 
 
 # --- the federation the app sees ------------------------------------------------------------
@@ -147,13 +226,17 @@ class Setup:
 
 def example_document(oin: str, naam: str) -> dict[str, Any]:
     """The spec's example claims document (two cases), for organisation `oin`."""
+    return {**copy.deepcopy(_example()), "bron": {"oin": oin, "naam": naam}, "bsn": BSN}
+
+
+@functools.cache
+def _example() -> dict[str, Any]:
     import yaml
 
     from reference_impl.common.spec import openapi_path
 
     spec = yaml.safe_load(openapi_path("bron").read_text(encoding="utf-8"))
-    document = spec["components"]["examples"]["EnvelopGemeente"]["value"]["document"]
-    return {**document, "bron": {"oin": oin, "naam": naam}, "bsn": BSN}
+    return spec["components"]["examples"]["EnvelopGemeente"]["value"]["document"]
 
 
 def build(count: int, latency_ms: float, jitter_ms: float) -> Setup:
@@ -231,18 +314,30 @@ class Row:
     answered: int
     cpu_s: float = 0.0  # the app process's CPU per overview (median)
     transport: str = "app"
+    stub_cpu_s: float = 0.0  # the stub process's CPU per overview (median, 10 ms ticks)
 
     @property
     def ratio(self) -> float:
         return self.wall_s / self.slowest_alone_s
 
 
+def process_cpu_s(pid: int | None) -> float:
+    """User + system CPU of process `pid` so far (Linux `/proc`; 0 elsewhere or for None)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS_PER_S
+
+
 async def measure(
     setup: Setup, base: str, sizes: tuple[int, ...], rounds: int,
     transport: httpx.AsyncBaseTransport | None = None, *, compare: bool = False,
+    stub_pid: int | None = None,
 ) -> list[Row]:
     """Per N: median wall time of the overview and of its slowest source alone; with
-    `compare`, the same with httpx's default transport, the two interleaved per round."""
+    `compare`, the same with httpx's default transport, the two interleaved per round.
+    With `stub_pid`, also the stub process's CPU per overview."""
     rows = []
     await one_overview(*_pick(setup, base, [0]), setup.identity, transport)  # warm up
     variants = (False, True) if compare else (False,)
@@ -251,15 +346,17 @@ async def measure(
         slowest = max(indices, key=lambda i: setup.latencies_s[i])
         walls: dict[bool, list[float]] = {v: [] for v in variants}
         cpus: dict[bool, list[float]] = {v: [] for v in variants}
+        stub_cpus: dict[bool, list[float]] = {v: [] for v in variants}
         alone: dict[bool, list[float]] = {v: [] for v in variants}
         answered = 0
         for _ in range(rounds):
             for variant in variants:
-                cpu = time.process_time()
+                cpu, stub_cpu = time.process_time(), process_cpu_s(stub_pid)
                 wall, overview = await one_overview(*_pick(setup, base, indices),
                                                     setup.identity, transport,
                                                     httpx_default=variant)
                 cpus[variant].append(time.process_time() - cpu)
+                stub_cpus[variant].append(process_cpu_s(stub_pid) - stub_cpu)
                 walls[variant].append(wall)
                 answered = sum(1 for s in overview.bronnen if s.status == "beantwoord")
                 alone[variant].append((await one_overview(
@@ -269,7 +366,8 @@ async def measure(
             rows.append(Row(n, statistics.median(walls[variant]),
                             statistics.median(alone[variant]), answered,
                             statistics.median(cpus[variant]),
-                            "httpx" if variant else "app"))
+                            "httpx" if variant else "app",
+                            statistics.median(stub_cpus[variant])))
     return rows
 
 
@@ -324,19 +422,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = tuple(int(n) for n in args.sizes.split(","))
     setup = build(max(sizes), args.latency_ms, args.jitter_ms)
+    gc.freeze()  # as `vorderingen app overzicht` does before its fan-out (app/cli.py)
     process, base = start_stubs(setup)
     try:
-        rows = asyncio.run(measure(setup, base, sizes, args.rounds, compare=args.compare))
+        rows = asyncio.run(measure(setup, base, sizes, args.rounds, compare=args.compare,
+                                   stub_pid=process.pid))
     finally:
         stop_stubs(process)
     print(f"fan-out: latency {args.latency_ms:g} ms ± {args.jitter_ms:g} ms per answer, "
           f"3 answers per source, median of {args.rounds} rounds")
     print(f"{'N':>4} {'transport':>9} {'wall (ms)':>10} {'slowest alone (ms)':>19} "
-          f"{'ratio':>6} {'CPU (ms)':>9} {'answered':>9}")
+          f"{'ratio':>6} {'CPU (ms)':>9} {'stub CPU':>9} {'answered':>9}")
     for row in rows:
         print(f"{row.n:>4} {row.transport:>9} {row.wall_s * 1000:>10.0f} "
               f"{row.slowest_alone_s * 1000:>19.0f} {row.ratio:>6.2f} {row.cpu_s * 1000:>9.0f} "
-              f"{row.answered:>9}")
+              f"{row.stub_cpu_s * 1000:>9.0f} {row.answered:>9}")
     last = [row for row in rows if row.transport == "app"][-1]
     verdict = "met" if last.ratio <= TARGET_RATIO else "NOT met"
     print(f"target wall ≤ {TARGET_RATIO} × slowest at N = {last.n}: {verdict} "

@@ -29,7 +29,7 @@ import httpx
 from reference_impl.app import agreement, arrangement, help_request, pause
 from reference_impl.app.bundle import make_bundle
 from reference_impl.app.errors import AppError, KeyStoreError, SetupError
-from reference_impl.app.http import new_client
+from reference_impl.app.http import Requester, new_client
 from reference_impl.app.identity import Identity, KeyStore, generate_key
 from reference_impl.app.journal import Journal
 from reference_impl.app.login import LOGIN_WAIT_S, AppManagerClient, OpenBrowser
@@ -86,7 +86,7 @@ class CitizenApp:
         self.key_choice = key_choice or KeyChoice()
         self.client = new_client(transport)
         self._shared_transport = transport is not None
-        self._source_http: list[httpx.AsyncClient] = []
+        self._source_http: list[Requester] = []
         self.scheme: Scheme | None = None
         self.identity = Identity(key=generate_key())
         self._clients: list[SourceClient] | None = None

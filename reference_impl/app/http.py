@@ -13,16 +13,14 @@ from __future__ import annotations
 import json
 import ssl
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 import certifi
 import httpx
-import yaml
 from jsonschema import Draft202012Validator
-from referencing.jsonschema import DRAFT202012
 
 from reference_impl.app.errors import AnswerError, Unreachable
-from reference_impl.common.spec import openapi_path, registry, schema_errors
+from reference_impl.common.spec import openapi_component_validator, schema_errors
 
 REQUEST_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5.0
@@ -58,8 +56,35 @@ def new_client(
     )
 
 
+class Answer(Protocol):
+    """What the app reads of an answer: `httpx.Response`, or the fan-out's
+    `transport.LeanResponse`."""
+
+    status_code: int
+
+    @property
+    def headers(self) -> Any: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+class Requester(Protocol):
+    """What `call` needs of a client: `httpx.AsyncClient`, or the fan-out's
+    `transport.LeanClient`."""
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> Answer: ...
+
+    async def aclose(self) -> None: ...
+
+
 async def call(
-    client: httpx.AsyncClient,
+    client: Requester,
     method: str,
     url: str,
     *,
@@ -68,7 +93,7 @@ async def call(
     form: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     timeout_s: float | None = None,
-) -> httpx.Response:
+) -> Answer:
     """Send one request; the response if its status is expected, else an `AppError`."""
     expected = (expect,) if isinstance(expect, int) else expect
     sent = dict(headers or {})
@@ -87,19 +112,23 @@ async def call(
         raise Unreachable(NO_CONNECTION, f"{method} {_path(url)}: {type(exc).__name__}") from exc
     if response.status_code in expected:
         return response
-    raise error_for(response)
+    raise error_for(response, f"{method} {_path(url)}")
 
 
 def _path(url: str) -> str:
     return httpx.URL(url).path
 
 
-def error_for(response: httpx.Response) -> AnswerError | Unreachable:
-    """The error an unexpected answer stands for (never quoting a token or a BSN)."""
+def error_for(response: Answer, request: str | None = None) -> AnswerError | Unreachable:
+    """The error an unexpected answer to `request` ("METHOD /path"; by default the
+    response's own request) stands for (never quoting a token or a BSN)."""
     problem = _problem(response)
     code = problem.get("code") if isinstance(problem.get("code"), str) else None
     detail = problem.get("detail") if isinstance(problem.get("detail"), str) else ""
-    where = f"{response.request.method} {response.request.url.path} → {response.status_code}"
+    if request is None:
+        sent = response.request  # type: ignore[attr-defined]  # an httpx.Response's
+        request = f"{sent.method} {sent.url.path}"
+    where = f"{request} → {response.status_code}"
     if response.status_code >= 500:
         return Unreachable(code or SERVER_ERROR, detail or where)
     if code is None:
@@ -109,7 +138,7 @@ def error_for(response: httpx.Response) -> AnswerError | Unreachable:
                        redenen if isinstance(redenen, list) else None)
 
 
-def _problem(response: httpx.Response) -> dict[str, Any]:
+def _problem(response: Answer) -> dict[str, Any]:
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in (PROBLEM_MEDIA_TYPE, JSON_MEDIA_TYPE):
         return {}
@@ -120,7 +149,7 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def json_of(response: httpx.Response) -> Any:
+def json_of(response: Answer) -> Any:
     """The JSON body, or `AnswerError(app/antwoord-ongeldig)` when it is not JSON."""
     try:
         return response.json()
@@ -128,7 +157,7 @@ def json_of(response: httpx.Response) -> Any:
         raise AnswerError(0, INVALID_ANSWER, "het antwoord is geen JSON") from exc
 
 
-def checked_json(response: httpx.Response, api: str, component: str) -> Any:
+def checked_json(response: Answer, api: str, component: str) -> Any:
     """The JSON body, valid against `#/components/schemas/<component>` of `openapi/<api>.yaml`."""
     value = json_of(response)
     errors = schema_errors(component_validator(api, component), value)
@@ -138,24 +167,10 @@ def checked_json(response: httpx.Response, api: str, component: str) -> Any:
     return value
 
 
-@cache
-def _openapi(api: str) -> tuple[str, dict[str, Any]]:
-    path = openapi_path(api)
-    return path.resolve().as_uri(), yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-@cache
 def component_validator(api: str, component: str) -> Draft202012Validator:
-    """A validator for one component schema of an OpenAPI document (formats asserted)."""
-    uri, document = _openapi(api)
-    if component not in document.get("components", {}).get("schemas", {}):
-        raise KeyError(f"{api}.yaml has no component schema {component!r}")
-    schemas = registry().with_resource(uri, DRAFT202012.create_resource(document))
-    return Draft202012Validator(
-        {"$ref": f"{uri}#/components/schemas/{component}"},
-        registry=schemas,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
+    """A validator for one component schema of an OpenAPI document (formats asserted; a
+    compiled twin answers "valid?" first, see `common.spec.schema_errors`)."""
+    return openapi_component_validator(api, component)
 
 
 def dumps(value: Any) -> str:

@@ -149,9 +149,9 @@ def verify_answer(envelope: Any, scheme: Scheme, oin: str, bsn: str,
     of `major` (its `documentversie` is of that major); else `TrustError`."""
     try:
         if major == MAJOR:
-            verify_envelope(envelope, scheme.payload)
+            verify_envelope(envelope, scheme.payload, organisations=scheme.by_oin)
         else:  # a next major the app also speaks (the rollout): its documents say so
-            verify_envelope(envelope, scheme.payload, major=major)
+            verify_envelope(envelope, scheme.payload, major=major, organisations=scheme.by_oin)
     except TokenError as refused:
         raise TrustError(refused.code, refused.detail) from refused
     document = envelope["document"]

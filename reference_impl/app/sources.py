@@ -31,14 +31,15 @@ from reference_impl.app.errors import AnswerError, AppError, Unreachable
 from reference_impl.app.http import (
     INVALID_ANSWER,
     TIMEOUT,
+    Answer,
+    Requester,
     call,
     checked_json,
     json_of,
-    new_client,
     tls_context,
 )
 from reference_impl.app.identity import Identity
-from reference_impl.app.transport import LeanTransport
+from reference_impl.app.transport import LeanClient
 from reference_impl.common.spec import schema_errors, schema_validator
 
 SOURCE_TIMEOUT_S = 10.0
@@ -59,7 +60,7 @@ class SourceClient:
     """One source organisation of the scheme, seen by one app identity."""
 
     def __init__(
-        self, organisation: dict[str, Any], client: httpx.AsyncClient, identity: Identity,
+        self, organisation: dict[str, Any], client: Requester, identity: Identity,
         *, majors: frozenset[int] = SUPPORTED_MAJORS,
     ) -> None:
         self.organisation = organisation
@@ -111,7 +112,7 @@ class SourceClient:
     async def _with_session(
         self, method: str, path: str, *, expect: int | tuple[int, ...],
         json_body: Any = None, headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> Answer:
         token = await self.open_session()
         sent = {**(headers or {}), **self.session_headers(method, path, token)}
         return await call(self.client, method, f"{self.base}{path}", expect=expect,
@@ -216,16 +217,16 @@ def clients_for(
     shared: httpx.AsyncClient | None = None,
     timeout_s: float = SOURCE_TIMEOUT_S,
     majors: frozenset[int] = SUPPORTED_MAJORS,
-) -> tuple[list[SourceClient], list[httpx.AsyncClient]]:
+) -> tuple[list[SourceClient], list[Requester]]:
     """One `SourceClient` per organisation, each with an HTTP client (connection pool) of its
-    own on the lean HTTP/1.1 transport (`transport.LeanTransport`: the fan-out's CPU per request
-    is what limits it) — unless `shared` is given (tests put one validating transport in
-    front of all).
+    own, the lean HTTP/1.1 one (`transport.LeanClient`: the fan-out's CPU per request is what
+    limits it) — unless `shared` is given (tests put one validating transport in front of
+    all).
     Returns the clients and the HTTP clients the caller must close."""
     if shared is not None:
         return [SourceClient(o, shared, identity, majors=majors) for o in organisations], []
-    own = [new_client(LeanTransport(ssl_context=tls_context()), timeout_s=timeout_s)
-           for _ in organisations]
+    own: list[Requester] = [LeanClient(ssl_context=tls_context(), timeout_s=timeout_s)
+                            for _ in organisations]
     return [SourceClient(o, c, identity, majors=majors)
             for o, c in zip(organisations, own, strict=True)], own
 

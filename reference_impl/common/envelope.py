@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,8 +112,13 @@ def verify_envelope(
     expected_bsn: str | None = None,
     help_request: HelpRequestContext | None = None,
     major: int = MAJOR,
+    organisations: Mapping[str, dict[str, Any]] | None = None,
 ) -> None:
     """Verify an envelope against a (verified) scheme payload; raise `TokenError` if refused.
+
+    `organisations` is `scheme.organisations_by_oin(scheme_payload)` (`Scheme.by_oin`),
+    for a verifier of many envelopes against one scheme (the app's fan-out): the source is
+    found by OIN instead of a scan of every organisation per envelope.
 
     `major` is the major of the standard the verifier speaks with the document's source: an
     app that also speaks a next major (a rollout) verifies the documents of that endpoint,
@@ -143,7 +149,7 @@ def verify_envelope(
         )
     document, token = envelope["document"], envelope["handtekening"]
     header = parse_header(token, typ=TYP, prefix=PREFIX, detached=True)
-    organisation = _source_of(document, scheme_payload)
+    organisation = _source_of(document, scheme_payload, organisations)
     try:
         payload = canonical(document)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
@@ -191,10 +197,15 @@ def _kid_of(entry: dict[str, Any]) -> str | None:
         return None  # a malformed published key never matches
 
 
-def _source_of(document: dict[str, Any], scheme_payload: dict[str, Any]) -> dict[str, Any]:
+def _source_of(document: dict[str, Any], scheme_payload: dict[str, Any],
+               organisations: Mapping[str, dict[str, Any]] | None) -> dict[str, Any]:
     bron = document.get("bron")
     oin = bron.get("oin") if isinstance(bron, dict) else None
-    for organisation in scheme_payload.get("organisaties", []):
-        if isinstance(oin, str) and organisation.get("oin") == oin:
-            return organisation
+    if isinstance(oin, str) and organisations is not None:
+        if oin in organisations:
+            return organisations[oin]
+    else:
+        for organisation in scheme_payload.get("organisaties", []):
+            if isinstance(oin, str) and organisation.get("oin") == oin:
+                return organisation
     raise TokenError(f"{PREFIX}/bron-onbekend", "document.bron.oin staat niet in het stelsel")

@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -127,6 +128,16 @@ def entry_jwks(participant: dict[str, Any]) -> list[dict[str, Any]]:
             and isinstance(e.get("jwk"), dict)]
 
 
+def organisations_by_oin(scheme_payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The scheme's organisations by OIN (the first of a repeated OIN, as a scan finds)."""
+    found: dict[str, dict[str, Any]] = {}
+    for organisation in scheme_payload.get("organisaties", []):
+        oin = organisation.get("oin") if isinstance(organisation, dict) else None
+        if isinstance(oin, str):
+            found.setdefault(oin, organisation)
+    return found
+
+
 @dataclass(frozen=True)
 class Scheme:
     """A verified scheme document: its claims and the compact token they came from."""
@@ -138,6 +149,12 @@ class Scheme:
     @property
     def exp(self) -> int:
         return int(self.payload["exp"])
+
+    @cached_property
+    def by_oin(self) -> dict[str, dict[str, Any]]:
+        """`organisations_by_oin(payload)`, made once per (immutable) scheme document: a
+        verifier of 400 envelopes finds each source without scanning 400 organisations."""
+        return organisations_by_oin(self.payload)
 
     def organisation(self, oin: str) -> dict[str, Any] | None:
         """The organisation entry with this OIN, or None."""

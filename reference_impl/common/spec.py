@@ -5,7 +5,8 @@ The spec directory is found, in order: the environment variable `VORDERINGEN_SPE
 installed wheel, see pyproject.toml). `schema_validator("app-certificaat")` gives a
 cached JSON Schema 2020-12 validator with format checking switched on and every `$ref`
 resolved locally (never over the network); `openapi_request_validator(...)` does the
-same for the request body schema of an operation in `spec/openapi/*.yaml`.
+same for the request body schema of an operation in `spec/openapi/*.yaml`, and
+`openapi_component_validator(...)` for one of its component schemas.
 `schema_errors(validator, instance)` first asks a compiled twin (jsonschema-rs) whether the
 instance is valid, and only walks the python validator for the errors when it is not.
 """
@@ -128,6 +129,22 @@ def openapi_request_validator(name: str, path: str, method: str) -> Draft202012V
     schema = {"$ref": f"{uri}#/{pointer}/schema"}
     validator = Draft202012Validator(
         schema, registry=with_openapi, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    _FAST[id(validator)] = _fast_twin(schema, ((uri, document),))
+    return validator
+
+
+@cache
+def openapi_component_validator(name: str, component: str) -> Draft202012Validator:
+    """Validator for `#/components/schemas/<component>` of `spec/openapi/<name>.yaml`
+    (formats asserted); `KeyError` when the document has no such component."""
+    uri, document = _openapi_document(name)
+    if component not in document.get("components", {}).get("schemas", {}):
+        raise KeyError(f"{name}.yaml has no component schema {component!r}")
+    schema = {"$ref": f"{uri}#/components/schemas/{component}"}
+    validator = Draft202012Validator(
+        schema, registry=registry().with_resource(uri, DRAFT202012.create_resource(document)),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
     _FAST[id(validator)] = _fast_twin(schema, ((uri, document),))
     return validator

@@ -1,22 +1,25 @@
-"""The fan-out's lean HTTP/1.1 transport (reference_impl/app/transport.py `LeanTransport`) against
-a real loopback server whose every byte the test controls: connections are kept alive and
-reused, one the server closed is replaced, a dropped kept-alive connection is retried once
-for an idempotent request only, and every failure is the httpx exception `call` maps to the
-app's codes (no connection, time-out)."""
+"""The fan-out's lean HTTP/1.1 (reference_impl/app/transport.py and connections.py:
+`LeanClient`, and `LeanTransport` behind an httpx client) against a real loopback server
+whose every byte the test controls: connections are kept alive and reused, one the server
+closed is replaced, a dropped kept-alive connection is retried once for an idempotent
+request only, a slow but steady answer is no time-out, nothing is sent that could smuggle
+a header, and every failure is the httpx exception `call` maps to the app's codes (no
+connection, time-out)."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
 
-from reference_impl.app import transport
-from reference_impl.app.errors import Unreachable
-from reference_impl.app.http import call
-from reference_impl.app.transport import LeanTransport
+from reference_impl.app import connections
+from reference_impl.app.errors import AnswerError, Unreachable
+from reference_impl.app.http import Requester, call
+from reference_impl.app.transport import LeanClient, LeanTransport
 
 pytestmark = pytest.mark.anyio
 
@@ -31,6 +34,7 @@ class Server:
         self.answer = answer
         self.connections = 0
         self.requests: list[tuple[int, bytes]] = []
+        self.heads: list[bytes] = []
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -43,6 +47,7 @@ class Server:
                 if length:
                     await reader.readexactly(length)
                 self.requests.append((number, head.split(b"\r\n")[0]))
+                self.heads.append(head)
                 reply = self.answer(number, head)
                 if reply is None:
                     break
@@ -68,84 +73,178 @@ async def serve() -> AsyncIterator[Callable[[Server], Awaitable[str]]]:
         listening.close()
 
 
-async def test_connections_are_kept_alive_and_reused(serve) -> None:
+@pytest.fixture(params=["LeanClient", "httpx+LeanTransport"])
+def client(request: pytest.FixtureRequest) -> Callable[[], Requester]:
+    """The fan-out's own client, and the transport behind an httpx client: both behave so."""
+    if request.param == "LeanClient":
+        return LeanClient
+    return lambda: httpx.AsyncClient(transport=LeanTransport())
+
+
+async def test_connections_are_kept_alive_and_reused(serve, client) -> None:
     server = Server(lambda _n, _head: OK)
     base = await serve(server)
-    async with httpx.AsyncClient(transport=LeanTransport()) as client:
-        for path in ("/a", "/b", "/c"):
-            response = await call(client, "GET", base + path, expect=200)
-            assert response.json() == {}
-        sent = await call(client, "POST", base + "/d", expect=200, json_body={"x": 1})
-    assert sent.request.headers["content-type"] == "application/json"
+    http = client()
+    for path in ("/a", "/b", "/c"):
+        response = await call(http, "GET", base + path, expect=200)
+        assert response.json() == {}
+    await call(http, "POST", base + "/d", expect=200, json_body={"x": 1})
+    await http.aclose()
+    assert b"content-type: application/json" in server.heads[-1].lower()
+    assert b"content-length: 7" in server.heads[-1].lower()  # {"x":1}
     assert server.connections == 1
     assert [line for _n, line in server.requests] == [
         b"GET /a HTTP/1.1", b"GET /b HTTP/1.1", b"GET /c HTTP/1.1", b"POST /d HTTP/1.1"]
 
 
-async def test_an_answer_that_closes_the_connection_is_not_reused(serve) -> None:
+async def test_an_answer_that_closes_the_connection_is_not_reused(serve, client) -> None:
     closing = OK.replace(b"content-length", b"connection: close\r\ncontent-length")
     server = Server(lambda _n, _head: closing)
     base = await serve(server)
-    async with httpx.AsyncClient(transport=LeanTransport()) as client:
-        await call(client, "GET", base + "/a", expect=200)
-        await call(client, "GET", base + "/b", expect=200)
+    http = client()
+    await call(http, "GET", base + "/a", expect=200)
+    await call(http, "GET", base + "/b", expect=200)
+    await http.aclose()
     assert server.connections == 2
 
 
 @pytest.mark.parametrize(("method", "answered"), [("GET", True), ("POST", False)])
 async def test_a_dropped_kept_alive_connection_is_retried_only_when_idempotent(
-    serve, method: str, answered: bool
+    serve, client, method: str, answered: bool
 ) -> None:
     # The first connection answers once, then drops the next request unanswered (as a
     # server does whose keep-alive ran out at that moment); later connections answer.
     server = Server(lambda number, _head: OK if number > 1 or len(server.requests) == 1
                     else None)
     base = await serve(server)
-    async with httpx.AsyncClient(transport=LeanTransport()) as client:
-        await call(client, "GET", base + "/first", expect=200)
-        if answered:
-            await call(client, method, base + "/again", expect=200)
-        else:
-            with pytest.raises(Unreachable) as refused:
-                await call(client, method, base + "/again", expect=200, json_body={})
-            assert refused.value.code == "app/geen-verbinding"
+    http = client()
+    await call(http, "GET", base + "/first", expect=200)
+    if answered:
+        await call(http, method, base + "/again", expect=200)
+    else:
+        with pytest.raises(Unreachable) as refused:
+            await call(http, method, base + "/again", expect=200, json_body={})
+        assert refused.value.code == "app/geen-verbinding"
+    await http.aclose()
     assert server.connections == (2 if answered else 1)
 
 
-async def test_a_silent_server_is_a_time_out(serve) -> None:
+async def test_a_silent_server_is_a_time_out(serve, client) -> None:
     server = Server(lambda _n, _head: b"")  # reads the request, never answers
     base = await serve(server)
-    async with httpx.AsyncClient(transport=LeanTransport()) as client:
-        with pytest.raises(Unreachable) as refused:
-            await call(client, "GET", base + "/slow", expect=200, timeout_s=0.2)
+    http = client()
+    with pytest.raises(Unreachable) as refused:
+        await call(http, "GET", base + "/slow", expect=200, timeout_s=0.2)
+    await http.aclose()
     assert refused.value.code == "app/time-out"
 
 
-async def test_no_server_is_no_connection() -> None:
+async def test_an_answer_that_keeps_coming_is_no_time_out(client) -> None:
+    # The read timeout is "no byte within it", not a bound on the whole answer: six
+    # pieces 0.25 s apart take 1.25 s, each well within the 1 s timeout.
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        for i, piece in enumerate((OK[:20], OK[20:40], OK[40:60], OK[60:70], OK[70:-1],
+                                   OK[-1:])):
+            if i:
+                await asyncio.sleep(0.25)
+            writer.write(piece)
+            await writer.drain()
+        await reader.read()  # until the client closes
+        writer.close()
+
+    listening = await asyncio.start_server(drip, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    http = client()
+    try:
+        response = await call(http, "GET", f"http://127.0.0.1:{port}/drip", expect=200,
+                              timeout_s=1.0)
+        assert response.json() == {}
+    finally:
+        await http.aclose()
+        listening.close()
+
+
+async def test_no_server_is_no_connection(client) -> None:
     with socket.socket() as bound:  # bound, not listening: connecting is refused
         bound.bind(("127.0.0.1", 0))
         port = bound.getsockname()[1]
-        async with httpx.AsyncClient(transport=LeanTransport()) as client:
-            with pytest.raises(Unreachable) as refused:
-                await call(client, "GET", f"http://127.0.0.1:{port}/x", expect=200)
+        http = client()
+        with pytest.raises(Unreachable) as refused:
+            await call(http, "GET", f"http://127.0.0.1:{port}/x", expect=200)
+        await http.aclose()
     assert refused.value.code == "app/geen-verbinding"
 
 
-async def test_an_endless_answer_is_cut_off(serve, monkeypatch) -> None:
-    monkeypatch.setattr(transport, "MAX_ANSWER_BYTES", 1000)
+async def test_an_endless_answer_is_cut_off(serve, client, monkeypatch) -> None:
+    monkeypatch.setattr(connections, "MAX_ANSWER_BYTES", 1000)
     big = b"HTTP/1.1 200 OK\r\ncontent-length: 5000\r\n\r\n" + b"x" * 5000
     server = Server(lambda _n, _head: big)
     base = await serve(server)
-    async with httpx.AsyncClient(transport=LeanTransport()) as client:
-        with pytest.raises(Unreachable) as refused:
-            await call(client, "GET", base + "/big", expect=200)
+    http = client()
+    with pytest.raises(Unreachable) as refused:
+        await call(http, "GET", base + "/big", expect=200)
+    await http.aclose()
     assert refused.value.code == "app/geen-verbinding"
 
 
-async def test_a_malformed_answer_is_no_connection(serve) -> None:
+async def test_a_malformed_answer_is_no_connection(serve, client) -> None:
     server = Server(lambda _n, _head: b"this is not HTTP\r\n\r\n")
     base = await serve(server)
-    async with httpx.AsyncClient(transport=LeanTransport()) as client:
-        with pytest.raises(Unreachable) as refused:
-            await call(client, "GET", base + "/x", expect=200)
+    http = client()
+    with pytest.raises(Unreachable) as refused:
+        await call(http, "GET", base + "/x", expect=200)
+    await http.aclose()
     assert refused.value.code == "app/geen-verbinding"
+
+
+async def test_a_header_value_with_a_line_break_is_never_sent(serve, client) -> None:
+    server = Server(lambda _n, _head: OK)
+    base = await serve(server)
+    http = client()
+    with pytest.raises(Unreachable) as refused:
+        await call(http, "GET", base + "/x", expect=200,
+                   headers={"Idempotency-Key": "a\r\nX-Smuggled: 1"})
+    await http.aclose()
+    assert refused.value.code == "app/geen-verbinding"
+    assert server.heads == []
+
+
+async def test_a_problem_answer_names_the_request(serve) -> None:
+    problem = (b'{"type":"about:blank","title":"x","status":404,"code":"algemeen/niet-gevonden"}')
+    answer = (b"HTTP/1.1 404 Not Found\r\ncontent-type: application/problem+json\r\n"
+              b"content-length: %d\r\n\r\n" % len(problem)) + problem
+    server = Server(lambda _n, _head: answer)
+    base = await serve(server)
+    http = LeanClient()
+    with pytest.raises(AnswerError) as refused:
+        await call(http, "GET", base + "/zaak?x=1", expect=200)
+    await http.aclose()
+    assert refused.value.code == "algemeen/niet-gevonden"
+    assert server.requests == [(1, b"GET /zaak?x=1 HTTP/1.1")]
+
+
+async def test_bytes_beyond_the_answer_end_the_connection(serve, client) -> None:
+    # A second answer nobody asked for must never be taken as the next request's answer.
+    smuggled = b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n{\"x\":1}"
+    server = Server(lambda _n, _head: OK + smuggled)
+    base = await serve(server)
+    http = client()
+    first = await call(http, "GET", base + "/a", expect=200)
+    second = await call(http, "GET", base + "/b", expect=200)
+    await http.aclose()
+    assert first.json() == second.json() == {}
+    assert server.connections == 2
+
+
+async def test_a_content_coded_answer_is_decoded(serve, client) -> None:
+    # The app asks for none (Accept-Encoding: identity), but a server may code anyway.
+    body = gzip.compress(b'{"x":1}')
+    coded = (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+             b"content-length: %d\r\n\r\n" % len(body)) + body
+    server = Server(lambda _n, _head: coded)
+    base = await serve(server)
+    http = client()
+    response = await call(http, "GET", base + "/coded", expect=200)
+    await http.aclose()
+    assert response.json() == {"x": 1}
