@@ -160,6 +160,9 @@ def test_the_page_shows_the_same_overview_as_the_python_app(
         CLOSED: ("onbereikbaar", "app/geen-verbinding"),
         NEXT_ONLY: ("onbereikbaar", "app/geen-ondersteunde-versie")}
     assert statuses == {s.oin: (s.status, s.code or "") for s in python_overview.bronnen}
+    # The page times its fan-out, "overview requested" to "every source shown", once per
+    # overview shown (bench/browser_fanout_bench.py reads this measure).
+    assert page.evaluate("performance.getEntriesByName('vorderingen-overzicht').length") == 1
     totals = python_overview.totalen()
     shown = page.query_selector("#totalen")
     assert int(shown.get_attribute("data-saldo")) == totals["saldo"]

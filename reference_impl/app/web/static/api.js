@@ -15,23 +15,21 @@ export class AppError extends Error {
 // A request carrying a session token gets its headers (`Authorization: Sessie …` and a fresh
 // `Verzoek-Bewijs`) from the caller (app.js `sessionHeaders`), signed per request.
 export async function call(method, url, { expect, json, headers = {}, timeoutMs, signal } = {}) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs || 10000);
-  if (signal) signal.addEventListener("abort", () => controller.abort());
+  // One timer per call, joined with the caller's signal (a whole source's time limit)
+  // without a listener left behind on it: a fan-out makes three calls per source.
+  const timeout = AbortSignal.timeout(timeoutMs || 10000);
+  const aborted = signal ? AbortSignal.any([signal, timeout]) : timeout;
   const sent = { Accept: "application/json", ...headers };
   if (json !== undefined) sent["Content-Type"] = "application/json";
   let response;
   try {
     response = await fetch(url, {
       method, headers: sent, body: json === undefined ? undefined : JSON.stringify(json),
-      signal: controller.signal, credentials: "omit", redirect: "manual", cache: "no-store",
+      signal: aborted, credentials: "omit", redirect: "manual", cache: "no-store",
     });
   } catch (error) {
-    const timeout = controller.signal.aborted;
-    throw new AppError("onbereikbaar", timeout ? "app/time-out" : "app/geen-verbinding",
+    throw new AppError("onbereikbaar", aborted.aborted ? "app/time-out" : "app/geen-verbinding",
       `${method} ${new URL(url).pathname}`);
-  } finally {
-    clearTimeout(timer);
   }
   const expected = Array.isArray(expect) ? expect : [expect];
   if (expected.includes(response.status)) return response;
@@ -52,7 +50,12 @@ export async function call(method, url, { expect, json, headers = {}, timeoutMs,
 export async function jsonOf(response) {
   try {
     return await response.json();
-  } catch (_) {
+  } catch (error) {
+    // The call's time limit covers reading the body too: a body cut off by it is a
+    // time-out, not an answer that is not JSON.
+    if (error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+      throw new AppError("onbereikbaar", "app/time-out", "reading the answer took too long");
+    }
     throw new AppError("geweigerd", "app/antwoord-ongeldig", "the answer is not JSON");
   }
 }

@@ -18,6 +18,9 @@ export class TokenError extends Error {
 }
 
 export function b64urlEncode(bytes) {
+  // Native where the browser has it (Uint8Array.prototype.toBase64): a page verifying 400
+  // envelopes encodes each signed document once.
+  if (typeof bytes.toBase64 === "function") return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
   let text = "";
   for (const b of bytes) text += String.fromCharCode(b);
   return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -50,9 +53,19 @@ export async function sha256b64url(text) {
   return b64urlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(text))));
 }
 
+// Thumbprints and imported public keys are pure functions of the key's members: each is
+// computed once per page (a source's key is otherwise hashed twice per envelope and
+// imported again on every overview).
+const thumbprints = new Map();
+const imported = new Map();
+
 export async function thumbprint(jwk) {
   const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
-  return b64urlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(canonical))));
+  if (!thumbprints.has(canonical)) {
+    thumbprints.set(canonical, crypto.subtle.digest("SHA-256", utf8.encode(canonical))
+      .then((digest) => b64urlEncode(new Uint8Array(digest))));
+  }
+  return thumbprints.get(canonical);
 }
 
 export function publicMembers(jwk) {
@@ -63,7 +76,14 @@ async function importPublic(jwk) {
   if (!jwk || jwk.kty !== "EC" || jwk.crv !== "P-256" || "d" in jwk) {
     throw new Error("not a public EC P-256 JWK");
   }
-  return crypto.subtle.importKey("jwk", { ...publicMembers(jwk), ext: true }, ECDSA, false, ["verify"]);
+  const members = publicMembers(jwk);
+  const canonical = JSON.stringify(members);
+  if (!imported.has(canonical)) {
+    const key = crypto.subtle.importKey("jwk", { ...members, ext: true }, ECDSA, false, ["verify"]);
+    imported.set(canonical, key);
+    key.catch(() => imported.delete(canonical));  // a malformed key is refused each time
+  }
+  return imported.get(canonical);
 }
 
 function jsonPart(part) {
