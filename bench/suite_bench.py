@@ -4,10 +4,13 @@
     .venv/bin/python bench/suite_bench.py --runs all      # only the run of every profile
 
 Each run is `vorderingen-conformance demo` at default settings in a child process (the
-reference federation in-process, loopback), exactly what `python3 dev.py demo` does. Per
-run it prints the wall time, the CPU time of the process, and from `report.json` the sum of
-the checks' own durations; when checks waiting out a lifetime overlap the others
-(conformance/overlap.py), the sum exceeds the time the checks took. Per profile (each check
+reference source in that process, loopback), exactly what `python3 dev.py demo` does. Per
+run it prints the wall time, the CPU time of the process, from `report.json` how long the
+checks took and the sum of the checks' own durations (when checks waiting out a lifetime
+overlap the others, conformance/overlap.py, the sum exceeds the time the checks took; wall
+minus the checks' time is the start-up: imports, keys and starting the source), and the
+machine's load average over the minute before the run ended (other work on the machine
+shows in wall times, hardly in CPU times). Per profile (each check
 counted in the first profile that lists it, basis first) it prints the number of checks,
 their summed time and the share of the schemathesis layer (`openapi_*` checks). Targets
 (issue 16): basis under 30 s, every profile under 60 s.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -71,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs = [r for r in args.runs.split(",") if r]
     print(f"{'run':<6} {'checks':>6} {'wall s':>7} {'CPU s':>6} {'checks took s':>13} "
-          f"{'sum of checks s':>15} {'target s':>8}")
+          f"{'sum of checks s':>15} {'load':>5} {'target s':>8}")
     last: dict = {}
     with tempfile.TemporaryDirectory() as scratch:
         for run in runs:
@@ -80,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             total = sum(c["duration_s"] for c in report["checks"])
             verdict = "met" if wall < TARGETS_S[run] else "NOT met"
             print(f"{run:<6} {len(report['checks']):>6} {wall:>7.1f} {cpu:>6.1f} "
-                  f"{checks_took_s(report):>13.0f} {total:>15.1f} {TARGETS_S[run]:>6.0f} "
-                  f"{verdict}", flush=True)
+                  f"{checks_took_s(report):>13.0f} {total:>15.1f} {os.getloadavg()[0]:>5.1f} "
+                  f"{TARGETS_S[run]:>8.0f} {verdict}", flush=True)
             last = report
     print(f"\nper profile (the last run):\n{'profile':<20} {'checks':>6} {'sum s':>7} "
           f"{'schemathesis s':>14} {'share':>6}")

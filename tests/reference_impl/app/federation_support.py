@@ -256,7 +256,8 @@ class LoopbackServer:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> LoopbackServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP: asyncio then sets TCP_NODELAY (no 40 ms delayed-ACK wait per answer)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         self._thread = threading.Thread(
