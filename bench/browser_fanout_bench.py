@@ -38,7 +38,6 @@ the CPU time of Chromium's processes and of the stubs per visit; the target (iss
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -63,12 +62,11 @@ sys.path.insert(0, str(ROOT.parent))
 from chromium_pipe import Chromium  # noqa: E402
 from fanout_bench import (  # noqa: E402
     BSN,
-    DEFAULT_LATENCY_MS,
-    DEFAULT_SIZES,
     TARGET_RATIO,
     Setup,
     StubSources,
     build,
+    fanout_arguments,
     stop_stubs,
 )
 
@@ -423,15 +421,9 @@ def measure(chromium: Chromium, federation: Federation, page_url: str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="numbers of sources, comma-separated")
-    parser.add_argument("--latency-ms", type=float, default=DEFAULT_LATENCY_MS,
-                        help="latency of every answer of a source (preflights too)")
-    parser.add_argument("--jitter-ms", type=float, default=0.0,
-                        help="spread the latency per source uniformly by ± this much")
-    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS)
-    parser.add_argument("--stubs", action="store_true", help=argparse.SUPPRESS)
+    parser = fanout_arguments(__doc__.split("\n\n")[0],
+                              latency_help="latency of every answer of a source (preflights too)",
+                              rounds=DEFAULT_ROUNDS)
     args = parser.parse_args(argv)
     if args.stubs:
         serve_stubs()

@@ -404,18 +404,26 @@ def stop_stubs(process: subprocess.Popen[str]) -> None:
         process.kill()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def fanout_arguments(description: str, *, latency_help: str,
+                     rounds: int = DEFAULT_ROUNDS) -> argparse.ArgumentParser:
+    """The options every fan-out bench takes (this one and browser_fanout_bench.py)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
                         help="numbers of sources, comma-separated")
     parser.add_argument("--latency-ms", type=float, default=DEFAULT_LATENCY_MS,
-                        help="latency of every answer of a source")
+                        help=latency_help)
     parser.add_argument("--jitter-ms", type=float, default=0.0,
                         help="spread the latency per source uniformly by ± this much")
-    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--stubs", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = fanout_arguments(__doc__.split("\n\n")[0],
+                              latency_help="latency of every answer of a source")
     parser.add_argument("--compare", action="store_true",
                         help="also measure with httpx's default transport, side by side")
-    parser.add_argument("--stubs", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stubs:
         serve_stubs()

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_support import load_bench
 from federation_support import ValidatingTransport
 
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "fanout_bench.py"
-
-
-def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("fanout_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    sys.modules["fanout_bench"] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
+bench = load_bench("fanout_bench")
 
 
 @pytest.fixture(scope="module")

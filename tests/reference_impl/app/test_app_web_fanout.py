@@ -4,32 +4,19 @@ after the latency; and its ceiling makes the same cross-origin requests."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from bench_support import load_bench
 
 pytestmark = pytest.mark.browser
 
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "browser_fanout_bench.py"
 LATENCY_MS = 150
 SOURCES = 3
 
-
-def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("browser_fanout_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    sys.modules["browser_fanout_bench"] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
+bench = load_bench("browser_fanout_bench")
 
 
 @pytest.fixture(scope="module")
