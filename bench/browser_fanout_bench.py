@@ -62,11 +62,11 @@ sys.path.insert(0, str(ROOT.parent))
 from chromium_pipe import Chromium  # noqa: E402
 from fanout_bench import (  # noqa: E402
     BSN,
-    TARGET_RATIO,
     Setup,
     StubSources,
     build,
     fanout_arguments,
+    print_verdicts,
     stop_stubs,
 )
 
@@ -460,11 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     print(f"CPU: ms per visit (Chromium's processes, page: reload to shown; the stub sources' "
           f"process); load average {load[0]:.1f} on {os.cpu_count()} CPUs")
-    for row in rows:
-        if row.target == "page" and row.n >= 50:
-            verdict = "met" if row.ratio <= TARGET_RATIO else "NOT met"
-            print(f"target page wall ≤ {TARGET_RATIO} × slowest at N = {row.n}: {verdict} "
-                  f"({row.ratio:.2f})")
+    print_verdicts("page wall", [(row.n, row.ratio) for row in rows if row.target == "page"])
     return 0
 
 
