@@ -30,6 +30,7 @@ import gc
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +46,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from reference_impl.app import resolver  # noqa: E402
 from reference_impl.app.http import new_client  # noqa: E402
 from reference_impl.app.identity import Identity  # noqa: E402
 from reference_impl.app.overview import collect_overview  # noqa: E402
@@ -194,8 +196,6 @@ class LeanStubConnection(asyncio.Protocol):
 
 def serve_stubs() -> None:
     """The child process: read envelopes and latencies from stdin, print the port, serve."""
-    import socket
-
     spec = json.load(sys.stdin)
     # IPPROTO_TCP, not the default 0: asyncio sets TCP_NODELAY on accepted connections only
     # then; without it every answer after the first on a kept-alive connection waited for
@@ -274,11 +274,12 @@ def build(count: int, latency_ms: float, jitter_ms: float) -> Setup:
 
 
 def at(setup: Setup, base: str, indices: list[int]) -> tuple[Scheme, list[dict[str, Any]]]:
-    """The scheme with organisation i at `base`/org<i>, and the chosen organisations."""
+    """The scheme with organisation i at `base`/org<i>, and the chosen organisations; a
+    `{i}` in `base` (the host of `--resolve-ms`) becomes the organisation's number."""
     organisations = []
     for i, organisation in enumerate(setup.scheme.payload["organisaties"]):
         organisations.append({**organisation, "eindpunten": [
-            {"api_url": f"{base}/org{i}/vorderingen/v2", "major": 2}]})
+            {"api_url": f"{base.format(i=i)}/org{i}/vorderingen/v2", "major": 2}]})
     payload = {**setup.scheme.payload, "organisaties": organisations}
     return Scheme(payload=payload, token=""), [organisations[i] for i in indices]
 
@@ -404,6 +405,23 @@ def stop_stubs(process: subprocess.Popen[str]) -> None:
         process.kill()
 
 
+HOST_SUFFIX = ".fanout.test"
+
+
+def emulate_lookups(seconds: float) -> None:
+    """Host names `org<i>.fanout.test` resolve to the loopback after blocking the looking-up
+    thread for `seconds`, as an uncached DNS lookup does (`--resolve-ms`)."""
+    real_lookup = socket.getaddrinfo
+
+    def lookup(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.endswith(HOST_SUFFIX):
+            time.sleep(seconds)
+            host = "127.0.0.1"
+        return real_lookup(host, port, *args, **kwargs)
+
+    socket.getaddrinfo = lookup
+
+
 def fanout_arguments(description: str, *, latency_help: str,
                      rounds: int = DEFAULT_ROUNDS) -> argparse.ArgumentParser:
     """The options every fan-out bench takes (this one and browser_fanout_bench.py)."""
@@ -424,7 +442,14 @@ def main(argv: list[str] | None = None) -> int:
                               latency_help="latency of every answer of a source")
     parser.add_argument("--compare", action="store_true",
                         help="also measure with httpx's default transport, side by side")
+    parser.add_argument("--resolve-ms", type=float, default=0.0,
+                        help="address organisation i as org<i>.fanout.test, each lookup "
+                             "taking this long (an uncached DNS lookup); 0: IP literals")
+    parser.add_argument("--resolver-threads", type=int, default=resolver.RESOLVER_THREADS,
+                        help="threads of the app's resolver pool (asyncio's default "
+                             "executor has min(32, cores + 4))")
     args = parser.parse_args(argv)
+    resolver.RESOLVER_THREADS = args.resolver_threads
     if args.stubs:
         serve_stubs()
         return 0
@@ -432,13 +457,18 @@ def main(argv: list[str] | None = None) -> int:
     setup = build(max(sizes), args.latency_ms, args.jitter_ms)
     gc.freeze()  # as `vorderingen app overzicht` does before its fan-out (app/cli.py)
     process, base = start_stubs(setup)
+    if args.resolve_ms > 0:
+        emulate_lookups(args.resolve_ms / 1000)
+        base = base.replace("127.0.0.1", "org{i}" + HOST_SUFFIX)
     try:
         rows = asyncio.run(measure(setup, base, sizes, args.rounds, compare=args.compare,
                                    stub_pid=process.pid))
     finally:
         stop_stubs(process)
+    names = (f"host names resolved in {args.resolve_ms:g} ms each by "
+             f"{args.resolver_threads} threads" if args.resolve_ms > 0 else "IP literals")
     print(f"fan-out: latency {args.latency_ms:g} ms ± {args.jitter_ms:g} ms per answer, "
-          f"3 answers per source, median of {args.rounds} rounds")
+          f"3 answers per source, median of {args.rounds} rounds; {names}")
     print(f"{'N':>4} {'transport':>9} {'wall (ms)':>10} {'slowest alone (ms)':>19} "
           f"{'ratio':>6} {'CPU (ms)':>9} {'stub CPU':>9} {'answered':>9}")
     for row in rows:

@@ -16,6 +16,7 @@ from typing import Any
 import h11
 import httpx
 
+from reference_impl.app import resolver
 from reference_impl.app.http import MAX_CONNECTIONS
 
 MAX_ANSWER_BYTES = 32 * 1024 * 1024  # far above any claims document; a stream without end stops
@@ -219,11 +220,11 @@ class ConnectionPool:
             connection.close()
         scheme, host, port = origin
         tls = self._ssl if scheme == "https" else None
-        loop = asyncio.get_running_loop()
         try:
+            # resolved in the fan-out's own pool (resolver.py); the connect timeout covers
+            # the lookup too, as httpx's does
             _transport, connection = await within(
-                loop.create_connection(_Connection, host, port, ssl=tls,
-                                       server_hostname=host if tls else None),
+                resolver.create_connection(_Connection, host, port, tls=tls),
                 timeouts.get("connect"), httpx.ConnectTimeout)
         except (OSError, ssl.SSLError) as exc:
             raise httpx.ConnectError(f"{type(exc).__name__}: {exc}") from exc

@@ -4,14 +4,17 @@ whose every byte the test controls: connections are kept alive and reused, one t
 closed is replaced, a dropped kept-alive connection is retried once for an idempotent
 request only, a slow but steady answer is no time-out, nothing is sent that could smuggle
 a header, and every failure is the httpx exception `call` maps to the app's codes (no
-connection, time-out)."""
+connection, time-out). Host names resolve in the fan-out's own pool (resolver.py), many at
+once, and the next address is tried when one refuses."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
 import socket
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -248,3 +251,80 @@ async def test_a_content_coded_answer_is_decoded(serve, client) -> None:
     response = await call(http, "GET", base + "/coded", expect=200)
     await http.aclose()
     assert response.json() == {"x": 1}
+
+
+# --- name resolution (resolver.py) ------------------------------------------------------
+
+# More lookups at once than asyncio's default executor ever runs (min(32, cores + 4)).
+LOOKUPS_AT_ONCE = 40
+
+
+def _port_of(base: str) -> int:
+    return int(base.rsplit(":", 1)[1])
+
+
+async def test_host_names_resolve_in_the_fan_outs_own_pool_many_at_once(
+        serve, client, monkeypatch) -> None:
+    server = Server(lambda _n, _head: OK)
+    port = _port_of(await serve(server))
+    real_lookup = socket.getaddrinfo
+    together = threading.Barrier(LOOKUPS_AT_ONCE, timeout=20)
+    threads: set[str] = set()
+
+    def lookup(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        assert host.endswith(".resolve.test"), host
+        threads.add(threading.current_thread().name)
+        together.wait()  # passes only when all lookups are under way at the same time
+        return real_lookup("127.0.0.1", port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    https = [client() for _ in range(LOOKUPS_AT_ONCE)]
+    answers = await asyncio.gather(*(
+        call(http, "GET", f"http://org{i}.resolve.test:{port}/x", expect=200)
+        for i, http in enumerate(https)))
+    for http in https:
+        await http.aclose()
+    assert [answer.json() for answer in answers] == [{}] * LOOKUPS_AT_ONCE
+    assert len(threads) == LOOKUPS_AT_ONCE
+    assert all(name.startswith("resolve") for name in threads)
+    assert b"host: org0.resolve.test:%d" % port in b"\n".join(server.heads).lower()
+
+
+async def test_a_name_that_does_not_resolve_is_no_connection(client, monkeypatch) -> None:
+    def lookup(host: str, *_args: Any, **_kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    http = client()
+    with pytest.raises(Unreachable) as refused:
+        await call(http, "GET", "http://gemeente.invalid/x", expect=200)
+    await http.aclose()
+    assert refused.value.code == "app/geen-verbinding"
+
+
+async def test_an_ip_literal_is_not_resolved(serve, client, monkeypatch) -> None:
+    def lookup(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("an IP literal was looked up")
+
+    base = await serve(Server(lambda _n, _head: OK))
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    http = client()
+    assert (await call(http, "GET", base + "/x", expect=200)).json() == {}
+    await http.aclose()
+
+
+async def test_the_next_address_is_tried_when_one_refuses(serve, client, monkeypatch) -> None:
+    port = _port_of(await serve(Server(lambda _n, _head: OK)))
+    with socket.socket() as closed:  # bound, never listening: connecting to it is refused
+        closed.bind(("127.0.0.1", 0))
+        refusing = closed.getsockname()[1]
+
+        def lookup(host: str, _port: int, *_args: Any, **_kwargs: Any) -> Any:
+            stream = (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "")
+            return [(*stream, ("127.0.0.1", refusing)), (*stream, ("127.0.0.1", port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", lookup)
+        http = client()
+        answer = await call(http, "GET", f"http://twee-adressen.test:{port}/x", expect=200)
+        await http.aclose()
+    assert answer.json() == {}
