@@ -66,6 +66,7 @@ from fanout_bench import (  # noqa: E402
     StubSources,
     build,
     fanout_arguments,
+    launch_stubs,
     print_verdicts,
     stop_stubs,
 )
@@ -138,13 +139,8 @@ def serve_stubs() -> None:
 
 
 def start_stubs(setup: Setup) -> tuple[subprocess.Popen[str], list[int]]:
-    process = subprocess.Popen([sys.executable, __file__, "--stubs"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
-    assert process.stdin is not None and process.stdout is not None
-    json.dump({"envelopes": [e.decode() for e in setup.envelopes],
-               "latencies_s": setup.latencies_s}, process.stdin)
-    process.stdin.close()
-    ports = json.loads(process.stdout.readline())
+    process, printed = launch_stubs(__file__, setup)
+    ports = json.loads(printed)
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     for port in (ports[0], ports[-1]):
         while True:

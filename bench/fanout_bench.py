@@ -376,15 +376,23 @@ def _pick(setup: Setup, base: str, indices: list[int]) -> tuple[Scheme, list[dic
     return at(setup, base, indices)
 
 
-def start_stubs(setup: Setup) -> tuple[subprocess.Popen[str], str]:
-    """The stub sources in a child process (its own core); their base URL."""
-    process = subprocess.Popen([sys.executable, __file__, "--stubs"], stdin=subprocess.PIPE,
+def launch_stubs(script: str, setup: Setup) -> tuple[subprocess.Popen[str], str]:
+    """`script --stubs` in a child process (its own core), given the envelopes and latencies
+    on stdin; the first line it prints (where it listens). Shared with
+    browser_fanout_bench.py."""
+    process = subprocess.Popen([sys.executable, script, "--stubs"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
     assert process.stdin is not None and process.stdout is not None
     json.dump({"envelopes": [e.decode() for e in setup.envelopes],
                "latencies_s": setup.latencies_s}, process.stdin)
     process.stdin.close()
-    base = f"http://127.0.0.1:{int(process.stdout.readline())}"
+    return process, process.stdout.readline()
+
+
+def start_stubs(setup: Setup) -> tuple[subprocess.Popen[str], str]:
+    """The stub sources in a child process (its own core); their base URL."""
+    process, port = launch_stubs(__file__, setup)
+    base = f"http://127.0.0.1:{int(port)}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while True:
         try:
