@@ -173,17 +173,11 @@ class Arrangements:
         earlier = await self._by_key(bsn, key, digest)
         if earlier is not None:
             return earlier, True
-        quote = await quotes.quote_row(self.database, bsn, body["voorstel_id"])
-        if await quotes.quote_used(self.database, quote.id):  # perhaps by a concurrent twin
-            return await self._after_conflict(bsn, key, digest, quote.id)
-        views = await self.context(bsn, now)
         try:
-            await quotes.check_quote(self.database, bsn, quote, views, now)
-        except Problem as changed:
-            if changed.code == "betalingsregeling/voorstel-verlopen":
-                raise
-            # A concurrent request may have just accepted this very quote.
-            return await self._after_conflict(bsn, key, digest, quote.id, changed)
+            quote = await quotes.quote_to_take(self.database, bsn, body["voorstel_id"],
+                                               lambda: self.context(bsn, now), now)
+        except quotes.QuoteTaken as taken:  # perhaps by a concurrent twin of this request
+            return await self._after_conflict(bsn, key, digest, taken.quote_id, taken.changed)
         try:
             async with self.database.engine.begin() as connection:
                 row = await self.create(connection, bsn, quote, now, idempotency_key=key,

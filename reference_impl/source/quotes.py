@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -192,6 +193,35 @@ async def quote_used(database: Database, quote_id: str) -> bool:
         found = (await connection.scalar(sa.select(r.id).where(r.voorstel_id == quote_id))
                  or await connection.scalar(sa.select(s.id).where(s.voorstel_id == quote_id)))
     return found is not None
+
+
+class QuoteTaken(Exception):
+    """The quote was taken, or a case of it changed, perhaps by a concurrent twin of this
+    very request: the caller answers as after a conflict (`conflict_answer`), with
+    `changed` as the answer when no earlier request explains it."""
+
+    def __init__(self, quote_id: str, changed: Problem | None = None) -> None:
+        super().__init__(quote_id)
+        self.quote_id = quote_id
+        self.changed = changed
+
+
+async def quote_to_take(database: Database, bsn: str, quote_id: str,
+                        views_for: Callable[[], Awaitable[dict[str, CaseView]]],
+                        now: int) -> Any:
+    """The citizen's quote, still to be taken (by an arrangement or a reservation): 422 when
+    unknown, 409 `voorstel-verlopen` when expired, `QuoteTaken` when used or changed.
+    `views_for` gives the cases as they are now; it runs only once the quote is unused."""
+    quote = await quote_row(database, bsn, quote_id)
+    if await quote_used(database, quote.id):
+        raise QuoteTaken(quote.id)
+    try:
+        await check_quote(database, bsn, quote, await views_for(), now)
+    except Problem as changed:
+        if changed.code == "betalingsregeling/voorstel-verlopen":
+            raise
+        raise QuoteTaken(quote.id, changed) from None
+    return quote
 
 
 async def keyed_row(database: Database, table: sa.Table, bsn: str, key: str,

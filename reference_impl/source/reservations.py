@@ -65,16 +65,11 @@ class Reservations:
         earlier = await self._by_key(bsn, key, digest)
         if earlier is not None:
             return earlier, True
-        quote = await quotes.quote_row(self.database, bsn, body["voorstel_id"])
-        if await quotes.quote_used(self.database, quote.id):
-            return await self._after_conflict(bsn, key, digest, quote.id)
-        views = await self.arrangements.context(bsn, now)
         try:
-            await quotes.check_quote(self.database, bsn, quote, views, now)
-        except Problem as changed:
-            if changed.code == "betalingsregeling/voorstel-verlopen":
-                raise
-            return await self._after_conflict(bsn, key, digest, quote.id, changed)
+            quote = await quotes.quote_to_take(self.database, bsn, body["voorstel_id"],
+                                               lambda: self.arrangements.context(bsn, now), now)
+        except quotes.QuoteTaken as taken:  # perhaps by a concurrent twin of this request
+            return await self._after_conflict(bsn, key, digest, taken.quote_id, taken.changed)
         reservation_id, vervalt_at = str(uuid.uuid4()), now + self.validity_s
         cases = list(quote.body["zaakkenmerken"])
         vervangt = quote.body.get("vervangt")
