@@ -210,16 +210,22 @@ def _idempotency_key(request: Request, what: str) -> str:
     return key
 
 
+def _created(request: Request, resource: dict[str, Any], replayed: bool) -> Response:
+    """201 with the new resource's Location below the request's path; a repeated request
+    (same Idempotency-Key and body) gets the first answer, marked as a replay."""
+    headers = {"Location": f"{request.url.path}/{resource['id']}"}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return _json(resource, 201, headers)
+
+
 async def regeling_aangaan(request: Request) -> Response:
     source, session, _scheme = await _session(request, "betalingsregelingen")
     key = _idempotency_key(request, "aangaan van een betalingsregeling")
     body = await _body(request, "/betalingsregelingen")
     arrangement, replayed = await source.arrangements.accept(session.bsn, key, body,
                                                             _now(source, session))
-    headers = {"Location": f"{request.url.path}/{arrangement['id']}"}
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return _json(arrangement, 201, headers)
+    return _created(request, arrangement, replayed)
 
 
 async def regelingen(request: Request) -> Response:
@@ -255,10 +261,7 @@ async def reservering_aanmaken(request: Request) -> Response:
     body = await _body(request, "/betalingsregelingen/reserveringen")
     reservation, replayed = await source.reservations.reserve(session.bsn, key, body,
                                                               _now(source, session))
-    headers = {"Location": f"{request.url.path}/{reservation['id']}"}
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return _json(reservation, 201, headers)
+    return _created(request, reservation, replayed)
 
 
 async def reservering(request: Request) -> Response:
@@ -285,7 +288,7 @@ async def pauze_aanvragen(request: Request) -> Response:
     source, session, _scheme = await _session(request, "pauzes")
     body = await _body(request, "/pauzes")
     pause = await source.pauses.create(session.bsn, body, _now(source, session))
-    return _json(pause, 201, {"Location": f"{request.url.path}/{pause['id']}"})
+    return _created(request, pause, replayed=False)
 
 
 async def pauzes(request: Request) -> Response:
