@@ -109,6 +109,11 @@ class Garnishment:
     beslagvrije_voet_cent: int | None  # per month
 
 
+def text_or_none(value: object) -> str | None:
+    """A nullable text column: None stays None (the view's NULL means "not known")."""
+    return None if value is None else str(value)
+
+
 def as_date(value: object, where: str) -> date:
     if isinstance(value, date):
         return value
@@ -207,10 +212,10 @@ def _booking(row: sa.Row[Any]) -> Booking:
         bedrag_cent=int(data["bedrag_cent"]),
         omschrijving=str(data["omschrijving"] or ""),
         vervaldatum=None if due is None else as_date(due, f"{where} vervaldatum"),
-        kenmerk=None if data["kenmerk"] is None else str(data["kenmerk"]),
-        tegenboeking=None if data["tegenboeking"] is None else str(data["tegenboeking"]),
+        kenmerk=text_or_none(data["kenmerk"]),
+        tegenboeking=text_or_none(data["tegenboeking"]),
         gepland=bool(data["gepland"]),
-        betaalwijze=None if data["betaalwijze"] is None else str(data["betaalwijze"]),
+        betaalwijze=text_or_none(data["betaalwijze"]),
     )
 
 
@@ -223,6 +228,6 @@ def _garnishment(row: sa.Row[Any]) -> Garnishment:
         beslag_id=str(data["beslag_id"]),
         soort=str(data["soort"]),
         gelegd_op=as_date(data["gelegd_op"], f"{where} gelegd_op"),
-        derde=None if data["derde"] is None else str(data["derde"]),
+        derde=text_or_none(data["derde"]),
         beslagvrije_voet_cent=None if protected is None else int(protected),
     )
