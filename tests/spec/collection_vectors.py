@@ -11,9 +11,9 @@ Written by generate_vectors.py into spec/vectors/ as three files of their own, s
   members inside the new objects, bounds, open objects);
 - `schema/app-overzicht-2.2.json`: an app's overview under test with the figures of 2.2.
 
-Data first, like generate_vectors.py; it shares no code with the verifier the tests use. The
-small builders below repeat three of generate_vectors.py's so that this module imports nothing
-from it (the generator imports this one).
+Data first, like generate_vectors.py; it shares no code with the verifier the tests use. It
+imports nothing from the generator (the generator imports this one, and takes `edit` and
+`OMIT` from here); its other small builders are its own for that reason.
 """
 
 from __future__ import annotations

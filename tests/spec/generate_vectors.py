@@ -31,6 +31,7 @@ import certification_vectors
 import collection_vectors
 import rfc8785
 import schedule_vectors
+from collection_vectors import OMIT, edit  # OMIT: a member value meaning "leave it out"
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
@@ -55,7 +56,6 @@ NEXT_MAJOR = "3.0"
 KEYS_FROM = NOW - 400 * DAY  # when the long-standing keys started signing
 ROTATION = 1765756800  # 2025-12-15T00:00:00Z: bron-b retired, bron-b-2 signs from then on
 REVOKED_AT = 1766361600  # 2025-12-22T00:00:00Z: bron-a-ingetrokken was compromised
-OMIT = object()  # a claim or header member value meaning "leave this member out"
 
 OIN_A = "00000001000000000001"
 OIN_B = "00000002000000000002"
@@ -385,22 +385,6 @@ def document(*zaken: dict[str, Any], oin: str = OIN_A, bsn: str = BSN) -> dict[s
 
 def full_document(**kwargs: Any) -> dict[str, Any]:
     return document(zaak_boete(), zaak_regeling(), zaak_afgelost(), zaak_pauze(), **kwargs)
-
-
-def edit(doc: dict[str, Any], path: str, value: Any = OMIT) -> dict[str, Any]:
-    """A deep copy of `doc` with the member at JSON pointer `path` set (or removed)."""
-    result = copy.deepcopy(doc)
-    *parents, last = path.strip("/").split("/")
-    target: Any = result
-    for part in parents:
-        target = target[int(part)] if isinstance(target, list) else target[part]
-    if isinstance(target, list):
-        target[int(last)] = value
-    elif value is OMIT:
-        del target[last]
-    else:
-        target[last] = value
-    return result
 
 
 def edit_many(doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
