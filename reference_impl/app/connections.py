@@ -1,5 +1,6 @@
 """Kept-alive HTTP/1.1 connections for the fan-out (`ConnectionPool`), each an asyncio
-protocol that feeds h11 as bytes arrive and completes one future per answer.
+protocol that feeds llhttp (httptools, uvicorn's parser) as bytes arrive and completes one
+future per answer; requests are written here, checked against HTTP's grammar first.
 
 The read timeout (no byte within it) is one timer per answer, re-armed only while bytes keep
 arriving, instead of a cancel scope per read; failures are httpx's exceptions, so
@@ -10,33 +11,45 @@ arriving, instead of a cancel scope per read; failures are httpx's exceptions, s
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from typing import Any
 
-import h11
+import httptools
 import httpx
 
 from reference_impl.app import resolver
 from reference_impl.app.http import MAX_CONNECTIONS
 
 MAX_ANSWER_BYTES = 32 * 1024 * 1024  # far above any claims document; a stream without end stops
-RETRYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRYABLE = frozenset({"GET", "OPTIONS", "PUT", "DELETE"})
 Origin = tuple[str, str, int]
 Timeouts = dict[str, float | None]
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class _Connection(asyncio.Protocol):
-    """One HTTP/1.1 connection: h11 fed from `data_received`, one exchange at a time."""
+    """One HTTP/1.1 connection: answers parsed by llhttp (httptools) from `data_received`,
+    one exchange at a time.
+
+    llhttp is strict by default (no bare LF, no folded or malformed headers, no duplicate or
+    conflicting Content-Length); its callbacks below collect one answer. Interim answers
+    (1xx) are skipped; 101 (a protocol switch nobody asked for) is refused."""
 
     def __init__(self) -> None:
-        self.h11 = h11.Connection(h11.CLIENT)
+        self.parser = httptools.HttpResponseParser(self)
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.received = 0  # bytes of the current answer: none yet means it may be retried
         self._answer: asyncio.Future[Answer] | None = None
         self._drained: asyncio.Future[None] | None = None
-        self._status, self._headers, self._chunks, self._size = 0, [], [], 0
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._head_done = False  # the current answer's head has been parsed
+        self._until_eof = False  # the answer's body ends when the server closes
+        self._keep_alive = False
+        self._beyond = False  # bytes came after the answer: never taken as the next one
         self._progress = 0.0
         self._timer: asyncio.TimerHandle | None = None
 
@@ -46,18 +59,33 @@ class _Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
-        if self._answer is None or self._answer.done():
+        answer = self._answer
+        if answer is None or answer.done():
             self.close()  # bytes nobody asked for: this connection is not reusable
             return
         self.received += len(data)
-        self._progress = self._answer.get_loop().time()
-        self.h11.receive_data(data)
-        self._pump()
+        self._progress = answer.get_loop().time()
+        try:
+            self.parser.feed_data(data)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+            self.close()
+            if isinstance(exc.__context__, AnswerTooLarge):
+                self._fail(httpx.ReadError(str(exc.__context__)))
+            elif isinstance(exc, httptools.HttpParserUpgrade):
+                self._fail(httpx.RemoteProtocolError("the server switched protocols"))
+            else:
+                self._fail(httpx.RemoteProtocolError(f"malformed answer: {exc}"))
 
     def eof_received(self) -> bool:
-        if self._answer is not None and not self._answer.done():
-            self.h11.receive_data(b"")
-            self._pump()
+        answer = self._answer
+        if answer is not None and not answer.done():
+            if self._head_done and self._until_eof:  # the close ends the body
+                self._keep_alive = False
+                answer.set_result((self.parser.get_status_code(), self._headers,
+                                   b"".join(self._chunks)))
+            else:
+                self._fail(httpx.RemoteProtocolError("the server closed the connection "
+                                                     "before answering"))
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -77,6 +105,38 @@ class _Connection(asyncio.Protocol):
             self._drained.set_result(None)
         self._drained = None
 
+    # --- llhttp's callbacks (httptools) ---------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self._answer is None or self._answer.done():
+            self._beyond = True
+        self._headers, self._chunks, self._size = [], [], 0
+        self._head_done = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self._head_done = True
+        self._keep_alive = self.parser.should_keep_alive()
+        names = {name.lower(): value for name, value in self._headers}
+        coding = names.get(b"transfer-encoding")
+        self._until_eof = b"content-length" not in names and (
+            coding is None or not coding.lower().rstrip().endswith(b"chunked"))
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge(f"answer larger than {MAX_ANSWER_BYTES} bytes")
+        self._chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        status = self.parser.get_status_code()
+        answer = self._answer
+        if 100 <= status < 200 or answer is None or answer.done():
+            return  # an interim answer (the final one follows), or one nobody asked for
+        answer.set_result((status, self._headers, b"".join(self._chunks)))
+
     # --- one exchange ----------------------------------------------------------------------
 
     def usable(self) -> bool:
@@ -89,15 +149,15 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    async def exchange(self, method: str, target: str | bytes, headers: Any, body: bytes,
-                       timeouts: Timeouts) -> Answer:
-        """Send one request, read the whole answer: (status, headers, body)."""
+    async def exchange(self, data: bytes, keep_alive: bool, timeouts: Timeouts) -> Answer:
+        """Send one request (its bytes, from `_request_bytes`), read the whole answer:
+        (status, headers, body)."""
         if self.transport is None or self.closed:
             raise httpx.WriteError("the connection is closed")
         loop = asyncio.get_running_loop()
-        data = _request_bytes(self.h11, method, target, headers, body)
         self._answer = answer = loop.create_future()
-        self._status, self._headers, self._chunks, self._size = 0, [], [], 0
+        self._head_done = False
+        self._keep_alive = False
         self.received, self._progress = 0, loop.time()
         self.transport.write(data)
         read = timeouts.get("read")
@@ -106,7 +166,9 @@ class _Connection(asyncio.Protocol):
         try:
             if self._drained is not None:  # the server does not take our bytes yet
                 await within(self._drained, timeouts.get("write"), httpx.WriteTimeout)
-            return await answer
+            status, answer_headers, content = await answer
+            self._keep_alive = self._keep_alive and keep_alive
+            return status, answer_headers, content
         finally:
             if self._timer is not None:
                 self._timer.cancel()
@@ -127,43 +189,14 @@ class _Connection(asyncio.Protocol):
         if self._answer is not None and not self._answer.done():
             self._answer.set_exception(error)
 
-    def _pump(self) -> None:
-        answer = self._answer
-        if answer is None:
-            return
-        try:
-            while not answer.done():
-                event = self.h11.next_event()
-                if event is h11.NEED_DATA or event is h11.PAUSED:
-                    return
-                if isinstance(event, h11.Response):
-                    self._status, self._headers = event.status_code, event.headers.raw_items()
-                elif isinstance(event, h11.Data):
-                    self._size += len(event.data)
-                    if self._size > MAX_ANSWER_BYTES:
-                        self.close()
-                        self._fail(httpx.ReadError(f"answer larger than {MAX_ANSWER_BYTES} "
-                                                   "bytes"))
-                        return
-                    self._chunks.append(bytes(event.data))
-                elif isinstance(event, h11.EndOfMessage):
-                    answer.set_result((self._status, self._headers, b"".join(self._chunks)))
-                elif isinstance(event, h11.ConnectionClosed):
-                    self._fail(httpx.RemoteProtocolError("the server closed the connection "
-                                                         "before answering"))
-                # h11.InformationalResponse (1xx): the final answer follows
-        except h11.ProtocolError as exc:
-            self.close()
-            self._fail(httpx.RemoteProtocolError(str(exc)))
-
     def reusable(self) -> bool:
-        """True (and ready for the next request) when both sides finished the exchange
-        cleanly and the server sent nothing beyond its answer."""
-        if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE \
-                and not self.h11.trailing_data[0]:
-            self.h11.start_next_cycle()
-            return self.usable()
-        return False
+        """True when the answer was whole, both sides keep the connection alive and the
+        server sent nothing beyond its answer."""
+        return self._keep_alive and not self._beyond and self.usable()
+
+
+class AnswerTooLarge(Exception):
+    """Raised from llhttp's body callback to stop reading an answer past the bound."""
 
 
 class ConnectionPool:
@@ -183,6 +216,7 @@ class ConnectionPool:
                    body: bytes, timeouts: Timeouts) -> Answer:
         """One request to `origin`; the answer, or an httpx exception (without its
         `request`: the caller sets it)."""
+        data, keep_alive = _request_bytes(method, target, headers, body)  # before connecting
         if self._slots.locked():
             await within(self._slots.acquire(), timeouts.get("pool"), httpx.PoolTimeout)
         else:
@@ -191,7 +225,7 @@ class ConnectionPool:
             for attempt in (1, 2):
                 connection, reused = await self._connection(origin, timeouts)
                 try:
-                    answer = await connection.exchange(method, target, headers, body, timeouts)
+                    answer = await connection.exchange(data, keep_alive, timeouts)
                 except httpx.TimeoutException:
                     connection.close()
                     raise
@@ -244,17 +278,60 @@ class ConnectionPool:
         self._idle.clear()
 
 
-def _request_bytes(writer: h11.Connection, method: str, target: str | bytes, headers: Any,
-                   body: bytes) -> bytes:
-    """The request's bytes, through the connection's h11 (which refuses a header or target
-    it would not send: no CR, LF or NUL can be smuggled in)."""
+# RFC 9110's grammar (as h11 checks it): a token for the method and field names; the target
+# and field values only visible ASCII (and obs-text), spaces and tabs inside a value only.
+# No CR, LF or NUL can be smuggled into a request's head.
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TARGET = re.compile(rb"[\x21-\x7e\x80-\xff]+")
+_VISIBLE = rb"[\x21-\x7e\x80-\xff]"
+_FIELD_VALUE = re.compile(rb"(?:%s(?:[\t\x20-\x7e\x80-\xff]*%s)?)?" % (_VISIBLE, _VISIBLE))
+
+
+def _ascii(value: str | bytes, what: str) -> bytes:
+    if isinstance(value, bytes):
+        return value
     try:
-        data = writer.send(h11.Request(method=method, target=target, headers=list(headers)))
-        if body:
-            data += writer.send(h11.Data(data=body))
-        return data + writer.send(h11.EndOfMessage())
-    except h11.LocalProtocolError as exc:
-        raise httpx.LocalProtocolError(str(exc)) from exc
+        return value.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise httpx.LocalProtocolError(f"{what} is not ASCII: {value!r}") from exc
+
+
+def _request_bytes(method: str, target: str | bytes, headers: Any,
+                   body: bytes) -> tuple[bytes, bool]:
+    """The request's head and body, and whether the connection may be kept alive after it.
+
+    Refuses what must never be sent: a method, target, field name or value outside HTTP's
+    grammar (so no CR, LF or NUL), no `Host` or two, a body without a matching
+    `Content-Length` (the fan-out never sends chunked bodies) and methods whose answers this
+    connection cannot frame (CONNECT, and a HEAD answer's length is not its body's)."""
+    verb = _ascii(method, "the method")
+    if not _TOKEN.fullmatch(verb) or verb in (b"CONNECT", b"HEAD"):
+        raise httpx.LocalProtocolError(f"method {method!r} is not sent on this connection")
+    path = _ascii(target, "the target")
+    if not _TARGET.fullmatch(path):
+        raise httpx.LocalProtocolError(f"invalid request target {path!r}")
+    lines = [verb + b" " + path + b" HTTP/1.1"]
+    hosts, length, keep_alive = 0, None, True
+    for name, value in headers:
+        field, text = _ascii(name, "a field name"), _ascii(value, "a field value").strip(b" \t")
+        if not _TOKEN.fullmatch(field) or not _FIELD_VALUE.fullmatch(text):
+            raise httpx.LocalProtocolError(f"invalid header field {field!r}")
+        lower = field.lower()
+        if lower == b"host":
+            hosts += 1
+        elif lower == b"content-length":
+            length = text
+        elif lower == b"transfer-encoding":
+            raise httpx.LocalProtocolError("the fan-out sends no chunked bodies")
+        elif lower == b"connection" and b"close" in text.lower():
+            keep_alive = False
+        lines.append(field + b": " + text)
+    if hosts != 1:
+        raise httpx.LocalProtocolError("a request needs exactly one Host header")
+    if (body or length is not None) and length != str(len(body)).encode():
+        raise httpx.LocalProtocolError("Content-Length does not match the body")
+    lines.append(b"")
+    return b"\r\n".join(lines) + b"\r\n" + body, keep_alive
 
 
 async def within(waiting: Any, seconds: float | None,

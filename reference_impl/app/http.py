@@ -14,6 +14,7 @@ import json
 import ssl
 from functools import cache
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import certifi
 import httpx
@@ -116,7 +117,10 @@ async def call(
 
 
 def _path(url: str) -> str:
-    return httpx.URL(url).path
+    try:
+        return httpx.URL(url).path
+    except httpx.InvalidURL:  # what the connection refused to send, named as given
+        return urlsplit(url).path
 
 
 def error_for(response: Answer, request: str | None = None) -> AnswerError | Unreachable:

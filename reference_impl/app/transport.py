@@ -1,5 +1,6 @@
 """HTTP/1.1 for the app's fan-out to every source: `LeanClient`, straight on an asyncio
-protocol and h11, and `LeanTransport`, the same connections as an httpx transport.
+protocol and llhttp (connections.py), and `LeanTransport`, the same connections as an httpx
+transport.
 
 httpx's client layer and its own transport (httpcore over anyio) spend most of the app's
 CPU per request in request building, cookie handling, cancel scopes, locks and pool
@@ -11,6 +12,8 @@ classes here share the connections of `connections.ConnectionPool`.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json as jsonlib
 import ssl
 from typing import Any
@@ -35,8 +38,7 @@ class LeanClient:
                  timeout_s: float = REQUEST_TIMEOUT_S,
                  max_connections: int = MAX_CONNECTIONS) -> None:
         self.pool = ConnectionPool(ssl_context=ssl_context, max_connections=max_connections)
-        self.timeouts: Timeouts = _timeouts(httpx.Timeout(
-            timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)))
+        self.timeouts: Timeouts = _bounded_timeouts(timeout_s)
 
     async def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
                       json: Any = None, data: Any = None,
@@ -66,7 +68,9 @@ class LeanClient:
             status, raw, content = await self.pool.send(
                 method, (parts.scheme, parts.hostname, port), target, sent, body, timeouts)
         except httpx.HTTPError as exc:
-            exc.request = httpx.Request(method, url, headers=sent)  # for whoever reports it
+            with contextlib.suppress(httpx.InvalidURL, UnicodeEncodeError):
+                # for whoever reports it (what could not be sent may not be expressible)
+                exc.request = httpx.Request(method, url, headers=sent)
             raise
         answer = LeanResponse(status, raw, content)
         if answer.headers.get("content-encoding", "identity").lower() != "identity":
@@ -145,5 +149,11 @@ class LeanTransport(httpx.AsyncBaseTransport):
 
 def _timeouts(timeout: httpx.Timeout) -> Timeouts:
     return timeout.as_dict()
+
+
+@functools.cache
+def _bounded_timeouts(timeout_s: float) -> Timeouts:
+    # one per timeout, shared read-only by the clients of a fan-out (one per organisation)
+    return _timeouts(httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)))
 
 

@@ -253,6 +253,106 @@ async def test_a_content_coded_answer_is_decoded(serve, client) -> None:
     assert response.json() == {"x": 1}
 
 
+# --- framing: what llhttp reads and what the connection makes of it ---------------------
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+@pytest.mark.parametrize(("answer", "connections_for_two"), [
+    (CONTINUE + OK, 1),  # an interim answer is skipped, the final one read
+    (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n", 1),
+    (b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\n{}", 2),  # 1.0 without keep-alive
+], ids=["interim-answer", "chunked", "http-1.0"])
+async def test_answers_are_framed_as_http_says(serve, client, answer: bytes,
+                                               connections_for_two: int) -> None:
+    server = Server(lambda _n, _head: answer)
+    base = await serve(server)
+    http = client()
+    for path in ("/a", "/b"):
+        assert (await call(http, "GET", base + path, expect=200)).json() == {}
+    await http.aclose()
+    assert server.connections == connections_for_two
+
+
+async def _answer_once_and_close(answer: bytes) -> tuple[asyncio.Server, str]:
+    async def once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    listening = await asyncio.start_server(once, "127.0.0.1", 0)
+    return listening, f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
+
+
+async def test_an_answer_without_length_ends_when_the_server_closes(client) -> None:
+    listening, base = await _answer_once_and_close(b"HTTP/1.1 200 OK\r\n\r\n{\"x\": 1}")
+    http = client()
+    try:
+        assert (await call(http, "GET", base + "/eof", expect=200)).json() == {"x": 1}
+    finally:
+        await http.aclose()
+        listening.close()
+
+
+async def test_an_answer_cut_short_is_no_connection(client) -> None:
+    listening, base = await _answer_once_and_close(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n{}")
+    http = client()
+    try:
+        with pytest.raises(Unreachable) as refused:
+            await call(http, "GET", base + "/short", expect=200)
+    finally:
+        await http.aclose()
+        listening.close()
+    assert refused.value.code == "app/geen-verbinding"
+
+
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}",
+    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 2\r\n\r\n{}",
+    b"HTTP/1.1 200 OK\ncontent-length: 2\n\n{}",  # bare LF
+    b"HTTP/1.1 200 OK\r\nx: a\r\n folded\r\ncontent-length: 2\r\n\r\n{}",
+    b"HTTP/1.1 101 Switching Protocols\r\nupgrade: h2c\r\nconnection: upgrade\r\n\r\n",
+], ids=["two-lengths", "chunked-and-length", "bare-lf", "folded-header", "protocol-switch"])
+async def test_an_ambiguous_answer_is_no_connection(serve, client, answer: bytes) -> None:
+    server = Server(lambda _n, _head: answer)
+    base = await serve(server)
+    http = client()
+    with pytest.raises(Unreachable) as refused:
+        await call(http, "GET", base + "/x", expect=200)
+    await http.aclose()
+    assert refused.value.code == "app/geen-verbinding"
+
+
+async def test_garbage_after_the_answer_ends_the_connection(serve, client) -> None:
+    server = Server(lambda _n, _head: OK + b"garbage")
+    base = await serve(server)
+    http = client()
+    for path in ("/a", "/b"):
+        assert (await call(http, "GET", base + path, expect=200)).json() == {}
+    await http.aclose()
+    assert server.connections == 2
+
+
+@pytest.mark.parametrize(("method", "path", "headers"), [
+    ("GET", "/x", {"X Bad": "1"}),  # a field name is a token
+    ("GET", "/x", {"X-Naam": "Zoë"}),  # not ASCII
+    ("GET", "/x", {"X-Nul": "a\x00b"}),
+    ("GET", "/x%00 HTTP/1.1\r\nX: y", {}),  # a target with a space and a line break
+], ids=["field-name", "non-ascii", "nul", "target"])
+async def test_a_request_outside_http_grammar_is_never_sent(serve, method: str, path: str,
+                                                             headers: dict[str, str]) -> None:
+    server = Server(lambda _n, _head: OK)
+    base = await serve(server)
+    http = LeanClient()  # httpx refuses these itself before they reach the transport
+    with pytest.raises(Unreachable) as refused:
+        await call(http, method, base + path, expect=200, headers=headers)
+    await http.aclose()
+    assert refused.value.code == "app/geen-verbinding"
+    assert server.heads == []
+
+
 # --- name resolution (resolver.py) ------------------------------------------------------
 
 # More lookups at once than asyncio's default executor ever runs (min(32, cores + 4)).
