@@ -156,7 +156,8 @@ def verify_envelope(
         raise TokenError(f"{PREFIX}/handtekening-ongeldig",
                          "het document heeft geen JCS-vorm") from exc
     entries = [e for e in organisation.get("sleutels", []) if isinstance(e, dict)]
-    verify_detached(token, payload, typ=TYP, prefix=PREFIX, keys=[e["jwk"] for e in entries])
+    verify_detached(token, payload, typ=TYP, prefix=PREFIX, keys=[e["jwk"] for e in entries],
+                    header=header)
     versie = document.get("documentversie")
     if not isinstance(versie, str):
         raise TokenError(f"{PREFIX}/document-ongeldig", "documentversie ontbreekt")

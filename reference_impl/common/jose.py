@@ -105,7 +105,21 @@ def public_jwk(key: ECKey) -> dict[str, str]:
 
 def thumbprint(jwk: dict[str, Any]) -> str:
     """RFC 7638 SHA-256 thumbprint of an EC JWK, base64url without padding."""
-    members = {name: jwk[name] for name in ("crv", "kty", "x", "y")}
+    members = tuple(jwk[name] for name in ("crv", "kty", "x", "y"))
+    if all(type(member) is str for member in members):
+        return _thumbprint_of(*members)
+    return _thumbprint(*members)  # a malformed key: worked out, not kept
+
+
+@lru_cache(maxsize=PUBLIC_KEYS_KEPT)
+def _thumbprint_of(crv: str, kty: str, x: str, y: str) -> str:
+    # The same few keys again and again (an app matches every source's kid against the
+    # scheme for every envelope): a JSON text and a hash each time otherwise.
+    return _thumbprint(crv, kty, x, y)
+
+
+def _thumbprint(crv: Any, kty: Any, x: Any, y: Any) -> str:
+    members = {"crv": crv, "kty": kty, "x": x, "y": y}
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
     return b64url_encode(hashlib.sha256(canonical).digest())
 
@@ -302,10 +316,13 @@ def _protected_header(key: ECKey, typ: str) -> str:
     return b64url_encode(_json_bytes({"alg": ALG, "typ": typ, "kid": kid}))
 
 
+_ES256 = ec.ECDSA(hashes.SHA256())  # the algorithm object, immutable: made once
+
+
 def _es256(signing_input: str, key: ECKey) -> str:
     """ES256 (RFC 7518 §3.4) with `cryptography` directly, as `_check_signature` verifies:
     the DER signature as r ‖ s, 32 bytes each."""
-    der = key.private_key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
+    der = key.private_key.sign(signing_input.encode("ascii"), _ES256)
     r, s = decode_dss_signature(der)
     return b64url_encode(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
@@ -365,8 +382,7 @@ def _check_signature(token: str, key: ECKey, payload: bytes | None, prefix: str)
             raise ValueError("een ES256-handtekening is 64 bytes")
         der = encode_dss_signature(int.from_bytes(raw[:32], "big"),
                                    int.from_bytes(raw[32:], "big"))
-        key.public_key.verify(der, f"{protected}.{body}".encode("ascii"),
-                              ec.ECDSA(hashes.SHA256()))
+        key.public_key.verify(der, f"{protected}.{body}".encode("ascii"), _ES256)
     except (InvalidSignature, ValueError, TypeError, AttributeError) as exc:
         raise TokenError(f"{prefix}/handtekening-ongeldig", "de handtekening klopt niet") from exc
 
@@ -389,10 +405,13 @@ def verify(token: Any, *, typ: str, prefix: str, keys_for: KeysFor) -> dict[str,
 
 
 def verify_detached(
-    token: Any, payload: bytes, *, typ: str, prefix: str, keys: list[dict[str, Any]]
+    token: Any, payload: bytes, *, typ: str, prefix: str, keys: list[dict[str, Any]],
+    header: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Verify a detached compact JWS over `payload` with one of `keys`; returns the header."""
-    header = parse_header(token, typ=typ, prefix=prefix, detached=True)
+    """Verify a detached compact JWS over `payload` with one of `keys`; returns the header
+    (`header`: what `parse_header` gave the caller for this token already)."""
+    if header is None:
+        header = parse_header(token, typ=typ, prefix=prefix, detached=True)
     key = select_key(header.get("kid"), keys, prefix=prefix)
     _check_signature(token, key, payload, prefix)
     return header

@@ -28,6 +28,17 @@ def test_thumbprints_match_the_kids_of_the_vector_keys() -> None:
         assert jose.thumbprint(jwk) == jwk["kid"], path.name
 
 
+def test_a_malformed_keys_thumbprint_is_its_own_not_a_kept_one() -> None:
+    # Thumbprints of string members are kept per key; 1 == True in a cache key, but their
+    # JSON differs, so keys with other member types are worked out every time.
+    base = {"crv": "P-256", "kty": "EC", "y": "y"}
+    for _ in range(2):  # the second time from the cache, where one is kept
+        prints = [jose.thumbprint({**base, "x": x}) for x in ("1", 1, True, 1.0)]
+        assert len(set(prints)) == 4
+    with pytest.raises(KeyError):
+        jose.thumbprint(base)
+
+
 def test_sign_and_verify_round_trip() -> None:
     key = jose.generate_key()
     token = jose.sign({"a": "é", "n": 1}, key, typ="test+jwt")
