@@ -7,13 +7,15 @@ The page is served as `vorderingen app web` serves it (`web.server.create_app` u
 `serving.server_config`, on loopback) to Debian's Chromium with the page tests' flags,
 driven over its DevTools pipe (bench/chromium_pipe.py; Playwright's per-request
 instrumentation would cost a third of Chromium's CPU, which a citizen's browser never
-spends). N stub sources — bench/fanout_bench.py's envelopes, keys, latencies and
-`StubSources`, imported — run in one child process, but each on a port of its own, so an
-ORIGIN of its own as 400 organisations have 400 origins (one shared origin would measure
-Chromium's 6 connections per origin, not the page). They answer CORS preflights as the
-reference source does (`Access-Control-Max-Age: 600`) and delay EVERY answer by their
-latency, preflights included: one source alone takes five round trips in a fresh browser
-(challenge; preflight + session; preflight + overview), ≈ 1 s at 200 ms.
+spends). N stub sources — bench/fanout_bench.py's envelopes, keys, latencies,
+`StubSources` and lean asyncio server (`LeanStubConnection`), imported — run in one child
+process, one event loop, but each on a port of its own, so an ORIGIN of its own as 400
+organisations have 400 origins (one shared origin would measure Chromium's 6 connections
+per origin, not the page). They answer CORS preflights as the reference source does
+(`Access-Control-Max-Age: 600`) and delay EVERY answer by their latency, preflights
+included: one source alone takes five round trips in a fresh browser (challenge;
+preflight + session; preflight + overview), ≈ 1 s at 200 ms. Not uvicorn: its CPU per
+request, on the two cores Chromium shares here, was part of what the bench measured.
 
 Past the login the page holds two things (app.js `boot`): its key pair, made by the page
 itself with WebCrypto on first load and kept in IndexedDB, and the app certificate an App
@@ -39,6 +41,7 @@ the CPU time of Chromium's processes and of the stubs per visit; the target (iss
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import socket
@@ -61,7 +64,9 @@ sys.path.insert(0, str(ROOT.parent))
 
 from chromium_pipe import Chromium  # noqa: E402
 from fanout_bench import (  # noqa: E402
+    BACKLOG,
     BSN,
+    LeanStubConnection,
     Setup,
     StubSources,
     build,
@@ -72,6 +77,7 @@ from fanout_bench import (  # noqa: E402
 )
 
 from reference_impl.app.web.server import WebConfig, create_app  # noqa: E402
+from reference_impl.common.http import CORS_ALLOW_HEADERS, CORS_MAX_AGE_S  # noqa: E402
 from reference_impl.common.jose import generate_key, public_jwk, sign  # noqa: E402
 from reference_impl.common.serving import server_config  # noqa: E402
 
@@ -85,8 +91,12 @@ MANAGER_ID = "bench-browser-app-manager"
 OVERVIEW_TIMEOUT_S = 60.0
 PAGE_TIMEOUT_S = 30.0  # the page's per-source timeout (config.json)
 SERVER_START_TIMEOUT_S = 30
-CORS_MAX_AGE_S = 600  # what the reference source sends (common/http.py)
-CORS_ALLOW_HEADERS = b"Authorization, Content-Type, Idempotency-Key, Verzoek-Bewijs"
+# What the reference source's preflight sends (common/http.py; its Allow-Methods are the
+# path's, here every method a source has).
+PREFLIGHT_HEADERS = [("Access-Control-Allow-Origin", "*"),
+                     ("Access-Control-Allow-Methods", "DELETE, GET, OPTIONS, POST"),
+                     ("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS),
+                     ("Access-Control-Max-Age", str(CORS_MAX_AGE_S))]
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 MEASURE = "vorderingen-overzicht"  # the page's performance.measure (app.js showOverview)
 
@@ -94,33 +104,26 @@ MEASURE = "vorderingen-overzicht"  # the page's performance.measure (app.js show
 # --- the stub sources, one origin each (child process) ---------------------------------------
 
 
-class OriginPerSource:
-    """Pure ASGI: the source listening on port p is organisation `index[p]`; preflights are
-    answered here (after the source's latency), everything else by fanout_bench's stubs."""
+class SourceAtOrigin:
+    """`LeanStubConnection`'s hook for the socket of one organisation: the port is the
+    organisation (paths have no /org<i> prefix); preflights are answered here, after the
+    source's latency, everything else by fanout_bench's `StubSources`."""
 
-    def __init__(self, stubs: StubSources, index: dict[int, int]) -> None:
+    def __init__(self, stubs: StubSources, organisation: int) -> None:
         self.stubs = stubs
-        self.index = index
+        self.prefix = f"/org{organisation}"
+        self.preflight = (stubs.latencies_s[organisation], 204, b"", PREFLIGHT_HEADERS)
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            await self.stubs(scope, receive, send)
-            return
-        organisation = self.index[scope["server"][1]]
-        if scope["method"] == "OPTIONS":
-            await asyncio.sleep(self.stubs.latencies_s[organisation])
-            await send({"type": "http.response.start", "status": 204, "headers": [
-                (b"access-control-allow-origin", b"*"),
-                (b"access-control-allow-methods", b"DELETE, GET, OPTIONS, POST"),
-                (b"access-control-allow-headers", CORS_ALLOW_HEADERS),
-                (b"access-control-max-age", str(CORS_MAX_AGE_S).encode())]})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await self.stubs({**scope, "path": f"/org{organisation}{scope['path']}"}, receive, send)
+    def __call__(self, method: str, path: str) -> tuple[float, int, bytes, list[tuple[str, str]]]:
+        if method == "OPTIONS":
+            return self.preflight
+        return self.stubs(method, self.prefix + path)
 
 
 def serve_stubs() -> None:
-    """The child process: read envelopes and latencies from stdin, print the ports, serve."""
+    """The child process: read envelopes and latencies from stdin, print the ports, serve
+    every organisation on its own socket from one event loop (lean: not uvicorn, whose CPU
+    per request on the cores Chromium uses would be measured with it — fanout_bench.py)."""
     spec = json.load(sys.stdin)
     sockets = []
     for _ in spec["envelopes"]:
@@ -129,13 +132,17 @@ def serve_stubs() -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
         sockets.append(sock)
-    ports = [s.getsockname()[1] for s in sockets]
-    print(json.dumps(ports), flush=True)
+    print(json.dumps([s.getsockname()[1] for s in sockets]), flush=True)
     stubs = StubSources([e.encode() for e in spec["envelopes"]], spec["latencies_s"])
-    app = OriginPerSource(stubs, {port: i for i, port in enumerate(ports)})
-    config = uvicorn.Config(app, log_level="warning", access_log=False, backlog=1024,
-                            timeout_keep_alive=30)
-    uvicorn.Server(config).run(sockets=sockets)
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        servers = [await loop.create_server(
+            functools.partial(LeanStubConnection, SourceAtOrigin(stubs, organisation)),
+            sock=sock, backlog=BACKLOG) for organisation, sock in enumerate(sockets)]
+        await asyncio.gather(*(server.serve_forever() for server in servers))
+
+    asyncio.run(serve())
 
 
 def start_stubs(setup: Setup) -> tuple[subprocess.Popen[str], list[int]]:
@@ -209,13 +216,15 @@ class Federation:
     published: SchemeDocument
     volgnummer: int = 0
 
+    def organisations(self, indices: list[int]) -> list[dict[str, Any]]:
+        """The scheme's organisations `indices`, organisation i at its own origin."""
+        return [{**self.setup.scheme.payload["organisaties"][i], "eindpunten": [
+            {"api_url": f"http://127.0.0.1:{self.ports[i]}/vorderingen/v2", "major": 2}]}
+            for i in indices]
+
     def publish(self, indices: list[int]) -> None:
         """A scheme listing organisations `indices`, organisation i at its own origin."""
-        organisations = []
-        for i in indices:
-            organisation = self.setup.scheme.payload["organisaties"][i]
-            organisations.append({**organisation, "eindpunten": [
-                {"api_url": f"http://127.0.0.1:{self.ports[i]}/vorderingen/v2", "major": 2}]})
+        organisations = self.organisations(indices)
         now = int(time.time())
         self.volgnummer += 1  # the page refuses a lower one (rollback)
         payload = {**self.setup.scheme.payload, "iss": "bench", "iat": now, "exp": now + 3600,

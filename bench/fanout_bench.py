@@ -18,6 +18,9 @@ For each N the table gives the median wall time over `--rounds` runs, the wall t
 slowest of those N sources asked alone, their ratio and the app's CPU time per overview
 (with `--compare` also for httpx's default transport, measured in alternation); the target
 is a ratio ≤ 1.2 at N = 400 (the fan-out must not grow with the number of organisations).
+The row "ceiling" makes the same three requests per source with bytes made beforehand and
+only frames the answers (`BareExchange`): what asyncio, the loopback and the stubs cost on
+this machine, which no app can go below (`--no-ceiling` leaves it out).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -72,28 +76,18 @@ TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 class StubSources:
-    """Pure ASGI: N organisations under /org<i>/vorderingen/v2, each with its own latency
-    (bench/browser_fanout_bench.py serves it with uvicorn; this bench answers through
-    `LeanStubConnection`, which shares `answer`)."""
+    """N organisations under /org<i>/vorderingen/v2, each with its own latency. Called with
+    a request's method and path it gives the whole answer — the hook `LeanStubConnection`
+    takes (browser_fanout_bench.py wraps it: one port per organisation, CORS preflights)."""
 
     def __init__(self, envelopes: list[bytes], latencies_s: list[float]) -> None:
         self.envelopes = envelopes
         self.latencies_s = latencies_s
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-        while (await receive()).get("more_body"):
-            pass
-        latency, status, body, media_type = self.answer(scope["method"], scope["path"])
-        await asyncio.sleep(latency)
-        headers = [(name.lower().encode(), value.encode())
-                   for name, value in _headers(status, body, media_type)]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    def __call__(self, method: str, path: str) -> tuple[float, int, bytes, list[tuple[str, str]]]:
+        """(latency, status, body, headers) of `method path`."""
+        latency, status, body, media_type = self.answer(method, path)
+        return latency, status, body, _headers(status, body, media_type)
 
     def answer(self, method: str, path: str) -> tuple[float, int, bytes, str]:
         """(latency, status, body, media type) of `method path`: what organisation i's
@@ -139,14 +133,18 @@ def _headers(status: int, body: bytes, media_type: str) -> list[tuple[str, str]]
 
 class LeanStubConnection(asyncio.Protocol):
     """One client connection to the stubs: HTTP/1.1 with Content-Length bodies, kept alive,
-    one request at a time (as the app sends them), each answered after its source's latency.
+    one request at a time (as the app and browsers send them), each answered after the
+    latency `answer(method, path)` gives with the answer (`StubSources`, or
+    browser_fanout_bench.py's `SourceAtOrigin` around it).
 
     Not uvicorn: with 400 sources answering at once the stubs' own CPU per request (uvicorn
     and h11, ≈ 0.3 ms) would spread every round's answers over more than 100 ms on a
     2-core machine the app shares — the benchmark would measure its environment."""
 
-    def __init__(self, stubs: StubSources) -> None:
-        self.stubs = stubs
+    def __init__(
+        self, answer: Callable[[str, str], tuple[float, int, bytes, list[tuple[str, str]]]],
+    ) -> None:
+        self.answer = answer
         self.buffer = b""
         self.busy = False  # an answer is pending: the next request waits in the buffer
         self.transport: asyncio.Transport | None = None
@@ -167,21 +165,22 @@ class LeanStubConnection(asyncio.Protocol):
         lines = self.buffer[:head_end].decode("latin-1").split("\r\n")
         method, path = lines[0].split(" ")[:2]
         headers = dict(line.lower().split(":", 1) for line in lines[1:] if ":" in line)
-        if "transfer-encoding" in headers:  # the app always sends a Content-Length
-            self._write(400, b"", JSON, close=True)
+        if "transfer-encoding" in headers:  # the app and fetch() send a Content-Length
+            self._write(400, b"", _headers(400, b"", JSON), close=True)
             return
         length = int(headers.get("content-length", "0"))
         if len(self.buffer) < head_end + 4 + length:
             return
         self.buffer = self.buffer[head_end + 4 + length:]
-        latency, status, body, media_type = self.stubs.answer(method, path.split("?")[0])
+        latency, status, body, fields = self.answer(method, path.split("?")[0])
         self.busy = True
-        asyncio.get_running_loop().call_later(latency, self._write, status, body, media_type)
+        asyncio.get_running_loop().call_later(latency, self._write, status, body, fields)
 
-    def _write(self, status: int, body: bytes, media_type: str, close: bool = False) -> None:
+    def _write(self, status: int, body: bytes, fields: list[tuple[str, str]],
+               close: bool = False) -> None:
         if self.transport is None or self.transport.is_closing():
             return
-        head = "".join(f"{name}: {value}\r\n" for name, value in _headers(status, body, media_type))
+        head = "".join(f"{name}: {value}\r\n" for name, value in fields)
         self.transport.write(f"HTTP/1.1 {status} {REASONS[status]}\r\n{head}\r\n".encode()
                              + (body if status != 204 else b""))
         if close:
@@ -331,44 +330,137 @@ def process_cpu_s(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS_PER_S
 
 
+class BareExchange(asyncio.Protocol):
+    """The ceiling's client for one source: the same three requests an overview makes
+    (challenge, session, overview), each written as soon as the previous answer is whole,
+    with bytes made beforehand; answers are only framed (Content-Length), never parsed,
+    signed or verified. What asyncio, the loopback and the stubs cost on this machine, which
+    no app can go below."""
+
+    def __init__(self, requests: list[bytes], done: asyncio.Future[None]) -> None:
+        self.requests, self.done = requests, done
+        self.step, self.buffer = 0, b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.transport.write(self.requests[0])
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        head_end = self.buffer.find(b"\r\n\r\n")
+        if head_end < 0:
+            return
+        head = self.buffer[:head_end].lower()
+        length = int(head.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+        if len(self.buffer) < head_end + 4 + length:
+            return
+        self.buffer, self.step = b"", self.step + 1
+        assert self.transport is not None
+        if self.step == len(self.requests):
+            self.transport.close()
+            self.done.set_result(None)
+        else:
+            self.transport.write(self.requests[self.step])
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(exc or ConnectionError("closed before the last answer"))
+
+
+def bare_requests(setup: Setup, base: str, index: int) -> list[bytes]:
+    """Organisation `index`'s three requests as the app sends them, in size and headers
+    (a real certificate; proofs and token of the app's length), made before the clock."""
+    host = urlsplit(base).netloc
+    prefix = f"{urlsplit(base).path}/org{index}/vorderingen/v2"
+    common = f"Host: {host}\r\nAccept: application/json\r\nAccept-Encoding: identity\r\n"
+    proof = setup.identity.proof(random_token(32), "0" * 20, f"{base}{prefix}")
+    body = json.dumps({"certificaat": setup.identity.certificate, "bewijs": proof},
+                      separators=(",", ":")).encode()
+    return [
+        f"POST {prefix}/sessies/uitdagingen HTTP/1.1\r\n{common}Content-Length: 0\r\n\r\n"
+        .encode(),
+        f"POST {prefix}/sessies HTTP/1.1\r\n{common}Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode() + body,
+        f"GET {prefix}/vorderingenoverzicht HTTP/1.1\r\n{common}Authorization: Sessie "
+        f"{random_token(32)}\r\nVerzoek-Bewijs: {proof}\r\n\r\n".encode(),
+    ]
+
+
+_BARE_REQUESTS: dict[tuple[str, int], list[bytes]] = {}  # made once, outside any clock
+
+
+async def bare_overview(setup: Setup, base: str, indices: list[int]) -> tuple[float, int]:
+    """Wall time of the ceiling's requests to `indices` at once (see `BareExchange`)."""
+    loop = asyncio.get_running_loop()
+    parts = urlsplit(base)
+    requests = [_BARE_REQUESTS.get((base, i)) or bare_requests(setup, base, i)
+                for i in indices]
+
+    async def one(made: list[bytes]) -> None:
+        done: asyncio.Future[None] = loop.create_future()
+        await loop.create_connection(lambda: BareExchange(made, done), parts.hostname,
+                                     parts.port)
+        await done
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(made) for made in requests))
+    return time.perf_counter() - started, len(indices)
+
+
+Variant = Callable[[Setup, str, list[int]], Any]  # → (wall s, sources answered)
+
+
+def variants(transport: httpx.AsyncBaseTransport | None, *, compare: bool,
+             ceiling: bool) -> dict[str, Variant]:
+    """What `measure` times per round, by the name its rows carry: the app; with
+    `compare`, the app on httpx's own transport; with `ceiling`, the bare exchanges."""
+    async def app(setup: Setup, base: str, indices: list[int], httpx_default: bool = False,
+                  ) -> tuple[float, int]:
+        wall, overview = await one_overview(*_pick(setup, base, indices), setup.identity,
+                                            transport, httpx_default=httpx_default)
+        return wall, sum(1 for s in overview.bronnen if s.status == "beantwoord")
+
+    chosen: dict[str, Variant] = {"app": app}
+    if compare:
+        chosen["httpx"] = functools.partial(app, httpx_default=True)
+    if ceiling:
+        chosen["ceiling"] = bare_overview
+    return chosen
+
+
 async def measure(
     setup: Setup, base: str, sizes: tuple[int, ...], rounds: int,
     transport: httpx.AsyncBaseTransport | None = None, *, compare: bool = False,
-    stub_pid: int | None = None,
+    ceiling: bool = False, stub_pid: int | None = None,
 ) -> list[Row]:
     """Per N: median wall time of the overview and of its slowest source alone; with
-    `compare`, the same with httpx's default transport, the two interleaved per round.
-    With `stub_pid`, also the stub process's CPU per overview."""
+    `compare` also with httpx's default transport, with `ceiling` also the bare exchanges
+    (`BareExchange`), all interleaved per round so they see the same machine. With
+    `stub_pid`, also the stub process's CPU per overview."""
     rows = []
-    await one_overview(*_pick(setup, base, [0]), setup.identity, transport)  # warm up
-    variants = (False, True) if compare else (False,)
+    chosen = variants(transport, compare=compare, ceiling=ceiling)
+    for run in chosen.values():
+        await run(setup, base, [0])  # warm up
+    if ceiling:  # its requests (two ES256 proofs each) are not the ceiling's CPU
+        _BARE_REQUESTS.update(((base, i), bare_requests(setup, base, i))
+                              for i in range(max(sizes)))
     for n in sizes:
         indices = list(range(n))
         slowest = max(indices, key=lambda i: setup.latencies_s[i])
-        walls: dict[bool, list[float]] = {v: [] for v in variants}
-        cpus: dict[bool, list[float]] = {v: [] for v in variants}
-        stub_cpus: dict[bool, list[float]] = {v: [] for v in variants}
-        alone: dict[bool, list[float]] = {v: [] for v in variants}
-        answered = 0
+        samples: dict[str, list[tuple[float, float, float, float, int]]] = {
+            name: [] for name in chosen}
         for _ in range(rounds):
-            for variant in variants:
+            for name, run in chosen.items():
                 cpu, stub_cpu = time.process_time(), process_cpu_s(stub_pid)
-                wall, overview = await one_overview(*_pick(setup, base, indices),
-                                                    setup.identity, transport,
-                                                    httpx_default=variant)
-                cpus[variant].append(time.process_time() - cpu)
-                stub_cpus[variant].append(process_cpu_s(stub_pid) - stub_cpu)
-                walls[variant].append(wall)
-                answered = sum(1 for s in overview.bronnen if s.status == "beantwoord")
-                alone[variant].append((await one_overview(
-                    *_pick(setup, base, [slowest]), setup.identity, transport,
-                    httpx_default=variant))[0])
-        for variant in variants:
-            rows.append(Row(n, statistics.median(walls[variant]),
-                            statistics.median(alone[variant]), answered,
-                            statistics.median(cpus[variant]),
-                            "httpx" if variant else "app",
-                            statistics.median(stub_cpus[variant])))
+                wall, answered = await run(setup, base, indices)
+                spent = (time.process_time() - cpu, process_cpu_s(stub_pid) - stub_cpu)
+                alone, _ = await run(setup, base, [slowest])
+                samples[name].append((wall, alone, *spent, answered))
+        for name, runs in samples.items():
+            wall, alone, cpu, stub_cpu = (statistics.median(r[k] for r in runs)
+                                          for k in range(4))
+            rows.append(Row(n, wall, alone, min(r[4] for r in runs), cpu, name, stub_cpu))
     return rows
 
 
@@ -450,6 +542,8 @@ def main(argv: list[str] | None = None) -> int:
                               latency_help="latency of every answer of a source")
     parser.add_argument("--compare", action="store_true",
                         help="also measure with httpx's default transport, side by side")
+    parser.add_argument("--no-ceiling", dest="ceiling", action="store_false",
+                        help="leave out the ceiling (the bare exchanges, no app work)")
     parser.add_argument("--resolve-ms", type=float, default=0.0,
                         help="address organisation i as org<i>.fanout.test, each lookup "
                              "taking this long (an uncached DNS lookup); 0: IP literals")
@@ -470,6 +564,7 @@ def main(argv: list[str] | None = None) -> int:
         base = base.replace("127.0.0.1", "org{i}" + HOST_SUFFIX)
     try:
         rows = asyncio.run(measure(setup, base, sizes, args.rounds, compare=args.compare,
+                                   ceiling=args.ceiling and args.resolve_ms == 0,
                                    stub_pid=process.pid))
     finally:
         stop_stubs(process)
@@ -477,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
              f"{args.resolver_threads} threads" if args.resolve_ms > 0 else "IP literals")
     print(f"fan-out: latency {args.latency_ms:g} ms ± {args.jitter_ms:g} ms per answer, "
           f"3 answers per source, median of {args.rounds} rounds; {names}")
-    print(f"{'N':>4} {'transport':>9} {'wall (ms)':>10} {'slowest alone (ms)':>19} "
+    print(f"{'N':>4} {'target':>9} {'wall (ms)':>10} {'slowest alone (ms)':>19} "
           f"{'ratio':>6} {'CPU (ms)':>9} {'stub CPU':>9} {'answered':>9}")
     for row in rows:
         print(f"{row.n:>4} {row.transport:>9} {row.wall_s * 1000:>10.0f} "

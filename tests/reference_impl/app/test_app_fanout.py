@@ -1,10 +1,13 @@
-"""The fan-out benchmark's stub sources are conformant, and the fan-out is concurrent."""
+"""The fan-out benchmark's stub sources are conformant, the fan-out is concurrent, and the
+ceiling makes the requests the app makes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
+import httptools
 import pytest
 from bench_support import load_bench
 from federation_support import ValidatingTransport
@@ -41,3 +44,42 @@ async def test_eight_sources_take_about_as_long_as_one(stubs: Any) -> None:
     assert all(s.status == "beantwoord" for s in overview.bronnen)
     assert alone >= 0.9  # three answers of 300 ms each
     assert wall < 2 * alone  # one after another would take eight times as long
+
+
+class _Request:
+    """httptools' callbacks: one request's target and header names."""
+
+    def __init__(self) -> None:
+        self.target, self.names, self.body = b"", [], b""
+
+    def on_url(self, url: bytes) -> None:
+        self.target += url
+
+    def on_header(self, name: bytes, _value: bytes) -> None:
+        self.names.append(name.decode().lower())
+
+    def on_body(self, body: bytes) -> None:
+        self.body += body
+
+
+def _parsed(request: bytes) -> tuple[str, str, list[str], bytes]:
+    seen = _Request()
+    parser = httptools.HttpRequestParser(seen)
+    parser.feed_data(request)
+    return parser.get_method().decode(), seen.target.decode(), seen.names, seen.body
+
+
+@pytest.mark.anyio
+async def test_the_ceiling_makes_the_apps_three_requests_and_reads_every_answer(
+        stubs: Any) -> None:
+    setup, base = stubs
+    made = [_parsed(request) for request in bench.bare_requests(setup, base, 2)]
+    prefix = "/org2/vorderingen/v2"
+    assert [(method, target) for method, target, _names, _body in made] == [
+        ("POST", f"{prefix}/sessies/uitdagingen"), ("POST", f"{prefix}/sessies"),
+        ("GET", f"{prefix}/vorderingenoverzicht")]
+    assert {"content-type", "content-length"} <= set(made[1][2])
+    assert set(json.loads(made[1][3])) == {"certificaat", "bewijs"}
+    assert {"authorization", "verzoek-bewijs"} <= set(made[2][2])
+    _wall, answered = await bench.bare_overview(setup, base, [0, 1, 2])
+    assert answered == 3  # a missing answer would have raised
