@@ -44,6 +44,13 @@ from reference_impl.common.spec import schema_errors, schema_validator
 
 SOURCE_TIMEOUT_S = 10.0
 SUPPORTED_MAJORS = frozenset({2})
+# Sources started per turn of the event loop (see fan_out). asyncio runs each ready step of
+# every task before the next step of any: 400 sources started at once all wait until the
+# last connection is set up (≈ 90 ms of CPU here) before the first request leaves. Started
+# a few per turn, the first requests are on the wire while later connections are made, and
+# every later round trip comes back that much earlier (bench/fanout_bench.py: N = 400 from
+# 1.33 to 1.22 × the slowest source alone; 4, 8 and 16 measured alike, 32 and 64 worse).
+STARTS_PER_TURN = 8
 NO_SUPPORTED_VERSION = "app/geen-ondersteunde-versie"
 T = TypeVar("T")
 
@@ -252,7 +259,8 @@ async def fan_out(
     timeout_s: float = SOURCE_TIMEOUT_S,
     on_done: Callable[[Outcome[T]], None] | None = None,
 ) -> list[Outcome[T]]:
-    """`work(client)` for every client concurrently, each within `timeout_s`."""
+    """`work(client)` for every client concurrently, each within `timeout_s`; started
+    `STARTS_PER_TURN` at a time, each batch in its own turn of the event loop."""
     loop = asyncio.get_running_loop()
 
     async def one(client: SourceClient) -> Outcome[T]:
@@ -270,4 +278,14 @@ async def fan_out(
             on_done(outcome)
         return outcome
 
-    return list(await asyncio.gather(*(one(c) for c in clients)))
+    tasks: list[asyncio.Task[Outcome[T]]] = []
+    try:
+        for number, client in enumerate(clients, 1):
+            tasks.append(asyncio.create_task(one(client)))
+            if number % STARTS_PER_TURN == 0:
+                await asyncio.sleep(0)  # one turn: these start, earlier ones go on
+        return list(await asyncio.gather(*tasks))
+    except BaseException:  # cancelled while starting: none may outlive the fan-out
+        for task in tasks:
+            task.cancel()
+        raise

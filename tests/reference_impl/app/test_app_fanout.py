@@ -3,6 +3,7 @@ ceiling makes the requests the app makes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,8 @@ import httptools
 import pytest
 from bench_support import load_bench
 from federation_support import ValidatingTransport
+
+from reference_impl.app import sources
 
 bench = load_bench("fanout_bench")
 
@@ -83,3 +86,48 @@ async def test_the_ceiling_makes_the_apps_three_requests_and_reads_every_answer(
     assert {"authorization", "verzoek-bewijs"} <= set(made[2][2])
     _wall, answered = await bench.bare_overview(setup, base, [0, 1, 2])
     assert answered == 3  # a missing answer would have raised
+
+
+# --- the fan-out's start (sources.fan_out) ----------------------------------------------
+
+SOURCES_AT_ONCE = 80  # a fan-out this large is started over several turns
+
+
+@pytest.mark.anyio
+async def test_the_first_sources_go_on_while_later_ones_start() -> None:
+    # Started all at once, every source's next step would wait for the last one's first.
+    events: list[tuple[str, int]] = []
+
+    async def work(client: int) -> int:
+        events.append(("start", client))
+        await asyncio.sleep(0)  # as a connection being made
+        events.append(("on", client))
+        return client
+
+    outcomes = await sources.fan_out(list(range(SOURCES_AT_ONCE)), work)  # type: ignore[arg-type]
+    assert [outcome.value for outcome in outcomes] == list(range(SOURCES_AT_ONCE))
+    assert events.index(("on", 0)) < events.index(("start", SOURCES_AT_ONCE - 1))
+
+
+@pytest.mark.anyio
+async def test_a_fan_out_cancelled_while_starting_leaves_no_source_running() -> None:
+    started: list[int] = []
+    stopped: list[int] = []
+
+    async def work(client: int) -> None:
+        started.append(client)
+        try:
+            await asyncio.sleep(60)
+        finally:
+            stopped.append(client)
+
+    fanning = asyncio.create_task(sources.fan_out(list(range(SOURCES_AT_ONCE)), work))  # type: ignore[arg-type]
+    while not started:
+        await asyncio.sleep(0)
+    assert len(started) < SOURCES_AT_ONCE  # still starting
+    fanning.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await fanning
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert sorted(stopped) == sorted(started) and len(started) < SOURCES_AT_ONCE
