@@ -179,26 +179,21 @@ async def test_no_server_is_no_connection(client) -> None:
     assert refused.value.code == "app/geen-verbinding"
 
 
-async def test_an_endless_answer_is_cut_off(serve, client, monkeypatch) -> None:
-    monkeypatch.setattr(connections, "MAX_ANSWER_BYTES", 1000)
-    big = b"HTTP/1.1 200 OK\r\ncontent-length: 5000\r\n\r\n" + b"x" * 5000
-    server = Server(lambda _n, _head: big)
-    base = await serve(server)
-    http = client()
-    with pytest.raises(Unreachable) as refused:
-        await call(http, "GET", base + "/big", expect=200)
-    await http.aclose()
-    assert refused.value.code == "app/geen-verbinding"
-
-
-async def test_a_malformed_answer_is_no_connection(serve, client) -> None:
-    server = Server(lambda _n, _head: b"this is not HTTP\r\n\r\n")
+async def _failure_code(serve, client, answer: bytes) -> str:
+    """The app's code for a GET that `answer` answers (it must fail)."""
+    server = Server(lambda _n, _head: answer)
     base = await serve(server)
     http = client()
     with pytest.raises(Unreachable) as refused:
         await call(http, "GET", base + "/x", expect=200)
     await http.aclose()
-    assert refused.value.code == "app/geen-verbinding"
+    return refused.value.code
+
+
+async def test_an_endless_answer_is_cut_off(serve, client, monkeypatch) -> None:
+    monkeypatch.setattr(connections, "MAX_ANSWER_BYTES", 1000)
+    big = b"HTTP/1.1 200 OK\r\ncontent-length: 5000\r\n\r\n" + b"x" * 5000
+    assert await _failure_code(serve, client, big) == "app/geen-verbinding"
 
 
 async def test_a_header_value_with_a_line_break_is_never_sent(serve, client) -> None:
@@ -309,20 +304,17 @@ async def test_an_answer_cut_short_is_no_connection(client) -> None:
 
 
 @pytest.mark.parametrize("answer", [
+    b"this is not HTTP\r\n\r\n",
     b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}",
     b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 2\r\n\r\n{}",
     b"HTTP/1.1 200 OK\ncontent-length: 2\n\n{}",  # bare LF
     b"HTTP/1.1 200 OK\r\nx: a\r\n folded\r\ncontent-length: 2\r\n\r\n{}",
     b"HTTP/1.1 101 Switching Protocols\r\nupgrade: h2c\r\nconnection: upgrade\r\n\r\n",
-], ids=["two-lengths", "chunked-and-length", "bare-lf", "folded-header", "protocol-switch"])
-async def test_an_ambiguous_answer_is_no_connection(serve, client, answer: bytes) -> None:
-    server = Server(lambda _n, _head: answer)
-    base = await serve(server)
-    http = client()
-    with pytest.raises(Unreachable) as refused:
-        await call(http, "GET", base + "/x", expect=200)
-    await http.aclose()
-    assert refused.value.code == "app/geen-verbinding"
+], ids=["not-http", "two-lengths", "chunked-and-length", "bare-lf", "folded-header",
+        "protocol-switch"])
+async def test_a_malformed_or_ambiguous_answer_is_no_connection(serve, client,
+                                                                answer: bytes) -> None:
+    assert await _failure_code(serve, client, answer) == "app/geen-verbinding"
 
 
 async def test_garbage_after_the_answer_ends_the_connection(serve, client) -> None:
