@@ -155,5 +155,3 @@ def _timeouts(timeout: httpx.Timeout) -> Timeouts:
 def _bounded_timeouts(timeout_s: float) -> Timeouts:
     # one per timeout, shared read-only by the clients of a fan-out (one per organisation)
     return _timeouts(httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)))
-
-
