@@ -179,39 +179,27 @@ async def test_no_server_is_no_connection(client) -> None:
     assert refused.value.code == "app/geen-verbinding"
 
 
-async def _failure_code(serve, client, answer: bytes) -> str:
-    """The app's code for a GET that `answer` answers (it must fail)."""
+async def _failure(serve, http: Requester, answer: bytes = OK, path: str = "/x",
+                   headers: dict[str, str] | None = None) -> tuple[str, list[bytes]]:
+    """The app's code for a GET of `path` that fails against a server answering `answer`,
+    and the request heads that server saw."""
     server = Server(lambda _n, _head: answer)
     base = await serve(server)
-    http = client()
     with pytest.raises(Unreachable) as refused:
-        await call(http, "GET", base + "/x", expect=200)
+        await call(http, "GET", base + path, expect=200, headers=headers)
     await http.aclose()
-    return refused.value.code
+    return refused.value.code, server.heads
 
 
 async def test_an_endless_answer_is_cut_off(serve, client, monkeypatch) -> None:
     monkeypatch.setattr(connections, "MAX_ANSWER_BYTES", 1000)
     big = b"HTTP/1.1 200 OK\r\ncontent-length: 5000\r\n\r\n" + b"x" * 5000
-    assert await _failure_code(serve, client, big) == "app/geen-verbinding"
-
-
-async def _unsent_failure_code(serve, http: Requester, path: str,
-                               headers: dict[str, str]) -> str:
-    """The app's code for a GET of `path` with `headers` that must never leave: the server
-    sees no request head."""
-    server = Server(lambda _n, _head: OK)
-    base = await serve(server)
-    with pytest.raises(Unreachable) as refused:
-        await call(http, "GET", base + path, expect=200, headers=headers)
-    await http.aclose()
-    assert server.heads == []
-    return refused.value.code
+    assert (await _failure(serve, client(), big))[0] == "app/geen-verbinding"
 
 
 async def test_a_header_value_with_a_line_break_is_never_sent(serve, client) -> None:
     smuggling = {"Idempotency-Key": "a\r\nX-Smuggled: 1"}
-    assert await _unsent_failure_code(serve, client(), "/x", smuggling) == "app/geen-verbinding"
+    assert await _failure(serve, client(), headers=smuggling) == ("app/geen-verbinding", [])
 
 
 async def test_a_problem_answer_names_the_request(serve) -> None:
@@ -320,7 +308,7 @@ async def test_an_answer_cut_short_is_no_connection(client) -> None:
         "protocol-switch"])
 async def test_a_malformed_or_ambiguous_answer_is_no_connection(serve, client,
                                                                 answer: bytes) -> None:
-    assert await _failure_code(serve, client, answer) == "app/geen-verbinding"
+    assert (await _failure(serve, client(), answer))[0] == "app/geen-verbinding"
 
 
 async def test_garbage_after_the_answer_ends_the_connection(serve, client) -> None:
@@ -342,8 +330,8 @@ async def test_garbage_after_the_answer_ends_the_connection(serve, client) -> No
 async def test_a_request_outside_http_grammar_is_never_sent(serve, path: str,
                                                              headers: dict[str, str]) -> None:
     # LeanClient only: httpx refuses these itself before they reach the transport
-    code = await _unsent_failure_code(serve, LeanClient(), path, headers)
-    assert code == "app/geen-verbinding"
+    failure = await _failure(serve, LeanClient(), path=path, headers=headers)
+    assert failure == ("app/geen-verbinding", [])
 
 
 # --- name resolution (resolver.py) ------------------------------------------------------
