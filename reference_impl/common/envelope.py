@@ -12,13 +12,13 @@ as of then.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import rfc8785
 from joserfc.jwk import ECKey
 
@@ -58,17 +58,18 @@ def canonical(document: dict[str, Any]) -> bytes:
     """The RFC 8785 (JCS) canonical UTF-8 bytes of `document`.
 
     For values of only strings, ASCII keys, safe integers, booleans, null, lists and
-    objects — every claims document — JCS is exactly what the C JSON encoder writes with
-    sorted keys and no whitespace (the same escapes; code-point order is UTF-16 order for
-    ASCII keys), about four times faster than the pure-Python rfc8785. Anything else
-    (floats, non-ASCII keys, big integers, lone surrogates) goes through rfc8785 itself,
-    so the result and the errors stay rfc8785's."""
+    objects — every claims document — JCS is exactly what orjson writes with sorted keys
+    (compact, UTF-8, the same escapes; code-point order is UTF-16 order for ASCII keys):
+    ≈ 2.5 µs for the spec's example document, where the C encoder of `json` took 28 and
+    the pure-Python rfc8785 over 100 (every envelope the app verifies and every overview a
+    source signs pays it). Anything else (floats, non-ASCII keys, big integers) goes
+    through rfc8785 itself, and so does what orjson refuses (a lone surrogate, nesting
+    deeper than its 254 levels), so the result and the errors stay rfc8785's."""
     if _plain(document):
-        text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         try:
-            return text.encode("utf-8")
-        except UnicodeEncodeError:
-            pass  # a lone surrogate: rfc8785 raises its CanonicalizationError
+            return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass  # rfc8785 writes it, or raises its CanonicalizationError
     return rfc8785.dumps(document)
 
 

@@ -1,5 +1,5 @@
-"""`envelope.canonical` takes a fast path through the C JSON encoder; it must give exactly
-the bytes (and the refusals) of the rfc8785 reference implementation for every value."""
+"""`envelope.canonical` takes a fast path through orjson; it must give exactly the bytes
+(and the refusals) of the rfc8785 reference implementation for every value."""
 
 from __future__ import annotations
 
@@ -52,9 +52,20 @@ def test_canonical_is_rfc8785_for_any_document(document: dict[str, Any]) -> None
     {"n": 2**53},  # outside the exact range: refused, as rfc8785 does
     {"s": "\ud800"},  # a lone surrogate: refused
     {"f": 1e21, "g": 0.1, "h": -0.0},
+    {"c0": "".join(map(chr, range(0x20))), "c1": "".join(map(chr, range(0x7f, 0xa0)))},
+    {"bom": "\ufeff", "nonchar": "\uffff", "astral": "\U0010ffff", "slash": "</script>"},
+    {"t": ("tuple", 1), "deep": [[[[[[[[[[["x"]]]]]]]]]]]},
 ])
 def test_canonical_edge_cases_match_rfc8785(document: dict[str, Any]) -> None:
     assert _fast(document) == _reference(document)
+
+
+def test_nesting_beyond_the_fast_path_is_still_rfc8785() -> None:
+    # orjson stops at 254 levels; rfc8785 writes what it refuses (and Python's limit binds it)
+    deep: Any = "bodem"
+    for _ in range(300):
+        deep = {"n": [deep]}
+    assert canonical({"diep": deep}) == rfc8785.dumps({"diep": deep})
 
 
 def test_a_cyclic_value_is_refused_not_walked_forever() -> None:
