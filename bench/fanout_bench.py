@@ -3,6 +3,7 @@
     .venv/bin/python bench/fanout_bench.py                     # N = 1, 50, 200, 400
     .venv/bin/python bench/fanout_bench.py --latency-ms 200 --jitter-ms 50 --rounds 5
     .venv/bin/python bench/fanout_bench.py --compare           # also httpx's own transport
+    .venv/bin/python bench/fanout_bench.py --tls               # HTTPS, as in production
 
 N lightweight stub sources, conformant to spec/openapi/bron.yaml for the calls an overview
 makes, run in a child process (one lean asyncio server, `LeanStubConnection`; organisation
@@ -21,6 +22,12 @@ is a ratio ≤ 1.2 at N = 400 (the fan-out must not grow with the number of orga
 The row "ceiling" makes the same three requests per source with bytes made beforehand and
 only frames the answers (`BareExchange`): what asyncio, the loopback and the stubs cost on
 this machine, which no app can go below (`--no-ceiling` leaves it out).
+
+Production sources speak HTTPS (trust model: TLS 1.2 or newer). `--tls` serves the stubs
+over TLS with an ECDSA P-256 certificate made for the run (for 127.0.0.1 and
+*.fanout.test), which the app and the ceiling verify as they would a source's: every
+connection then costs a full handshake on both sides (the latency delays answers only, so
+the handshake's round trip is not in the wall time; its CPU is).
 """
 
 from __future__ import annotations
@@ -28,15 +35,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import datetime
 import functools
 import gc
+import ipaddress
 import json
 import os
 import random
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -203,13 +214,62 @@ def serve_stubs() -> None:
     sock.bind(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
     stubs = StubSources([e.encode() for e in spec["envelopes"]], spec["latencies_s"])
+    tls = BenchTLS(*spec["tls"]).server_context() if spec.get("tls") else None
 
     async def serve() -> None:
         server = await asyncio.get_running_loop().create_server(
-            lambda: LeanStubConnection(stubs), sock=sock, backlog=BACKLOG)
+            lambda: LeanStubConnection(stubs), sock=sock, backlog=BACKLOG, ssl=tls)
         await server.serve_forever()
 
     asyncio.run(serve())
+
+
+@dataclass(frozen=True)
+class BenchTLS:
+    """`--tls`: the stub sources' certificate and key (PEM files), and the contexts made
+    from them — the stubs serve with it, the app and the ceiling verify against it as
+    they verify a source's certificate against their roots."""
+
+    certificate: str
+    key: str
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.certificate, self.key)
+        return context
+
+    @functools.cached_property
+    def client_context(self) -> ssl.SSLContext:
+        # one per run, as the app keeps one (http.tls_context); hostname and chain checked
+        return ssl.create_default_context(cafile=self.certificate)
+
+
+def make_tls(directory: str) -> BenchTLS:
+    """A self-signed ECDSA P-256 certificate for 127.0.0.1 and *.fanout.test (the host names
+    of `--resolve-ms`), valid for a day, written into `directory`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fanout bench sources")])
+    now = datetime.datetime.now(datetime.UTC)
+    names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("*" + HOST_SUFFIX)]
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+    tls = BenchTLS(os.path.join(directory, "sources.pem"), os.path.join(directory, "key.pem"))
+    Path(tls.certificate).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    Path(tls.key).write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return tls
 
 
 # --- the federation the app sees ------------------------------------------------------------
@@ -286,17 +346,19 @@ def at(setup: Setup, base: str, indices: list[int]) -> tuple[Scheme, list[dict[s
 async def one_overview(
     scheme: Scheme, organisations: list[dict[str, Any]], identity: Identity,
     transport: httpx.AsyncBaseTransport | None = None, *, httpx_default: bool = False,
+    tls: BenchTLS | None = None,
 ) -> tuple[float, Any]:
     """Wall time of one overview (fresh client and sessions), and the overview; with
     `httpx_default` every organisation's client uses httpx's own transport instead of the
-    app's (`--compare`)."""
+    app's (`--compare`); with `tls` the sources' certificate is verified against it."""
     shared = new_client(transport, timeout_s=OVERVIEW_TIMEOUT_S) if transport else None
     if httpx_default and shared is None:
         own = [new_client(timeout_s=OVERVIEW_TIMEOUT_S) for _ in organisations]
         clients = [SourceClient(o, c, identity) for o, c in zip(organisations, own, strict=True)]
     else:
         clients, own = clients_for(organisations, identity, shared=shared,
-                                   timeout_s=OVERVIEW_TIMEOUT_S)
+                                   timeout_s=OVERVIEW_TIMEOUT_S,
+                                   ssl_context=tls.client_context if tls else None)
     try:
         started = time.perf_counter()
         overview = await collect_overview(clients, scheme, identity, timeout_s=OVERVIEW_TIMEOUT_S)
@@ -390,8 +452,10 @@ def bare_requests(setup: Setup, base: str, index: int) -> list[bytes]:
 _BARE_REQUESTS: dict[tuple[str, int], list[bytes]] = {}  # made once, outside any clock
 
 
-async def bare_overview(setup: Setup, base: str, indices: list[int]) -> tuple[float, int]:
-    """Wall time of the ceiling's requests to `indices` at once (see `BareExchange`)."""
+async def bare_overview(setup: Setup, base: str, indices: list[int],
+                        tls: BenchTLS | None = None) -> tuple[float, int]:
+    """Wall time of the ceiling's requests to `indices` at once (see `BareExchange`), over
+    TLS verified against `tls` when given."""
     loop = asyncio.get_running_loop()
     parts = urlsplit(base)
     requests = [_BARE_REQUESTS.get((base, i)) or bare_requests(setup, base, i)
@@ -400,7 +464,7 @@ async def bare_overview(setup: Setup, base: str, indices: list[int]) -> tuple[fl
     async def one(made: list[bytes]) -> None:
         done: asyncio.Future[None] = loop.create_future()
         await loop.create_connection(lambda: BareExchange(made, done), parts.hostname,
-                                     parts.port)
+                                     parts.port, ssl=tls.client_context if tls else None)
         await done
 
     started = time.perf_counter()
@@ -417,34 +481,35 @@ Variant = Callable[[Setup, str, list[int]], Any]  # → (wall s, sources answere
 
 
 def variants(transport: httpx.AsyncBaseTransport | None, *, compare: bool,
-             ceiling: bool) -> dict[str, Variant]:
+             ceiling: bool, tls: BenchTLS | None = None) -> dict[str, Variant]:
     """What `measure` times per round, by the name its rows carry: the app; with
-    `compare`, the app on httpx's own transport; with `ceiling`, the bare exchanges."""
+    `compare`, the app on httpx's own transport; with `ceiling`, the bare exchanges; all
+    over TLS when `tls` is given."""
     async def app(setup: Setup, base: str, indices: list[int], httpx_default: bool = False,
                   ) -> tuple[float, int]:
         wall, overview = await one_overview(*_pick(setup, base, indices), setup.identity,
-                                            transport, httpx_default=httpx_default)
+                                            transport, httpx_default=httpx_default, tls=tls)
         return wall, sum(1 for s in overview.bronnen if s.status == "beantwoord")
 
     chosen: dict[str, Variant] = {"app": app}
     if compare:
         chosen["httpx"] = functools.partial(app, httpx_default=True)
     if ceiling:
-        chosen["ceiling"] = bare_overview
+        chosen["ceiling"] = functools.partial(bare_overview, tls=tls)
     return chosen
 
 
 async def measure(
     setup: Setup, base: str, sizes: tuple[int, ...], rounds: int,
     transport: httpx.AsyncBaseTransport | None = None, *, compare: bool = False,
-    ceiling: bool = False, stub_pid: int | None = None,
+    ceiling: bool = False, stub_pid: int | None = None, tls: BenchTLS | None = None,
 ) -> list[Row]:
     """Per N: median wall time of the overview and of its slowest source alone; with
     `compare` also with httpx's default transport, with `ceiling` also the bare exchanges
     (`BareExchange`), all interleaved per round so they see the same machine. With
     `stub_pid`, also the stub process's CPU per overview."""
     rows = []
-    chosen = variants(transport, compare=compare, ceiling=ceiling)
+    chosen = variants(transport, compare=compare, ceiling=ceiling, tls=tls)
     for run in chosen.values():
         await run(setup, base, [0])  # warm up
     if ceiling:  # its requests (two ES256 proofs each) are not the ceiling's CPU
@@ -473,27 +538,31 @@ def _pick(setup: Setup, base: str, indices: list[int]) -> tuple[Scheme, list[dic
     return at(setup, base, indices)
 
 
-def launch_stubs(script: str, setup: Setup) -> tuple[subprocess.Popen[str], str]:
+def launch_stubs(script: str, setup: Setup,
+                 tls: BenchTLS | None = None) -> tuple[subprocess.Popen[str], str]:
     """`script --stubs` in a child process (its own core), given the envelopes and latencies
-    on stdin; the first line it prints (where it listens). Shared with
-    browser_fanout_bench.py."""
+    (and the certificate to serve with) on stdin; the first line it prints (where it
+    listens). Shared with browser_fanout_bench.py."""
     process = subprocess.Popen([sys.executable, script, "--stubs"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
     assert process.stdin is not None and process.stdout is not None
     json.dump({"envelopes": [e.decode() for e in setup.envelopes],
-               "latencies_s": setup.latencies_s}, process.stdin)
+               "latencies_s": setup.latencies_s,
+               "tls": [tls.certificate, tls.key] if tls else None}, process.stdin)
     process.stdin.close()
     return process, process.stdout.readline()
 
 
-def start_stubs(setup: Setup) -> tuple[subprocess.Popen[str], str]:
-    """The stub sources in a child process (its own core); their base URL."""
-    process, port = launch_stubs(__file__, setup)
-    base = f"http://127.0.0.1:{int(port)}"
+def start_stubs(setup: Setup,
+                tls: BenchTLS | None = None) -> tuple[subprocess.Popen[str], str]:
+    """The stub sources in a child process (its own core), over TLS with `tls`; their base
+    URL."""
+    process, port = launch_stubs(__file__, setup, tls)
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{int(port)}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while True:
         try:
-            httpx.get(f"{base}/ready", timeout=1)
+            httpx.get(f"{base}/ready", timeout=1, verify=tls.client_context if tls else True)
             return process, base
         except httpx.HTTPError:
             if time.monotonic() > deadline:
@@ -552,6 +621,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resolve-ms", type=float, default=0.0,
                         help="address organisation i as org<i>.fanout.test, each lookup "
                              "taking this long (an uncached DNS lookup); 0: IP literals")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve the stubs over HTTPS (a certificate made for the run), "
+                             "as production sources are")
     parser.add_argument("--resolver-threads", type=int, default=resolver.RESOLVER_THREADS,
                         help="threads of the app's resolver pool (asyncio's default "
                              "executor has min(32, cores + 4))")
@@ -560,23 +632,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.stubs:
         serve_stubs()
         return 0
+    if args.tls and args.compare:
+        parser.error("--compare measures httpx's transport over plain HTTP only")
     sizes = tuple(int(n) for n in args.sizes.split(","))
     setup = build(max(sizes), args.latency_ms, args.jitter_ms)
     gc.freeze()  # as `vorderingen app overzicht` does before its fan-out (app/cli.py)
-    process, base = start_stubs(setup)
-    if args.resolve_ms > 0:
-        emulate_lookups(args.resolve_ms / 1000)
-        base = base.replace("127.0.0.1", "org{i}" + HOST_SUFFIX)
-    try:
-        rows = asyncio.run(measure(setup, base, sizes, args.rounds, compare=args.compare,
-                                   ceiling=args.ceiling and args.resolve_ms == 0,
-                                   stub_pid=process.pid))
-    finally:
-        stop_stubs(process)
+    with tempfile.TemporaryDirectory(prefix="fanout-tls-") as directory:
+        tls = make_tls(directory) if args.tls else None
+        process, base = start_stubs(setup, tls)
+        if args.resolve_ms > 0:
+            emulate_lookups(args.resolve_ms / 1000)
+            base = base.replace("127.0.0.1", "org{i}" + HOST_SUFFIX)
+        try:
+            rows = asyncio.run(measure(setup, base, sizes, args.rounds, compare=args.compare,
+                                       ceiling=args.ceiling and args.resolve_ms == 0,
+                                       stub_pid=process.pid, tls=tls))
+        finally:
+            stop_stubs(process)
     names = (f"host names resolved in {args.resolve_ms:g} ms each by "
              f"{args.resolver_threads} threads" if args.resolve_ms > 0 else "IP literals")
     print(f"fan-out: latency {args.latency_ms:g} ms ± {args.jitter_ms:g} ms per answer, "
-          f"3 answers per source, median of {args.rounds} rounds; {names}")
+          f"3 answers per source, median of {args.rounds} rounds; {names}; "
+          f"{'HTTPS (ECDSA P-256 certificate)' if tls else 'plain HTTP'}")
     print(f"{'N':>4} {'target':>9} {'wall (ms)':>10} {'slowest alone (ms)':>19} "
           f"{'ratio':>6} {'CPU (ms)':>9} {'stub CPU':>9} {'answered':>9}")
     for row in rows:

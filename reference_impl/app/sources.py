@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -224,15 +225,18 @@ def clients_for(
     shared: httpx.AsyncClient | None = None,
     timeout_s: float = SOURCE_TIMEOUT_S,
     majors: frozenset[int] = SUPPORTED_MAJORS,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[list[SourceClient], list[Requester]]:
     """One `SourceClient` per organisation, each with an HTTP client (connection pool) of its
     own, the lean HTTP/1.1 one (`transport.LeanClient`: the fan-out's CPU per request is what
     limits it) — unless `shared` is given (tests put one validating transport in front of
-    all).
+    all). Sources' certificates are verified with `ssl_context`, by default the app's
+    (`http.tls_context()`: certifi's roots).
     Returns the clients and the HTTP clients the caller must close."""
     if shared is not None:
         return [SourceClient(o, shared, identity, majors=majors) for o in organisations], []
-    own: list[Requester] = [LeanClient(ssl_context=tls_context(), timeout_s=timeout_s)
+    verifying = ssl_context or tls_context()
+    own: list[Requester] = [LeanClient(ssl_context=verifying, timeout_s=timeout_s)
                             for _ in organisations]
     return [SourceClient(o, c, identity, majors=majors)
             for o, c in zip(organisations, own, strict=True)], own

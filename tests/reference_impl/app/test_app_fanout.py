@@ -88,6 +88,36 @@ async def test_the_ceiling_makes_the_apps_three_requests_and_reads_every_answer(
     assert answered == 3  # a missing answer would have raised
 
 
+# --- over HTTPS (--tls) ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_stubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str, Any]]:
+    setup = bench.build(3, latency_ms=50, jitter_ms=0)
+    tls = bench.make_tls(str(tmp_path_factory.mktemp("fanout-tls")))
+    process, base = bench.start_stubs(setup, tls)
+    try:
+        yield setup, base, tls
+    finally:
+        bench.stop_stubs(process)
+
+
+@pytest.mark.anyio
+async def test_over_tls_the_app_and_the_ceiling_verify_the_sources_certificate(
+        tls_stubs: Any) -> None:
+    setup, base, tls = tls_stubs
+    assert base.startswith("https://127.0.0.1:")
+    _wall, overview = await bench.one_overview(*bench.at(setup, base, [0, 1, 2]),
+                                               setup.identity, tls=tls)
+    assert [s.status for s in overview.bronnen] == ["beantwoord"] * 3
+    _wall, answered = await bench.bare_overview(setup, base, [0, 1, 2], tls=tls)
+    assert answered == 3
+    # the app's own roots do not know the bench's certificate: no source is reached
+    _wall, refused = await bench.one_overview(*bench.at(setup, base, [0]), setup.identity)
+    assert [(s.status, s.code) for s in refused.bronnen] == [("onbereikbaar",
+                                                              "app/geen-verbinding")]
+
+
 # --- the fan-out's start (sources.fan_out) ----------------------------------------------
 
 SOURCES_AT_ONCE = 80  # a fan-out this large is started over several turns
