@@ -4,6 +4,7 @@
     .venv/bin/python bench/fanout_bench.py --latency-ms 200 --jitter-ms 50 --rounds 5
     .venv/bin/python bench/fanout_bench.py --compare           # also httpx's own transport
     .venv/bin/python bench/fanout_bench.py --tls               # HTTPS, as in production
+    .venv/bin/python bench/fanout_bench.py --pin               # the stubs on a CPU of their own
 
 N lightweight stub sources, conformant to spec/openapi/bron.yaml for the calls an overview
 makes, run in a child process (one lean asyncio server, `LeanStubConnection`; organisation
@@ -571,6 +572,19 @@ def start_stubs(setup: Setup,
             time.sleep(0.05)
 
 
+def pin_cores(stub_pid: int) -> tuple[set[int], set[int]]:
+    """`--pin`: the stubs on the last CPU this process may use, the bench (the app) on the
+    others — as on a citizen's machine, where the sources' servers use none of its cores.
+    Returns (the app's CPUs, the stubs' CPUs); `ValueError` with fewer than two."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        raise ValueError("--pin needs at least two CPUs")
+    app, stubs = set(available[:-1]), {available[-1]}
+    os.sched_setaffinity(stub_pid, stubs)
+    os.sched_setaffinity(0, app)
+    return app, stubs
+
+
 def stop_stubs(process: subprocess.Popen[str]) -> None:
     process.terminate()
     try:
@@ -624,6 +638,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tls", action="store_true",
                         help="serve the stubs over HTTPS (a certificate made for the run), "
                              "as production sources are")
+    parser.add_argument("--pin", action="store_true",
+                        help="the stubs on one CPU, the app on the others (Linux): the "
+                             "app's figures without the stubs' CPU beside it")
     parser.add_argument("--resolver-threads", type=int, default=resolver.RESOLVER_THREADS,
                         help="threads of the app's resolver pool (asyncio's default "
                              "executor has min(32, cores + 4))")
@@ -634,12 +651,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.tls and args.compare:
         parser.error("--compare measures httpx's transport over plain HTTP only")
+    if args.pin and (not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2):
+        parser.error("--pin needs Linux and at least two CPUs")
     sizes = tuple(int(n) for n in args.sizes.split(","))
     setup = build(max(sizes), args.latency_ms, args.jitter_ms)
     gc.freeze()  # as `vorderingen app overzicht` does before its fan-out (app/cli.py)
     with tempfile.TemporaryDirectory(prefix="fanout-tls-") as directory:
         tls = make_tls(directory) if args.tls else None
         process, base = start_stubs(setup, tls)
+        pinned = pin_cores(process.pid) if args.pin else None
         if args.resolve_ms > 0:
             emulate_lookups(args.resolve_ms / 1000)
             base = base.replace("127.0.0.1", "org{i}" + HOST_SUFFIX)
@@ -653,7 +673,9 @@ def main(argv: list[str] | None = None) -> int:
              f"{args.resolver_threads} threads" if args.resolve_ms > 0 else "IP literals")
     print(f"fan-out: latency {args.latency_ms:g} ms ± {args.jitter_ms:g} ms per answer, "
           f"3 answers per source, median of {args.rounds} rounds; {names}; "
-          f"{'HTTPS (ECDSA P-256 certificate)' if tls else 'plain HTTP'}")
+          f"{'HTTPS (ECDSA P-256 certificate)' if tls else 'plain HTTP'}"
+          + (f"; app on CPUs {sorted(pinned[0])}, stubs on {sorted(pinned[1])}" if pinned
+             else ""))
     print(f"{'N':>4} {'target':>9} {'wall (ms)':>10} {'slowest alone (ms)':>19} "
           f"{'ratio':>6} {'CPU (ms)':>9} {'stub CPU':>9} {'answered':>9}")
     for row in rows:

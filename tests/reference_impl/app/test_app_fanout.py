@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -116,6 +119,21 @@ async def test_over_tls_the_app_and_the_ceiling_verify_the_sources_certificate(
     _wall, refused = await bench.one_overview(*bench.at(setup, base, [0]), setup.identity)
     assert [(s.status, s.code) for s in refused.bronnen] == [("onbereikbaar",
                                                               "app/geen-verbinding")]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="--pin needs Linux and two CPUs")
+def test_pin_gives_the_stubs_a_cpu_of_their_own() -> None:
+    before = os.sched_getaffinity(0)
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        app, stubs = bench.pin_cores(child.pid)
+        assert os.sched_getaffinity(child.pid) == stubs and os.sched_getaffinity(0) == app
+        assert app | stubs == before and not app & stubs and len(stubs) == 1
+    finally:
+        os.sched_setaffinity(0, before)  # the rest of the session keeps every CPU
+        child.kill()
+        child.wait()
 
 
 # --- the fan-out's start (sources.fan_out) ----------------------------------------------
