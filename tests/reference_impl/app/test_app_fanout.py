@@ -1,5 +1,6 @@
-"""The fan-out benchmark's stub sources are conformant, the fan-out is concurrent, and the
-ceiling makes the requests the app makes."""
+"""The fan-out benchmark's stub sources are conformant, the fan-out is concurrent, the
+ceiling makes the requests the app makes, `--tls` is verified TLS and `--pin` separates the
+stubs' CPU from the app's."""
 
 from __future__ import annotations
 
