@@ -23,7 +23,7 @@ import gc
 import json
 import math
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -125,7 +125,10 @@ def _refuse_constant(name: str) -> Any:
 def _number(text: str) -> int | float:
     """`12.0` and `1e3` as the integers they are (JSON Schema counts them as integers, and
     an amount must reach the domain as an int); anything with a fraction stays a float."""
-    value = Decimal(text)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # an exponent beyond what Decimal holds (`1e-99999999999999999999`)
+        raise NotIJson("a number is out of range") from None
     if value.adjusted() <= MAX_INTEGRAL_DIGITS and value == value.to_integral_value():
         return int(value)
     number = float(text)

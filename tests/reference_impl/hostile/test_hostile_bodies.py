@@ -103,6 +103,8 @@ async def test_reasons_never_quote_the_offending_value(gemeente: RunningSource,
     b'{"\\udc80": 1}',  # in a member name
     b'{"certificaat": "a", "certificaat": "b", "bewijs": "x"}',  # a duplicate member name
     b'{"certificaat": 1e999, "bewijs": "x"}',  # a number no double holds
+    b'{"certificaat": 1e-99999999999999999999, "bewijs": "x"}',  # an exponent no Decimal holds
+    b'{"certificaat": 0e99999999999999999999999, "bewijs": "x"}',
     b'{"certificaat": NaN, "bewijs": "x"}',
     b'{"certificaat": "\xff", "bewijs": "x"}',  # not UTF-8
 ])
