@@ -227,12 +227,22 @@ async def quote_to_take(database: Database, bsn: str, quote_id: str,
 async def keyed_row(database: Database, table: sa.Table, bsn: str, key: str,
                     digest: str) -> Any:
     """The row (of an arrangement or a reservation) the citizen's Idempotency-Key made, or
-    None; 422 `idempotentie/sleutel-hergebruikt` when the key came with another body."""
+    None; 422 `idempotentie/sleutel-hergebruikt` when the key came with another body, or
+    was used for the other operation: one key space for acceptances and reservations
+    [/betalingsregeling/reservering]."""
     c = table.c
+    other = (tables.reserveringen if table is tables.betalingsregelingen
+             else tables.betalingsregelingen)
+    o = other.c
+    used_elsewhere = sa.select(o.id).where(o.bsn == bsn, o.idempotency_key == key)
+    if other is tables.betalingsregelingen:
+        # a confirmed reservation's arrangement carries a key of the source's own making
+        used_elsewhere = used_elsewhere.where(o.reservering_id.is_(None))
     async with database.engine.connect() as connection:
         row = (await connection.execute(sa.select(table).where(
             c.bsn == bsn, c.idempotency_key == key))).first()
-    if row is not None and row.request_hash != digest:
+        reused = row is None and (await connection.execute(used_elsewhere)).first() is not None
+    if reused or (row is not None and row.request_hash != digest):
         raise Problem(422, "idempotentie/sleutel-hergebruikt",
                       "Deze Idempotency-Key is al gebruikt voor een ander verzoek.")
     return row

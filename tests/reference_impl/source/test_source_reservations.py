@@ -232,3 +232,30 @@ async def test_a_lapse_seen_ahead_on_the_test_clock_leaves_no_trace(make_source)
         assert seen["status"] == status, seen
     assert (await taxes_case(gemeente, token))["status"] == "in_regeling"
     assert (await gemeente.client.delete(path, token=token)).status_code == 204
+
+
+async def test_acceptances_and_reservations_share_one_key_space(gemeente: RunningSource):
+    """A key used for one operation is refused for the other, in both directions, even once
+    the first resource is gone [/betalingsregeling/reservering]."""
+    token = await gemeente.session(SANNE)
+    accepted = await gemeente.client.post(
+        "/betalingsregelingen", token=token, headers={"Idempotency-Key": "shared-1"},
+        json={"voorstel_id": (await quote(gemeente, token))["voorstel_id"]})
+    assert accepted.status_code == 201, accepted.text
+    withdrawn = await gemeente.client.delete(
+        f"/betalingsregelingen/{accepted.json()['id']}", token=token)
+    assert withdrawn.status_code == 204, withdrawn.text
+    reused = await reserve(gemeente, token, (await quote(gemeente, token))["voorstel_id"],
+                           key="shared-1")
+    assert problem(reused) == (422, "idempotentie/sleutel-hergebruikt")
+
+    reserved = await reserve(gemeente, token, (await quote(gemeente, token))["voorstel_id"],
+                             key="shared-2")
+    assert reserved.status_code == 201, reserved.text
+    cancelled = await gemeente.client.delete(
+        f"/betalingsregelingen/reserveringen/{reserved.json()['id']}", token=token)
+    assert cancelled.status_code == 204, cancelled.text
+    reused = await gemeente.client.post(
+        "/betalingsregelingen", token=token, headers={"Idempotency-Key": "shared-2"},
+        json={"voorstel_id": (await quote(gemeente, token))["voorstel_id"]})
+    assert problem(reused) == (422, "idempotentie/sleutel-hergebruikt")
