@@ -32,7 +32,7 @@ def verify_envelope(
     scheme_payload: dict[str, Any],
     *,
     expected_bsn: str | None = None,
-    now: int | None = None,
+    now: float | None = None,
 ) -> str | None:
     """Verify a signed claims document (design §7) against a scheme payload.
 
@@ -48,7 +48,7 @@ def verify_envelope(
 
 
 def _verify_envelope(
-    envelope: Any, scheme_payload: dict[str, Any], expected_bsn: str | None, now: int | None
+    envelope: Any, scheme_payload: dict[str, Any], expected_bsn: str | None, now: float | None
 ) -> None:
     bad = "envelop/ongeldig-formaat"
     # data is open: members besides document and handtekening are ignored
@@ -83,8 +83,8 @@ def _verify_envelope(
         raise JoseError("envelop/versie-niet-ondersteund", f"documentversie {version!r}")
     if document_problems(document):
         raise JoseError("envelop/document-ongeldig")
-    moment = int(time.time()) if now is None else now
-    signed = _numericdate(document["opgesteld_op"])
+    moment = time.time() if now is None else now
+    signed = _instant(document["opgesteld_op"])
     if signed < entry.get("geldig_vanaf", 0) - CLOCK_SKEW_S or (
         "geldig_tot" in entry and signed > entry["geldig_tot"] + CLOCK_SKEW_S
     ):
@@ -101,9 +101,10 @@ def _verify_envelope(
         raise JoseError("envelop/verouderd")
 
 
-def _numericdate(moment: str) -> int:
-    """A schema-valid RFC 3339 date-time as unix seconds."""
-    return int(datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp())
+def _instant(moment: str) -> float:
+    """A schema-valid RFC 3339 date-time as unix seconds, its fraction kept: it is compared
+    with key windows and the clock as an instant (trust model §11.7), never truncated."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp()
 
 
 def document_problems(document: dict[str, Any]) -> list[str]:

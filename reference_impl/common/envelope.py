@@ -109,7 +109,7 @@ def verify_envelope(
     envelope: Any,
     scheme_payload: dict[str, Any],
     *,
-    now: int | None = None,
+    now: float | None = None,
     expected_bsn: str | None = None,
     help_request: HelpRequestContext | None = None,
     major: int = MAJOR,
@@ -136,7 +136,7 @@ def verify_envelope(
     (`nog-niet-geldig`); and in a help request (`help_request`, or `expected_bsn` as its
     shorthand) the document is that citizen's (`bsn-onjuist`) and fresh (`verouderd`).
     """
-    now = int(time.time()) if now is None else int(now)
+    now = time.time() if now is None else now
     if help_request is None and expected_bsn is not None:
         help_request = HelpRequestContext(expected_bsn)
     if (
@@ -169,7 +169,8 @@ def verify_envelope(
         document if major == MAJOR else document | {"documentversie": WIRE_VERSION})
     if found:
         raise TokenError(f"{PREFIX}/document-ongeldig", "; ".join(map(_dutch, found[:5])))
-    signed_at = int(claims_document.parse_datetime(document["opgesteld_op"]).timestamp())
+    # an instant, its fraction kept: `…:00.5Z` is half a second after `…:00Z` (§11.7)
+    signed_at = claims_document.parse_datetime(document["opgesteld_op"]).timestamp()
     entry = next(e for e in entries if _kid_of(e) == header["kid"])  # the one that verified
     failure = key_signing_failure(entry, signed_at)
     if failure is not None:

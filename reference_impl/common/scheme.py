@@ -107,7 +107,7 @@ def key_entry(jwk: dict[str, Any], geldig_vanaf: int, geldig_tot: int | None = N
     return entry
 
 
-def key_signing_failure(entry: dict[str, Any], at: int) -> str | None:
+def key_signing_failure(entry: dict[str, Any], at: float) -> str | None:
     """Why the key of `entry` may not have signed at `at`, or None when it may.
 
     `sleutel-niet-geldig`: `at` is outside `geldig_vanaf − skew` .. `geldig_tot + skew`;

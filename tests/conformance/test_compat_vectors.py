@@ -1,6 +1,7 @@
 """The suite agrees with the forward-compatibility vectors (spec/vectors/compat/): its
 envelope and scheme verifiers and its `/configuratie` schema accept the next minor with
-members this version does not know, and refuse the next major with the defined code."""
+members this version does not know, and refuse the next major with the defined code. Its
+envelope verifier also gives every envelope vector's outcome (spec/vectors/tokens/)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from conformance.envelope import verify_envelope
 from conformance.errors import JoseError
 from conformance.scheme import verify_scheme
 
-COMPAT = Path(__file__).resolve().parents[2] / "spec" / "vectors" / "compat"
+VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors"
 
 
 def _cases(name: str, *, kind: str | None = None, schema: str | None = None) -> list[Any]:
     out = []
-    for case in json.loads((COMPAT / name).read_text(encoding="utf-8")):
+    path = VECTORS / (name if "/" in name else f"compat/{name}")
+    for case in json.loads(path.read_text(encoding="utf-8")):
         if (kind and case.get("kind") != kind) or (schema and case.get("schema") != schema):
             continue
         for test in case["tests"]:
@@ -29,8 +31,9 @@ def _cases(name: str, *, kind: str | None = None, schema: str | None = None) -> 
     return out
 
 
-@pytest.mark.parametrize(("test", "context"), _cases("envelop.json", kind="envelop"))
-def test_envelope_compat_vectors(test: dict[str, Any], context: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("test", "context"), _cases("envelop.json", kind="envelop")
+                         + _cases("tokens/envelop.json", kind="envelop"))
+def test_envelope_vectors(test: dict[str, Any], context: dict[str, Any]) -> None:
     code = verify_envelope(test["token"], context["stelsel"], now=context["now"],
                            expected_bsn=context.get("expected_bsn"))
     assert code == (None if test["valid"] else test["code"])

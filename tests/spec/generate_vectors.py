@@ -1916,6 +1916,10 @@ def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
         """`doc` created (opgesteld_op) at NumericDate `when`, signed by `key`."""
         return envelope({**doc, "opgesteld_op": iso(when)}, key)
 
+    def at_fraction(doc: dict[str, Any], when: int, fraction: str, key: Key) -> dict[str, Any]:
+        """`doc` created `fraction` of a second after NumericDate `when`, signed by `key`."""
+        return envelope({**doc, "opgesteld_op": iso(when).replace("Z", f"{fraction}Z")}, key)
+
     def version(value: Any, key: Key = keys.bron_a) -> dict[str, Any]:
         return envelope(edit(doc_a, "/documentversie", value), key)
 
@@ -2051,6 +2055,9 @@ def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
                  token=at(doc_b, ROTATION + 60, keys.bron_b)),
             test("the retired key, signed 61 s after its geldig_tot", False,
                  f"{env}/sleutel-niet-geldig", token=at(doc_b, ROTATION + 61, keys.bron_b)),
+            test("the retired key, signed 60.5 s after its geldig_tot (an instant, not "
+                 "truncated to whole seconds)", False, f"{env}/sleutel-niet-geldig",
+                 token=at_fraction(doc_b, ROTATION + 60, ".5", keys.bron_b)),
             test("the retired key, signed after the rotation", False,
                  f"{env}/sleutel-niet-geldig", token=envelope(doc_b, keys.bron_b)),
             test("the new key, signed a day before its geldig_vanaf", False,
@@ -2079,6 +2086,11 @@ def envelop_vectors(keys: Keys, rules: dict[str, str]) -> list[dict[str, Any]]:
             test("opgesteld_op 60 s ahead", True, token=at(doc_a, NOW + 60, keys.bron_a)),
             test("opgesteld_op 61 s ahead", False, f"{env}/nog-niet-geldig",
                  token=at(doc_a, NOW + 61, keys.bron_a)),
+            test("opgesteld_op 59.999 s ahead", True,
+                 token=at_fraction(doc_a, NOW + 59, ".999", keys.bron_a)),
+            test("opgesteld_op 60.5 s ahead (an instant, not truncated to whole seconds)",
+                 False, f"{env}/nog-niet-geldig",
+                 token=at_fraction(doc_a, NOW + 60, ".5", keys.bron_a)),
             test("opgesteld_op with an offset, 61 s ahead as an instant", False,
                  f"{env}/nog-niet-geldig", token=envelope(
                      {**doc_a, "opgesteld_op": "2026-01-01T01:01:01+01:00"}, keys.bron_a)),

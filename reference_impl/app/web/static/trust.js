@@ -108,12 +108,12 @@ export async function verifyEnvelope(envelope, scheme, oin, bsn) {
   if (!isMajor2(document.documentversie)) throw new TokenError("envelop/versie-niet-ondersteund");  // 5
   const problems = documentProblems(document);  // 6
   if (problems.length) throw new TokenError("envelop/document-ongeldig", problems.slice(0, 3).join("; "));
-  const signedAt = Math.floor(Date.parse(document.opgesteld_op) / 1000);  // 7
+  const signedAt = Date.parse(document.opgesteld_op) / 1000;  // 7: an instant, fraction kept
   let entry = null;
   for (const e of source.sleutels) if ((await thumbprint(e.jwk)) === header.kid) entry = e;
   const failure = signingFailure(entry, signedAt);
   if (failure) throw new TokenError(`envelop/${failure}`);
-  if (signedAt > now() + CLOCK_SKEW_S) throw new TokenError("envelop/nog-niet-geldig");
+  if (signedAt > Date.now() / 1000 + CLOCK_SKEW_S) throw new TokenError("envelop/nog-niet-geldig");
   if (document.bron.oin !== oin) throw new TokenError("envelop/bron-onjuist");
   if (document.bsn !== bsn) throw new TokenError("envelop/bsn-onjuist");
   return document;
