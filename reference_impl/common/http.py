@@ -70,12 +70,13 @@ log = logging.getLogger(__name__)
 access_log = logging.getLogger(ACCESS_LOG)
 
 
-def _standard_headers(scope: Scope) -> dict[str, str]:
+def standard_headers(scheme: str) -> dict[str, str]:
+    """The headers every response carries (`scheme`: the request's, `http` or `https`)."""
     headers = {"api-version": API_VERSION, **CORS_HEADERS, **SECURITY_HEADERS}
     # No cookies are used; every answer of these APIs is personal or short-lived unless
     # the handler sets its own Cache-Control (the scheme document does).
     headers["cache-control"] = "no-store"
-    if scope.get("scheme") == "https":
+    if scheme == "https":
         headers["strict-transport-security"] = HSTS
     return headers
 
@@ -109,7 +110,7 @@ class StandardHttpMiddleware:
             return
         started = time.perf_counter()
         status = {"code": 500, "sent": False}
-        extra = _standard_headers(scope)
+        extra = standard_headers(str(scope.get("scheme", "http")))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

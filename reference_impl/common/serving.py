@@ -9,7 +9,11 @@
 - a **connection limit** (`MAX_CONNECTIONS`; beyond it uvicorn answers 503) that stays
   below the open-file limit, which `serve` raises to the hard limit where it can — so the
   server never fails `accept()` with "Too many open files";
-- a **head size limit** (`MAX_HEAD_BYTES`; h11 answers 400 above it);
+- a **head size limit** (`MAX_HEAD_BYTES`, counted up to the blank line that ends the head,
+  however the bytes arrive: h11's own limit only sees a head still incomplete, so a larger
+  head in one read got through) — 400 `verzoek/ongeldig`, as a problem document, and so is
+  a head h11 cannot parse (uvicorn's own answer is `text/plain` without the standard's
+  headers);
 - **per client** (peer address) at most `MAX_CONNECTIONS_PER_CLIENT` open connections (more
   are closed at once, so one client cannot take the whole connection limit; a trusted proxy,
   `FORWARDED_ALLOW_IPS`, speaks for many clients and is exempt), and a bounded
@@ -29,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import ipaddress
+import json
 import logging
 from collections import Counter
 from typing import Any
@@ -38,6 +43,8 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from reference_impl.common.fairness import ClientShare, ShareTable
+from reference_impl.common.http import standard_headers
+from reference_impl.common.problems import MEDIA_TYPE, invalid_request
 
 HEAD_TIMEOUT_S = 10.0
 KEEP_ALIVE_S = 5
@@ -61,6 +68,8 @@ def head_timeout_protocol(head_timeout_s: float,
     class HeadTimeoutProtocol(H11Protocol):
         _head_deadline: asyncio.TimerHandle | None = None
         _peer: str | None = None
+        _head_bytes = 0  # of the request head under way
+        _head_tail = b""  # its last bytes: the blank line may straddle two reads
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -79,6 +88,35 @@ def head_timeout_protocol(head_timeout_s: float,
         def on_response_complete(self) -> None:
             super().on_response_complete()
             self._arm_head_deadline()
+
+        def data_received(self, data: bytes) -> None:
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                window = self._head_tail + data
+                end = window.find(b"\r\n\r\n")
+                size = self._head_bytes + (len(data) if end < 0
+                                           else end + 4 - len(self._head_tail))
+                if size > MAX_HEAD_BYTES:
+                    self._refuse(f"the request head is over {MAX_HEAD_BYTES} bytes")
+                    return
+                self._head_bytes, self._head_tail = (size, window[-3:]) if end < 0 else (0, b"")
+            super().data_received(data)
+
+        def send_400_response(self, msg: str) -> None:
+            # h11 could not parse the request: uvicorn would answer text/plain
+            self._refuse("the request is not valid HTTP/1.1")
+
+        def _refuse(self, reason: str) -> None:
+            """400 `verzoek/ongeldig` as every other refusal, then close: written as bytes,
+            since h11 has no request to answer (or has given up on it)."""
+            problem = invalid_request([("head", reason)], "Het verzoek is geen geldig HTTP.")
+            body = json.dumps(problem.document(), separators=(",", ":")).encode()
+            headers = {**standard_headers(self.scheme), "content-type": MEDIA_TYPE,
+                       "content-length": str(len(body)), "connection": "close"}
+            head = "HTTP/1.1 400 Bad Request\r\n" + "".join(
+                f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+            log.warning("refused a request: %s", reason)
+            self.transport.write(head.encode("latin-1") + body)
+            self.transport.close()
 
         def connection_lost(self, exc: Exception | None) -> None:
             if self._head_deadline is not None:

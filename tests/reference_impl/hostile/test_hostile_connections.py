@@ -5,6 +5,7 @@ actor's `serve` uses), and a client that hangs up mid-body is logged as gone, no
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import time
@@ -16,7 +17,8 @@ import pytest
 import uvicorn
 from source_support import RunningSource
 
-from reference_impl.common import request_body
+from reference_impl.common import request_body, serving
+from reference_impl.common.http import API_VERSION
 from reference_impl.common.serving import server_config
 
 pytestmark = pytest.mark.anyio
@@ -168,3 +170,58 @@ async def test_one_client_cannot_take_every_connection(gemeente: RunningSource):
             writer.close()
         server.should_exit = True
         await task
+
+
+async def _exchange(host: str, port: int, chunks: list[bytes]) -> bytes:
+    """Send `chunks` as separate writes; everything the server answers until it closes."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        for chunk in chunks:
+            writer.write(chunk)
+            await writer.drain()
+            await asyncio.sleep(0.01)
+        return await asyncio.wait_for(reader.read(), 5)
+    except (ConnectionResetError, BrokenPipeError):
+        return await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+
+
+def _problem(answer: bytes) -> tuple[int, dict[str, str], dict[str, Any]]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *fields = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, value in
+               (field.split(":", 1) for field in fields)}
+    return int(status_line.split()[1]), headers, json.loads(body)
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one read", "many reads"])
+async def test_a_head_over_the_limit_is_a_problem_document(served: tuple[str, int],
+                                                            split: bool):
+    """However the bytes arrive (h11 alone let a large head in one read through)."""
+    host, port = served
+    pad = b"X-Pad: " + b"a" * (serving.MAX_HEAD_BYTES + 10) + b"\r\n"
+    head = f"GET {CONFIGURATIE} HTTP/1.1\r\nHost: x\r\n".encode() + pad + b"\r\n"
+    chunks = [head[i:i + 4096] for i in range(0, len(head), 4096)] if split else [head]
+    status, headers, body = _problem(await _exchange(host, port, chunks))
+    assert (status, body["code"]) == (400, "verzoek/ongeldig")
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["api-version"] == API_VERSION and headers["x-content-type-options"]
+
+
+async def test_a_head_within_the_limit_is_served(served: tuple[str, int]):
+    host, port = served
+    pad = b"X-Pad: " + b"a" * (serving.MAX_HEAD_BYTES - 200) + b"\r\n"
+    head = (f"GET {CONFIGURATIE} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".encode()
+            + pad + b"\r\n")
+    answer = await _exchange(host, port, [head[:5000], head[5000:]])
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+async def test_a_malformed_head_is_a_problem_document(served: tuple[str, int]):
+    host, port = served
+    answer = await _exchange(host, port, [b"GET / HTTP/1.1\r\nno colon here\r\n\r\n"])
+    status, headers, body = _problem(answer)
+    assert (status, body["code"]) == (400, "verzoek/ongeldig")
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["api-version"] == API_VERSION
