@@ -340,3 +340,70 @@ def test_the_page_tells_a_22_citizen_what_python_tells(
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(ARTIFACTS / "web-bureaublad-bijzonderheden.png"), full_page=True)
     context.close()
+
+
+def _token_vectors(name: str) -> list[dict[str, Any]]:
+    """spec/vectors/tokens/<name>, flattened: each test with its case's context merged in."""
+    path = Path(__file__).resolve().parents[3] / "spec" / "vectors" / "tokens" / name
+    return [{**case.get("context", {}), **test.get("context", {}),
+             "description": f"{case['description']} / {test['description']}",
+             "token": test["token"], "code": None if test["valid"] else test["code"]}
+            for case in json.loads(path.read_text(encoding="utf-8")) for test in case["tests"]]
+
+
+def _wrong_outcomes(browser: Any, site: dict[str, Any], vectors: list[dict[str, Any]],
+                    verify_one: str) -> list[tuple[str, Any, Any]]:
+    """Run `verify_one(trust, v)` (JavaScript) in the page's origin for every vector, on the
+    vector's clock (Date.now set to its `now`); the vectors whose outcome differs."""
+    page = browser.new_context().new_page()
+    page.goto(site["url"] + "config.json")  # the page's origin, without booting the page
+    # Spliced into the script: the page's CSP (no 'unsafe-eval') forbids new Function.
+    outcomes = page.evaluate("""async (vectors) => {
+      const trust = await import("/static/trust.js");
+      const verifyOne = async (trust, v) => { VERIFY_ONE };
+      const outcomes = [];
+      for (const v of vectors) {
+        Date.now = () => v.now * 1000;
+        try {
+          await verifyOne(trust, v);
+          outcomes.push(null);
+        } catch (refused) {
+          outcomes.push(refused.code || String(refused));
+        }
+      }
+      return outcomes;
+    }""".replace("VERIFY_ONE", verify_one), vectors)
+    page.context.close()
+    return [(v["description"], v["code"], got) for v, got in zip(vectors, outcomes, strict=True)
+            if got != v["code"]]
+
+
+def test_the_page_verifies_envelopes_as_the_vectors_say(browser: Any, site: dict[str, Any]
+                                                         ) -> None:
+    """trust.js's verifyEnvelope gives every envelope vector's outcome, as the Python app
+    and the suite do. The help-request freshness (`envelop/verouderd`) is the receiving
+    source's check, not an app's."""
+    vectors = [v for v in _token_vectors("envelop.json") if v["code"] != "envelop/verouderd"]
+    wrong = _wrong_outcomes(browser, site, vectors, """
+      const document = v.token && v.token.document;
+      const oin = document && document.bron ? document.bron.oin : undefined;
+      const bsn = v.expected_bsn === undefined ? (document ? document.bsn : undefined)
+        : v.expected_bsn;
+      await trust.verifyEnvelope(v.token, v.stelsel, oin, bsn);""")
+    assert len(vectors) > 40 and not wrong, "\n".join(map(str, wrong))
+
+
+def test_the_page_verifies_scheme_documents_as_the_vectors_say(browser: Any,
+                                                               site: dict[str, Any]) -> None:
+    """trust.js's verifyScheme gives every scheme-document vector's outcome; the highest
+    volgnummer the page keeps (localStorage) is set to the vector's `last_volgnummer`."""
+    vectors = _token_vectors("stelseldocument.json")
+    wrong = _wrong_outcomes(browser, site, vectors, """
+      localStorage.clear();
+      const { thumbprint } = await import("/static/jose.js");
+      const kids = await Promise.all(v.pinned_keys.map(thumbprint));
+      for (const kid of kids) {
+        localStorage.setItem(`stelsel-volgnummer-${kid}`, String(v.last_volgnummer));
+      }
+      await trust.verifyScheme(v.token, v.pinned_keys, v.expected_omgeving);""")
+    assert len(vectors) > 40 and not wrong, "\n".join(map(str, wrong))

@@ -82,6 +82,13 @@ function caseProblems(zaak, at, seenEvents) {
 /** True for a wire version "2.<minor>" (design §0: every minor of major 2). */
 export const isMajor2 = (value) => typeof value === "string" && /^2\.(0|[1-9][0-9]{0,3})$/.test(value);
 
+/** The major of a version string: its digits before the first "." as a number, else null.
+ * A verifier decides on the major first; "2.0.0" is major 2 and then fails the schema. */
+export const majorOf = (value) => {
+  const match = typeof value === "string" ? /^([0-9]{1,9})(\.|$)/.exec(value) : null;
+  return match ? Number(match[1]) : null;
+};
+
 /** Every violation found in a claims document (empty when it is sound). */
 export function documentProblems(document) {
   if (!isMajor2(document.documentversie) || !document.bron || !isText(document.bron.oin)

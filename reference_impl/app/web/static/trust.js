@@ -4,7 +4,7 @@
 // a TokenError with the trust model's code. Data is open: unknown members are ignored.
 
 import { TokenError, jcs, parseHeader, thumbprint, verify, verifyDetached } from "./jose.js";
-import { documentProblems, isMajor2 } from "./document.js";
+import { documentProblems, isMajor2, majorOf } from "./document.js";
 import { highestVolgnummer, rememberVolgnummer } from "./store.js";
 
 export const CLOCK_SKEW_S = 60;
@@ -13,19 +13,40 @@ const OMGEVINGEN = ["productie", "acceptatie", "test", "ontwikkeling"];
 
 const now = () => Math.floor(Date.now() / 1000);
 const isInt = Number.isInteger;
-const isKeyEntry = (e) => e && e.jwk && typeof e.jwk === "object" && isInt(e.geldig_vanaf);
+// The scheme document is closed except `uitbreidingen` (spec/versioning.md §3.3): these are
+// the members stelseldocument.schema.json defines, per object.
+const SCHEME_MEMBERS = ["versie", "iss", "iat", "exp", "volgnummer", "omgeving", "organisaties",
+  "app_managers", "ingetrokken_certificaten", "uitbreidingen"];
+const ORGANISATION_MEMBERS = ["oin", "naam", "soort", "eindpunten", "sleutels", "diensten",
+  "status", "uitbreidingen"];
+const APP_MANAGER_MEMBERS = ["id", "naam", "api_url", "sleutels", "status", "uitbreidingen"];
+const ENDPOINT_MEMBERS = ["api_url", "major"];
+const KEY_ENTRY_MEMBERS = ["jwk", "geldig_vanaf", "geldig_tot", "ingetrokken_op"];
+const PUBLIC_JWK_MEMBERS = ["kty", "crv", "x", "y", "kid", "use", "alg"];  // never `d`
+const MINOR_VERSION = /^[1-9][0-9]*\.[0-9]+$/;
+const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+const hasOnly = (value, members) => isObject(value)
+  && Object.keys(value).every((name) => members.includes(name));
+const isExtension = (value) => value === undefined || (isObject(value)
+  && Object.entries(value).every(([minor, members]) => MINOR_VERSION.test(minor) && isObject(members)));
+const isKeyEntry = (e) => hasOnly(e, KEY_ENTRY_MEMBERS) && hasOnly(e.jwk, PUBLIC_JWK_MEMBERS)
+  && e.jwk.kty === "EC" && e.jwk.crv === "P-256" && isInt(e.geldig_vanaf);
 const keysOf = (entry) => entry.sleutels.map((e) => e.jwk);
 
 function schemeShape(claims) {
-  const ok = typeof claims.iss === "string" && isInt(claims.iat) && isInt(claims.exp)
+  const ok = hasOnly(claims, SCHEME_MEMBERS) && isExtension(claims.uitbreidingen)
+    && isMajor2(claims.versie) && typeof claims.iss === "string" && isInt(claims.iat) && isInt(claims.exp)
     && isInt(claims.volgnummer) && claims.volgnummer >= 1 && OMGEVINGEN.includes(claims.omgeving)
     && Array.isArray(claims.organisaties) && Array.isArray(claims.app_managers)
     && Array.isArray(claims.ingetrokken_certificaten)
-    && claims.organisaties.every((o) => typeof o.oin === "string" && Array.isArray(o.eindpunten)
+    && claims.organisaties.every((o) => hasOnly(o, ORGANISATION_MEMBERS)
+      && isExtension(o.uitbreidingen) && typeof o.oin === "string" && Array.isArray(o.eindpunten)
       && o.eindpunten.length >= 1
-      && o.eindpunten.every((e) => typeof e.api_url === "string" && isInt(e.major) && e.major >= 1)
+      && o.eindpunten.every((e) => hasOnly(e, ENDPOINT_MEMBERS) && typeof e.api_url === "string"
+        && isInt(e.major) && e.major >= 1)
       && Array.isArray(o.sleutels) && o.sleutels.every(isKeyEntry) && Array.isArray(o.diensten))
-    && claims.app_managers.every((m) => typeof m.id === "string" && Array.isArray(m.sleutels)
+    && claims.app_managers.every((m) => hasOnly(m, APP_MANAGER_MEMBERS)
+      && isExtension(m.uitbreidingen) && typeof m.id === "string" && Array.isArray(m.sleutels)
       && m.sleutels.every(isKeyEntry));
   if (!ok) throw new TokenError("stelsel/claims-ongeldig", "the claims are not a scheme document");
   // The code-checked rules: every api_url unique, at most one endpoint per major.
@@ -42,8 +63,16 @@ export async function verifyScheme(token, pinned, omgeving) {
   const claims = await verify(token, {
     typ: "stelsel-v2+jwt", prefix: "stelsel", keysFor: () => pinned,
   });
-  if (!isMajor2(claims.versie)) throw new TokenError("stelsel/versie-niet-ondersteund");
+  if (typeof claims.versie !== "string") throw new TokenError("stelsel/claims-ongeldig", "no versie");
+  if (majorOf(claims.versie) !== 2) throw new TokenError("stelsel/versie-niet-ondersteund");
   schemeShape(claims);
+  // A published kid must be its key's thumbprint (/token/kid-thumbprint).
+  const entries = [...claims.organisaties, ...claims.app_managers].flatMap((p) => p.sleutels);
+  for (const entry of entries) {
+    if (entry.jwk.kid !== undefined && entry.jwk.kid !== (await thumbprint(entry.jwk))) {
+      throw new TokenError("stelsel/claims-ongeldig", "a key entry's kid is not its thumbprint");
+    }
+  }
   const moment = now();
   if (claims.iat - CLOCK_SKEW_S > moment) throw new TokenError("stelsel/nog-niet-geldig");
   if (moment > claims.exp + CLOCK_SKEW_S) throw new TokenError("stelsel/verlopen");
@@ -105,7 +134,7 @@ export async function verifyEnvelope(envelope, scheme, oin, bsn) {
     typ: "vorderingen-document+jws", prefix: "envelop", keys: keysOf(source),
   });
   if (typeof document.documentversie !== "string") throw new TokenError("envelop/document-ongeldig");
-  if (!isMajor2(document.documentversie)) throw new TokenError("envelop/versie-niet-ondersteund");  // 5
+  if (majorOf(document.documentversie) !== 2) throw new TokenError("envelop/versie-niet-ondersteund");  // 5
   const problems = documentProblems(document);  // 6
   if (problems.length) throw new TokenError("envelop/document-ongeldig", problems.slice(0, 3).join("; "));
   const signedAt = Date.parse(document.opgesteld_op) / 1000;  // 7: an instant, fraction kept
