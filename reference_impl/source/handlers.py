@@ -90,7 +90,10 @@ def own_url(request: Request, scheme: Scheme, source: Source) -> str | None:
     api_url = scheme.api_url(source.config.oin, api.major)
     if api_url is None:
         return None
-    path = request.url.path  # may carry an ASGI root_path in front of the base path
+    # The path exactly as sent, percent-encoding and all (trust model §11.7: no
+    # normalisation); it may carry a root_path in front of the base path.
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1").partition("?")[0] if raw else request.url.path
     return api_url + path[path.find(api.base_path) + len(api.base_path):]
 
 

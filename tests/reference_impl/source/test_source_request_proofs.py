@@ -107,6 +107,22 @@ async def test_a_proof_for_anything_else_is_refused(gemeente: RunningSource, cha
     assert_refused(response, code)
 
 
+async def test_the_url_is_compared_exactly_as_sent(gemeente: RunningSource):
+    """`htu` is the path as sent, percent-encoding and all (trust model §11.7): a proof for
+    the decoded path does not fit a request that encoded a character."""
+    token = await gemeente.session(SANNE)
+    key, now = gemeente.trust.session_keys[token], int(gemeente.clock())
+    encoded = "/vorderingen%6Fverzicht"  # the same route: %6F is "o"
+
+    async def get_encoded(signed_path: str):
+        proof = sign_request_proof(key, "GET", gemeente.api_url + signed_path, token, now=now)
+        return await gemeente.client.http.get(
+            encoded, headers=[("Authorization", f"Sessie {token}"), ("Verzoek-Bewijs", proof)])
+
+    assert problem(await get_encoded(OVERVIEW)) == (401, "verzoekbewijs/verkeerde-url")
+    assert (await get_encoded(encoded)).status_code == 200
+
+
 async def test_the_token_is_checked_before_the_proof_and_the_body(gemeente: RunningSource):
     # Precedence (§9): 401 session token → 401 proof → 403 → 415 → 400.
     unknown = await gemeente.client.post("/pauzes", token="z" * 43, proof=False,
