@@ -182,7 +182,7 @@ async def accept(source: Source, session: Session, body: dict[str, Any],
     async with lock:
         prior = None if ignore_key else store.idempotency.get((bsn, key))
         if prior is not None:
-            if prior.request != body:
+            if prior.request != body or prior.operation != "acceptatie":
                 raise Problem(422, "idempotentie/sleutel-hergebruikt",
                               "This Idempotency-Key was used with another body.")
             return prior.response, True

@@ -49,6 +49,8 @@ INCASSO_FLAWS: tuple[Flaw, ...] = (
     # --- the two-phase agreement ---------------------------------------------------------------
     Flaw("reservering-houdt-zaken-niet-vast", "/betalingsregeling/reservering",
          "a reservation holds nothing: its cases can be quoted and accepted elsewhere"),
+    Flaw("sleutels-per-operatie", "/betalingsregeling/reservering",
+         "a reservation's Idempotency-Key lives apart from acceptances': one key makes both"),
     Flaw("reservering-vervalt-niet", "/betalingsregeling/reservering-vervalt",
          "an unconfirmed reservation never lapses: it can be confirmed after vervalt_op"),
     Flaw("geannuleerde-reservering-bevestigd", "/betalingsregeling/bevestiging",

@@ -56,10 +56,12 @@ async def reserve(source: Source, session: Session, body: dict[str, Any],
     """`POST /betalingsregelingen/reserveringen`: the `Reservering` and whether replayed."""
     _offered(source)
     store, bsn = source.store, session.bsn
+    # One key space with acceptances, unless the flaw gives reservations one of their own.
+    stored_as = f"reservering:{key}" if source.flaws.on("sleutels-per-operatie") else key
     async with store.lock:
-        prior = store.idempotency.get((bsn, f"reservering:{key}"))
+        prior = store.idempotency.get((bsn, stored_as))
         if prior is not None:
-            if prior.request != body:
+            if prior.request != body or prior.operation != "reservering":
                 raise Problem(422, "idempotentie/sleutel-hergebruikt",
                               "This Idempotency-Key was used with another body.")
             return prior.response, True
@@ -73,7 +75,7 @@ async def reserve(source: Source, session: Session, body: dict[str, Any],
         store.reservations[reservation.id] = reservation
         found.reservation_id = reservation.id
         response = reservation_view(source, reservation)
-        store.idempotency[(bsn, f"reservering:{key}")] = IdempotentResult(body, response)
+        store.idempotency[(bsn, stored_as)] = IdempotentResult(body, response, "reservering")
         return response, False
 
 

@@ -115,10 +115,12 @@ class Pause:
 
 @dataclass
 class IdempotentResult:
-    """What one Idempotency-Key produced: the request body it came with and the answer."""
+    """What one Idempotency-Key produced: the request body it came with, the answer, and
+    the operation (acceptances and reservations share one key space)."""
 
     request: Any
     response: dict[str, Any]
+    operation: str = "acceptatie"
 
 
 @dataclass

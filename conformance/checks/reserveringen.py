@@ -74,8 +74,10 @@ async def held(ctx: CheckContext, session: Session) -> AsyncIterator[dict[str, l
 
 
 async def reserve(ctx: CheckContext, session: Session, voorstel_id: str,
-                  made: dict[str, list[str]], group: str | None = None) -> httpx.Response:
-    resp = await ctx.post(RESERVATIONS, session, headers={"Idempotency-Key": str(uuid.uuid4())},
+                  made: dict[str, list[str]], group: str | None = None,
+                  key: str | None = None) -> httpx.Response:
+    resp = await ctx.post(RESERVATIONS, session,
+                          headers={"Idempotency-Key": key or str(uuid.uuid4())},
                           json={"voorstel_id": voorstel_id, "groep_id": group or str(uuid.uuid4()),
                                 "groep_omvang": GROUP_SIZE})
     if resp.status_code == httpx.codes.CREATED and isinstance(json_body(resp).get("id"), str):
@@ -140,6 +142,28 @@ async def reservation_holds_its_cases(ctx: CheckContext) -> None:
         if shown.get("status") != case.get("status"):
             fail(f"a reservation changed the case's status to {shown.get('status')!r}",
                  *list(ctx.exchanges)[-1:])
+
+
+@check(rule="/betalingsregeling/reservering", area=AREA, needs=NEEDS)
+async def reservation_keys_shared_with_acceptances(ctx: CheckContext) -> None:
+    """Acceptances and reservations share one Idempotency-Key space: the key of a
+    reservation, even once it is cancelled, sent with the acceptance of another quote is
+    refused with 422 idempotentie/sleutel-hergebruikt and makes no arrangement."""
+    validity(ctx)
+    session = await ctx.session()
+    case = await arrangement_case(ctx, session)
+    key = str(uuid.uuid4())
+    async with held(ctx, session) as made:
+        resp = await reserve(ctx, session, (await valid_quote(ctx, session, case))["voorstel_id"],
+                             made, key=key)
+        expect_status(resp, 201, rule="/betalingsregeling/reservering")
+        expect_status(await ctx.delete(location(resp), session), 204,
+                      rule="/betalingsregeling/reservering-annuleren")
+        accepted = await accept(ctx, session,
+                                (await valid_quote(ctx, session, case))["voorstel_id"], key)
+        if accepted.status_code == httpx.codes.CREATED:
+            made["regelingen"].append(str(json_body(accepted).get("id")))
+        expect_problem(accepted, 422, "idempotentie/sleutel-hergebruikt")
 
 
 @check(rule="/betalingsregeling/reservering-vervalt", area=AREA, needs=NEEDS)
@@ -303,7 +327,8 @@ async def _refused_after_windows(ctx: CheckContext, session: Session,
     expect_problem(late, 409, "betalingsregeling/bedenktijd-verstreken")
 
 
-CHECKS = (reservation_holds_its_cases, unconfirmed_reservation_lapses,
+CHECKS = (reservation_holds_its_cases, reservation_keys_shared_with_acceptances,
+          unconfirmed_reservation_lapses,
           confirmation_makes_the_arrangement_once, cancelled_reservation_not_confirmed,
           cancellation_frees_the_cases, group_arrangement_withdrawable)
 PROFILE_CHECKS = {"betalingsregelingen": CHECKS}

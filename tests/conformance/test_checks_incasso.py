@@ -50,6 +50,8 @@ BROKEN = [
      "/betalingsregeling/rekenregel-2-2", "not refused with zaak-afgelost, detail"),
     (reserveringen.reservation_holds_its_cases, "reservering-houdt-zaken-niet-vast",
      "/betalingsregeling/reservering", "got status 201"),
+    (reserveringen.reservation_keys_shared_with_acceptances, "sleutels-per-operatie",
+     "/betalingsregeling/reservering", "expected problem 422 idempotentie/sleutel-hergebruikt"),
     (reserveringen.unconfirmed_reservation_lapses, "reservering-vervalt-niet",
      "/betalingsregeling/reservering-vervalt", "not vervallen"),
     (reserveringen.confirmation_makes_the_arrangement_once, "bevestiging-niet-herhaalbaar",

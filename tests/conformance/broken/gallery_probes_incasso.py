@@ -117,6 +117,17 @@ async def reserved_case_quoted(fed: Federation, client: httpx.AsyncClient) -> An
     return _outcome(await _quote(client, headers))
 
 
+async def reservation_key_accepted(fed: Federation, client: httpx.AsyncClient) -> Any:
+    """A cancelled reservation's key ("r1") sent again with an acceptance."""
+    headers = await fed.session(client)
+    reservation = await _reserve(client, headers)
+    await client.delete(f"/betalingsregelingen/reserveringen/{reservation['id']}", headers=headers)
+    offer = (await _quote(client, headers)).json()
+    return _outcome(await client.post(
+        "/betalingsregelingen", json={"voorstel_id": offer["voorstel_id"]},
+        headers={**headers, "Idempotency-Key": "r1"}))
+
+
 async def confirmed_after_lapse(fed: Federation, client: httpx.AsyncClient) -> Any:
     headers = await fed.session(client)
     reservation = await _reserve(client, headers)
@@ -246,6 +257,8 @@ INCASSO_PROBES: dict[str, tuple[Probe, Any]] = {
                                            (409, "betalingsregeling/reservering-geannuleerd")),
     "reservering-houdt-zaken-niet-vast": (reserved_case_quoted,
                                           (422, "betalingsregeling/niet-mogelijk")),
+    "sleutels-per-operatie": (reservation_key_accepted,
+                              (422, "idempotentie/sleutel-hergebruikt")),
     "reservering-vervalt-niet": (confirmed_after_lapse,
                                  (409, "betalingsregeling/reservering-vervallen")),
     "bevestiging-niet-herhaalbaar": (confirmed_twice, (201, 200, True)),
