@@ -159,6 +159,7 @@ async def uitdaging(request: Request) -> Response:
     source = _source(request)
     await source.start()
     source.count_request(request)
+    await source.scheme()  # no nonce without the trust to open a session with: 503
     nonce, expires_at = await source.sessions.new_nonce(source.now())
     return _json({"nonce": nonce, "verloopt_op": rfc3339(expires_at)}, 201)
 

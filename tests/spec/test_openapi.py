@@ -707,7 +707,10 @@ def test_429_and_503_carry_retry_after(document: str) -> None:
     for path, method, operation in operations(document):
         codes = operation["responses"]
         assert "429" in codes, f"any operation may answer 429: {method} {path}"
-        trust_dependent = secured(root, operation) or operation["operationId"] == "createSessie"
+        # Every source operation but /configuratie and /openapi.json needs the scheme
+        # (interface.md), the challenge too: a nonce is only worth having with a session.
+        trust_dependent = secured(root, operation) or operation["operationId"] in {
+            "createSessie", "createUitdaging"}
         # The App Manager's posts that send a browser to the identity provider.
         to_provider = operation["operationId"] in {"kiesInloggen", "startBurgerInloggen"}
         assert ("503" in codes) == (trust_dependent or to_provider), f"{method} {path}"

@@ -63,7 +63,8 @@ async def test_without_a_valid_scheme_document_trust_dependent_operations_answer
     built.scheme_file.write_text("geen-stelseldocument", encoding="ascii")
     client = ValidatingClient(built.app, built.trust, built.trust.api_url(built.config.oin))
     try:
-        for method, path in (("POST", "/sessies"), ("GET", "/vorderingenoverzicht"),
+        for method, path in (("POST", "/sessies/uitdagingen"), ("POST", "/sessies"),
+                             ("GET", "/vorderingenoverzicht"),
                              ("POST", "/pauzes")):
             response = await client.request(method, path, valid_request=False, json={})
             assert problem(response) == (503, "algemeen/stelsel-niet-beschikbaar"), path
