@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     except CouldNotRun as exc:
         click.echo(f"{PROG}: could not run: {one_line(str(exc))}", err=True)
         sys.exit(EXIT_COULD_NOT_RUN)
-    except KeyboardInterrupt:  # before the checks started: there is no report to write
+    except KeyboardInterrupt:  # before the run started (options, keys): no report yet
         click.echo(f"{PROG}: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # the suite's own bug: exit 3, never "not conformant"

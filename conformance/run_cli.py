@@ -24,7 +24,13 @@ from conformance.network import NetworkOptions, check_plain_http, parse_header
 from conformance.reporting import LANGUAGES, read_previous, render_all, write_report
 from conformance.reporting.console import ConsoleReporter
 from conformance.reporting.i18n import DEFAULT_LANGUAGE
-from conformance.runner import DEFAULT_MAX_EXAMPLES, RUN_DEADLINE_S, RunOptions
+from conformance.runner import (
+    DEFAULT_MAX_EXAMPLES,
+    RUN_DEADLINE_S,
+    RunOptions,
+    interrupted_before_checks,
+    new_report,
+)
 
 PROG = "vorderingen-conformance"
 TAAL_OPTION = click.option(
@@ -298,7 +304,11 @@ def run_command(
         stelsel_url=stelsel_url,
         stelsel_keys=stelsel_keys,
     )
-    report = asyncio.run(profile_table.run_profiles(options, [ConsoleReporter(quiet=quiet)]))
+    try:
+        report = asyncio.run(profile_table.run_profiles(options, [ConsoleReporter(quiet=quiet)]))
+    except KeyboardInterrupt:  # before an actor's checks started: still replace the old badge
+        report = interrupted_before_checks(new_report(
+            options, actor=actor, target=base_url or " ".join(command), profiles=profiles))
     finish(report, report_dir, taal, docs_url)
 
 

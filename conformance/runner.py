@@ -173,6 +173,29 @@ def end_without_checks(report: RunReport, reporters: Sequence[Reporter], error: 
     return report
 
 
+def interrupted_before_checks(report: RunReport,
+                              reporters: Sequence[Reporter] = ()) -> RunReport:
+    """Finish a run interrupted (Ctrl-C) before any check ran: marked interrupted, with no
+    results (verdict error, exit 130), so the caller still writes a report that replaces
+    a previous run's badge instead of leaving it standing."""
+    task = asyncio.current_task() if _loop_running() else None
+    if task is not None and task.cancelling():
+        task.uncancel()  # consumed: the caller gets the report, asyncio.run no error
+    report.interrupted = True
+    report.finished_at = now_iso()
+    _emit(reporters, RunStarted(report, ()))
+    _emit(reporters, RunFinished(report))
+    return report
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def select_checks(profiles: frozenset[str]) -> tuple[Callable[..., Any], ...]:
     """The source's preflight checks, then the profiles' checks, without repeats."""
     from conformance import profiles as profile_table  # late: it imports every check module
@@ -392,6 +415,8 @@ async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunRep
             f"the run's deadline of {options.deadline_s:g} s passed while connecting")
     except CouldNotRun as exc:
         return end_without_checks(report, reporters, str(exc))
+    except asyncio.CancelledError:  # Ctrl-C while connecting
+        return interrupted_before_checks(report, reporters)
     async with ctx:
         _check_scheme_names(scheme, ctx.target.oin, suite_keys.directory)
         report.oin, report.profiles = ctx.target.oin, sorted(ctx.target.profile)
@@ -409,6 +434,8 @@ async def run(options: RunOptions, reporters: Sequence[Reporter] = ()) -> RunRep
                                           f"of {options.deadline_s:g} s passed")
             except CouldNotRun as exc:
                 return end_without_checks(report, reporters, str(exc))
+            except asyncio.CancelledError:  # Ctrl-C during the preflight
+                return interrupted_before_checks(report, reporters)
         else:
             checks = narrow(options.checks, options.check_names)
         await run_checks(ctx, checks, report=report, reporters=reporters, options=options,

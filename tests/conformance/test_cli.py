@@ -510,3 +510,51 @@ def test_run_refuses_a_container_url_without_the_flag(
 ) -> None:
     assert _main(["run", "http://bron:8000/vorderingen/v2", "--sleutels", str(tmp_path)]) == 2
     assert "--prive-netwerk" in _one_line_error(capsys)
+
+
+def _green_badge(report_dir: Path) -> None:
+    """What a previous, conformant run left in the report directory."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "badge.json").write_text(json.dumps(
+        {"schemaVersion": 1, "label": "vorderingen API", "message": "self-tested: conformant",
+         "color": "brightgreen", "isError": False}))
+
+
+@pytest.mark.live
+def test_ctrl_c_before_the_checks_start_writes_an_interrupted_report(tmp_path: Path) -> None:
+    """A real SIGINT while the suite waits for /configuratie of an endpoint that accepts and
+    never answers: exit 130, and the report replaces the previous run's green badge."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    sock = bind_loopback()
+    sock.listen(8)
+    url = socket_url(sock) + "/vorderingen/v2"
+    key_dir = tmp_path / "suite"
+    assert _main(["sleutels", "--oin", OIN, "--api-url", url, "--bron-sleutel",
+                  str(_bron_key_file(tmp_path)), "--dir", str(key_dir)]) == 0
+    report_dir = tmp_path / "r"
+    _green_badge(report_dir)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from conformance.cli import main; main()", "run", url,
+         "--sleutels", str(key_dir), "--report-dir", str(report_dir), "--timeout", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        sock.settimeout(60)
+        connection, _ = sock.accept()  # the suite is connecting now
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=60)
+        connection.close()
+    finally:
+        sock.close()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert "interrupted" in err and err.count("\n") == 1, err
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["interrupted"] is True and report["verdict"] != "conformant"
+    badge = json.loads((report_dir / "badge.json").read_text())
+    assert badge["color"] != "brightgreen"

@@ -3,6 +3,9 @@ verdict that never counts an error as nonconformance."""
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 
 from conformance import broken, keys
@@ -404,3 +407,26 @@ async def test_a_first_citizen_without_a_suitable_case_could_not_run(
     assert "has no open case with saldo > 0 whose acties include betalingsregeling" \
         in report.error
     assert "profile betalingsregelingen" in report.error and "999991012" not in report.error
+
+
+class NeverAnswers(httpx.AsyncBaseTransport):
+    """An endpoint that accepts the request and never answers."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_ctrl_c_while_connecting_still_ends_in_an_interrupted_report(
+        suite_keys, gallery_target) -> None:
+    """Ctrl-C before any check ran (the endpoint never answers /configuratie) still returns
+    a report, marked interrupted, so the caller writes it over the previous run's badge."""
+    recorder = Recorder()
+    options = RunOptions(base_url=gallery_target.base_url, key_dir=suite_keys.directory,
+                         transport=NeverAnswers())
+    task = asyncio.ensure_future(run(options, [recorder]))
+    asyncio.get_running_loop().call_later(0.2, task.cancel)
+    report = await task
+    assert report.interrupted and report.results == [] and report.exit_code == 130
+    assert report.verdict.value != "conformant"
+    assert isinstance(recorder.events[-1], RunFinished)
