@@ -36,7 +36,7 @@ from conformance.context import PROFILES, REQUEST_TIMEOUT_S
 from conformance.errors import CouldNotRun, UsageError
 from conformance.model import RunReport, Verdict
 from conformance.network import NetworkOptions, check_plain_http, parse_header
-from conformance.reporting import read_previous, render_all, write_report
+from conformance.reporting import read_previous, write_all
 from conformance.reporting.console import ConsoleReporter
 from conformance.reporting.i18n import DEFAULT_LANGUAGE, LANGUAGES, plain
 from conformance.runner import DEFAULT_MAX_EXAMPLES, RunOptions, run
@@ -362,8 +362,8 @@ def certify(settings: CiSettings) -> RunReport:
         if source is not None:
             source.stop()
     previous = read_previous(settings.report_dir / "report.json")
-    path = write_report(report, settings.report_dir)
-    render_all(path, settings.taal, previous=previous, docs_url=settings.docs_url)
+    write_all(report, settings.report_dir, settings.taal, previous=previous,
+              docs_url=settings.docs_url)
     summary = summary_markdown(report)
     (settings.report_dir / SUMMARY_MD).write_text(summary, encoding="utf-8")
     if step_summary := os.environ.get("GITHUB_STEP_SUMMARY"):

@@ -21,7 +21,7 @@ from conformance.context import REQUEST_TIMEOUT_S
 from conformance.errors import UsageError
 from conformance.model import RunReport
 from conformance.network import NetworkOptions, check_plain_http, parse_header
-from conformance.reporting import LANGUAGES, read_previous, render_all, write_report
+from conformance.reporting import LANGUAGES, read_previous, write_all
 from conformance.reporting.console import ConsoleReporter
 from conformance.reporting.i18n import DEFAULT_LANGUAGE
 from conformance.runner import (
@@ -318,8 +318,7 @@ def finish(report: RunReport, report_dir: Path | None, taal: str = DEFAULT_LANGU
     """Write the reports (when asked) and exit with the verdict's code."""
     if report_dir is not None:
         previous = read_previous(report_dir / "report.json")  # the comparison's baseline
-        path = write_report(report, report_dir)
-        render_all(path, taal, previous=previous, docs_url=docs_url)
+        write_all(report, report_dir, taal, previous=previous, docs_url=docs_url)
         click.echo(f"reports written to {report_dir}/ (report.json, report.html, "
                    "samenvatting.html, junit.xml, requests.har, badge)")
     if report.error:

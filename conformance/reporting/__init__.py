@@ -13,16 +13,22 @@ scheme operator (`conformance.certification.verify_result`) about the same run's
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json as jsonlib  # the submodule `json` shadows the name in this package
+import os
+import uuid
 from pathlib import Path
+from typing import Any
 
+from conformance.errors import CouldNotRun
 from conformance.model import RunReport
 from conformance.reporting.badge import render_badge_json, render_badge_svg
 from conformance.reporting.compare import Comparison, compare
 from conformance.reporting.evidence import har
 from conformance.reporting.html import render_html, render_summary
 from conformance.reporting.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
-from conformance.reporting.json import read_raw, read_report, write_report
+from conformance.reporting.json import read_raw, read_report, report_dict, write_report
 from conformance.reporting.junit import render_junit
 
 REPORT_JSON = "report.json"
@@ -33,6 +39,7 @@ HAR_FILE = "requests.har"
 COMPARISON_JSON = "comparison.json"
 BADGE_SVG = "badge.svg"
 BADGE_JSON = "badge.json"
+_BADGES = (BADGE_SVG, BADGE_JSON)
 
 
 def read_previous(path: Path | None) -> RunReport | None:
@@ -59,7 +66,38 @@ def render_all(
     `previous` is the report of the previous run (for the comparison); `docs_url` the
     address of the offline docs' rules.html (docs/build.py) the rule ids link to;
     `certified` a verified certification (`VerifiedCertification`) or None."""
-    raw = read_raw(report_json_path)
+    outputs = _rendered(read_raw(report_json_path), taal, previous=previous,
+                        docs_url=docs_url, certified=certified)
+    return _replace_all(report_json_path.parent, outputs)
+
+
+def write_all(
+    report: RunReport,
+    directory: Path,
+    taal: str = DEFAULT_LANGUAGE,
+    *,
+    previous: RunReport | None = None,
+    docs_url: str | None = None,
+) -> list[Path]:
+    """Write report.json and every report rendered from it into `directory`, all or
+    nothing as a reader sees it: every file is rendered to a temporary file first and only
+    then moved into place. On failure no badge is left beside a report.json it does not
+    describe (CouldNotRun naming the file)."""
+    text_json = jsonlib.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    outputs = {REPORT_JSON: text_json,
+               **_rendered(jsonlib.loads(text_json), taal, previous=previous,
+                           docs_url=docs_url)}
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        return _replace_all(directory, outputs)
+    except OSError as exc:
+        where = f"{directory}/{Path(exc.filename).name}" if exc.filename else str(directory)
+        raise CouldNotRun(f"cannot write the reports: {where}: {exc.strerror or exc}") from None
+
+
+def _rendered(raw: dict[str, Any], taal: str, *, previous: RunReport | None,
+              docs_url: str | None, certified: object | None = None) -> dict[str, str]:
+    """The text of every report rendered from report.json's content `raw`, by file name."""
     report = RunReport.from_dict(raw)
     versions = {str(k): str(v) for k, v in (raw.get("versions") or {}).items()}
     comparison: Comparison | None = compare(report, previous) if previous else None
@@ -77,13 +115,42 @@ def render_all(
     }
     if comparison is not None:
         outputs[COMPARISON_JSON] = jsonlib.dumps(comparison.to_dict(), indent=2) + "\n"
-    written = []
-    directory = report_json_path.parent
-    for name, content in outputs.items():
-        path = directory / name
-        path.write_text(content, encoding="utf-8")
-        written.append(path)
-    return written
+    return outputs
+
+
+def _replace_all(directory: Path, outputs: dict[str, str]) -> list[Path]:
+    """Write `outputs` to temporary files in `directory`, then move each into place with
+    os.replace, the badges first (a new report.json never stands beside an old badge).
+    On any failure the temporaries go; when some files were already replaced, the badges
+    go too, so none is left that disagrees with report.json."""
+    temporaries: dict[Path, Path] = {}
+    replaced = False
+    try:
+        for name, content in outputs.items():
+            temporary = directory / f".{name}.{uuid.uuid4().hex}.tmp"
+            # os.open, not mkstemp: the reports keep the umask's mode, not 0600
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            temporaries[directory / name] = temporary
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(content)
+        for target in temporaries:  # a directory in a file's place fails before any replace
+            if target.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+        order = sorted(temporaries, key=lambda t: t.name not in _BADGES)
+        for target in order:
+            os.replace(temporaries[target], target)
+            del temporaries[target]
+            replaced = True
+        return order
+    except BaseException:
+        for temporary in temporaries.values():
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+        if replaced:
+            for name in _BADGES:
+                with contextlib.suppress(OSError):
+                    (directory / name).unlink()
+        raise
 
 
 def _full_report_label(taal: str) -> str:
@@ -95,4 +162,4 @@ def _har_label(taal: str) -> str:
 
 
 __all__ = ["LANGUAGES", "REPORT_JSON", "read_previous", "read_report", "render_all",
-           "write_report"]
+           "write_all", "write_report"]

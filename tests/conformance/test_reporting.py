@@ -299,3 +299,46 @@ def test_expected_failure_does_not_count(tmp_path: Path) -> None:
     case = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite/testcase")
     assert case is not None and case.find("failure") is None
     assert "waived (expected failure)" in (case.find("skipped").get("message") or "")
+
+
+def _verdicts(directory: Path) -> tuple[str, str]:
+    report = json.loads((directory / "report.json").read_text("utf-8"))
+    return report["verdict"], json.loads((directory / "badge.json").read_text("utf-8"))["color"]
+
+
+def test_reports_are_written_all_or_nothing(tmp_path: Path) -> None:
+    """A report that cannot be written (junit.xml is a directory) leaves the previous set
+    as it was, never a new report.json beside the previous run's green badge."""
+    from conformance.errors import CouldNotRun
+    from conformance.reporting import write_all
+
+    write_all(sample_report(_result("a", Outcome.PASSED)), tmp_path)
+    assert _verdicts(tmp_path) == ("conformant", "brightgreen")
+    (tmp_path / "junit.xml").unlink()
+    (tmp_path / "junit.xml").mkdir()
+    with pytest.raises(CouldNotRun, match=r"junit\.xml: Is a directory"):
+        write_all(sample_report(error="unreachable"), tmp_path)
+    assert _verdicts(tmp_path) == ("conformant", "brightgreen")  # the old set, whole
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_report_failing_to_move_into_place_leaves_no_badge_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from conformance import reporting
+
+    reporting.write_all(sample_report(_result("a", Outcome.PASSED)), tmp_path)
+    real_replace = os.replace
+
+    def fails_for_the_html(source, target) -> None:
+        if Path(target).name == "report.html":
+            raise PermissionError(13, "Permission denied", str(target))
+        real_replace(source, target)
+
+    monkeypatch.setattr(reporting.os, "replace", fails_for_the_html)
+    with pytest.raises(reporting.CouldNotRun, match=r"report\.html: Permission denied"):
+        reporting.write_all(sample_report(error="unreachable"), tmp_path)
+    assert json.loads((tmp_path / "report.json").read_text("utf-8"))["verdict"] == "error"
+    assert not (tmp_path / "badge.json").exists() and not (tmp_path / "badge.svg").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
