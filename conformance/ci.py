@@ -39,7 +39,15 @@ from conformance.network import NetworkOptions, check_plain_http, parse_header
 from conformance.reporting import read_previous, write_all
 from conformance.reporting.console import ConsoleReporter
 from conformance.reporting.i18n import DEFAULT_LANGUAGE, LANGUAGES, plain
-from conformance.runner import DEFAULT_MAX_EXAMPLES, RunOptions, run
+from conformance.run_cli import PROG, one_line
+from conformance.runner import (
+    DEFAULT_MAX_EXAMPLES,
+    RunOptions,
+    end_without_checks,
+    interrupted_before_checks,
+    new_report,
+    run,
+)
 
 ENV_PREFIX = "VORDERINGEN_"
 CONFIG_ENV = "VORDERINGEN_CI_CONFIG"
@@ -349,15 +357,20 @@ def certify(settings: CiSettings) -> RunReport:
     if settings.start:
         click.echo(f"ci: starting the source: {settings.start} (log: {settings.log})")
         source = SourceProcess(settings.start, settings.log)
+    options = RunOptions(
+        base_url=settings.url, key_dir=settings.sleutels, profiles=settings.profielen,
+        oin=settings.oin, test_bsns=settings.test_bsns, seed=settings.seed,
+        max_examples=settings.max_examples, timeout_s=settings.timeout_s,
+        expected_failures=settings.expected_failures, slow=settings.slow,
+        network=settings.network)
+    reporters = [ConsoleReporter()]
     try:
         wait_for_endpoint(settings, source)
-        options = RunOptions(
-            base_url=settings.url, key_dir=settings.sleutels, profiles=settings.profielen,
-            oin=settings.oin, test_bsns=settings.test_bsns, seed=settings.seed,
-            max_examples=settings.max_examples, timeout_s=settings.timeout_s,
-            expected_failures=settings.expected_failures, slow=settings.slow,
-            network=settings.network)
-        report = asyncio.run(run(options, [ConsoleReporter()]))
+        report = asyncio.run(run(options, reporters))
+    except CouldNotRun as exc:  # as `run` does: an error report replaces the old badge
+        report = end_without_checks(_report_before_run(options), reporters, str(exc))
+    except KeyboardInterrupt:  # Ctrl-C while waiting for the endpoint
+        report = interrupted_before_checks(_report_before_run(options), reporters)
     finally:
         if source is not None:
             source.stop()
@@ -374,6 +387,11 @@ def certify(settings: CiSettings) -> RunReport:
     return report
 
 
+def _report_before_run(options: RunOptions) -> RunReport:
+    return new_report(options, actor="bron", target=options.base_url,
+                      profiles=sorted(options.profiles or ()), oin=options.oin or "")
+
+
 def _help() -> str:
     rows = "\n".join(f"  {_name(k):<34} {v}" for k, v in SETTINGS.items())
     intro = (__doc__ or "").split("\n\n")[0].replace("`vorderingen-conformance ci`: the one",
@@ -387,6 +405,10 @@ def _help() -> str:
 def ci(config: Path | None) -> None:
     settings = validate(raw_settings(config, dict(os.environ)))
     report = certify(settings)
+    if report.error:
+        click.echo(f"{PROG}: could not run: {one_line(report.error)}", err=True)
+    elif report.interrupted:
+        click.echo(f"{PROG}: interrupted", err=True)
     raise SystemExit(exit_code(report, settings))
 
 

@@ -3,6 +3,8 @@ and checked before anything runs; a bad one is a usage error naming the variable
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,17 +87,58 @@ def test_the_ci_summary_names_each_failure() -> None:
     assert "- failed: `a` (/x/y): b wrong\n  line 2" in text
 
 
+def _green_badge(report_dir: Path) -> None:
+    """What a previous, conformant run left in the report directory."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "badge.json").write_text(json.dumps(
+        {"schemaVersion": 1, "label": "vorderingen API", "message": "self-tested: conformant",
+         "color": "brightgreen", "isError": False}))
+
+
+def _written_verdict(report_dir: Path) -> tuple[str, str, str]:
+    report = json.loads((report_dir / "report.json").read_text("utf-8"))
+    badge = json.loads((report_dir / "badge.json").read_text("utf-8"))
+    return report["verdict"], report["error"], badge["color"]
+
+
 def test_a_source_that_stops_before_answering_is_could_not_run(tmp_path: Path) -> None:
     from conformance.ci import certify
-    from conformance.errors import CouldNotRun
 
     settings = _settings(tmp_path, VORDERINGEN_URL="http://127.0.0.1:9/vorderingen/v2",
                          VORDERINGEN_START="echo port already in use; exit 4",
                          VORDERINGEN_LOG=str(tmp_path / "bron.log"),
                          VORDERINGEN_STARTUP_TIMEOUT_S="30")
-    with pytest.raises(CouldNotRun, match=r"the source stopped \(exit 4\).*port already in use"):
-        certify(settings)
-    assert not (tmp_path / "reports" / "report.json").exists()  # nothing claimed
+    _green_badge(tmp_path / "reports")
+    report = certify(settings)
+    assert report.exit_code == 3
+    verdict, error, colour = _written_verdict(tmp_path / "reports")
+    assert (verdict, colour) == ("error", "lightgrey")  # the old green badge is gone
+    assert re.search(r"the source stopped \(exit 4\).*port already in use", error)
+
+
+def test_an_unreachable_endpoint_writes_the_error_report(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `run` does: exit 3, one line, and an error report over the previous green badge."""
+    from conformance import cli
+    from conformance.serving import bind_loopback, socket_url
+
+    sock = bind_loopback()
+    url = socket_url(sock) + "/vorderingen/v2"
+    sock.close()  # nothing listens there now
+    report_dir = tmp_path / "reports"
+    _green_badge(report_dir)
+    for name, value in (("URL", url), ("REPORT_DIR", str(report_dir)),
+                        ("STARTUP_TIMEOUT_S", "1")):
+        monkeypatch.setenv(f"VORDERINGEN_{name}", value)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["ci"])
+    assert exit_info.value.code == 3
+    err = capsys.readouterr().err
+    assert err.startswith("vorderingen-conformance: could not run: ") and err.count("\n") == 1
+    verdict, error, colour = _written_verdict(report_dir)
+    assert (verdict, colour) == ("error", "lightgrey") and "does not answer" in error
 
 
 @pytest.mark.parametrize(("bsns", "message"), [
