@@ -40,3 +40,15 @@ def test_listed_failure_is_expected_and_stale_entries_fail() -> None:
     assert "'/x/b' now passes" in messages[0]
     assert "'gone' matches no check" in messages[1]
     assert all(r.counts_against for r in stale)
+
+
+def test_a_check_subset_judges_only_the_checks_it_selected() -> None:
+    """A waiver of a check the --check subset left out is unknown, not stale; one of a
+    selected check that passes is stale; a full run still finds entries matching nothing."""
+    results = [_r("a", Outcome.PASSED)]
+    entries = ("b", "/x/a", "gone")
+    assert expected.apply(results, entries, selection=("a",)) == results
+    stale = expected.apply(results, ("a", "b"), selection=("a",))[1:]
+    assert [r.message for r in stale] == [
+        "expected failure 'a' now passes: remove it from the list"]
+    assert len(expected.apply(results, entries)) == 1 + 3
