@@ -111,6 +111,15 @@ def _app_command(value: str | None) -> tuple[str, ...]:
     return parts
 
 
+def _startable(command: tuple[str, ...]) -> None:
+    """UsageError now when the app's program is missing or not executable: a set-up
+    mistake, not the app's nonconformance."""
+    from conformance.app.harness import cannot_start  # late: the app package is large
+
+    if problem := cannot_start(command):
+        raise UsageError(f"--app-command: {problem}")
+
+
 
 @click.command("run", epilog=EXIT_CODES_HELP)
 @click.argument("base_url", required=False, callback=_validate_optional_url)
@@ -272,6 +281,8 @@ def run_command(
                          "https://api.example.nl/vorderingen/v2")
     if command and actor != "app":
         raise UsageError("--app-command is only for --profile app")
+    if command:
+        _startable(command)
     validate_test_bsns(test_bsns)
     profile_table.validate_check_names(profiles, check_names)
     _writable_report_dir(report_dir)

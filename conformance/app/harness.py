@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import specfiles
+from conformance.errors import CheckError
 
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 STDERR_TAIL_CHARS = 400
@@ -85,6 +87,22 @@ def _kill(process: asyncio.subprocess.Process) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def cannot_start(command: tuple[str, ...]) -> str | None:
+    """Why `command` cannot start at all (its program missing or not executable), or None:
+    a set-up mistake, never the app's nonconformance."""
+    program = command[0]
+    if "/" in program:  # a path, resolved as exec would (from the working directory)
+        path = Path(program)
+        if not path.exists():
+            return f"{program}: no such file"
+        if not path.is_file() or not os.access(path, os.X_OK):
+            return f"{program}: not an executable file"
+        return None
+    if shutil.which(program) is None:
+        return f"{program}: not found on PATH"
+    return None
+
+
 async def run_app(command: tuple[str, ...], env: dict[str, str], *,
                   hard_limit_s: float, cwd: Path) -> AppRun:
     """Start `command` with `env` over the suite's own environment; wait at most
@@ -98,8 +116,8 @@ async def run_app(command: tuple[str, ...], env: dict[str, str], *,
             *command, env=full_env, cwd=cwd, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             start_new_session=True)
-    except OSError as exc:
-        return AppRun(command, 127, "", f"cannot start {command[0]}: {exc}", 0.0)
+    except OSError as exc:  # the set-up's fault, not the app's: outcome error, not failed
+        raise CheckError(f"cannot start {command[0]}: {exc.strerror or exc}") from None
     reading = asyncio.gather(_read(process.stdout), _read(process.stderr))
     returncode: int | None
     try:

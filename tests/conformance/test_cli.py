@@ -309,6 +309,10 @@ def test_hypothesis_caches_stay_out_of_the_working_directory(tmp_path: Path, mon
         (["run", "--profile", "app"], "--app-command"),
         (["run", "http://127.0.0.1:9/v2", "--app-command", "mijn-app"], "only for --profile app"),
         (["run", "--profile", "app", "--app-command", "'unclosed"], "--app-command"),
+        (["run", "--profile", "app", "--app-command", "/nonexistent/bin --json"],
+         "--app-command: /nonexistent/bin: no such file"),
+        (["run", "--profile", "app", "--app-command", "geen-app-met-deze-naam"],
+         "not found on PATH"),
     ],
 )
 def test_every_option_is_checked_before_anything_runs(
@@ -558,3 +562,13 @@ def test_ctrl_c_before_the_checks_start_writes_an_interrupted_report(tmp_path: P
     assert report["interrupted"] is True and report["verdict"] != "conformant"
     badge = json.loads((report_dir / "badge.json").read_text())
     assert badge["color"] != "brightgreen"
+
+
+def test_an_app_command_that_is_not_executable_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "app.sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o644)
+    assert _main(["run", "--profile", "app", "--app-command", f"{script} --json"]) == 2
+    assert f"--app-command: {script}: not an executable file" in _one_line_error(capsys)

@@ -15,8 +15,8 @@ from conformance.app import browser
 from conformance.app.app_manager import BASE_PATH, SuiteAppManager, private_members
 from conformance.app.context import severity_of
 from conformance.app.federation import SOURCES, Federation
-from conformance.app.harness import login_driver, run_app
-from conformance.errors import JoseError
+from conformance.app.harness import cannot_start, login_driver, run_app
+from conformance.errors import CheckError, JoseError
 from conformance.jose import SigningKey
 from conformance.scheme import verify_scheme
 
@@ -66,9 +66,22 @@ async def test_output_that_is_not_json_is_reported(tmp_path: Path) -> None:
     assert run.schema_errors and run.schema_errors[0].startswith("stdout is not JSON")
 
 
-async def test_a_missing_command_is_one_line(tmp_path: Path) -> None:
-    run = await run_app((str(tmp_path / "bestaat-niet"),), {}, hard_limit_s=5, cwd=tmp_path)
-    assert run.returncode == 127 and run.stderr.startswith("cannot start")
+async def test_a_command_that_cannot_start_is_an_error_never_the_apps_failure(
+        tmp_path: Path) -> None:
+    with pytest.raises(CheckError, match=r"^cannot start .*bestaat-niet: No such file"):
+        await run_app((str(tmp_path / "bestaat-niet"),), {}, hard_limit_s=5, cwd=tmp_path)
+
+
+def test_why_a_command_cannot_start(tmp_path: Path) -> None:
+    script = tmp_path / "app.sh"
+    script.write_text("#!/bin/sh\n")
+    assert cannot_start((str(script),)) == f"{script}: not an executable file"
+    script.chmod(0o755)
+    assert cannot_start((str(script), "--json")) is None
+    assert cannot_start((str(tmp_path / "nope"),)) == f"{tmp_path / 'nope'}: no such file"
+    assert cannot_start((str(tmp_path),)) == f"{tmp_path}: not an executable file"
+    assert cannot_start(("sh", "-c", "true")) is None
+    assert cannot_start(("geen-app-met-deze-naam",)) == "geen-app-met-deze-naam: not found on PATH"
 
 
 def _manager() -> tuple[SuiteAppManager, httpx.AsyncClient]:
