@@ -5,7 +5,8 @@ Format: one entry per line, a check name (``expired_session_rejected``) or a rul
 an entry is matched exactly, so a list cannot silently swallow new failures.
 
 An entry that no longer fails (its check passed, or it matches no check of the run) is
-reported as a failed finding ``stale_expected_failure``: an allow-list must not rot.
+reported as a failed finding ``stale_expected_failure``: an allow-list must not rot. A
+--check subset judges only the check names it selected; the rest is unknown, not stale.
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ def load(path: Path) -> tuple[str, ...]:
     return tuple(entries)
 
 
-def apply(results: list[CheckResult], entries: tuple[str, ...]) -> list[CheckResult]:
-    """Mark expected failures and append one stale finding per entry that did not fail."""
+def apply(results: list[CheckResult], entries: tuple[str, ...],
+          selection: tuple[str, ...] = ()) -> list[CheckResult]:
+    """Mark expected failures and append one stale finding per entry that did not fail.
+
+    `selection` is a --check subset: an entry this run did not select is not stale (the
+    run is incomplete anyway), nor a rule id whose other checks were not selected."""
     if not entries:
         return results
     wanted = set(entries)
@@ -62,6 +67,8 @@ def apply(results: list[CheckResult], entries: tuple[str, ...]) -> list[CheckRes
             continue
         if entry in seen_entries and not _passed_only(results, entry):
             continue  # skipped or errored: unknown whether it still fails, not stale
+        if selection and entry not in selection:
+            continue  # not selected (or a rule only partly selected): unknown, not stale
         why = (
             "now passes" if entry in seen_entries else "matches no check of this run"
         )

@@ -359,7 +359,8 @@ async def run_checks(
     if not report.interrupted and deadline_at is not None and time.monotonic() >= deadline_at:
         report.error = (f"the run's deadline of {options.deadline_s:g} s passed: {not_run} of "
                         f"{total} checks not run")
-    report.results = expected.apply(report.results, options.expected_failures)
+    report.results = expected.apply(report.results, options.expected_failures,
+                                    options.check_names)
     report.finished_at = now_iso()
     _emit(reporters, RunFinished(report))
 
