@@ -35,7 +35,7 @@ from conformance.checks.preflight import validate_test_bsns
 from conformance.context import PROFILES, REQUEST_TIMEOUT_S
 from conformance.errors import CouldNotRun, UsageError
 from conformance.model import RunReport, Verdict
-from conformance.network import NetworkOptions, check_plain_http, parse_header
+from conformance.network import NetworkOptions, check_plain_http, parse_header, url_problem
 from conformance.reporting import read_previous, write_all
 from conformance.reporting.console import ConsoleReporter
 from conformance.reporting.i18n import DEFAULT_LANGUAGE, LANGUAGES, plain
@@ -190,8 +190,8 @@ def validate(raw: dict[str, str]) -> CiSettings:
     url = raw.get("url", "").rstrip("/")
     if not url:
         raise UsageError(f"{_name('url')} is not set (the endpoint's base URL)")
-    if not url.startswith(("http://", "https://")) or "://" not in url or " " in url:
-        raise UsageError(f"{_name('url')}={url!r}: not an http(s) URL")
+    if problem := url_problem(url):
+        raise UsageError(f"{_name('url')}={url!r}: {problem}")
     private_network = _flag(raw, "prive_netwerk")
     try:
         check_plain_http(url, _name("url"), private_network=private_network)

@@ -41,6 +41,28 @@ def is_private_host(host: str) -> bool:
     return any(address in ipaddress.ip_network(n) for n in networks)
 
 
+def url_problem(url: str) -> str | None:
+    """What makes `url` unusable as an endpoint's base URL, or None: an http(s) URL with a
+    host, a port in 1-65535 when given, no whitespace, no query and no fragment (the suite
+    appends paths to it)."""
+    if not re.match(r"^https?://", url):
+        return "not an http(s) URL"
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return "holds whitespace or a control character"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # an unclosed [IPv6], a port that is no number or too large
+        return str(exc)
+    if not parts.hostname:
+        return "no host"
+    if port == 0 or parts.netloc.endswith(":"):
+        return "the port must be 1-65535"
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return "a base URL has no ?query or #fragment"
+    return None
+
+
 def check_plain_http(url: str, option: str, *, private_network: bool) -> None:
     """Refuse plain http off loopback unless the run allows a private test network and the
     host is on one ([/transport/http-alleen-loopback], [/testomgeving/prive-netwerk])."""

@@ -20,7 +20,7 @@ from conformance.checks.preflight import validate_test_bsns
 from conformance.context import REQUEST_TIMEOUT_S
 from conformance.errors import UsageError
 from conformance.model import RunReport
-from conformance.network import NetworkOptions, check_plain_http, parse_header
+from conformance.network import NetworkOptions, check_plain_http, parse_header, url_problem
 from conformance.reporting import LANGUAGES, read_previous, write_all
 from conformance.reporting.console import ConsoleReporter
 from conformance.reporting.i18n import DEFAULT_LANGUAGE
@@ -75,8 +75,8 @@ def _validate_bsns(
 
 
 def _validate_url(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", value or ""):
-        raise click.BadParameter(f"{value!r} is not an http(s) URL")
+    if problem := url_problem(value or ""):
+        raise click.BadParameter(f"{value!r}: {problem}")
     return value.rstrip("/")
 
 

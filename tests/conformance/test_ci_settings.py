@@ -46,6 +46,9 @@ def test_the_environment_overrides_the_config_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("env", "message"), [
     ({"VORDERINGEN_URL": ""}, "VORDERINGEN_URL is not set"),
     ({"VORDERINGEN_URL": "ftp://x"}, "VORDERINGEN_URL='ftp://x': not an http(s) URL"),
+    ({"VORDERINGEN_URL": "http://127.0.0.1:99999/v2"}, "VORDERINGEN_URL='http://127.0.0.1:99999"),
+    ({"VORDERINGEN_URL": "https://[::1/v2"}, "VORDERINGEN_URL='https://[::1/v2': Invalid IPv6"),
+    ({"VORDERINGEN_URL": "http://127.0.0.1/v2?x"}, "VORDERINGEN_URL='http://127.0.0.1/v2?x': a"),
     ({"VORDERINGEN_TEST_BSNS": "12345"}, "VORDERINGEN_TEST_BSNS: '12345' is not a BSN"),
     ({"VORDERINGEN_BRON_SLEUTEL": "/nope.jwk"}, "VORDERINGEN_BRON_SLEUTEL=/nope.jwk: no such"),
     ({"VORDERINGEN_TAAL": "de"}, "VORDERINGEN_TAAL='de': choose nl or en"),

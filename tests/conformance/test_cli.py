@@ -572,3 +572,26 @@ def test_an_app_command_that_is_not_executable_is_a_usage_error(
     script.chmod(0o644)
     assert _main(["run", "--profile", "app", "--app-command", f"{script} --json"]) == 2
     assert f"--app-command: {script}: not an executable file" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("http://127.0.0.1:99999/v2", "Port out of range"),
+    ("http://h:abc/v2", "Port could not be cast"),
+    ("http://h:0/v2", "1-65535"),
+    ("https://[::1/v2", "Invalid IPv6 URL"),
+    ("http://127.0.0.1/vorderingen v2", "whitespace"),
+    ("http://127.0.0.1/v2?x=1", "?query"),
+    ("http://127.0.0.1/v2#top", "#fragment"),
+    ("http:///v2", "no host"),
+])
+def test_a_malformed_url_is_a_usage_error(
+    url: str, problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _main(["run", url]) == 2
+    assert problem in _one_line_error(capsys)
+    assert _main(["run", "--profile", "app-manager", "https://am.example/v2",
+                  "--stelsel-url", url]) == 2
+    assert "--stelsel-url" in _one_line_error(capsys)
+    assert _sleutels(tmp_path, url) == 2
+    assert "--api-url" in _one_line_error(capsys)
+    assert not (tmp_path / "s").exists()  # nothing written
