@@ -17,6 +17,7 @@ file named by ``--config`` / ``VORDERINGEN_CI_CONFIG``; the environment wins.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import signal
@@ -159,6 +160,8 @@ def _number(raw: dict[str, str], key: str, kind: type, default: Any, minimum: fl
         value = kind(raw[key])
     except ValueError:
         raise UsageError(f"{_name(key)}={raw[key]!r}: not a number") from None
+    if not math.isfinite(value):  # nan passes every comparison; inf never ends a wait
+        raise UsageError(f"{_name(key)}={raw[key]!r}: not a finite number")
     if value < minimum:
         raise UsageError(f"{_name(key)}={raw[key]!r}: must be at least {minimum:g}")
     return value

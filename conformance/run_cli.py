@@ -7,6 +7,7 @@ too; conformance.cli assembles the command group."""
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import shlex
 import sys
@@ -55,6 +56,18 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 conformant (or conformant with waivers), 1 not conformant, 2 usage error, "
     "3 could not run, 4 incomplete (a MUST not tested), 130 interrupted."
 )
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click.FloatRange without nan and inf: nan passes every comparison and inf would
+    never end a wait, while every run must end."""
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return float(number)
 
 
 def _validate_oin(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -178,14 +191,14 @@ def _startable(command: tuple[str, ...]) -> None:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1),
+    type=FiniteFloatRange(min=0.1),
     default=REQUEST_TIMEOUT_S,
     show_default=True,
     help="Deadline of each HTTP exchange (connect, head and whole body), in seconds.",
 )
 @click.option(
     "--deadline",
-    type=click.FloatRange(min=1),
+    type=FiniteFloatRange(min=1),
     default=RUN_DEADLINE_S,
     show_default=True,
     help="Deadline of the whole run, in seconds. Past it the checks not yet run are reported "

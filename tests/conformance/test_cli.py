@@ -595,3 +595,14 @@ def test_a_malformed_url_is_a_usage_error(
     assert _sleutels(tmp_path, url) == 2
     assert "--api-url" in _one_line_error(capsys)
     assert not (tmp_path / "s").exists()  # nothing written
+
+
+@pytest.mark.parametrize("argv", [
+    ["--timeout", "nan"], ["--timeout", "inf"], ["--deadline", "nan"], ["--deadline", "inf"],
+])
+def test_a_number_that_is_not_finite_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _main(["run", "http://127.0.0.1:9/v2", *argv]) == 2
+    err = _one_line_error(capsys)
+    assert argv[0] in err and "not a finite number" in err
