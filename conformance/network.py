@@ -80,6 +80,8 @@ def check_plain_http(url: str, option: str, *, private_network: bool) -> None:
 
 # RFC 9110 token characters of a field name
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# RFC 9110 field value without obs-text: visible ASCII, spaces and tabs between
+_HEADER_VALUE = re.compile(r"^[\x21-\x7e]([\x20-\x7e\t]*[\x21-\x7e])?$|^$")
 # headers the suite sets itself, per request: a fixed value would break the checks
 OWNED_HEADERS = frozenset(
     {"authorization", "verzoek-bewijs", "host", "content-length", "transfer-encoding",
@@ -93,8 +95,9 @@ def parse_header(text: str) -> tuple[str, str]:
     name, value = name.strip(), value.strip()
     if not sep or not _HEADER_NAME.match(name):
         raise UsageError(f"--header {name or text!r}: expected \"Name: value\"")
-    if any(c in value for c in "\r\n\0"):
-        raise UsageError(f"--header {name}: the value holds a line break or NUL")
+    if not _HEADER_VALUE.match(value):  # httpx sends ASCII only: anything else breaks mid-run
+        raise UsageError(f"--header {name}: the value must be visible ASCII characters "
+                         "(spaces and tabs inside)")
     if name.lower() in OWNED_HEADERS:
         raise UsageError(f"--header {name}: the suite sets this header itself on every request")
     return name, value

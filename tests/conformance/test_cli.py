@@ -265,6 +265,8 @@ def test_network_options_are_checked_before_anything_runs(
         (["--ca-bundle", str(tmp_path / "missing.pem")], "--ca-bundle"),
         (["--ca-bundle", str(not_pem)], "--ca-bundle"),
         (["--header", "no-colon"], "--header"),
+        (["--header", "X-Key: é"], "--header X-Key: the value must be visible ASCII"),
+        (["--header", "X-Key: a\r\nX-Other: b"], "visible ASCII"),
         (["--header", "Authorization: Basic x"], "Authorization"),
         (["--header", "X-Key: a", "--header", "x-key: b"], "twice"),
         (["--proxy", "socks5://127.0.0.1:1080"], "--proxy"),
