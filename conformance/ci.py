@@ -106,6 +106,7 @@ class CiSettings:
     test_bsns: tuple[str, ...] = ()
     bron_sleutel: Path | None = None
     oin: str | None = None
+    bron_jwk: dict[str, Any] | None = None  # bron_sleutel's key, read while validating
     naam: str = keys.DEFAULT_ORG_NAME
     soort: str = keys.DEFAULT_SOORT
     diensten: tuple[str, ...] = keys.ALL_DIENSTEN
@@ -234,15 +235,9 @@ def validate(raw: dict[str, str]) -> CiSettings:
         raise UsageError(f"{_name('taal')}={taal!r}: choose {' or '.join(LANGUAGES)}")
     slow, allow_incomplete = _flag(raw, "slow"), _flag(raw, "allow_incomplete")
     expected_path = _file(raw, "expected_failures")
-    network = NetworkOptions(
-        ca_bundle=_file(raw, "ca_bundle"),
-        proxy=raw.get("proxy"),
-        headers=tuple(parse_header(line) for line in raw.get("headers", "").splitlines()
-                      if line.strip()),
-        private_network=private_network,
-    ).validate()
     return CiSettings(
         url=url, test_bsns=bsns, bron_sleutel=bron_sleutel, oin=oin,
+        bron_jwk=_public_key(bron_sleutel),
         naam=raw.get("naam", keys.DEFAULT_ORG_NAME), soort=soort, diensten=diensten,
         start=raw.get("start", ""), log=Path(raw.get("log", DEFAULT_LOG)),
         startup_timeout_s=_number(raw, "startup_timeout_s", float,
@@ -254,8 +249,40 @@ def validate(raw: dict[str, str]) -> CiSettings:
         seed=_number(raw, "seed", int, 0, 0),
         max_examples=_number(raw, "max_examples", int, DEFAULT_MAX_EXAMPLES, 1),
         timeout_s=_number(raw, "timeout_s", float, REQUEST_TIMEOUT_S, 0.1),
-        slow=slow, network=network, allow_incomplete=allow_incomplete,
+        slow=slow, network=_network(raw, private_network), allow_incomplete=allow_incomplete,
     )
+
+
+def _public_key(path: Path | None) -> dict[str, Any] | None:
+    """The source's public key, read now: a bad file must stop the run before the suite
+    creates its key directory."""
+    if path is None:
+        return None
+    try:
+        return keys.read_public_jwk(path)
+    except UsageError as exc:
+        raise UsageError(f"{_name('bron_sleutel')}: {exc}") from None
+
+
+# the network options' messages name the `run` option; ci names the variable instead
+_NETWORK_VARIABLES = {"--ca-bundle": "ca_bundle", "--proxy": "proxy", "--header": "headers"}
+
+
+def _network(raw: dict[str, str], private_network: bool) -> NetworkOptions:
+    try:
+        return NetworkOptions(
+            ca_bundle=_file(raw, "ca_bundle"),
+            proxy=raw.get("proxy"),
+            headers=tuple(parse_header(line) for line in raw.get("headers", "").splitlines()
+                          if line.strip()),
+            private_network=private_network,
+        ).validate()
+    except UsageError as exc:
+        message = str(exc)
+        for option, key in _NETWORK_VARIABLES.items():
+            if message.startswith(option):
+                raise UsageError(_name(key) + message[len(option):]) from None
+        raise
 
 
 def _flag(raw: dict[str, str], key: str) -> bool:
@@ -353,7 +380,7 @@ def certify(settings: CiSettings) -> RunReport:
     if settings.bron_sleutel is not None:
         suite_keys = keys.ensure_keys(settings.sleutels)
         keys.write_scheme(suite_keys, oin=settings.oin, api_url=settings.url,
-                          bron_jwk=keys.read_public_jwk(settings.bron_sleutel),
+                          bron_jwk=settings.bron_jwk or keys.read_public_jwk(settings.bron_sleutel),
                           diensten=settings.diensten, omgeving=keys.DEFAULT_OMGEVING,
                           naam=settings.naam, soort=settings.soort)
     source = None

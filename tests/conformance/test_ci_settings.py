@@ -11,6 +11,7 @@ import pytest
 
 from conformance.ci import SETTINGS, raw_settings, summary_markdown, validate
 from conformance.errors import UsageError
+from conformance.jose import SigningKey
 from conformance.model import CheckResult, Outcome, RunReport
 
 URL = "http://127.0.0.1:8101/vorderingen/v2"
@@ -23,7 +24,7 @@ def _settings(tmp_path: Path, **env: str):
 
 def test_defaults_and_environment(tmp_path: Path) -> None:
     key = tmp_path / "bron.jwk.json"
-    key.write_text("{}", "utf-8")
+    key.write_text(json.dumps(SigningKey.generate().public_jwk), "utf-8")
     settings = _settings(tmp_path, VORDERINGEN_TEST_BSNS="999993653, 999990032",
                          VORDERINGEN_BRON_SLEUTEL=str(key),
                          VORDERINGEN_OIN="00000001001234567000", VORDERINGEN_TAAL="en",
@@ -67,6 +68,34 @@ def test_a_bad_setting_is_one_line_naming_the_variable(
         _settings(tmp_path, **env)
     assert str(raised.value).startswith(message)
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"VORDERINGEN_HEADERS": "bad"}, "VORDERINGEN_HEADERS 'bad': expected"),
+    ({"VORDERINGEN_HEADERS": "X-Key: é"}, "VORDERINGEN_HEADERS X-Key: the value must be"),
+    ({"VORDERINGEN_HEADERS": "X-Key: a\nx-key: b"}, "VORDERINGEN_HEADERS: a header name is"),
+    ({"VORDERINGEN_PROXY": "socks5://127.0.0.1:1080"}, "VORDERINGEN_PROXY 'socks5://"),
+    ({"VORDERINGEN_CA_BUNDLE": "NOT_PEM"}, "VORDERINGEN_CA_BUNDLE "),
+])
+def test_network_settings_name_the_variable_not_the_run_option(
+        tmp_path: Path, env: dict[str, str], message: str) -> None:
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("not a certificate", "utf-8")
+    env = {k: v.replace("NOT_PEM", str(not_pem)) for k, v in env.items()}
+    with pytest.raises(UsageError) as raised:
+        _settings(tmp_path, **env)
+    assert str(raised.value).startswith(message) and "--" not in str(raised.value)
+
+
+def test_a_bad_source_key_is_refused_before_the_key_directory_is_made(tmp_path: Path) -> None:
+    key = tmp_path / "bron.jwk"
+    key.write_text(json.dumps(SigningKey.generate().private_jwk()), "utf-8")
+    with pytest.raises(UsageError) as raised:
+        _settings(tmp_path, VORDERINGEN_BRON_SLEUTEL=str(key),
+                  VORDERINGEN_OIN="00000001001234567000",
+                  VORDERINGEN_SLEUTELS=str(tmp_path / "sleutels"))
+    assert str(raised.value).startswith(f"VORDERINGEN_BRON_SLEUTEL: {key} contains a PRIVATE")
+    assert not (tmp_path / "sleutels").exists()
 
 
 def test_an_unknown_key_in_the_config_file_is_refused(tmp_path: Path) -> None:
