@@ -133,6 +133,8 @@ def raw_settings(config: Path | None, environ: dict[str, str]) -> dict[str, str]
     if config is not None:
         try:
             data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+        except UnicodeDecodeError:
+            raise UsageError(f"--config {config}: not UTF-8 text") from None
         except (OSError, yaml.YAMLError) as exc:
             raise UsageError(f"--config {config}: {plain(str(exc)).splitlines()[0]}") from None
         if not isinstance(data, dict):
@@ -244,7 +246,8 @@ def validate(raw: dict[str, str]) -> CiSettings:
                                   DEFAULT_STARTUP_TIMEOUT_S, 0),
         sleutels=Path(raw.get("sleutels", keys.DEFAULT_DIR)),
         report_dir=_writable_dir(raw, "report_dir", DEFAULT_REPORT_DIR),
-        expected_failures=expected.load(expected_path) if expected_path else (),
+        expected_failures=expected.load(expected_path, _name("expected_failures"))
+        if expected_path else (),
         profielen=frozenset(profielen) or None, taal=taal, docs_url=raw.get("docs_url"),
         seed=_number(raw, "seed", int, 0, 0),
         max_examples=_number(raw, "max_examples", int, DEFAULT_MAX_EXAMPLES, 1),

@@ -23,12 +23,15 @@ STALE_RULE = "/suite/verwachte-fouten-actueel"
 _ENTRY = re.compile(r"^(/[a-z0-9-]+(/[a-z0-9-]+)*|[a-z_][a-z0-9_]*)$")
 
 
-def load(path: Path) -> tuple[str, ...]:
-    """The entries of an expected-failures file, in order; UsageError naming a bad line."""
+def load(path: Path, option: str = "--expected-failures") -> tuple[str, ...]:
+    """The entries of an expected-failures file, in order; UsageError naming `option` (or
+    the bad line)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise UsageError(f"cannot read --expected-failures {path}: {exc.strerror}") from exc
+        raise UsageError(f"cannot read {option} {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError:
+        raise UsageError(f"{option} {path}: not UTF-8 text") from None
     entries: list[str] = []
     for number, raw in enumerate(lines, start=1):
         entry = raw.split("#", 1)[0].strip()

@@ -127,6 +127,8 @@ def _write_private(path: Path, jwk: dict[str, Any]) -> None:
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {path}: not UTF-8 JSON") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from exc
 
@@ -338,7 +340,11 @@ def load_scheme(keys: SuiteKeys, *, omgeving: str | None = None) -> dict[str, An
     path = keys.scheme_document_path
     if not path.is_file():
         raise UsageError(f"no {SCHEME_DOC_FILE} in {keys.directory} (run `sleutels` first)")
-    token = path.read_text(encoding="utf-8").strip()
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        raise UsageError(f"cannot read {path} (re-run `vorderingen-conformance sleutels`)") \
+            from None
     try:
         return verify_scheme(token, keys.scheme_key_set(), omgeving=omgeving)
     except JoseError as exc:

@@ -98,6 +98,19 @@ def test_a_bad_source_key_is_refused_before_the_key_directory_is_made(tmp_path: 
     assert not (tmp_path / "sleutels").exists()
 
 
+def test_files_that_are_not_utf8_are_refused_naming_the_variable(tmp_path: Path) -> None:
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    for key in ("EXPECTED_FAILURES", "BRON_SLEUTEL"):
+        with pytest.raises(UsageError) as raised:
+            _settings(tmp_path, **{f"VORDERINGEN_{key}": str(binary),
+                                   "VORDERINGEN_OIN": "00000001001234567000"})
+        assert str(raised.value).startswith(f"VORDERINGEN_{key}")
+        assert "UTF-8" in str(raised.value)
+    with pytest.raises(UsageError, match="not UTF-8"):
+        raw_settings(binary, {})
+
+
 def test_an_unknown_key_in_the_config_file_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "ci.yaml"
     config.write_text("url: http://x\nbron_url: http://y\n", "utf-8")

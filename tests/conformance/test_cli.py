@@ -608,3 +608,22 @@ def test_a_number_that_is_not_finite_is_a_usage_error(
     assert _main(["run", "http://127.0.0.1:9/v2", *argv]) == 2
     err = _one_line_error(capsys)
     assert argv[0] in err and "not a finite number" in err
+
+
+def test_input_files_that_are_not_utf8_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    assert _main(["sleutels", "--oin", OIN, "--api-url", "https://bron.example/v2",
+                  "--bron-sleutel", str(binary), "--dir", str(tmp_path / "s")]) == 2
+    assert "not UTF-8" in _one_line_error(capsys)
+    assert _sleutels(tmp_path, "https://bron.example/v2") == 0
+    capsys.readouterr()
+    url = "http://127.0.0.1:9/v2"
+    assert _main(["run", url, "--sleutels", str(tmp_path / "s"),
+                  "--expected-failures", str(binary)]) == 2
+    assert "--expected-failures" in _one_line_error(capsys)
+    (tmp_path / "s" / keys.STATE_FILE).write_bytes(b"\xff\xfe\x00\x81")
+    assert _main(["run", url, "--sleutels", str(tmp_path / "s")]) == 2
+    assert "suite.json: not UTF-8" in _one_line_error(capsys)

@@ -52,3 +52,10 @@ def test_a_check_subset_judges_only_the_checks_it_selected() -> None:
     assert [r.message for r in stale] == [
         "expected failure 'a' now passes: remove it from the list"]
     assert len(expected.apply(results, entries)) == 1 + 3
+
+
+def test_a_file_that_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "expected.txt"
+    path.write_bytes(b"\xff\xfeexpired_session_rejected\n")
+    with pytest.raises(UsageError, match=r"^--expected-failures .*expected\.txt: not UTF-8"):
+        expected.load(path)
