@@ -31,6 +31,7 @@ from conformance.run_cli import (
     TAAL_OPTION,
     _validate_oin,
     _validate_url,
+    _writable_report_dir,
     finish,
     one_line,
     run_command,
@@ -120,12 +121,14 @@ def sleutels_command(
     check_plain_http(api_url, "--api-url", private_network=private_network)
     if private_network and omgeving == "acceptatie":
         raise UsageError("--prive-netwerk: only in a test or ontwikkeling scheme, not acceptatie")
+    bron_jwk = keys.read_public_jwk(bron_sleutel)  # a bad key stops us before any key is made
+    _writable_report_dir(key_dir, "--dir")
     suite_keys = keys.ensure_keys(key_dir)
     keys.write_scheme(
         suite_keys,
         oin=oin,
         api_url=api_url,
-        bron_jwk=keys.read_public_jwk(bron_sleutel),
+        bron_jwk=bron_jwk,
         diensten=tuple(diensten) or keys.ALL_DIENSTEN,
         omgeving=omgeving,
         naam=naam,
@@ -216,6 +219,7 @@ def demo_command(
         for name, description in demo.broken_sources():
             click.echo(f"{name}\t{description}")
         return
+    _writable_report_dir(report_dir)  # now, not after the whole demo ran
     report = demo.run_demo(
         broken=broken, profiles=frozenset(profiles) or None, seed=seed, max_examples=max_examples
     )

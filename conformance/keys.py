@@ -136,8 +136,12 @@ def _read_json(path: Path) -> Any:
 def ensure_keys(directory: Path) -> SuiteKeys:
     """Load the key material in `directory`, creating whatever is missing."""
     private = directory / PRIVATE_DIR
-    private.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-    os.chmod(private, PRIVATE_DIR_MODE)
+    try:
+        private.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+        os.chmod(private, PRIVATE_DIR_MODE)
+    except OSError as exc:  # one line naming the directory, not a traceback
+        raise UsageError(f"cannot create the key directory {directory}: "
+                         f"{exc.strerror or exc}") from None
     for name in PRIVATE_FILES.values():
         if not (private / name).exists():
             _write_private(private / name, SigningKey.generate().private_jwk())

@@ -98,8 +98,8 @@ def _validate_optional_url(ctx: click.Context, param: click.Parameter,
     return None if value is None else _validate_url(ctx, param, value)
 
 
-def _writable_report_dir(report_dir: Path | None) -> None:
-    """UsageError now, not after the run, when the reports cannot be written there."""
+def _writable_report_dir(report_dir: Path | None, option: str = "--report-dir") -> None:
+    """UsageError now, not after the run, when the files cannot be written there."""
     if report_dir is None:
         return
     try:
@@ -108,7 +108,7 @@ def _writable_report_dir(report_dir: Path | None) -> None:
         probe.write_text("", encoding="utf-8")
         probe.unlink()
     except OSError as exc:
-        raise UsageError(f"--report-dir {report_dir}: cannot write there "
+        raise UsageError(f"{option} {report_dir}: cannot write there "
                          f"({exc.strerror or exc})") from None
 
 

@@ -627,3 +627,19 @@ def test_input_files_that_are_not_utf8_are_usage_errors(
     (tmp_path / "s" / keys.STATE_FILE).write_bytes(b"\xff\xfe\x00\x81")
     assert _main(["run", url, "--sleutels", str(tmp_path / "s")]) == 2
     assert "suite.json: not UTF-8" in _one_line_error(capsys)
+
+
+def test_unwritable_directories_are_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the unknown broken source would be found only once the demo starts: the directory first
+    assert _main(["demo", "--broken", "bestaat-niet", "--report-dir", "/proc/x"]) == 2
+    assert "--report-dir /proc/x: cannot write there" in _one_line_error(capsys)
+    assert _main(["sleutels", "--oin", OIN, "--api-url", "https://bron.example/v2",
+                  "--bron-sleutel", str(_bron_key_file(tmp_path)), "--dir", "/proc/nope"]) == 2
+    assert "--dir /proc/nope: cannot write there" in _one_line_error(capsys)
+
+
+def test_a_key_directory_that_cannot_be_made_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot create the key directory /proc/nope"):
+        keys.ensure_keys(Path("/proc/nope"))
