@@ -270,12 +270,14 @@ def verify(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify a compact JWS against the expected issuer's keys (§2); returns header, payload.
 
-    Checks format, alg, forbidden/unknown header members, typ, kid and signature. Claims and
-    times are the caller's business."""
+    Checks format, alg, forbidden/unknown header members, typ, that the payload is a JSON
+    object, kid and signature, in that order (/token/verificatievolgorde: a verifier may
+    need the unverified payload to choose the keys). Claims and times are the caller's."""
     header, _payload, signature = split_compact(token, prefix)
     check_header(header, typ, prefix)
+    _header, claims = decode_unverified(token, prefix)
     jwk = key_for(header.get("kid"), keys, prefix)
     signing_input = token.rsplit(".", 1)[0].encode()
     if not verify_signature(jwk, signing_input, signature):
         raise JoseError(f"{prefix}/handtekening-ongeldig")
-    return decode_unverified(token, prefix)
+    return header, claims

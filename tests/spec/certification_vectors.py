@@ -254,13 +254,14 @@ def verify(context: dict[str, Any], token: Any) -> str | None:
 
 
 def _verify(context: dict[str, Any], token: Any) -> None:
-    header, payload, _, signature = vv._parse(token, PREFIX)
+    header, body, _, signature = vv._parse(token, PREFIX)
     if header.get("alg") != "ES256":
         raise vv.Refused(f"{PREFIX}/algoritme-niet-toegestaan")
     if set(header) - vv.PROFILE_HEADER_MEMBERS:
         raise vv.Refused(f"{PREFIX}/verboden-header")
     if header.get("typ") != TYP:
         raise vv.Refused(f"{PREFIX}/verkeerd-type")
+    payload = vv._payload(body, PREFIX)
     jwk = vv._key_for(header.get("kid"), context["pinned_keys"], PREFIX)
     vv._check_signature(jwk, token.rsplit(".", 1)[0].encode("ascii"), signature, PREFIX)
     version = payload.get("standaardversie")

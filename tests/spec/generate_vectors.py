@@ -1301,6 +1301,12 @@ def profile_tests(typ: str, prefix: str, claims: dict, key: Key, rules: dict[str
         test("base64 padding in the header part", False, fmt, token=f"{head}=.{body}.{signature}"),
         test("header is not JSON", False, fmt, token=f"{b64(b'alg=ES256')}.{body}.{signature}"),
         test("payload is a JSON array", False, fmt, token=jws(typ, [claims], key)),
+        test("a JSON array payload under a kid of no key: the payload is checked before the "
+             "key", False, fmt, rule="/token/verificatievolgorde",
+             token=jws(typ, [claims], key, {"kid": key.name})),
+        test("HS256 and a JSON array payload: the algorithm is checked before the payload",
+             False, alg, rule="/token/verificatievolgorde",
+             token=hmac_signed(typ, [claims], secret, key.kid)),
         test("JWS JSON serialisation instead of compact", False, fmt,
              token=json.dumps({"protected": head, "payload": body, "signature": signature})),
         test("alg none, empty signature", False, alg, rule=t_alg, token=unsigned(typ, claims)),

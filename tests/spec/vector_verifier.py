@@ -137,17 +137,25 @@ def _json_object(part: str) -> dict[str, Any]:
     return value
 
 
-def _parse(token: Any, prefix: str, *, detached: bool = False) -> tuple[dict, Any, str, bytes]:
-    """Split a compact JWS: (header, payload object or None, header part, signature bytes)."""
+def _parse(token: Any, prefix: str, *, detached: bool = False) -> tuple[dict, str, str, bytes]:
+    """Split a compact JWS: (header, payload part, header part, signature bytes). The payload
+    is read only after the header's checks (`_payload`): §2's order is alg, header members,
+    typ, then the payload, then the key."""
     if not isinstance(token, str) or token.count(".") != 2:
         raise Refused(f"{prefix}/ongeldig-formaat")
     head, body, signature = token.split(".")
     try:
         if detached != (body == ""):
             raise ValueError("payload part present or missing")
-        header = _json_object(head)
-        payload = None if detached else _json_object(body)
-        return header, payload, head, b64url_decode(signature)
+        return _json_object(head), body, head, b64url_decode(signature)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise Refused(f"{prefix}/ongeldig-formaat") from exc
+
+
+def _payload(body: str, prefix: str) -> dict[str, Any]:
+    """The payload part as a JSON object, else `<prefix>/ongeldig-formaat`."""
+    try:
+        return _json_object(body)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
         raise Refused(f"{prefix}/ongeldig-formaat") from exc
 
@@ -184,9 +192,10 @@ def _check_signature(jwk: dict, signing_input: bytes, signature: bytes, prefix: 
 
 
 def _verified_claims(token: str, prefix: str, keys: list[dict[str, Any]]) -> dict[str, Any]:
-    """§2 in full against the key list `keys`: parse, header, kid, signature."""
-    header, payload, _, signature = _parse(token, prefix)
+    """§2 in full against the key list `keys`: parse, header, payload, kid, signature."""
+    header, body, _, signature = _parse(token, prefix)
     kid = _check_header(header, prefix)
+    payload = _payload(body, prefix)
     jwk = _key_for(kid, keys, prefix)
     _check_signature(jwk, token.rsplit(".", 1)[0].encode("ascii"), signature, prefix)
     return payload
@@ -255,8 +264,9 @@ def verify_stelsel(
 
 def verify_certificaat(token: str, *, now: int, stelsel: dict) -> dict[str, Any]:
     """App certificate (trust model §3.2); returns the verified claims."""
-    header, unverified, _, _ = _parse(token, "certificaat")
+    header, body, _, _ = _parse(token, "certificaat")
     _check_header(header, "certificaat")
+    unverified = _payload(body, "certificaat")
     issuers = {m["id"]: m for m in stelsel["app_managers"] if m["status"] == "actief"}
     issuer = issuers.get(unverified.get("iss")) if isinstance(unverified.get("iss"), str) else None
     if issuer is None:
