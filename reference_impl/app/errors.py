@@ -17,7 +17,9 @@
         │                          (`app/time-out`, `app/geen-verbinding`) or failed (5xx)
         ├── AllocationError        no split of the monthly amount respects every
         │                          organisation's limits (the message names the minimum)
-        └── BundleError            a bundle file cannot be read or is not a bundle
+        ├── BundleError            a bundle file cannot be read or is not a bundle
+        └── StateError             a file in the state directory (`--map`) cannot be read or
+                                   written, or is corrupt (the message names the file)
 
 Every class carries a readable message in Dutch (the code, when there is one, in
 parentheses for whoever helps the citizen); none of them ever includes a BSN or a token.
@@ -120,3 +122,7 @@ class AllocationError(AppError):
 
 class BundleError(AppError):
     """A bundle file cannot be read or is not a bundle."""
+
+
+class StateError(AppError):
+    """A file in the app's state directory cannot be read or written, or is corrupt."""

@@ -27,10 +27,10 @@ from typing import Any
 
 import httpx
 
-from reference_impl.app.errors import SetupError, TrustError, file_problem
+from reference_impl.app.errors import SetupError, StateError, TrustError, file_problem
 from reference_impl.app.http import call
 from reference_impl.common.constants import PINNED_SCHEME_KEYS_MAX
-from reference_impl.common.errors import KeyFileError, TokenError
+from reference_impl.common.errors import KeyFileError, StateFileError, TokenError
 from reference_impl.common.jose import load_public_jwks, thumbprint
 from reference_impl.common.scheme import (
     FileVolgnummer,
@@ -132,6 +132,8 @@ class SchemeTrust:
             payload = self.verifier.verify(token, now=int(time.time()) if now is None else now)
         except TokenError as refused:
             raise TrustError(refused.code, refused.detail) from refused
+        except StateFileError as exc:  # the rollback guard cannot be trusted: stop
+            raise StateError(str(exc)) from exc
         return Scheme(payload=payload, token=token)
 
     async def _fetch(self) -> str:

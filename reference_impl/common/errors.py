@@ -10,6 +10,8 @@
     ├── KeyFileError                 a key file cannot be read, or holds the wrong kind of key
     ├── SpecNotFound                 the standard's files (`spec/`) cannot be located
     ├── SchemeUnavailable            no valid scheme document is available right now
+    ├── StateFileError               a state file (the highest accepted `volgnummer`) cannot
+    │                                be read or written, or is corrupt
     └── Problem (problems.py)        an HTTP answer as an RFC 9457 problem document
 
 Every class carries a readable message; none of them ever includes a BSN or a token.
@@ -61,3 +63,11 @@ class SpecNotFound(VorderingenError):
 
 class SchemeUnavailable(VorderingenError):
     """No valid scheme document is available (never fetched, or the last one expired)."""
+
+
+class StateFileError(VorderingenError):
+    """A state file cannot be read or written, or holds something else than it should.
+
+    Raised instead of guessing: a rollback guard that read a corrupt file as "nothing
+    accepted yet" would fail open. The message (Dutch) names the file.
+    """

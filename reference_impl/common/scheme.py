@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from reference_impl.common.constants import (
     SCHEME_MAX_LIFETIME_S,
     STELSEL_VERVERS_INTERVAL_S,
 )
-from reference_impl.common.errors import SchemeUnavailable, TokenError
+from reference_impl.common.errors import SchemeUnavailable, StateFileError, TokenError
 from reference_impl.common.jose import check_claims_schema, dutch_reason, thumbprint, verify
 from reference_impl.common.versions import MAJOR, major_of
 
@@ -72,25 +73,55 @@ class MemoryVolgnummer:
 
 @dataclass
 class FileVolgnummer:
-    """Keeps the highest volgnummer in a small text file, so it survives a restart."""
+    """Keeps the highest volgnummer in a small text file, so it survives a restart.
+
+    Fails closed (/app/volgnummer-bewaard, /stelsel/volgnummer-bewaard): only a missing
+    file means "nothing accepted yet"; a file that cannot be read or holds anything but
+    one decimal number is a `StateFileError`, never 0, and is never overwritten.
+    """
 
     path: Path
 
     def highest(self) -> int:
         try:
-            return int(self.path.read_text(encoding="ascii").strip() or 0)
+            text = self.path.read_text(encoding="ascii")
         except FileNotFoundError:
             return 0
-        except ValueError:
-            return 0
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateFileError(f"kan {self.path} (hoogste volgnummer) niet lezen: "
+                                 f"{dutch_reason(exc)}") from exc
+        number = text.removesuffix("\n")
+        if not _VOLGNUMMER_TEXT.fullmatch(number):
+            raise StateFileError(f"{self.path} (hoogste volgnummer) is beschadigd: het "
+                                 "bevat geen getal; herstel of verwijder het bewust")
+        return int(number)
 
     def remember(self, volgnummer: int) -> None:
         if volgnummer <= self.highest():
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(f"{volgnummer}\n", encoding="ascii")
-        os.replace(temporary, self.path)
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("w", encoding="ascii") as handle:
+                handle.write(f"{volgnummer}\n")
+                handle.flush()
+                os.fsync(handle.fileno())  # so a crash cannot leave an empty file behind
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            raise StateFileError(f"kan {self.path} (hoogste volgnummer) niet schrijven: "
+                                 f"{_write_reason(exc)}") from exc
+
+
+_VOLGNUMMER_TEXT = re.compile(r"[0-9]{1,20}")  # ASCII digits only; the schema allows 16
+
+
+def _write_reason(exc: OSError) -> str:
+    """Why a file cannot be written, in Dutch (`dutch_reason` words it for reading)."""
+    if isinstance(exc, PermissionError):
+        return "geen schrijfrechten"
+    if isinstance(exc, (FileNotFoundError, FileExistsError, NotADirectoryError)):
+        return "de map bestaat niet en kan niet worden gemaakt"
+    return f"schrijffout ({exc.strerror or type(exc).__name__})"
 
 
 # --- key entries --------------------------------------------------------------------------
@@ -364,6 +395,11 @@ class SchemeSource:
         except (TokenError, SchemeUnavailable) as exc:
             self._fetched_at = self.clock()
             log.warning("scheme document refresh failed, keeping the last good one: %s", exc)
+        except StateFileError as exc:
+            # Without the highest volgnummer no new document is safe to accept (fail
+            # closed); the last good one stays until it expires, then the source is 503.
+            self._fetched_at = self.clock()
+            log.error("scheme document not refreshed: %s", exc)
 
     async def _fetch(self, etag: str | None) -> tuple[str, str | None] | None:
         if not self.is_url:

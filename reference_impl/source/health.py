@@ -33,6 +33,7 @@ from reference_impl.common.errors import (
     ConfigError,
     KeyFileError,
     SchemeUnavailable,
+    StateFileError,
     TokenError,
 )
 from reference_impl.common.jose import load_private_key
@@ -119,6 +120,11 @@ async def check_start(source: Source) -> None:
         raise SourceError(f"claims-backend: {first_line(exc)} — controleer backend") from None
     except DatabaseUnavailable as exc:
         raise SourceError(f"{exc} (database_url)") from None
+    try:
+        # A corrupt highest-volgnummer file would let a rolled-back scheme in: stop here.
+        source.scheme_source.verifier.state.highest()
+    except StateFileError as exc:
+        raise SourceError(f"{exc} (state_dir)") from None
     try:
         await source.scheme_source.current()
     except SchemeUnavailable as exc:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reference_impl.common.errors import SchemeUnavailable, TokenError
+from reference_impl.common.errors import SchemeUnavailable, StateFileError, TokenError
 from reference_impl.common.jose import generate_key, public_jwk, sign
 from reference_impl.common.scheme import (
     TYP,
@@ -207,3 +207,62 @@ async def test_without_a_valid_document_the_source_retries_soon(tmp_path: Path) 
         await source.current()
     clock.now += 5
     assert (await source.current()).payload["volgnummer"] == 1
+
+
+@pytest.mark.parametrize("content", [b"garbage", b"1796\xff", b"", b" 12", b"-5", b"\xd9\xa5",
+                                     b"1_000", b"12\n\n"])
+def test_a_corrupt_volgnummer_file_fails_closed_and_is_kept(tmp_path: Path,
+                                                           content: bytes) -> None:
+    """/app/volgnummer-bewaard, /stelsel/volgnummer-bewaard: never read as 0, never replaced."""
+    path = tmp_path / "volgnummer"
+    path.write_bytes(content)
+    store = FileVolgnummer(path)
+    with pytest.raises(StateFileError, match="volgnummer") as refused:
+        store.highest()
+    assert str(path) in str(refused.value) and "\n" not in str(refused.value)
+    with pytest.raises(StateFileError):
+        store.remember(1)
+    with pytest.raises(StateFileError):  # the verifier refuses even a higher document
+        SchemeVerifier(public_jwk(key := generate_key()), "test", store).verify(
+            scheme_token(key, 5), now=NOW)
+    assert path.read_bytes() == content
+
+
+def test_a_volgnummer_path_that_is_a_directory_or_cannot_be_made(tmp_path: Path) -> None:
+    (tmp_path / "map").mkdir()
+    with pytest.raises(StateFileError, match="dat is een map"):
+        FileVolgnummer(tmp_path / "map").highest()
+    (tmp_path / "bestand").write_text("")
+    with pytest.raises(StateFileError, match="niet lezen"):
+        FileVolgnummer(tmp_path / "bestand" / "volgnummer").highest()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_volgnummer_directory_that_cannot_be_made_is_named() -> None:
+    blocked = FileVolgnummer(Path("/proc/geen-map/volgnummer"))
+    assert blocked.highest() == 0
+    with pytest.raises(StateFileError, match=r"kan /proc/geen-map/volgnummer .*niet schrijven"):
+        blocked.remember(3)
+
+
+def test_a_missing_volgnummer_file_is_nothing_accepted_yet(tmp_path: Path) -> None:
+    store = FileVolgnummer(tmp_path / "nieuw" / "volgnummer")
+    assert store.highest() == 0
+    store.remember(7)
+    assert store.highest() == 7 and store.path.read_text() == "7\n"
+    assert [p.name for p in store.path.parent.iterdir()] == ["volgnummer"]
+
+
+async def test_a_source_keeps_its_last_good_document_when_the_volgnummer_file_breaks(
+        tmp_path: Path) -> None:
+    key, clock = generate_key(), Clock()
+    path, state = tmp_path / "stelsel.jwt", FileVolgnummer(tmp_path / "volgnummer")
+    path.write_text(scheme_token(key, 2))
+    source = SchemeSource(path, SchemeVerifier(public_jwk(key), "test", state), clock=clock,
+                          refresh_s=300)
+    assert (await source.current()).payload["volgnummer"] == 2
+    state.path.write_text("kapot")
+    path.write_text(scheme_token(key, 3, iat=NOW + 301))
+    clock.now += 301
+    assert (await source.current()).payload["volgnummer"] == 2  # nothing new accepted
+    assert state.path.read_text() == "kapot"

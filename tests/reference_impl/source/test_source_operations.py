@@ -104,6 +104,27 @@ async def test_a_key_made_by_the_command_is_the_one_the_source_signs_with(tmp_pa
 # --- start-up failures are one line -----------------------------------------------------------
 
 
+async def test_a_corrupt_volgnummer_file_stops_the_start_in_one_line(tmp_path: Path):
+    """/stelsel/volgnummer-bewaard: never read as 0 (a rolled-back scheme would pass), never
+    overwritten."""
+    made = CliRunner().invoke(cli, ["bron", "sleutel", "--uit", str(tmp_path / "k")])
+    config = _config(tmp_path, key_file=json.loads(made.stdout)["prive_sleutel"],
+                     state_dir="toestand")
+    (tmp_path / "toestand").mkdir()
+    volgnummer = tmp_path / "toestand" / "stelsel-volgnummer"
+    volgnummer.write_bytes(b"1796\xff")
+    source = Source(config)
+    try:
+        with pytest.raises(SourceError) as stopped:
+            await check_start(source)
+    finally:
+        await source.close()
+    message = str(stopped.value)
+    assert str(volgnummer) in message and "state_dir" in message and "\n" not in message
+    assert volgnummer.read_bytes() == b"1796\xff"
+
+
+
 def _serve(tmp_path: Path, config: dict[str, Any]) -> str:
     path = tmp_path / "bron.yaml"
     path.write_text(json.dumps(config))
