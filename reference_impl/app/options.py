@@ -40,7 +40,8 @@ APP_MANAGER_ENV = "VORDERINGEN_APP_MANAGER_URL"
 TIMEOUT_ENV = "VORDERINGEN_APP_TIMEOUT_S"
 DEFAULT_STATE_DIR = Path.home() / ".vorderingen-app"
 DEFAULT_MAJORS = (2,)  # = sources.SUPPORTED_MAJORS
-AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
+# ASCII digits only: `\d` would take "٥٠٠" (Arabic-Indic) for 500.
+AMOUNT = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]{1,2}))?")
 
 
 @dataclass
@@ -84,8 +85,16 @@ class Options:
 
 
 def _bsn(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and (len(value) != 9 or not value.isdigit()):
+    if value is None:
+        return None
+    if len(value) != 9 or not value.isascii() or not value.isdigit():
         raise click.BadParameter("een BSN heeft 9 cijfers")
+    from reference_impl.common.document import elfproef  # here: it loads the schemas
+
+    # The test identity provider refuses such a BSN, and the app would then wait
+    # LOGIN_WAIT_S (600 s) for a redirect that never comes.
+    if not elfproef(value):
+        raise click.BadParameter("dit BSN klopt niet (elfproef)")
     return value
 
 
@@ -155,7 +164,7 @@ def app_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def cents(text: str) -> int:
-    match = AMOUNT.match(text.strip().removeprefix("€").strip())
+    match = AMOUNT.fullmatch(text.strip().removeprefix("€").strip())
     if not match:
         raise click.BadParameter(f"{text!r} is geen bedrag in euro (bijv. 150 of 150,50)")
     return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))

@@ -81,3 +81,22 @@ def test_a_state_directory_that_cannot_be_made_is_one_line(offline: dict[str, An
     result = _run(offline, "overzicht", "--test-bsn", SANNE, "--map", "/proc/geen-map")
     assert result.exit_code == 1
     assert "/proc/geen-map" in _one_line(result) and "niet schrijven" in result.stderr
+
+
+# --- options are checked where they are parsed ----------------------------------------------
+
+
+@pytest.mark.parametrize("bsn", ["123456789", "٩٩٩٩٩٣٦٥٣", "99999365３"])
+def test_a_test_bsn_that_fails_the_elfproef_is_a_usage_error(offline: dict[str, Any],
+                                                            bsn: str) -> None:
+    """Not a wait of LOGIN_WAIT_S for a login the test identity provider refuses."""
+    result = _run(offline, "overzicht", "--test-bsn", bsn)
+    assert result.exit_code == 2 and "--test-bsn" in result.stderr
+    assert bsn not in result.stderr
+
+
+@pytest.mark.parametrize("amount", ["٥٠٠", "500,٥", "５00"])
+def test_an_amount_in_other_than_ascii_digits_is_refused(offline: dict[str, Any],
+                                                         amount: str) -> None:
+    result = _run(offline, "regeling", "voorstel", "--maandbedrag", amount, "--test-bsn", SANNE)
+    assert result.exit_code == 2 and "geen bedrag in euro" in result.stderr
