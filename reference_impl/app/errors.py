@@ -55,6 +55,15 @@ def file_problem(exc: OSError) -> str:
     return f"leesfout ({type(exc).__name__})"
 
 
+def write_problem(exc: OSError) -> str:
+    """Why a file cannot be written, in Dutch."""
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError, FileExistsError)):
+        return "de map bestaat niet en kan niet worden gemaakt"
+    if isinstance(exc, (IsADirectoryError, PermissionError)):
+        return file_problem(exc)
+    return f"schrijffout ({exc.strerror or type(exc).__name__})"
+
+
 def _line(words: str, code: str, detail: str) -> str:
     return f"{words} ({code}): {detail}" if detail else f"{words} ({code})"
 

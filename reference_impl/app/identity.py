@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
-from reference_impl.app.errors import KeyStoreError, TrustError, file_problem
+from reference_impl.app.errors import KeyStoreError, TrustError, file_problem, write_problem
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
     CLOCK_SKEW_S,
@@ -166,13 +166,16 @@ class KeyStore:
                                 "onversleuteld sleutelbestand")
         pem = identity.key.private_key.private_bytes(  # type: ignore[union-attr]
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
-        _write_private(self.key_path, pem)
+        files = [(self.key_path, pem)]
         if identity.certificate:
-            _write_private(self.certificate_path, identity.certificate.encode("ascii"))
+            # The certificate first: if it cannot be written the old key stays; a stored
+            # certificate that does not bind the stored key is dropped when loaded.
+            files.insert(0, (self.certificate_path, identity.certificate.encode("ascii")))
+        _write_private(files)
 
     def save_certificate(self, identity: Identity) -> None:
         if identity.certificate and self.exists():
-            _write_private(self.certificate_path, identity.certificate.encode("ascii"))
+            _write_private([(self.certificate_path, identity.certificate.encode("ascii"))])
 
     def load(self, passphrase: bytes | None) -> Identity:
         """The stored key, with its stored certificate (unchecked) when there is one."""
@@ -190,8 +193,16 @@ class KeyStore:
                                       serialization.PrivateFormat.PKCS8,
                                       serialization.NoEncryption())
         identity = Identity(key=ECKey.import_key(clear))
-        if self.certificate_path.is_file():
-            identity.certificate = self.certificate_path.read_text(encoding="ascii").strip()
+        if self.certificate_path.exists():
+            try:
+                identity.certificate = self.certificate_path.read_text(encoding="ascii").strip()
+            except OSError as exc:
+                raise KeyStoreError(f"kan {self.certificate_path} niet lezen: "
+                                    f"{file_problem(exc)}") from exc
+            except UnicodeDecodeError as exc:
+                raise KeyStoreError(f"{self.certificate_path} is beschadigd: geen certificaat "
+                                    "(geen ASCII-tekst); verwijder het om opnieuw in te "
+                                    "loggen") from exc
         return identity
 
     def forget(self) -> None:
@@ -199,9 +210,28 @@ class KeyStore:
             path.unlink(missing_ok=True)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_KEY_FILE_MODE)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, PRIVATE_KEY_FILE_MODE)
+def _write_private(files: list[tuple[Path, bytes]]) -> None:
+    """Write each `(path, data)` with mode 0600: all to temporary files first, then each
+    renamed over its path, so an interruption never leaves a truncated key or certificate.
+    A failure is a one-line `KeyStoreError` naming the file; nothing half-written stays."""
+    temporaries: list[tuple[Path, Path]] = []
+    current = files[0][0]
+    try:
+        for path, data in files:
+            current = path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(path.name + ".nieuw")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_KEY_FILE_MODE)
+            temporaries.append((temporary, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, PRIVATE_KEY_FILE_MODE)  # O_CREAT's mode yields to a umask
+        for temporary, path in temporaries:
+            current = path
+            os.replace(temporary, path)
+    except OSError as exc:
+        for temporary, _path in temporaries:
+            temporary.unlink(missing_ok=True)
+        raise KeyStoreError(f"kan {current} niet schrijven: {write_problem(exc)}") from exc

@@ -3,6 +3,7 @@ certificate is used only when it binds this key and comes from the scheme's App 
 
 from __future__ import annotations
 
+import os
 import stat
 import time
 import uuid
@@ -90,3 +91,41 @@ def test_the_key_is_never_written_in_clear_unless_asked(tmp_path: Path) -> None:
     serialization.load_pem_private_key(store.key_path.read_bytes(), password=None)
     assert stat.S_IMODE(store.key_path.stat().st_mode) == 0o600
     assert public_jwk(store.load(None).key) == public_jwk(identity.key)
+
+
+def test_a_stored_certificate_that_is_not_ascii_is_named(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path)
+    store.save(Identity(generate_key()), None, unencrypted=True)
+    store.certificate_path.write_bytes(b"\xff\xfe")
+    with pytest.raises(KeyStoreError, match=r"app-certificaat\.jwt is beschadigd"):
+        store.load(None)
+
+
+def test_a_certificate_path_that_is_a_directory_leaves_the_stored_key_alone(
+        tmp_path: Path) -> None:
+    store = KeyStore(tmp_path)
+    store.save(Identity(generate_key()), None, unencrypted=True)
+    before = store.key_path.read_bytes()
+    store.certificate_path.mkdir()
+    with pytest.raises(KeyStoreError, match=r"kan .*app-certificaat\.jwt niet schrijven") as failed:
+        store.save(Identity(generate_key(), certificate="a.b.c"), None, unencrypted=True)
+    assert "\n" not in str(failed.value)
+    assert store.key_path.read_bytes() == before  # not half a new identity
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app-certificaat.jwt", "app-sleutel.pem"]
+
+
+def test_the_key_is_replaced_whole_never_truncated_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interruption while writing leaves the old key, not a truncated one."""
+    store = KeyStore(tmp_path)
+    store.save(Identity(generate_key()), None, unencrypted=True)
+    before = store.key_path.read_bytes()
+
+    def interrupted(_fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyStoreError, match="schrijffout"):
+        store.save(Identity(generate_key()), None, unencrypted=True)
+    assert store.key_path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["app-sleutel.pem"]
