@@ -71,11 +71,11 @@ class Journal:
             return None
         except OSError as exc:
             raise JournalError(f"kan {self.path} niet lezen: {file_problem(exc)}") from exc
-        except ValueError as exc:
+        except (ValueError, UnicodeDecodeError) as exc:
             raise JournalError(f"{self.path} is geen geldige JSON") from exc
-        if (not isinstance(data, dict) or data.get("soort") != JOURNAL_KIND
-                or data.get("formaat") != JOURNAL_FORMAT or data.get("fase") not in PHASES
-                or not isinstance(data.get("organisaties"), list)):
+        except RecursionError as exc:
+            raise JournalError(f"{self.path} is geen geldige JSON (te diep genest)") from exc
+        if not _is_record(data):
             raise JournalError(f"{self.path} is geen lopende regeling van deze app")
         return data
 
@@ -85,3 +85,47 @@ class Journal:
         if self.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+
+
+def _is(value: Any, kind: type | tuple[type, ...], *, optional: bool = False) -> bool:
+    if optional and value is None:
+        return True
+    return isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
+
+
+# What `agreement._restore` and a resumed agreement read of each organisation, by type; the
+# members of a quote, reservation or arrangement it reads are checked in `_is_part`.
+PART_TYPES: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "termijnbedrag": (int, False), "voorstel": (dict, True), "regeling": (dict, True),
+    "status": (str, False), "code": (str, True), "rekenregel": (str, True),
+    "rente_basispunten": (int, False), "in_groep": (bool, False), "sleutel": (str, False),
+    "reservering": (dict, True),
+}
+
+
+def _is_part(entry: Any) -> bool:
+    if not isinstance(entry, dict) or not _is(entry.get("oin"), str):
+        return False
+    if not _is(entry.get("totaal"), int) or not isinstance(entry.get("zaakkenmerken"), list) \
+            or not all(isinstance(k, str) for k in entry["zaakkenmerken"]):
+        return False
+    for name, (kind, optional) in PART_TYPES.items():
+        if name in entry and not _is(entry[name], kind, optional=optional):
+            return False
+    voorstel, reservering, regeling = (entry.get(n) for n in ("voorstel", "reservering",
+                                                              "regeling"))
+    return ((voorstel is None or (_is(voorstel.get("voorstel_id"), str)
+                                  and _is(voorstel.get("aantal_termijnen"), int)))
+            and (reservering is None or (_is(reservering.get("id"), str)
+                                         and _is(reservering.get("vervalt_op"), str)))
+            and (regeling is None or _is(regeling.get("id"), str)))
+
+
+def _is_record(data: Any) -> bool:
+    """True when `data` has the shape `Journal.save` writes (so resuming cannot crash on
+    a hand-edited or damaged file)."""
+    return (isinstance(data, dict) and data.get("soort") == JOURNAL_KIND
+            and data.get("formaat") == JOURNAL_FORMAT and data.get("fase") in PHASES
+            and _is(data.get("maandbedrag"), int) and _is(data.get("groep_id"), str, optional=True)
+            and isinstance(data.get("organisaties"), list)
+            and all(_is_part(entry) for entry in data["organisaties"]))

@@ -193,3 +193,46 @@ async def test_an_undo_without_answer_is_kept_and_finished_later(tmp_path: Path)
         plan = await agreement.resume(Journal(tmp_path), source_clients)
     assert plan is not None and plan.status == "teruggedraaid"
     assert active(sources) == [0, 0, 0] and not (tmp_path / JOURNAL_FILE).exists()
+
+
+JOURNAL_PART = {"oin": "00000001001234567000", "zaakkenmerken": ["Z-1"], "totaal": 10_000,
+                "termijnbedrag": 1_000, "status": "gereserveerd", "in_groep": True,
+                "sleutel": "k", "voorstel": {"voorstel_id": "v", "aantal_termijnen": 10},
+                "reservering": {"id": "r", "vervalt_op": "2026-01-01T00:00:00Z"}}
+
+
+@pytest.mark.parametrize("spoil", [
+    {"organisaties": [1]},
+    {"maandbedrag": None},
+    {"maandbedrag": True},
+    {"groep_id": 7},
+    {"organisaties": [{**JOURNAL_PART, "totaal": "veel"}]},
+    {"organisaties": [{k: v for k, v in JOURNAL_PART.items() if k != "zaakkenmerken"}]},
+    {"organisaties": [{**JOURNAL_PART, "voorstel": {"aantal_termijnen": 10}}]},
+    {"organisaties": [{**JOURNAL_PART, "reservering": []}]},
+    {"organisaties": [{**JOURNAL_PART, "in_groep": "ja"}]},
+])
+async def test_a_journal_of_the_wrong_shape_is_named_not_resumed(
+        tmp_path: Path, spoil: dict[str, Any]) -> None:
+    """A damaged or hand-edited journal is one JournalError naming the file (no
+    AttributeError/KeyError half-way through resuming); the file is left for the citizen."""
+    record = {"soort": "betalingsregeling-groep", "formaat": 1, "fase": "bevestigen",
+              "groep_id": "g", "maandbedrag": 1_000, "organisaties": [JOURNAL_PART]}
+    good = Journal(tmp_path)
+    (tmp_path / JOURNAL_FILE).write_text(json.dumps(record))
+    assert good.load() == record
+    record.update(spoil)
+    if spoil.get("maandbedrag", 0) is None:
+        del record["maandbedrag"]
+    (tmp_path / JOURNAL_FILE).write_text(json.dumps(record))
+    with pytest.raises(agreement.AppError, match="lopende regeling") as refused:
+        await agreement.resume(Journal(tmp_path), [])
+    assert str(tmp_path / JOURNAL_FILE) in str(refused.value)
+    assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == record
+
+
+async def test_a_journal_that_is_not_utf8_or_too_deep_is_named(tmp_path: Path) -> None:
+    for content in (b"\xff\xfe{}", b"[" * 100_000):
+        (tmp_path / JOURNAL_FILE).write_bytes(content)
+        with pytest.raises(agreement.AppError, match="geen geldige JSON"):
+            Journal(tmp_path).load()
