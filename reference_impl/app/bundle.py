@@ -23,11 +23,12 @@ names, per envelope, the step that failed and its code:
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reference_impl.app.errors import BundleError, file_problem
+from reference_impl.app.errors import BundleError, file_problem, write_problem
 from reference_impl.app.ledger import ledger_members
 from reference_impl.app.notes import case_notes, euro
 from reference_impl.app.overview import GROUPS, Overview, group_of, now_rfc3339, today
@@ -40,6 +41,7 @@ from reference_impl.common.versions import MAJOR, WIRE_VERSION, is_same_major
 BUNDLE_VERSION = WIRE_VERSION
 BUNDLE_VERSION_UNSUPPORTED = "bundel/versie-niet-ondersteund"
 MAX_BUNDLE_BYTES = 16 * 1024 * 1024
+BUNDLE_FILE_MODE = 0o600  # a bundle holds the BSN and case data
 STEPS = {
     "ongeldig-formaat": "1 vorm",
     "algoritme-niet-toegestaan": "2 header",
@@ -69,11 +71,37 @@ def make_bundle(overview: Overview, *, now: float | None = None) -> dict[str, An
 
 
 def write_bundle(bundle: dict[str, Any], path: Path) -> tuple[Path, Path]:
-    """Write `path` (JSON) and its Markdown rendering beside it; both paths."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(bundle, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    """Write `path` (JSON) and its Markdown rendering beside it; both paths.
+
+    Both carry case data (the JSON also the BSN), so both get mode 0600 like the key and
+    the journal. Both are written to temporary files first and then renamed into place:
+    a failure leaves no half-written bundle and no new .md beside an old .json. A file
+    that cannot be written is one `BundleError` naming it.
+    """
     readable = path.with_suffix(".md")
-    readable.write_text(render_markdown(bundle), encoding="utf-8")
+    contents = [(path, json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"),
+                (readable, render_markdown(bundle))]
+    written: list[tuple[Path, Path]] = []
+    current = path
+    try:
+        for target, text in contents:
+            current = target
+            if target.is_dir():  # found now, not after the .json has been replaced
+                raise IsADirectoryError(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(target.name + ".nieuw")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, BUNDLE_FILE_MODE)
+            written.append((temporary, target))
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.chmod(temporary, BUNDLE_FILE_MODE)  # O_CREAT's mode yields to a umask
+        for temporary, target in written:
+            current = target
+            os.replace(temporary, target)
+    except OSError as exc:
+        for temporary, _target in written:
+            temporary.unlink(missing_ok=True)
+        raise BundleError(f"kan {current} niet schrijven: {write_problem(exc)}") from exc
     return path, readable
 
 
@@ -87,6 +115,8 @@ def read_bundle(path: Path) -> Any:
         raise BundleError(f"kan {path} niet lezen: {file_problem(exc)}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BundleError(f"{path} is geen JSON-bestand") from exc
+    except RecursionError as exc:
+        raise BundleError(f"{path} is geen bundel (te diep genest)") from exc
 
 
 @dataclass

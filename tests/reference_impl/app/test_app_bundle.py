@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,31 @@ def test_unreadable_bundle_files(tmp_path: Path) -> None:
     (tmp_path / "kapot.json").write_text("{niet json")
     with pytest.raises(BundleError, match="geen JSON-bestand"):
         read_bundle(tmp_path / "kapot.json")
+
+
+
+def test_a_bundle_is_written_private_and_whole(tmp_path: Path) -> None:
+    """Mode 0600 (it holds the BSN and case data); when the .md cannot be written no new
+    .json is left beside it, and the failure is one line naming the file."""
+    bundle = _bundle(GEMEENTE.envelope())
+    json_path, markdown = write_bundle(bundle, tmp_path / "bundel.json")
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (json_path, markdown)} == {0o600}
+    old = json_path.read_bytes()
+    markdown.unlink()
+    markdown.mkdir()  # the .md cannot be replaced
+    with pytest.raises(BundleError, match=r"kan .*bundel\.md niet schrijven") as failed:
+        write_bundle(_bundle(GEMEENTE.envelope(), GEMEENTE.envelope()), json_path)
+    assert "\n" not in str(failed.value) and json_path.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundel.json", "bundel.md"]
+    (tmp_path / "bestand").write_text("")
+    with pytest.raises(BundleError, match="de map bestaat niet"):
+        write_bundle(bundle, tmp_path / "bestand" / "bundel.json")
+
+
+def test_a_deeply_nested_bundle_file_is_not_a_bundle(tmp_path: Path) -> None:
+    (tmp_path / "diep.json").write_text("[" * 100_000)
+    with pytest.raises(BundleError, match="te diep genest"):
+        read_bundle(tmp_path / "diep.json")
 
 
 def _with_header(token: str, **members: str) -> str:

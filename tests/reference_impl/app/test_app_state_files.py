@@ -100,3 +100,11 @@ def test_an_amount_in_other_than_ascii_digits_is_refused(offline: dict[str, Any]
                                                          amount: str) -> None:
     result = _run(offline, "regeling", "voorstel", "--maandbedrag", amount, "--test-bsn", SANNE)
     assert result.exit_code == 2 and "geen bedrag in euro" in result.stderr
+
+
+def test_verifying_a_deeply_nested_file_is_one_line(offline: dict[str, Any],
+                                                    tmp_path: Path) -> None:
+    (tmp_path / "diep.json").write_text("[" * 100_000)
+    result = _run(offline, "verifieer", str(tmp_path / "diep.json"))
+    assert result.exit_code == 1
+    assert "diep.json" in _one_line(result) and "te diep genest" in result.stderr
