@@ -73,7 +73,7 @@ def _name(body: dict[str, object], member: str) -> str:
 def _checked_registration(body: dict[str, object]) -> None:
     """What the request schema says, checked again where a stored value depends on it."""
     for member, pattern in (("state", STATE), ("code_challenge", CODE_CHALLENGE)):
-        if not isinstance(body.get(member), str) or not pattern.match(str(body[member])):
+        if not isinstance(body.get(member), str) or not pattern.fullmatch(str(body[member])):
             raise invalid_request([(f"/{member}", f"voldoet niet aan {pattern.pattern}")])
     if body.get("code_challenge_method") != "S256":
         raise invalid_request([("/code_challenge_method", "alleen S256")])
@@ -158,7 +158,7 @@ async def terugkeer(request: Request) -> Response:
     refused_by_provider = "error" in params and "code" not in params
     checks = [("state", STATE)] + ([] if refused_by_provider else [("code", PROVIDER_CODE)])
     invalid = [(name, "ontbreekt" if name not in params else "ongeldig")
-               for name, pattern in checks if not pattern.match(params.get(name, ""))]
+               for name, pattern in checks if not pattern.fullmatch(params.get(name, ""))]
     if invalid:
         raise invalid_request(invalid, "De terugkeer van de inlogdienst is onvolledig.")
     now = manager.now()
@@ -212,7 +212,7 @@ async def certificaat(request: Request) -> Response:
     manager = await manager_of(request)
     body = await json_body(request, "/certificaten")
     for member, pattern in (("inlogcode", INLOGCODE), ("code_verifier", CODE_VERIFIER)):
-        if not isinstance(body.get(member), str) or not pattern.match(body[member]):
+        if not isinstance(body.get(member), str) or not pattern.fullmatch(body[member]):
             raise invalid_request([(f"/{member}", f"voldoet niet aan {pattern.pattern}")])
     now = manager.now()
     # The code is spent by the first request that presents it, whatever the outcome.

@@ -45,7 +45,7 @@ def admitted(redirect_uri: str, config: AppManagerConfig) -> AdmittedApp | None:
         if app is None:
             raise RedirectUriRefused("geen https-adres van een toegelaten app")
         return app
-    match = LOOPBACK.match(redirect_uri)
+    match = LOOPBACK.fullmatch(redirect_uri)
     if match is None:
         raise RedirectUriRefused(
             "alleen http://127.0.0.1:{poort}{pad}, http://[::1]:{poort}{pad} of het "

@@ -59,7 +59,7 @@ async def json_body(request: Request, path: str) -> Any:
 
 def registration_id(request: Request) -> str:
     value = request.path_params["registratie_id"]
-    if not UUID.match(value):
+    if not UUID.fullmatch(value):
         raise invalid_request([("registratie_id", "is geen UUID")],
                               "De registratie-id in het pad is geen UUID.")
     return str(value)
@@ -113,7 +113,7 @@ async def read_form(request: Request, manager: AppManager,
     for name, pattern in fields.items():
         value = form.get(name)
         if not isinstance(value, str) or len(value) > MAX_FIELD_CHARS or \
-                not pattern.match(value):
+                not pattern.fullmatch(value):
             invalid.append((name, "ontbreekt of is ongeldig"))
         else:
             values[name] = value

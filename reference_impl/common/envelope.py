@@ -143,7 +143,7 @@ def verify_envelope(
         not isinstance(envelope, dict)
         or not isinstance(envelope.get("document"), dict)
         or not isinstance(envelope.get("handtekening"), str)
-        or not _DETACHED.match(envelope["handtekening"])
+        or not _DETACHED.fullmatch(envelope["handtekening"])
     ):
         raise TokenError(
             f"{PREFIX}/ongeldig-formaat", "geen {document, handtekening} met een losse JWS"

@@ -248,7 +248,7 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     """Strict base64url without padding; `ValueError` on anything else."""
-    if not _BASE64URL.match(text) or len(text) % 4 == 1:
+    if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
         raise ValueError("geen base64url zonder opvulling")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -99,7 +99,7 @@ class RequestIdMiddleware:
             return
         given = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"")
         text = given.decode("latin-1")
-        current = text if REQUEST_ID_PATTERN.match(text) else uuid.uuid4().hex
+        current = text if REQUEST_ID_PATTERN.fullmatch(text) else uuid.uuid4().hex
         token = request_id.set(current)
 
         async def send_with_id(message: Message) -> None:

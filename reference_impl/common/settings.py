@@ -74,7 +74,7 @@ def require_text(key: str, value: Any) -> str:
 
 def require_match(key: str, value: Any, pattern: re.Pattern[str], reason: str) -> str:
     """`value` as a string that `pattern` matches; otherwise `reason` is the message."""
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         raise ConfigError(key, value, reason)
     return value
 

@@ -137,7 +137,7 @@ CASE_FACTS = ("rechtsmiddel", "schuldregeling", "overgenomen_van", "pauze_mogeli
 def check_case(case: Case) -> None:
     """Refuse a case the source could not turn into a valid document."""
     label = f"case {case.zaakkenmerk!r}"
-    if not isinstance(case.zaakkenmerk, str) or not ZAAKKENMERK.match(case.zaakkenmerk):
+    if not isinstance(case.zaakkenmerk, str) or not ZAAKKENMERK.fullmatch(case.zaakkenmerk):
         raise BackendError(f"{label}: zaakkenmerk does not match {ZAAKKENMERK.pattern}")
     if case.looptijd not in LOOPTIJDEN:
         raise BackendError(f"{label}: looptijd {case.looptijd!r} not in {LOOPTIJDEN}")

@@ -122,7 +122,7 @@ def _now(source: Source, session: Session) -> int:
 
 def _resource_id(request: Request, name: str) -> str:
     value = request.path_params[name]
-    if not UUID.match(value):
+    if not UUID.fullmatch(value):
         raise invalid_request([(name, "is geen UUID")], "De id in het pad is geen UUID.")
     return value
 
@@ -209,7 +209,7 @@ def _idempotency_key(request: Request, what: str) -> str:
     if key is None:
         raise Problem(400, "idempotentie/sleutel-ontbreekt",
                       f"Stuur een Idempotency-Key mee bij het {what}.")
-    if len(key) > IDEMPOTENCY_KEY_MAX or not IDEMPOTENCY_KEY.match(key):
+    if len(key) > IDEMPOTENCY_KEY_MAX or not IDEMPOTENCY_KEY.fullmatch(key):
         raise invalid_request([("Idempotency-Key", "1 tot 255 afdrukbare ASCII-tekens")])
     return key
 

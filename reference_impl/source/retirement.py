@@ -86,7 +86,7 @@ def retirement_from_mapping(value: Any) -> Retirement | None:
     if sunset <= deprecation:
         raise ConfigError(f"{KEY}.sunset", value["sunset"], "moet later zijn dan deprecation")
     url = value["migratie_url"]
-    if not isinstance(url, str) or not URL.match(url):
+    if not isinstance(url, str) or not URL.fullmatch(url):
         raise ConfigError(f"{KEY}.migratie_url", url, "moet een http(s)-URL zijn")
     return Retirement(major, deprecation, sunset, url)
 

@@ -116,7 +116,7 @@ class SeedData:
 
 def shift(today: date, offset: str) -> date:
     """`today` moved by an offset such as `-40d`, `+2m` or `-1y` (month ends clamped)."""
-    match = OFFSET.match(offset)
+    match = OFFSET.fullmatch(offset)
     if match is None:
         raise ValueError(f"not an offset: {offset!r}")
     sign = 1 if match.group(1) == "+" else -1
@@ -141,7 +141,7 @@ def resolve_dates(value: Any, today: date, key: str | None = None) -> Any:
     if value == END_OF_MONTH and key in DATE_KEYS:
         return date(today.year, today.month,
                     calendar.monthrange(today.year, today.month)[1]).isoformat()
-    if isinstance(value, str) and OFFSET.match(value):
+    if isinstance(value, str) and OFFSET.fullmatch(value):
         day = shift(today, value)
         if key in DATETIME_KEYS:
             return datetime.combine(day, EVENT_TIME, TIMEZONE).isoformat()

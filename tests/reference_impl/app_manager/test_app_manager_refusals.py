@@ -76,6 +76,8 @@ async def test_login_of_non_uuid_is_400_and_unknown_is_404(client: ValidatingCli
         400, "verzoek/ongeldig")
     assert problem(await client.get(f"/registraties/{uuid.uuid4()}/inloggen")) == (
         404, "algemeen/niet-gevonden")
+    assert problem(await client.get(f"/registraties/{uuid.uuid4()}%0A/inloggen",
+                                    valid_request=False)) == (400, "verzoek/ongeldig")
 
 
 async def test_login_of_expired_registration_is_404(
@@ -91,6 +93,12 @@ async def test_return_without_state_or_code_is_400(client: ValidatingClient) -> 
     response = await client.get("/inloggen/terugkeer?code=abc", valid_request=False)
     assert problem(response) == (400, "verzoek/ongeldig")
     assert response.json()["invalid_params"] == [{"name": "state", "reason": "ontbreekt"}]
+
+
+async def test_return_with_a_newline_after_state_is_400(client: ValidatingClient) -> None:
+    response = await client.get("/inloggen/terugkeer?state=abc%0A&code=abc",
+                                valid_request=False)
+    assert problem(response) == (400, "verzoek/ongeldig")
 
 
 async def test_return_with_unknown_state_is_404(client: ValidatingClient) -> None:

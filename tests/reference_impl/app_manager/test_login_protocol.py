@@ -36,6 +36,8 @@ ADMITTED = "https://app.vorderingen.example/inloggen/klaar"
     "http://localhost:8000/terug",                     # localhost is not a loopback literal
     "http://127.0.0.1:8000/terug?x=1",                 # query
     "http://127.0.0.1:8000/terug#fragment",            # fragment
+    "http://127.0.0.1:8000/terug\n",                   # a final newline ($ matches before it)
+    "http://127.0.0.1:8000\n",
     "http://user@127.0.0.1:8000/terug",                # user info
     "http://127.0.0.1/terug",                          # no port
     "http://127.0.0.1:99999/terug",                    # no port number
@@ -229,6 +231,8 @@ async def test_registrations_are_rate_limited_per_client(
     {"code_challenge": "kort"},
     {"state": "met spatie"},
     {"state": "x" * 513},
+    {"state": "abc\n"},  # Python's $ matches before a final newline: a whole match is needed
+    {"code_challenge": "A" * 43 + "\n"},
     {"app_naam": ""},
     {"app_naam": "x" * 65},
     {"apparaat_naam": None},
@@ -247,6 +251,8 @@ async def test_bad_registration_input(client: ValidatingClient, app_side: AppSid
     {"code_verifier": "é" * 43},
     {"inlogcode": ""},
     {"inlogcode": "met spatie"},
+    {"inlogcode": "abc\n"},
+    {"code_verifier": "A" * 43 + "\n"},
     {"inlogcode": None},
     {"registratie_id": "geen-uuid"},
     {"extra": 1},

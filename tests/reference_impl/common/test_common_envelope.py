@@ -85,3 +85,11 @@ def test_a_help_request_checks_the_citizen_and_the_age() -> None:
     assert outcome(fresh, payload, expected_bsn="999990019") == "envelop/bsn-onjuist"
     assert outcome(stale, payload, help_request=HelpRequestContext(BSN, max_age_s=30 * DAY)) \
         is None
+
+
+def test_a_signature_with_a_final_newline_is_malformed() -> None:
+    """Python's `$` matches before a final newline: only a whole match is a detached JWS."""
+    envelope = sign_envelope(document(NOW), KEY)
+    assert outcome(envelope, scheme()) is None
+    spoiled = {**envelope, "handtekening": envelope["handtekening"] + "\n"}
+    assert outcome(spoiled, scheme()) == "envelop/ongeldig-formaat"

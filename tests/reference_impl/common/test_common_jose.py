@@ -118,3 +118,10 @@ def test_public_key_files(tmp_path: Path) -> None:
         jose.load_public_jwk(wrong_kid)
     with pytest.raises(KeyFileError):
         jose.load_private_key(single)
+
+
+def test_base64url_with_a_final_newline_is_refused() -> None:
+    """Python's `$` matches before a final newline: only a whole match is base64url."""
+    assert jose.b64url_decode("AAAA") == b"\0\0\0"
+    with pytest.raises(ValueError, match="geen base64url"):  # not merely "Incorrect padding"
+        jose.b64url_decode("AAA\n")

@@ -37,6 +37,16 @@ def test_malformed_ledger_totals_are_refused_naming_the_case(totalen: dict) -> N
         case_from_mapping({**CASE, "totalen": totalen})
 
 
+
+def test_a_zaakkenmerk_with_a_final_newline_is_refused() -> None:
+    """Python's `$` matches before a final newline: only a whole match is a zaakkenmerk."""
+    from reference_impl.source.backend import check_case
+
+    check_case(case_from_mapping(CASE))
+    with pytest.raises(BackendError, match="zaakkenmerk"):
+        check_case(case_from_mapping({**CASE, "zaakkenmerk": "OZB-2026-1\n"}))
+
+
 class ClosingBackend:
     """A backend holding a resource of its own, as an organisation's adapter would."""
 

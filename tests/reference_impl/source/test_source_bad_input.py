@@ -109,3 +109,18 @@ async def test_bad_input_is_refused_without_changing_anything(gemeente: RunningS
     assert len(answers) > 60
     # The session survived all of it.
     assert (await gemeente.client.get("/vorderingenoverzicht", token=token)).status_code == 200
+
+
+
+def test_an_id_with_a_final_newline_is_no_uuid():
+    """Python's `$` matches before a final newline: only a whole match is a UUID."""
+    from types import SimpleNamespace
+
+    from reference_impl.common.problems import Problem
+    from reference_impl.source.handlers import _resource_id
+
+    value = str(uuid.uuid4())
+    assert _resource_id(SimpleNamespace(path_params={"pauze_id": value}), "pauze_id") == value
+    with pytest.raises(Problem) as refused:
+        _resource_id(SimpleNamespace(path_params={"pauze_id": value + "\n"}), "pauze_id")
+    assert refused.value.status == 400

@@ -34,6 +34,8 @@ GOOD = {"oin": "00000001001234567000", "naam": "Gemeente", "soort": "gemeente",
     ({"database_url": "mysql://x"}, "database_url", "mysql://x"),
     ({"contact": {}}, "contact", {}),
     ({"typo": 1}, "typo", 1),
+    ({"oin": "00000001001234567000\n"}, "oin", "00000001001234567000\n"),  # $ before a \n
+    ({"base_path": "/vorderingen/v2\n"}, "base_path", "/vorderingen/v2\n"),
     ({"port": "8001"}, "port", "8001"),
     ({"scheme_refresh_s": 301}, "scheme_refresh_s", 301),  # the standard's maximum is 300
     ({"scheme_refresh_s": 0}, "scheme_refresh_s", 0),

@@ -39,6 +39,7 @@ def test_dates_become_an_sf_date_and_an_http_date() -> None:
     ({"deprecation": "2027-06-01T00:00:00"}, "uitfasering.deprecation"),  # no offset
     ({"sunset": datetime.date(2027, 6, 1)}, "uitfasering.sunset"),  # not after deprecation
     ({"migratie_url": "ftp://x"}, "uitfasering.migratie_url"),
+    ({"migratie_url": "https://x.example/v3\n"}, "uitfasering.migratie_url"),  # $ before \n
     ({"extra": 1}, "uitfasering"),
 ])
 def test_a_bad_value_names_its_key(change: dict[str, Any], key: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 import yaml
 
 from reference_impl.source.clock import TIMEZONE
@@ -56,3 +57,13 @@ def test_arrangements_amendments_and_pauses_are_replayed_oldest_first(tmp_path: 
     assert change.body == {"zaakkenmerken": ["Z-1"], "aantal_termijnen": 10}
     assert pause.body == {"einddatum": "2025-12-26"}
     assert today.at == NOW
+
+
+def test_an_offset_with_a_final_newline_is_no_offset() -> None:
+    """Python's `$` matches before a final newline: only a whole match is an offset."""
+    from reference_impl.source.seed import resolve_dates, shift
+
+    assert shift(date(2026, 1, 31), "+1m") == date(2026, 2, 28)
+    with pytest.raises(ValueError, match="offset"):
+        shift(date(2026, 1, 31), "+1m\n")
+    assert resolve_dates({"vervaldatum": "-1d\n"}, date(2026, 1, 31)) == {"vervaldatum": "-1d\n"}
