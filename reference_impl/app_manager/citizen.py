@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -31,6 +32,7 @@ from reference_impl.common.problems import invalid_request
 COOKIE = "beheersessie"
 FORM_PURPOSE = "beheersessie-formulier"
 MAX_REPORTED = 1000
+REPORTED = re.compile(r"[0-9]{1,4}")  # ASCII: str.isdigit() also takes "²", which int() refuses
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +94,17 @@ async def certificaten(request: Request) -> Response:
         rows, manager_naam=manager.config.naam,
         action=f"{manager.base_path}/burger/intrekkingen",
         form_token=keyed(manager.secret, FORM_PURPOSE, token),
-        revoked_now=min(int(reported), MAX_REPORTED) if reported.isdigit() and
-        len(reported) <= 4 else None)
+        revoked_now=min(int(reported), MAX_REPORTED) if REPORTED.fullmatch(reported) else None)
 
 
 async def intrekkingen(request: Request) -> Response:
     manager = await manager_of(request)
-    form = await read_form(request, manager, {"formulier_token": FORM_TOKEN})
+    # The session first (/intrekking/burger-zonder-sleutel): without one the answer is 303
+    # to /burger, whatever the form holds.
     session = await _session(request)
     if session is None:
         return _to_start(request)
+    form = await read_form(request, manager, {"formulier_token": FORM_TOKEN})
     token, bsn_sleutel = session
     if not hmac.compare_digest(form["formulier_token"].encode(),
                                keyed(manager.secret, FORM_PURPOSE, token).encode()):

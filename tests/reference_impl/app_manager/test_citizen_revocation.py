@@ -164,6 +164,11 @@ async def test_without_a_live_session_the_pages_send_back_to_the_start(
     try:
         none = await stranger.http.get(f"{BASE}/burger/certificaten")
         assert none.status_code == 303
+        # No session, whatever the form holds (none, or not a token): 303, not 400.
+        for data in ({}, {"formulier_token": "kort"}, {"anders": "1"}):
+            posted = await stranger.http.post(f"{BASE}/burger/intrekkingen", data=data)
+            assert posted.status_code == 303, (data, posted.text)
+            assert posted.headers["location"] == f"{BASE}/burger"
         # Arriving from the identity provider's site, a Strict cookie is not sent: a link.
         arriving = await stranger.http.get(f"{BASE}/burger/certificaten",
                                            headers={"Sec-Fetch-Site": "cross-site"})
@@ -189,6 +194,10 @@ async def test_the_form_token_is_bound_to_the_session(
         empty = await sanne.http.post(foreign.action, data={})
         assert problem(empty) == (400, "verzoek/ongeldig")
         own = forms_of((await sanne.open(f"{BASE}/burger/certificaten")).text)[0]
+        for reported in ("²", "٥", "12345"):  # not a count the page shows, never a 500
+            page = await sanne.http.get(f"{BASE}/burger/certificaten",
+                                        params={"ingetrokken": reported})
+            assert page.status_code == 200, reported
         cross_site = await sanne.http.post(own.action, data=own.fields,
                                            headers={"Origin": "https://aanvaller.example"})
         assert problem(cross_site) == (400, "verzoek/ongeldig")
