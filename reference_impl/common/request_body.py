@@ -96,8 +96,9 @@ def check_media_type(request: Request) -> None:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, at most `limit` bytes, received within `BODY_READ_TIMEOUT_S`."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+    declared = request.headers.get("content-length", "").strip()
+    # ASCII digits only: str.isdigit() also takes "²" (a latin-1 header byte), which int() refuses.
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
     body = bytearray()
 
