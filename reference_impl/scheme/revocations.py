@@ -10,7 +10,9 @@ App Manager's id, and the times (`iat` not in the future, not expired, `exp − 
 `RevocationCollector.collect(now)` fetches every list (`GET <api_url>/intrekkingen`, with
 its own timeout and `If-None-Match`) and returns the revoked jtis per App Manager. When a
 list cannot be fetched or is refused, the last list accepted from that App Manager stays
-in force: an unreachable App Manager never un-revokes a certificate.
+in force: an unreachable App Manager never un-revokes a certificate. Nor does a replayed
+one: a list whose `iat` is older than the list held is refused
+(`intrekkingenlijst/teruggedraaid`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ log = logging.getLogger(__name__)
 
 def verify_revocation_list(token: str, manager: dict[str, Any], now: int) -> frozenset[str]:
     """The revoked jtis of a valid list signed by `manager`; else `RevocationListError`."""
+    return frozenset(_verified_claims(token, manager, now)["ingetrokken"])
+
+
+def _verified_claims(token: str, manager: dict[str, Any], now: int) -> dict[str, Any]:
     try:
         claims = verify(token, typ=TYP, prefix=PREFIX,
                         keys_for=lambda _h, c: _keys_at(manager, c.get("iat")))
@@ -56,7 +62,7 @@ def verify_revocation_list(token: str, manager: dict[str, Any], now: int) -> fro
         raise RevocationListError(f"{PREFIX}/verlopen", "the revocation list has expired")
     if claims["exp"] - claims["iat"] > SCHEME_MAX_LIFETIME_S:
         raise RevocationListError(f"{PREFIX}/looptijd-te-lang", "exp - iat exceeds 86400 s")
-    return frozenset(claims["ingetrokken"])
+    return claims
 
 
 def _keys_at(manager: dict[str, Any], iat: Any) -> list[dict[str, Any]]:
@@ -71,6 +77,7 @@ class _Pulled:
     jtis: frozenset[str]
     etag: str | None
     token: str
+    iat: int
 
 
 @dataclass
@@ -134,5 +141,11 @@ class RevocationCollector:
             raise RevocationListError(f"{PREFIX}/onbereikbaar",
                                       f"{url} answered {response.status_code}")
         token = response.text.strip()
-        jtis = verify_revocation_list(token, manager, now)
-        self._pulled[manager_id] = _Pulled(jtis, response.headers.get("ETag"), token)
+        claims = _verified_claims(token, manager, now)
+        # A list older than the one held may be a replay: taking it over would drop a
+        # revocation made since, before the certificate expires (trust model §7.2, 1).
+        if previous is not None and claims["iat"] < previous.iat:
+            raise RevocationListError(f"{PREFIX}/teruggedraaid",
+                                      "iat is older than the list already accepted")
+        self._pulled[manager_id] = _Pulled(frozenset(claims["ingetrokken"]),
+                                           response.headers.get("ETag"), token, claims["iat"])

@@ -194,6 +194,35 @@ async def test_an_unreachable_app_manager_never_unrevokes(tmp_path: Path,
     await service.collector.client.aclose()
 
 
+
+async def test_an_older_list_replayed_after_a_newer_one_is_refused(tmp_path: Path,
+                                                                   clock: FakeClock) -> None:
+    """A list still within its lifetime but older than the one held (a replay) must not
+    drop a revocation made since: the collector never goes back to an older `iat`."""
+    manager = FakeAppManager(clock)
+    config, _public = service_config(tmp_path, description(generate_key(), manager.key))
+    before = manager.token()  # nothing revoked yet
+    clock.advance(10)
+    manager.revoked = [JTI]
+    served = [manager.token()]
+
+    def serve(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=served[0], headers={"content-type": "application/jose"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(serve)) as client:
+        collector = RevocationCollector(config.description, client=client)
+        assert await collector.collect(int(clock())) == {JTI}
+        served[0] = before
+        clock.advance(10)
+        assert await collector.collect(int(clock())) == {JTI}
+        assert collector.failures["test-app-manager"] == "intrekkingenlijst/teruggedraaid"
+        clock.advance(10)
+        manager.revoked = []  # a newer list (the certificate has expired): taken over
+        served[0] = manager.token()
+        assert await collector.collect(int(clock())) == frozenset()
+        assert "test-app-manager" not in collector.failures
+
+
 async def test_volgnummer_survives_a_restart_and_a_clock_step_back(
     tmp_path: Path, clock: FakeClock
 ) -> None:
