@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -88,18 +89,50 @@ def schema(name: str) -> dict[str, Any]:
 def registry() -> Registry:
     """A registry with every schema of the standard under its ``$id``; no remote retrieval."""
     resources = [
-        (s["$id"], Resource.from_contents(s, default_specification=DRAFT202012))
+        (s["$id"], Resource.from_contents(_without_dialect(s),
+                                          default_specification=DRAFT202012))
         for s in _schemas().values()
         if "$id" in s
     ]
     return Registry().with_resources(resources)
 
 
+# An escape, a character class, or ECMA-262's `$` (the end of the input only).
+_ESCAPE_CLASS_OR_END = re.compile(r"(\\.)|(\[(?:\\.|[^\]])*\])|\$")
+
+
+def ecma_anchored(pattern: str) -> str:
+    """``pattern`` for Python's ``re`` with ECMA-262's ``$`` (JSON Schema's dialect) as
+    ``\\Z``: Python's ``$`` also matches before a final newline."""
+    return _ESCAPE_CLASS_OR_END.sub(lambda m: m.group(1) or m.group(2) or r"\Z", pattern)
+
+
+def _without_dialect(schema: dict[str, Any]) -> dict[str, Any]:
+    """Without ``$schema`` (all are 2020-12): jsonschema swaps in its own validator class,
+    and so loses the ECMA ``pattern``, wherever a ``$ref`` enters a schema naming its dialect."""
+    return {name: value for name, value in schema.items() if name != "$schema"}
+
+
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(ecma_anchored(pattern))
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, _schema: Any) -> Any:
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# Draft 2020-12 whose ``pattern`` matches as ECMA-262 does: "2.2\n" is not "^2\.[0-9]+$".
+SchemaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A format-asserting 2020-12 validator for ``schemas/<name>.schema.json``."""
-    return Draft202012Validator(
-        schema(name), registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    return SchemaValidator(
+        _without_dialect(schema(name)), registry=registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
 
 

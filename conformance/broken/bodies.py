@@ -116,7 +116,7 @@ def validator(name: str, *, closed: bool = True) -> Draft202012Validator:
     """A format-asserting validator of the request body `name` (a key of SCHEMAS); with
     `closed=False` (the flaw `onbekende-velden-geaccepteerd`) unknown top-level members pass."""
     schema = SCHEMAS[name] if closed else {**SCHEMAS[name], "additionalProperties": True}
-    return Draft202012Validator(
+    return specfiles.SchemaValidator(
         schema,
         registry=specfiles.registry(),
         format_checker=Draft202012Validator.FORMAT_CHECKER,

@@ -16,13 +16,14 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
@@ -73,7 +74,8 @@ def _schema_files() -> tuple[tuple[str, dict[str, Any]], ...]:
 @cache
 def registry() -> Registry:
     """Every schema file, by its `$id` and by its file URI; nothing is fetched remotely."""
-    resources = [(uri, DRAFT202012.create_resource(c)) for uri, c in _schema_files()]
+    resources = [(uri, DRAFT202012.create_resource(without_dialect(c)))
+                 for uri, c in _schema_files()]
 
     def refuse(uri: str) -> Resource:
         raise NoSuchResource(ref=uri)
@@ -81,12 +83,56 @@ def registry() -> Registry:
     return Registry(retrieve=refuse).with_resources(resources)  # type: ignore[call-arg]
 
 
+def ecma_anchored(pattern: str) -> str:
+    r"""`pattern` for Python's `re` with ECMA-262's `$` (JSON Schema's regex dialect): the end
+    of the input only. Python's `$` also matches before a final newline, so `"2.2\n"` would
+    pass `^2\.[0-9]+$` here and fail in every ECMA-262 engine (and in jsonschema-rs)."""
+    out, in_class, i = [], False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def without_dialect(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without `$schema`. Every schema here is 2020-12; jsonschema would otherwise
+    swap `SchemaValidator` for its own Draft202012Validator (ECMA `pattern` lost) wherever
+    a `$ref` enters a schema that names its dialect."""
+    return {name: value for name, value in schema.items() if name != "$schema"}
+
+
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(ecma_anchored(pattern))
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, _schema: Any) -> Any:
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# Draft 2020-12 with `pattern` matched as ECMA-262 matches it (see `ecma_anchored`).
+SchemaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 @cache
 def schema_validator(name: str) -> Draft202012Validator:
     """A validator for `spec/schemas/<name>.schema.json`, formats asserted."""
     contents = json.loads(schema_path(name).read_text(encoding="utf-8"))
-    validator = Draft202012Validator(
-        contents, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    validator = SchemaValidator(
+        without_dialect(contents), registry=registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
     _FAST[id(validator)] = _fast_twin(contents, ())
     return validator
@@ -127,7 +173,7 @@ def openapi_request_validator(name: str, path: str, method: str) -> Draft202012V
         pointer = operation["requestBody"]["$ref"].lstrip("#/") + "/content/application~1json"
     with_openapi = registry().with_resource(uri, DRAFT202012.create_resource(document))
     schema = {"$ref": f"{uri}#/{pointer}/schema"}
-    validator = Draft202012Validator(
+    validator = SchemaValidator(
         schema, registry=with_openapi, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
     _FAST[id(validator)] = _fast_twin(schema, ((uri, document),))
@@ -142,7 +188,7 @@ def openapi_component_validator(name: str, component: str) -> Draft202012Validat
     if component not in document.get("components", {}).get("schemas", {}):
         raise KeyError(f"{name}.yaml has no component schema {component!r}")
     schema = {"$ref": f"{uri}#/components/schemas/{component}"}
-    validator = Draft202012Validator(
+    validator = SchemaValidator(
         schema, registry=registry().with_resource(uri, DRAFT202012.create_resource(document)),
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )

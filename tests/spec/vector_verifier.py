@@ -31,9 +31,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
+from referencing.jsonschema import DRAFT202012
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "spec"
 SCHEMAS_DIR = SPEC_DIR / "schemas"
@@ -81,14 +82,30 @@ def schema_registry() -> Registry:
     resources = []
     for path in sorted(SCHEMAS_DIR.glob("*.schema.json")):
         contents = json.loads(path.read_text(encoding="utf-8"))
-        resources.append((contents["$id"], Resource.from_contents(contents)))
+        # Without its `$schema` (every file is 2020-12): a `$ref` into a file that names its
+        # dialect would swap in jsonschema's own class and lose `_ecma_pattern`.
+        dialectless = {k: v for k, v in contents.items() if k != "$schema"}
+        resources.append((contents["$id"], Resource.from_contents(
+            dialectless, default_specification=DRAFT202012)))
     return Registry(retrieve=_refuse_retrieval).with_resources(resources)
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, _schema: Any) -> Any:
+    """JSON Schema's `pattern` is ECMA-262, whose `$` is the end of the input only; Python's
+    also matches before a final newline, so it is read as `\\Z` here."""
+    python = re.sub(r"(\\.)|(\[(?:\\.|[^\]])*\])|\$",
+                    lambda m: m.group(1) or m.group(2) or r"\Z", pattern)
+    if validator.is_type(instance, "string") and not re.search(python, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+EcmaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
 
 
 @cache
 def validator(reference: str) -> Draft202012Validator:
     """A format-asserting validator for `file.schema.json` or `file.schema.json#/pointer`."""
-    return Draft202012Validator(
+    return EcmaValidator(
         {"$ref": SCHEMA_BASE + reference},
         registry=schema_registry(),
         format_checker=Draft202012Validator.FORMAT_CHECKER,
