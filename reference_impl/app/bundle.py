@@ -23,12 +23,12 @@ names, per envelope, the step that failed and its code:
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reference_impl.app.errors import BundleError, file_problem, write_problem
+from reference_impl.app.files import WriteFailed, write_whole
 from reference_impl.app.ledger import ledger_members
 from reference_impl.app.notes import case_notes, euro
 from reference_impl.app.overview import GROUPS, Overview, group_of, now_rfc3339, today
@@ -81,27 +81,12 @@ def write_bundle(bundle: dict[str, Any], path: Path) -> tuple[Path, Path]:
     readable = path.with_suffix(".md")
     contents = [(path, json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"),
                 (readable, render_markdown(bundle))]
-    written: list[tuple[Path, Path]] = []
-    current = path
     try:
-        for target, text in contents:
-            current = target
-            if target.is_dir():  # found now, not after the .json has been replaced
-                raise IsADirectoryError(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(target.name + ".nieuw")
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, BUNDLE_FILE_MODE)
-            written.append((temporary, target))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.chmod(temporary, BUNDLE_FILE_MODE)  # O_CREAT's mode yields to a umask
-        for temporary, target in written:
-            current = target
-            os.replace(temporary, target)
-    except OSError as exc:
-        for temporary, _target in written:
-            temporary.unlink(missing_ok=True)
-        raise BundleError(f"kan {current} niet schrijven: {write_problem(exc)}") from exc
+        write_whole([(target, text.encode("utf-8")) for target, text in contents],
+                    BUNDLE_FILE_MODE)
+    except WriteFailed as failed:
+        raise BundleError(f"kan {failed.path} niet schrijven: "
+                          f"{write_problem(failed.cause)}") from failed.cause
     return path, readable
 
 

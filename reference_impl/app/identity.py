@@ -20,7 +20,6 @@ it names, binding this app's public key (`cnf.jwk`), valid now (trust model §3.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
 from reference_impl.app.errors import KeyStoreError, TrustError, file_problem, write_problem
+from reference_impl.app.files import WriteFailed, write_whole
 from reference_impl.common.errors import TokenError
 from reference_impl.common.jose import (
     CLOCK_SKEW_S,
@@ -211,27 +211,10 @@ class KeyStore:
 
 
 def _write_private(files: list[tuple[Path, bytes]]) -> None:
-    """Write each `(path, data)` with mode 0600: all to temporary files first, then each
-    renamed over its path, so an interruption never leaves a truncated key or certificate.
-    A failure is a one-line `KeyStoreError` naming the file; nothing half-written stays."""
-    temporaries: list[tuple[Path, Path]] = []
-    current = files[0][0]
+    """Write each `(path, data)` with mode 0600, whole (`files.write_whole`): an interruption
+    never leaves a truncated key or certificate. A failure is a one-line `KeyStoreError`."""
     try:
-        for path, data in files:
-            current = path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(path.name + ".nieuw")
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_KEY_FILE_MODE)
-            temporaries.append((temporary, path))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, PRIVATE_KEY_FILE_MODE)  # O_CREAT's mode yields to a umask
-        for temporary, path in temporaries:
-            current = path
-            os.replace(temporary, path)
-    except OSError as exc:
-        for temporary, _path in temporaries:
-            temporary.unlink(missing_ok=True)
-        raise KeyStoreError(f"kan {current} niet schrijven: {write_problem(exc)}") from exc
+        write_whole(files, PRIVATE_KEY_FILE_MODE)
+    except WriteFailed as failed:
+        raise KeyStoreError(f"kan {failed.path} niet schrijven: "
+                            f"{write_problem(failed.cause)}") from failed.cause
