@@ -275,6 +275,15 @@ def problem(status: int, code: str) -> Answer:
         json.dumps(body).encode()
 
 
+def without_test_clock(fed: Federation, **source_options: Any) -> Any:
+    """A source that offers no test clock (allowed: it is optional)."""
+    app = fed.source(**source_options)
+    for method in ("GET", "PUT"):
+        app = Rewrite(app, method=method, path=r".*/testklok", answer=lambda _b, _s: problem(
+            404, "testomgeving/klok-niet-beschikbaar"))
+    return app
+
+
 def session_body_answered(fed: Federation, when: Callable[[Any], Answer | None]) -> Rewrite:
     """A source whose POST /sessies answers `when(parsed body)` instead of the real answer,
     whenever that is not None."""

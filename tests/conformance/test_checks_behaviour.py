@@ -28,6 +28,7 @@ from tests.conformance.gallery_harness import (
     rewrite_document,
     rewrite_json,
     run,
+    without_test_clock,
 )
 
 CHECKS = [
@@ -424,15 +425,6 @@ async def test_help_request_checks_need_a_valid_own_envelope(fn, suite_keys):
 
 
 # --- the test clock: what a source without it, or without a dunning schedule, gives ----------
-
-
-def without_test_clock(fed: Federation):
-    """A source that offers no test clock (allowed: it is optional)."""
-    app = fed.source()
-    for method in ("GET", "PUT"):
-        app = Rewrite(app, method=method, path=r".*/testklok", answer=lambda _b, _s: problem(
-            404, "testomgeving/klok-niet-beschikbaar"))
-    return app
 
 
 def without_dunning_schedule(fed: Federation):

@@ -9,8 +9,14 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks import levenscyclus, pauzegrenzen, rekenregel, reserveringen, zaakleden
-from conformance.model import Outcome
-from tests.conformance.gallery_harness import Federation, build, gallery_source, run
+from conformance.model import Outcome, Skip
+from tests.conformance.gallery_harness import (
+    Federation,
+    build,
+    gallery_source,
+    run,
+    without_test_clock,
+)
 
 # (check, flaw, rule, a fragment of the finding)
 BROKEN = [
@@ -135,6 +141,17 @@ async def test_a_lapse_seen_ahead_must_leave_no_trace(suite_keys, monkeypatch):
                        build(fed, _lapse_kept_when_clock_goes_back), fed, monkeypatch=monkeypatch)
     assert result.outcome is Outcome.FAILED, result.message
     assert result.rule == "/testomgeving/klok-verschuift-domeintijd", result.message
+
+
+@pytest.mark.anyio
+async def test_group_withdrawal_is_not_tested_without_a_test_clock(suite_keys, monkeypatch):
+    """The withdrawal inside the group's window is tested, the refusal after it cannot be
+    reached without the test clock: not tested (the run is incomplete), never passed."""
+    fed = Federation(suite_keys)
+    result = await run(reserveringen.group_arrangement_withdrawable, without_test_clock(fed),
+                       fed, monkeypatch=monkeypatch)
+    assert (result.outcome, result.skip) == (Outcome.SKIPPED, Skip.NOT_TESTED), result.message
+    assert "does not offer" in result.message
 
 
 ZERO_DAY_CHECKS = [reserveringen.group_arrangement_withdrawable,
