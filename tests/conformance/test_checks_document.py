@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from conformance.checks import document
-from conformance.model import Outcome
+from conformance.model import Outcome, Skip
 from tests.conformance.gallery_harness import (
     CORRECT_SOURCES,
     Federation,
@@ -166,3 +166,18 @@ def test_the_citizen_without_claims_is_drawn_anew_and_valid():
     assert len(drawn) > 45
     assert all(passes_elfproef(b) and not b.startswith("9") for b in drawn)
     assert document.random_bsn(avoid=drawn) not in drawn
+
+
+def _no_cases(doc: dict) -> None:
+    doc["financiele_zaken"] = []
+
+
+@pytest.mark.anyio
+async def test_invariants_are_not_tested_on_documents_without_cases(suite_keys):
+    """A source whose test citizens have no case would pass every invariant of the claims
+    document without any being checked: not tested (the run is incomplete), never passed."""
+    fed = Federation(suite_keys)
+    app = build(fed, documents(_no_cases))
+    result = await run(document.amounts_in_cents, app, fed)
+    assert (result.outcome, result.skip) == (Outcome.SKIPPED, Skip.NOT_TESTED), result.message
+    assert "no test citizen's document holds a case" in result.message
