@@ -97,6 +97,9 @@ async def get_vorderingenoverzicht(request: Request) -> Response:
     bsn = session.bsn
     if source.flaws.on("bsn-uit-query") and "bsn" in request.query_params:
         bsn = request.query_params["bsn"]  # a debugging aid left in production
+    named = request.headers.get("x-bsn")
+    if source.flaws.on("bsn-uit-header-bekende-burger") and named and source.cases_of(named):
+        bsn = named  # a support tool's header, honoured only for citizens it knows
     if not source.cases_of(bsn) and source.flaws.on("geen-document-zonder-zaken"):
         raise Problem(404, "algemeen/niet-gevonden", "No claims for this citizen.")
     return JSONResponse(sign(source, build_document(source, bsn)))

@@ -76,6 +76,9 @@ _CORE_FLAWS: tuple[Flaw, ...] = (
          "sessions live a day instead of SESSION_TTL_S (900 s)"),
     Flaw("bsn-uit-query", "/sessie/bsn-alleen-uit-certificaat",
          "GET /vorderingenoverzicht?bsn=… serves that citizen's document (a debug aid left in)"),
+    Flaw("bsn-uit-header-bekende-burger", "/sessie/bsn-alleen-uit-certificaat",
+         "an X-BSN header naming a citizen the source knows serves that citizen's document "
+         "(an unknown BSN is ignored, so a made-up probe value passes)"),
     Flaw("voorspelbaar-sessietoken", "/sessie/token-willekeurig",
          "the session token is the BSN and a counter, base64url-encoded"),
     Flaw("sessie-niet-beeindigd", "/sessie/token-beeindigd",

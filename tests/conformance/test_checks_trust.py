@@ -375,6 +375,8 @@ SESSION_BROKEN = [
      "with a basis session answered 200"),
     (sessie.bsn_parameters_ignored, "bsn-uit-query", "/sessie/bsn-alleen-uit-certificaat",
      "not the certificate holder's"),
+    (sessie.bsn_parameters_ignored, "bsn-uit-header-bekende-burger",
+     "/sessie/bsn-alleen-uit-certificaat", "not the certificate holder's"),
 ]
 
 

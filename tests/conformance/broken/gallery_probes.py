@@ -295,6 +295,12 @@ async def bsn_in_query(fed: Federation, client: httpx.AsyncClient) -> Any:
     return response.json()["document"]["bsn"]
 
 
+async def bsn_in_header(fed: Federation, client: httpx.AsyncClient) -> Any:
+    response = await client.get("/vorderingenoverzicht", headers={
+        **await fed.session(client, FIRST), "X-BSN": SECOND})
+    return response.json()["document"]["bsn"]
+
+
 async def form_body(fed: Federation, client: httpx.AsyncClient) -> Any:
     return outcome(await client.post("/sessies", content=b"certificaat=x&bewijs=y", headers={
         "Content-Type": "application/x-www-form-urlencoded"}))
@@ -636,6 +642,7 @@ PROBES: dict[str, tuple[Probe, Any]] = {
     "geen-www-authenticate": (challenge_header, 'Sessie realm="vorderingen"'),
     "lange-sessie": (session_lifetime, 900),
     "bsn-uit-query": (bsn_in_query, FIRST),
+    "bsn-uit-header-bekende-burger": (bsn_in_header, FIRST),
     "verkeerde-bron-oin": (source_oin, OIN),
     "dubbel-zaakkenmerk": (document_violations, []),
     "verplicht-zonder-correctie": (document_violations, []),
