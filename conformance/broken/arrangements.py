@@ -180,7 +180,8 @@ async def accept(source: Source, session: Session, body: dict[str, Any],
     if source.flaws.on("vergrendeling-per-voorstel"):  # guards a quote, not its cases
         lock = store.quote_locks.setdefault(body["voorstel_id"], asyncio.Lock())
     async with lock:
-        prior = None if ignore_key else store.idempotency.get((bsn, key))
+        scope = "" if source.flaws.on("sleutels-voor-alle-burgers") else bsn
+        prior = None if ignore_key else store.idempotency.get((scope, key))
         if prior is not None:
             if prior.request != body or prior.operation != "acceptatie":
                 raise Problem(422, "idempotentie/sleutel-hergebruikt",
@@ -192,7 +193,7 @@ async def accept(source: Source, session: Session, body: dict[str, Any],
         await store.round_trip()  # writing to the back office: other requests run meanwhile
         arrangement = acceptance.open_arrangement(source, found, now)
         response = view(source, arrangement)
-        store.idempotency[(bsn, key)] = IdempotentResult(request=body, response=response)
+        store.idempotency[(scope, key)] = IdempotentResult(request=body, response=response)
         return response, False
 
 

@@ -167,6 +167,8 @@ _CORE_FLAWS: tuple[Flaw, ...] = (
          "a case under an active arrangement keeps its old status in the document"),
     Flaw("niet-idempotent", "/betalingsregeling/idempotent",
          "Idempotency-Key is ignored: a retried acceptance creates a second arrangement"),
+    Flaw("sleutels-voor-alle-burgers", "/betalingsregeling/idempotent",
+         "one Idempotency-Key space for every citizen: a key another citizen used is refused"),
     Flaw("andermans-voorstel-geaccepteerd", "/betalingsregeling/acceptatie-gecontroleerd",
          "a quote of another citizen can be accepted"),
     Flaw("geen-vergrendeling", "/betalingsregeling/gelijktijdig",

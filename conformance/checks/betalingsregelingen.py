@@ -43,6 +43,9 @@ EARLY_MARGIN_MAX_S = 30  # how long before verloopt_op a quote is accepted on th
 BOUNDARY_MARGIN_S = 120  # either side of bedenktijd_tot: clock skew plus request time
 
 
+IDEMPOTENCY_KEY_MAX = 255  # characters (/betalingsregeling/idempotent)
+
+
 async def accept(ctx: CheckContext, session: Session, voorstel_id: str, key: str | None):
     headers = {"Idempotency-Key": key} if key is not None else {}
     return await ctx.post(PATH, session, json={"voorstel_id": voorstel_id}, headers=headers)
@@ -144,6 +147,19 @@ async def missing_idempotency_key_refused(ctx: CheckContext) -> None:
 
 
 @check(rule="/betalingsregeling/idempotent", area=AREA, needs=NEEDS)
+async def malformed_idempotency_key_refused(ctx: CheckContext) -> None:
+    """An Idempotency-Key longer than 255 characters is malformed: 400 verzoek/ongeldig,
+    and nothing is accepted."""
+    session = await ctx.session()
+    body = await valid_quote(ctx, session, await arrangement_case(ctx, session))
+    async with cleanup(ctx, session) as created:
+        resp = await accept(ctx, session, body["voorstel_id"], "k" * (IDEMPOTENCY_KEY_MAX + 1))
+        if (regeling_id := created_id(resp)) is not None:
+            created.add(regeling_id)
+        expect_problem(resp, 400, "verzoek/ongeldig")
+
+
+@check(rule="/betalingsregeling/idempotent", area=AREA, needs=NEEDS)
 async def acceptance_is_idempotent(ctx: CheckContext) -> None:
     """Repeating an acceptance with the same Idempotency-Key and body returns the same
     arrangement (201, same body, ``Idempotent-Replayed: true``) and creates no second one."""
@@ -180,6 +196,28 @@ async def reused_idempotency_key_refused(ctx: CheckContext) -> None:
         created.update(i for i in (created_id(first), created_id(second)) if i)
         expect_status(first, 201)
         expect_problem(second, 422, "idempotentie/sleutel-hergebruikt")
+
+
+@check(rule="/betalingsregeling/idempotent", area=AREA, needs=(*NEEDS, "second_bsn"))
+async def idempotency_key_scoped_to_citizen(ctx: CheckContext) -> None:
+    """A key is scoped to the citizen: the second citizen sending the first citizen's key
+    with the very same body is not answered the first citizen's arrangement (a replay
+    across citizens would hand it over); their request is judged as their own, and the
+    quote is not theirs: 422 betalingsregeling/voorstel-onbekend."""
+    require_cooling_off(ctx)
+    first = await ctx.session()
+    second = await ctx.session(ctx.other_bsn(first.bsn))
+    quote = await valid_quote(ctx, first, await arrangement_case(ctx, first))
+    key = str(uuid.uuid4())
+    async with cleanup(ctx, first) as created:
+        made = await accept(ctx, first, quote["voorstel_id"], key)
+        created.update(i for i in (created_id(made),) if i)
+        expect_status(made, 201)
+        other = await accept(ctx, second, quote["voorstel_id"], key)
+        if other.status_code == httpx.codes.CREATED:
+            fail("the second citizen, sending the first citizen's Idempotency-Key and body, "
+                 "was answered the first citizen's arrangement", made, other)
+        expect_problem(other, 422, "betalingsregeling/voorstel-onbekend")
 
 
 @check(rule="/betalingsregeling/gelijktijdig", area=AREA, needs=NEEDS)

@@ -40,6 +40,8 @@ CHECKS = [
     voorstellen.unknown_case_refused,
     voorstellen.all_reasons_reported,
     br.missing_idempotency_key_refused,
+    br.malformed_idempotency_key_refused,
+    br.idempotency_key_scoped_to_citizen,
     br.acceptance_is_idempotent,
     br.reused_idempotency_key_refused,
     br.concurrent_acceptances_create_one,
@@ -102,6 +104,16 @@ def invents_idempotency_key(fed: Federation):
         if not any(k.lower() == "idempotency-key" for k, _v in headers):
             headers = [*headers, ("idempotency-key", "made-up-by-the-source")]
         return body, headers
+
+    return Rewrite(fed.source(), method="POST", path="/betalingsregelingen", request=request)
+
+
+def shortens_idempotency_keys(fed: Federation):
+    """A source that cuts an Idempotency-Key to its first 255 characters instead of
+    refusing a longer one."""
+    async def request(body, headers, _scope):
+        return body, [(k, v[:255] if k.lower() == "idempotency-key" else v)
+                      for k, v in headers]
 
     return Rewrite(fed.source(), method="POST", path="/betalingsregelingen", request=request)
 
@@ -289,6 +301,10 @@ BROKEN = [
      "lack ["),
     (br.missing_idempotency_key_refused, invents_idempotency_key, "/betalingsregeling/idempotent",
      "got status 201"),
+    (br.malformed_idempotency_key_refused, shortens_idempotency_keys,
+     "/betalingsregeling/idempotent", "got status 201"),
+    (br.idempotency_key_scoped_to_citizen, "sleutels-voor-alle-burgers",
+     "/betalingsregeling/idempotent", "was answered the first citizen's arrangement"),
     (br.acceptance_is_idempotent, "niet-idempotent", "/betalingsregeling/idempotent",
      "answered another body"),
     (br.reused_idempotency_key_refused, "niet-idempotent", "/betalingsregeling/idempotent",

@@ -431,6 +431,19 @@ async def others_quote(fed: Federation, client: httpx.AsyncClient) -> Any:
     return outcome(response)
 
 
+async def key_of_another_citizen(fed: Federation, client: httpx.AsyncClient) -> Any:
+    """The second citizen sends the first citizen's key with the first citizen's body."""
+    first = await fed.session(client, FIRST)
+    offer = (await quote(fed, client, first, termijnbedrag=AMOUNT)).json()
+    accept = {"json": {"voorstel_id": offer["voorstel_id"]}}
+    made = await client.post("/betalingsregelingen", **accept,
+                             headers={**first, "Idempotency-Key": "gedeeld"})
+    assert made.status_code == 201, made.text
+    second = await fed.session(client, SECOND)
+    return outcome(await client.post("/betalingsregelingen", **accept,
+                                     headers={**second, "Idempotency-Key": "gedeeld"}))
+
+
 async def concurrent_acceptances(fed: Federation, client: httpx.AsyncClient) -> Any:
     headers = await fed.session(client)
     offer = (await quote(fed, client, headers, termijnbedrag=AMOUNT)).json()
@@ -708,6 +721,8 @@ PROBES: dict[str, tuple[Probe, Any]] = {
                                 ((422, "betalingsregeling/niet-mogelijk"),
                                  ["termijnbedrag-te-laag"])),
     "niet-idempotent": (retried_acceptance, (201, "true", True, 1)),
+    "sleutels-voor-alle-burgers": (key_of_another_citizen,
+                                   (422, "betalingsregeling/voorstel-onbekend")),
     "intrekken-onmogelijk": (withdrawal, 204),
     "voorstel-verloopt-niet": (expired_quote, (409, "betalingsregeling/voorstel-verlopen")),
     "pauze-limiet-genegeerd": (long_pause, ((422, "pauze/niet-mogelijk"), ["einddatum-ongeldig"])),
