@@ -13,6 +13,8 @@ The suite plays scheme operator and App Manager in the organisation's TEST envir
         stelsel.jwk             scheme-operator key (signs)
         stelsel-reserve.jwk     the backup scheme-operator key (pinned, signs nothing yet)
         app-manager.jwk         the suite's App Manager (listed in the scheme)
+        app-manager-ingetrokken.jwk, app-manager-uitgefaseerd.jwk
+                                two more keys of the suite's App Manager, revoked and retired
         rogue-app-manager.jwk   a key listed nowhere (forged certificates)
 
 Besides the suite's App Manager the scheme lists a suspended and an ended App Manager so
@@ -23,8 +25,15 @@ the organisation envelopes of another source signed inside and outside a key's w
 requests), to the second: every window edge lies well within a help request's 14 days of
 freshness while the scheme document is valid.
 
+The suite's App Manager lists, after its signing key, a key revoked a day back
+(`ingetrokken_op`) and one retired two days back (`geldig_tot`), so a check can present a
+certificate signed now by a key that may no longer sign (`/certificaat/uitgever-in-stelsel`).
+Its signing key stays the first entry, unchanged: a source configured before keeps working.
+
 Re-running `sleutels` reuses the keys and writes a new scheme document with a higher
-`volgnummer` (unix time), so the organisation can refresh it.
+`volgnummer` (unix time), so the organisation can refresh it. A directory of an older suite
+version is upgraded on the way: key files it lacks are created and listed in the new scheme
+document (until then the checks that need them say to re-run `sleutels`).
 """
 
 from __future__ import annotations
@@ -57,6 +66,8 @@ PRIVATE_FILES = {
     "compromised_source": "suite-bron-gecompromitteerd.jwk",
     "next_source": "suite-bron-nieuw.jwk",
     "app_manager": "app-manager.jwk",
+    "revoked_app_manager": "app-manager-ingetrokken.jwk",
+    "retired_app_manager": "app-manager-uitgefaseerd.jwk",
     "rogue": "rogue-app-manager.jwk",
 }
 PRIVATE_DIR_MODE = 0o700
@@ -76,7 +87,7 @@ RETIRED_SINCE_S = 2 * DAY_S  # the retired key stopped signing 2 days back
 COMPROMISED_SINCE_S = DAY_S  # the compromised key was revoked a day back
 NEXT_SINCE_S = DAY_S  # the rotated-in key signs from a day back
 # Key files a directory of an older suite version may lack (`sleutels` adds them).
-OPTIONAL_ROLES = frozenset({"next_source"})
+OPTIONAL_ROLES = frozenset({"next_source", "revoked_app_manager", "retired_app_manager"})
 SCHEME_ISSUER = "vorderingen-conformance-test-stelsel"
 SCHEME_LIFETIME_S = 86400
 DEFAULT_OMGEVING = "test"
@@ -102,6 +113,8 @@ class SuiteKeys:
     retired_source_key: SigningKey | None = None
     compromised_source_key: SigningKey | None = None
     next_source_key: SigningKey | None = None
+    revoked_app_manager_key: SigningKey | None = None
+    retired_app_manager_key: SigningKey | None = None
 
     def scheme_key_set(self) -> dict[str, Any]:
         """The public scheme-operator key set the organisation pins (a JWKS)."""
@@ -187,6 +200,8 @@ def load_keys(directory: Path) -> SuiteKeys:
         retired_source_key=loaded["retired_source"],
         compromised_source_key=loaded["compromised_source"],
         next_source_key=loaded.get("next_source"),
+        revoked_app_manager_key=loaded.get("revoked_app_manager"),
+        retired_app_manager_key=loaded.get("retired_app_manager"),
     )
 
 
@@ -251,8 +266,9 @@ def build_scheme(
     now: int | None = None,
 ) -> dict[str, Any]:
     """The test scheme's payload (format 2) naming the organisation under test with its
-    endpoint of major 2, the suite's App Manager (actief) and a suspended and an ended one,
-    with the suite's pre-chosen revoked jti; `volgnummer` is the unix time."""
+    endpoint of major 2, the suite's App Manager (actief; its signing key, then a revoked and
+    a retired one) and a suspended and an ended one, with the suite's pre-chosen revoked jti;
+    `volgnummer` is the unix time."""
     moment = int(time.time()) if now is None else now
     since = moment - KEY_VALID_SINCE_S
 
@@ -276,9 +292,11 @@ def build_scheme(
         "status": "actief",
     }
 
-    def manager(manager_id: str, naam: str, key: SigningKey | None, status: str) -> dict:
+    def manager(manager_id: str, naam: str, key: SigningKey | None, status: str,
+                *earlier: dict[str, Any]) -> dict:
         return {"id": manager_id, "naam": naam, "status": status,
-                "sleutels": [key_entry((key or SigningKey.generate()).public_jwk, since)]}
+                "sleutels": [key_entry((key or SigningKey.generate()).public_jwk, since),
+                             *earlier]}
 
     return {
         "versie": SCHEME_VERSIE,
@@ -300,7 +318,10 @@ def build_scheme(
             suite_source,
         ],
         "app_managers": [
-            manager(keys.app_manager_id, APP_MANAGER_NAME, keys.app_manager_key, "actief"),
+            manager(keys.app_manager_id, APP_MANAGER_NAME, keys.app_manager_key, "actief",
+                    entry(keys.revoked_app_manager_key,
+                          ingetrokken_op=moment - COMPROMISED_SINCE_S),
+                    entry(keys.retired_app_manager_key, geldig_tot=moment - RETIRED_SINCE_S)),
             manager(SUSPENDED_APP_MANAGER_ID, "Geschorste App Manager (test)",
                     keys.suspended_app_manager_key, suspended_status()),
             manager(ENDED_APP_MANAGER_ID, "Beëindigde App Manager (test)",

@@ -105,6 +105,35 @@ def test_sleutels_writes_pinnable_key_scheme_and_private_keys(
     assert keys.load_keys(key_dir).scheme_key.kid == suite_keys.scheme_key.kid
 
 
+def test_sleutels_upgrades_a_directory_without_the_app_managers_old_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A directory of an older suite version (no revoked or retired App Manager key) still
+    loads; re-running `sleutels` adds both keys and lists them after the App Manager's own
+    signing key, which stays first and unchanged."""
+    key_dir = tmp_path / "sleutels"
+    argv = ["sleutels", "--oin", OIN, "--api-url", "http://127.0.0.1:8000/vorderingen/v2",
+            "--bron-sleutel", str(_bron_key_file(tmp_path)), "--dir", str(key_dir)]
+    assert _main(argv) == 0
+    private = key_dir / keys.PRIVATE_DIR
+    for role in ("revoked_app_manager", "retired_app_manager"):
+        (private / keys.PRIVATE_FILES[role]).unlink()
+    old = keys.load_keys(key_dir)
+    assert old.revoked_app_manager_key is None and old.retired_app_manager_key is None
+    assert _main(argv) == 0
+    capsys.readouterr()
+    upgraded = keys.load_keys(key_dir)
+    assert upgraded.app_manager_key.kid == old.app_manager_key.kid
+    scheme = keys.load_scheme(upgraded)
+    manager = next(m for m in scheme["app_managers"] if m["id"] == upgraded.app_manager_id)
+    first, revoked, retired = manager["sleutels"]
+    assert first["jwk"]["kid"] == upgraded.app_manager_key.kid and first.keys() == {
+        "jwk", "geldig_vanaf"}
+    assert revoked["jwk"]["kid"] == upgraded.revoked_app_manager_key.kid
+    assert retired["jwk"]["kid"] == upgraded.retired_app_manager_key.kid
+    assert revoked["ingetrokken_op"] < scheme["iat"] and retired["geldig_tot"] < scheme["iat"]
+
+
 def test_sleutels_takes_a_pem_public_key(tmp_path: Path) -> None:
     from cryptography.hazmat.primitives import serialization
 
