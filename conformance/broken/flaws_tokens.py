@@ -25,6 +25,9 @@ TOKENS_FLAWS: tuple[Flaw, ...] = (
          "scheme, not only its issuer's"),
     Flaw("status-app-manager-genegeerd", "/certificaat/uitgever-in-stelsel",
          "an App Manager the scheme lists as suspended or ended is still trusted"),
+    Flaw("appmanager-sleutelvenster-genegeerd", "/certificaat/uitgever-in-stelsel",
+         "every key entry of the App Manager verifies a certificate: one signed now by a key "
+         "revoked (ingetrokken_op) or retired (geldig_tot) before is accepted"),
     # --- exact time and size bounds -----------------------------------------------------------
     Flaw("klokafwijking-exclusief", "/token/klokafwijking",
          "the skew bound is exclusive: a certificate exactly 60 s past exp or before nbf is "

@@ -125,6 +125,18 @@ def jwks_of(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [entry["jwk"] for entry in entries]
 
 
+def may_sign_at(entry: dict[str, Any], at: Any) -> bool:
+    """Whether the key entry may have signed at `at` (an integer NumericDate): its window,
+    each edge widened by CLOCK_SKEW_S, holds `at`, and it was not revoked at or before `at`."""
+    if not isinstance(at, int) or isinstance(at, bool):
+        return False
+    if at < entry["geldig_vanaf"] - CLOCK_SKEW_S:
+        return False
+    if "geldig_tot" in entry and at > entry["geldig_tot"] + CLOCK_SKEW_S:
+        return False
+    return "ingetrokken_op" not in entry or at < entry["ingetrokken_op"]
+
+
 def major_of(version: Any) -> int | None:
     """MAJOR of a wire version ``MAJOR.MINOR``; None when it is not one."""
     if not isinstance(version, str):
@@ -219,10 +231,13 @@ def verify_certificate(token: Any, scheme: Scheme, now: int, flaws: Flaws) -> di
         if not flaws.on("onbekende-app-manager-geaccepteerd"):
             raise TrustFailure(f"{prefix}/uitgever-onbekend", "iss is no active App Manager")
     elif mode != VERIFY_NOTHING:
-        keys, kid = jwks_of(manager["sleutels"]), parsed.header.get("kid")
+        entries = manager["sleutels"]
+        if not flaws.on("appmanager-sleutelvenster-genegeerd"):  # "the scheme lists it, so"
+            entries = [e for e in entries if may_sign_at(e, parsed.claims.get("iat"))]
+        keys, kid = jwks_of(entries), parsed.header.get("kid")
         if flaws.on("sleutel-uit-hele-stelsel"):  # "kids are unique across the scheme anyway"
             keys = scheme.every_key()
-        if kid is None and flaws.on("kid-optioneel"):
+        if kid is None and flaws.on("kid-optioneel") and keys:
             kid = _crypto.thumbprint(keys[0])  # "the App Manager has one key anyway"
         jwk = key_for(kid, keys, prefix)
         check_signature(mode, jwk, parsed.signing_input, parsed.signature, prefix, flaws)

@@ -76,6 +76,16 @@ async def suspended_app_manager(fed: Federation, client: httpx.AsyncClient) -> A
     return outcome(await fed.open(client))
 
 
+async def revoked_app_manager_key(fed: Federation, client: httpx.AsyncClient) -> Any:
+    """The scheme the source trusts says the App Manager's only key was revoked a second ago
+    (set in the source's verified scheme, as a newer scheme document would): a certificate
+    that key signed now."""
+    for manager in _source(client).scheme.payload["app_managers"]:
+        for entry in manager["sleutels"]:
+            entry["ingetrokken_op"] = int(fed.now) - 1
+    return outcome(await fed.open(client))
+
+
 def certificate_times(iat: int, exp: int) -> Probe:
     """Open a session with a certificate issued at fed.now + `iat` expiring at fed.now + `exp`."""
     async def probe(fed: Federation, client: httpx.AsyncClient) -> Any:
@@ -184,6 +194,8 @@ TOKENS_PROBES: dict[str, tuple[Probe, Any]] = {
                                       (401, "certificaat/verboden-header")),
     "sleutel-uit-hele-stelsel": (key_of_the_source, (401, "certificaat/sleutel-onbekend")),
     "status-app-manager-genegeerd": (suspended_app_manager, (401, "certificaat/uitgever-onbekend")),
+    "appmanager-sleutelvenster-genegeerd": (revoked_app_manager_key,
+                                            (401, "certificaat/sleutel-onbekend")),
     "klokafwijking-exclusief": (certificate_times(-600 - SKEW, -SKEW), (201, None)),
     "klokafwijking-te-ruim": (certificate_times(-600 - SKEW - 1, -SKEW - 1),
                               (401, "certificaat/verlopen")),
