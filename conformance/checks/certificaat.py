@@ -5,20 +5,26 @@ A certificate names when the identity provider authenticated the citizen (`inlog
 which one (`identiteitsdienst`); a source refuses one issued more than REGISTRATION_TTL_S
 after the login, or "before" it. Only an App Manager with status `actief` issues: the test
 scheme also lists a suspended and an ended App Manager whose keys the suite holds, so their
-certificates are correctly signed but must still be refused.
+certificates are correctly signed but must still be refused. Only a key that may sign at the
+certificate's `iat` counts: the suite's App Manager also lists a revoked and a retired key,
+whose certificates signed now must be refused as signed by an unknown key.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from conformance import jose, keys
 from conformance.checks.base import check, expect_problem, expect_status, fail, problem_code
 from conformance.checks.trust import CLOCK_SKEW_S, FAR_OFF_S, NEEDS, with_certificate
 from conformance.context import CheckContext
 from conformance.errors import CheckError
+from conformance.jose import SigningKey
 
 AREA = "trust"
 REGISTRATION_TTL_S = 600
 CLAIMS_INVALID = "certificaat/claims-ongeldig"
+KEY_UNKNOWN = "certificaat/sleutel-onbekend"
 
 
 @check(rule="/certificaat/inlogbewijs", area=AREA, needs=NEEDS)
@@ -59,6 +65,41 @@ async def inactive_app_manager_rejected(ctx: CheckContext) -> None:
         expect_problem(resp, 401, "certificaat/uitgever-onbekend")
 
 
+def _app_manager_entry(ctx: CheckContext, role: str, window: str
+                       ) -> tuple[SigningKey, dict[str, Any]]:
+    """The suite's App Manager key `role` and its key entry in the test scheme, which must
+    carry `window` (``ingetrokken_op`` or ``geldig_tot``)."""
+    key = getattr(ctx.keys, role, None)
+    manager = next((m for m in ctx.scheme.get("app_managers", [])
+                    if m.get("id") == ctx.keys.app_manager_id), {})
+    entry = next((e for e in manager.get("sleutels", [])
+                  if key is not None and e.get("jwk", {}).get("kid") == key.kid), None)
+    if key is None or entry is None or not isinstance(entry.get(window), int):
+        raise CheckError(f"the test scheme lists no {role.replace('_', ' ')} with {window} for "
+                         "the suite's App Manager: re-run `vorderingen-conformance sleutels` "
+                         "with this suite version")
+    return key, entry
+
+
+@check(rule="/certificaat/uitgever-in-stelsel", area=AREA, needs=NEEDS)
+async def app_manager_key_window_checked(ctx: CheckContext) -> None:
+    """A certificate of the suite's (active) App Manager signed now by one of its listed keys
+    that may no longer sign is refused with 401 certificaat/sleutel-onbekend: the key revoked
+    a day ago (``ingetrokken_op``) and the key whose window ended two days ago
+    (``geldig_tot``). The key set holds only the entries that may have signed at ``iat``."""
+    now = ctx.now()
+    for role, window, what in (
+            ("revoked_app_manager_key", "ingetrokken_op", "revoked"),
+            ("retired_app_manager_key", "geldig_tot", "retired")):
+        key, entry = _app_manager_entry(ctx, role, window)
+        resp = await with_certificate(ctx, iat=now, signing_key=key)
+        if problem_code(resp) != KEY_UNKNOWN:
+            fail(f"a certificate signed now by the App Manager's key {what} at "
+                 f"{entry[window]} ({window}) got {resp.status_code} "
+                 f"{problem_code(resp)!r}; expected 401 {KEY_UNKNOWN}", resp)
+        expect_problem(resp, 401, KEY_UNKNOWN)
+
+
 @check(rule="/certificaat/geldigheid", area=AREA, needs=NEEDS)
 async def not_before_checked_apart(ctx: CheckContext) -> None:
     """``nbf`` and ``iat`` are each compared with the clock: a certificate issued now but
@@ -76,4 +117,5 @@ async def not_before_checked_apart(ctx: CheckContext) -> None:
         expect_problem(resp, 401, "certificaat/nog-niet-geldig")
 
 
-CHECKS = (login_evidence_checked, inactive_app_manager_rejected, not_before_checked_apart)
+CHECKS = (login_evidence_checked, inactive_app_manager_rejected, app_manager_key_window_checked,
+          not_before_checked_apart)

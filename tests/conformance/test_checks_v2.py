@@ -58,6 +58,8 @@ BROKEN = [
      "got status 201"),
     (certificaat.inactive_app_manager_rejected, "status-app-manager-genegeerd",
      "got status 201"),
+    (certificaat.app_manager_key_window_checked, "appmanager-sleutelvenster-genegeerd",
+     "signed now by the App Manager's key revoked at"),
     (certificaat.not_before_checked_apart, "alleen-iat-gecontroleerd",
      "valid from 10 minutes ahead (nbf) got 201"),
     (hulpvraag_enveloppen.envelope_after_key_window_refused, "hulpvraag-zonder-verificatie",
