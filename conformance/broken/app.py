@@ -47,8 +47,8 @@ def _source(request: Request) -> Source:
     return request.app.state.source
 
 
-def _auth(request: Request, dienst: str) -> Any:
-    return sessions.authorize(_source(request), request, request.app.state.base_path, dienst)
+async def _auth(request: Request, dienst: str) -> Any:
+    return await sessions.authorize(_source(request), request, request.app.state.base_path, dienst)
 
 
 def _path_id(request: Request, name: str) -> str:
@@ -87,12 +87,12 @@ async def create_sessie(request: Request) -> Response:
 
 
 async def delete_huidige_sessie(request: Request) -> Response:
-    sessions.end_session(_source(request), request, request.app.state.base_path)
+    await sessions.end_session(_source(request), request, request.app.state.base_path)
     return Response(status_code=204)
 
 
 async def get_vorderingenoverzicht(request: Request) -> Response:
-    session = _auth(request, "vorderingenoverzicht")
+    session = await _auth(request, "vorderingenoverzicht")
     source = _source(request)
     bsn = session.bsn
     if source.flaws.on("bsn-uit-query") and "bsn" in request.query_params:
@@ -108,13 +108,13 @@ async def get_vorderingenoverzicht(request: Request) -> Response:
 async def create_voorstel(request: Request) -> Response:
     if _source(request).flaws.on("body-voor-sessie"):  # validation middleware before auth
         await _body(request, "voorstel")
-    session = _auth(request, "betalingsregelingen")
+    session = await _auth(request, "betalingsregelingen")
     body = await _body(request, "voorstel")
     return JSONResponse(arrangements.quote(_source(request), session, body), status_code=201)
 
 
 async def create_betalingsregeling(request: Request) -> Response:
-    session = _auth(request, "betalingsregelingen")
+    session = await _auth(request, "betalingsregelingen")
     key = arrangements.check_idempotency_key(request.headers.get("idempotency-key"))
     body = await _body(request, "betalingsregeling")
     answer, replayed = await arrangements.accept(_source(request), session, body, key)
@@ -123,24 +123,24 @@ async def create_betalingsregeling(request: Request) -> Response:
 
 
 async def list_betalingsregelingen(request: Request) -> Response:
-    session = _auth(request, "betalingsregelingen")
+    session = await _auth(request, "betalingsregelingen")
     return JSONResponse(arrangements.listing(_source(request), session))
 
 
 async def get_betalingsregeling(request: Request) -> Response:
-    session = _auth(request, "betalingsregelingen")
+    session = await _auth(request, "betalingsregelingen")
     arrangement_id = _path_id(request, "betalingsregeling_id")
     return JSONResponse(arrangements.read(_source(request), session, arrangement_id))
 
 
 async def delete_betalingsregeling(request: Request) -> Response:
-    session = _auth(request, "betalingsregelingen")
+    session = await _auth(request, "betalingsregelingen")
     arrangements.withdraw(_source(request), session, _path_id(request, "betalingsregeling_id"))
     return Response(status_code=204)
 
 
 async def create_reservering(request: Request) -> Response:
-    session = _auth(request, "betalingsregelingen")
+    session = await _auth(request, "betalingsregelingen")
     key = arrangements.check_idempotency_key(request.headers.get("idempotency-key"))
     body = await _body(request, "reservering")
     answer, replayed = await reservations.reserve(_source(request), session, body, key)
@@ -149,13 +149,13 @@ async def create_reservering(request: Request) -> Response:
 
 
 async def get_reservering(request: Request) -> Response:
-    session = _auth(request, "betalingsregelingen")
+    session = await _auth(request, "betalingsregelingen")
     found = reservations.find(_source(request), session, _path_id(request, "reservering_id"))
     return JSONResponse(reservations.reservation_view(_source(request), found))
 
 
 async def bevestig_reservering(request: Request) -> Response:
-    session = _auth(request, "betalingsregelingen")
+    session = await _auth(request, "betalingsregelingen")
     answer, made = await reservations.confirm(_source(request), session,
                                               _path_id(request, "reservering_id"))
     if not made:
@@ -166,25 +166,25 @@ async def bevestig_reservering(request: Request) -> Response:
 
 
 async def delete_reservering(request: Request) -> Response:
-    session = _auth(request, "betalingsregelingen")
+    session = await _auth(request, "betalingsregelingen")
     reservations.cancel(_source(request), session, _path_id(request, "reservering_id"))
     return Response(status_code=204)
 
 
 async def create_pauze(request: Request) -> Response:
-    session = _auth(request, "pauzes")
+    session = await _auth(request, "pauzes")
     body = await _body(request, "pauze")
     answer = pauses.start(_source(request), session, body)
     return _created(request, answer, answer["id"])
 
 
 async def list_pauzes(request: Request) -> Response:
-    session = _auth(request, "pauzes")
+    session = await _auth(request, "pauzes")
     return JSONResponse(pauses.listing(_source(request), session))
 
 
 async def get_pauze(request: Request) -> Response:
-    session = _auth(request, "pauzes")
+    session = await _auth(request, "pauzes")
     return JSONResponse(pauses.read(_source(request), session, _path_id(request, "pauze_id")))
 
 
@@ -196,13 +196,13 @@ async def get_openapi(request: Request) -> Response:
 
 
 async def delete_pauze(request: Request) -> Response:
-    session = _auth(request, "pauzes")
+    session = await _auth(request, "pauzes")
     pauses.end(_source(request), session, _path_id(request, "pauze_id"))
     return Response(status_code=204)
 
 
 async def create_hulpvraag(request: Request) -> Response:
-    session = _auth(request, "hulpvragen")
+    session = await _auth(request, "hulpvragen")
     no_consent = _source(request).flaws.on("toestemming-niet-vereist")
     body = await _body(request, "hulpvraag-zonder-toestemming" if no_consent else "hulpvraag")
     return JSONResponse(hulpvragen.receive(_source(request), session, body), status_code=201)
@@ -211,7 +211,7 @@ async def create_hulpvraag(request: Request) -> Response:
 async def testklok_endpoint(request: Request) -> Response:
     """GET/PUT /testklok (spec/testomgeving.md): the session citizen's test clock."""
     source = _source(request)
-    _key, session = sessions.authenticate(source, request, request.app.state.base_path)
+    _key, session = await sessions.authenticate(source, request, request.app.state.base_path)
     if request.method == "PUT":
         return JSONResponse(testklok.move(
             source, session.bsn, await read_body(request, testklok.BODY, source.flaws)))

@@ -37,6 +37,9 @@ VERZOEKBEWIJS_FLAWS: tuple[Flaw, ...] = (
          "a request proof dated further ahead than CLOCK_SKEW_S is accepted"),
     Flaw("verzoekbewijs-herbruikbaar", "/verzoekbewijs/eenmalig",
          "a request proof's jti is not remembered: a replayed request is served"),
+    Flaw("verzoekbewijs-cache-niet-atomair", "/verzoekbewijs/eenmalig",
+         "the replay cache is read, then written after a round trip: the same request proof "
+         "sent several times at once is served more than once"),
     Flaw("sessie-bewijs-api-url-niet-gecontroleerd", "/sessie/bewijs-eindpunt",
          "the sessie-bewijs's api_url is not compared with the source's own endpoint"),
     Flaw("sessie-langer-dan-certificaat", "/sessie/niet-langer-dan-certificaat",

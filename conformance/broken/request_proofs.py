@@ -65,8 +65,8 @@ def request_url(source: Source, request: Request, base_path: str) -> str:
     return (source.scheme.api_url(source.oin) or "") + below
 
 
-def verify(source: Source, request: Request, token: str, session: Session,
-           base_path: str) -> None:
+async def verify(source: Source, request: Request, token: str, session: Session,
+                 base_path: str) -> None:
     """Verify the request's proof for `session`; TrustFailure `verzoekbewijs/…` otherwise."""
     values = request.headers.getlist(HEADER)
     if not values:
@@ -104,15 +104,19 @@ def verify(source: Source, request: Request, token: str, session: Session,
     max_age -= 1 if flaws.on("verzoekbewijs-leeftijd-exclusief") else 0  # >= where > is right
     if now - iat > max_age and not flaws.on("verzoekbewijs-oud-geaccepteerd"):
         raise TrustFailure(f"{PREFIX}/verlopen")
-    _remember(source, session, claims.get("jti"), iat)
+    await _remember(source, session, claims.get("jti"), iat)
 
 
-def _remember(source: Source, session: Session, jti: Any, iat: int) -> None:
-    """`…/hergebruikt` when this session saw `jti`; record it (no await: atomic here)."""
+async def _remember(source: Source, session: Session, jti: Any, iat: int) -> None:
+    """`…/hergebruikt` when this session saw `jti`; record it. Look-up and record are one
+    step (no await between them), so of simultaneous requests with one proof one is served;
+    the flaw `verzoekbewijs-cache-niet-atomair` awaits the cache in between."""
     now = source.clock.now()
     seen = session.proof_ids
     for old in [j for j, until in seen.items() if until < now]:
         del seen[old]
     if jti in seen and not source.flaws.on("verzoekbewijs-herbruikbaar"):
         raise TrustFailure(f"{PREFIX}/hergebruikt")
+    if source.flaws.on("verzoekbewijs-cache-niet-atomair"):
+        await source.store.round_trip()  # "read, then write": other requests run meanwhile
     seen[jti] = iat + JTI_KEPT_S

@@ -143,7 +143,8 @@ def _token(source: Source, authorization: str | None) -> str:
     return token.strip()
 
 
-def authenticate(source: Source, request: Request, base_path: str) -> tuple[str, Session]:
+async def authenticate(source: Source, request: Request, base_path: str
+                       ) -> tuple[str, Session]:
     """The session key and session of the request's session token, whose request proof is
     valid; Problem 401 otherwise (token first, then proof)."""
     token = _token(source, request.headers.get("authorization"))
@@ -156,18 +157,19 @@ def authenticate(source: Source, request: Request, base_path: str) -> tuple[str,
         raise Problem(401, "sessie/token-ongeldig", "Unknown, expired or ended session.",
                       headers=challenge(source))
     try:
-        request_proofs.verify(source, request, token, session, base_path)
+        await request_proofs.verify(source, request, token, session, base_path)
     except TrustFailure as exc:
         raise Problem(401, exc.code, exc.detail or "The request proof is not valid.",
                       headers=challenge(source)) from exc
     return key, session
 
 
-def authorize(source: Source, request: Request, base_path: str, dienst: str) -> Session:
+async def authorize(source: Source, request: Request, base_path: str, dienst: str
+                    ) -> Session:
     """Service offered, valid session and proof, and a level at least the service's minimum."""
     if dienst not in source.diensten:
         raise Problem(404, "algemeen/dienst-niet-aangeboden", f"{dienst} is not offered.")
-    _key, session = authenticate(source, request, base_path)
+    _key, session = await authenticate(source, request, base_path)
     minimum = MINIMUM_LEVEL[dienst]
     # the flaw: levels checked where the 2.0.0 suite looked (reads, help requests) only
     writing = request.method not in ("GET", "HEAD") and dienst != "hulpvragen"
@@ -178,8 +180,8 @@ def authorize(source: Source, request: Request, base_path: str, dienst: str) -> 
     return session
 
 
-def end_session(source: Source, request: Request, base_path: str) -> None:
+async def end_session(source: Source, request: Request, base_path: str) -> None:
     """`DELETE /sessies/huidige` (with its request proof, like every session request)."""
-    key, _session = authenticate(source, request, base_path)
+    key, _session = await authenticate(source, request, base_path)
     if not source.flaws.on("sessie-niet-beeindigd"):
         del source.store.sessions[key]

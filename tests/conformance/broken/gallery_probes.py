@@ -524,6 +524,17 @@ async def replayed_request(fed: Federation, client: httpx.AsyncClient) -> Any:
     return outcome(first), outcome(await client.get("/vorderingenoverzicht", headers=copied))
 
 
+async def simultaneous_replays(fed: Federation, client: httpx.AsyncClient) -> Any:
+    """One request proof sent three times at the same moment: the answers, sorted."""
+    headers = await fed.session(client)
+    token = headers["Authorization"].removeprefix("Sessie ")
+    proof = fed.request_proof(fed.app_keys[token], token, "GET", "/vorderingenoverzicht")
+    copied = {**headers, "Verzoek-Bewijs": proof}
+    answers = await asyncio.gather(*(client.get("/vorderingenoverzicht", headers=copied)
+                                     for _ in range(3)))
+    return sorted(map(outcome, answers), key=str)
+
+
 async def session_past_certificate(fed: Federation, client: httpx.AsyncClient) -> Any:
     """A certificate expiring in 100 s: after 200 s the session is gone."""
     app_key = ECKey.generate_key("P-256")
@@ -616,6 +627,8 @@ REQUEST_PROOF_PROBES: dict[str, tuple[Probe, Any]] = {
         timed_proof(200), (401, "verzoekbewijs/nog-niet-geldig")),
     "verzoekbewijs-herbruikbaar": (
         replayed_request, ((200, None), (401, "verzoekbewijs/hergebruikt"))),
+    "verzoekbewijs-cache-niet-atomair": (
+        simultaneous_replays, [(200, None), *[(401, "verzoekbewijs/hergebruikt")] * 2]),
     "sessie-bewijs-api-url-niet-gecontroleerd": (
         opening(proof={"claims": {"api_url": "http://127.0.0.1:9/vorderingen/v2"}}),
         (401, "bewijs/verkeerd-eindpunt")),
