@@ -12,6 +12,7 @@ a copy of one earlier request's headers, can neither read nor write.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -40,6 +41,7 @@ SHORT_CERT_LIFETIME_S = 300  # a certificate ending well before SESSION_TTL_S (9
 BRIEF_CERT_LIFETIME_S = 2  # a certificate whose end a check waits out
 END_MARGIN_S = 2  # how long after that end the session is used
 OTHER_API_URL = "https://andere-bron.vorderingen.example/vorderingen/v2"
+CONCURRENT_REPLAYS = 3  # copies of one request sent at the same moment
 # Per service, a write that needs a session; an empty body must never get past the proof.
 WRITE_PROBES = (
     ("betalingsregelingen", QUOTES),
@@ -188,6 +190,24 @@ async def replayed_read_rejected(ctx: CheckContext) -> None:
         fail(RULE_REQUIRED, f"a valid request proof was refused ({first.status_code} "
              f"{problem_code(first)!r})", first)
     expect_problem(await with_proof(ctx, session, proof), 401, "verzoekbewijs/hergebruikt")
+
+
+@check(rule=RULE_ONCE, area=AREA, needs=NEEDS)
+async def concurrent_replays_read_once(ctx: CheckContext) -> None:
+    """The same token and proof sent CONCURRENT_REPLAYS (3) times at the same moment read
+    once: exactly one is answered 200, the others 401 verzoekbewijs/hergebruikt. The proof's
+    id is looked up and recorded in one atomic step."""
+    session = await ctx.session()
+    proof = ctx.request_proof(session, "GET", OVERVIEW)
+    results = await asyncio.gather(*(with_proof(ctx, session, proof)
+                                     for _ in range(CONCURRENT_REPLAYS)))
+    served = [r for r in results if r.status_code == httpx.codes.OK]
+    if len(served) != 1:
+        fail(f"{len(served)} of {CONCURRENT_REPLAYS} concurrent requests with one request "
+             "proof were served (expected exactly 1)", *results)
+    for resp in results:
+        if resp is not served[0]:
+            expect_problem(resp, 401, "verzoekbewijs/hergebruikt")
 
 
 @check(rule=RULE_ONCE, area=AREA,
@@ -417,6 +437,7 @@ PROFILE_CHECKS = {
         bearer_scheme_refused,
         refusals_challenge_sessie,
         replayed_read_rejected,
+        concurrent_replays_read_once,
         proof_for_other_method_rejected,
         proof_for_other_url_rejected,
         proof_for_other_token_rejected,
