@@ -101,6 +101,7 @@ def build_app(
     diensten: tuple[str, ...] = ALL_DIENSTEN,
     base_path: str = "",
     bedenktijd_dagen: int = BEDENKTIJD_DAGEN,
+    reserveringen: bool = True,
 ) -> ASGIApp:
     """A source as an ASGI app: the correct baseline for `name=None`, else the named flaw.
 
@@ -114,6 +115,8 @@ def build_app(
     - `base_path`: where the interface is served ("" or e.g. "/vorderingen/v2").
     - `bedenktijd_dagen`: the cooling-off period (0: an arrangement can be undone only when
       it was made by confirming a reservation, within the group's annuleerbaar_tot).
+    - `reserveringen`: False for a source that offers no two-phase agreement (it publishes
+      no `reservering_geldigheid_s` and answers every reservation operation 404).
     """
     flaws = Flaws(name)
     if not isinstance(oin, str) or not OIN.fullmatch(oin):
@@ -137,6 +140,7 @@ def build_app(
         flaws=flaws,
         cases=book(citizens, flaws),
         bedenktijd_dagen=bedenktijd_dagen,
+        reserveringen=reserveringen,
     )
     if test_citizens is None:
         remember(source, past_arrangements(clock.today()))

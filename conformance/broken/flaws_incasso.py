@@ -49,6 +49,8 @@ INCASSO_FLAWS: tuple[Flaw, ...] = (
     # --- the two-phase agreement ---------------------------------------------------------------
     Flaw("reservering-houdt-zaken-niet-vast", "/betalingsregeling/reservering",
          "a reservation holds nothing: its cases can be quoted and accepted elsewhere"),
+    Flaw("reserveringen-niet-aangekondigd", "/betalingsregeling/reservering",
+         "reservations are served although /configuratie announces no reservering_geldigheid_s"),
     Flaw("sleutels-per-operatie", "/betalingsregeling/reservering",
          "a reservation's Idempotency-Key lives apart from acceptances': one key makes both"),
     Flaw("reservering-vervalt-niet", "/betalingsregeling/reservering-vervalt",

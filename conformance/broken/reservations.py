@@ -29,7 +29,7 @@ from conformance.broken.store import (
 
 
 def _offered(source: Source) -> None:
-    if "betalingsregelingen" not in source.diensten:
+    if "betalingsregelingen" not in source.diensten or not source.reserveringen:
         raise Problem(404, "algemeen/dienst-niet-aangeboden", "Reservations are not offered.")
 
 

@@ -72,6 +72,7 @@ class Source:
     cases: dict[str, dict[str, dict[str, Any]]]
     store: Store = field(default_factory=Store)
     bedenktijd_dagen: int = BEDENKTIJD_DAGEN  # 0: only a confirmed group can be undone
+    reserveringen: bool = True  # False: no two-phase agreement (2.2's reservations)
     # a key listed nowhere: the flaw `verkeerde-sleutel` signs envelopes with it
     stray_key: ec.EllipticCurvePrivateKey = field(
         default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
@@ -128,8 +129,10 @@ class Source:
                 "minimale_aanlooptijd_dagen": MINIMALE_AANLOOPTIJD_DAGEN,
                 "maximaal_gemiste_termijnen": MAXIMAAL_GEMISTE_TERMIJNEN,
                 "respijt_dagen": RESPIJT_DAGEN,
-                "reservering_geldigheid_s": RESERVERING_GELDIGHEID_S,
             }
+            # `reserveringen-niet-aangekondigd`: served (reservations.py) but never announced
+            if self.reserveringen and not self.flaws.on("reserveringen-niet-aangekondigd"):
+                body["betalingsregeling"]["reservering_geldigheid_s"] = RESERVERING_GELDIGHEID_S
             if not self.flaws.on("rente-niet-gepubliceerd"):  # set in the back office only
                 body["betalingsregeling"]["rente_basispunten"] = RENTE_BASISPUNTEN
         if "pauzes" in self.diensten:

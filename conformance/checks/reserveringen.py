@@ -145,6 +145,23 @@ async def reservation_holds_its_cases(ctx: CheckContext) -> None:
 
 
 @check(rule="/betalingsregeling/reservering", area=AREA, needs=NEEDS)
+async def reservations_refused_when_not_announced(ctx: CheckContext) -> None:
+    """A source that does not publish ``reservering_geldigheid_s`` offers no two-phase
+    agreement: reserving a valid quote is 404 algemeen/dienst-niet-aangeboden and holds
+    nothing. (Not applicable to a source that publishes it: the other checks bind it.)"""
+    value = (ctx.config.get("betalingsregeling") or {}).get("reservering_geldigheid_s")
+    if isinstance(value, int):
+        raise NotApplicable("the source announces reservering_geldigheid_s: it offers the "
+                            "two-phase agreement")
+    session = await ctx.session()
+    case = await arrangement_case(ctx, session)
+    async with held(ctx, session) as made:
+        resp = await reserve(ctx, session, (await valid_quote(ctx, session, case))["voorstel_id"],
+                             made)
+        expect_problem(resp, 404, "algemeen/dienst-niet-aangeboden")
+
+
+@check(rule="/betalingsregeling/reservering", area=AREA, needs=NEEDS)
 async def reservation_keys_shared_with_acceptances(ctx: CheckContext) -> None:
     """Acceptances and reservations share one Idempotency-Key space: the key of a
     reservation, even once it is cancelled, sent with the acceptance of another quote is
@@ -332,7 +349,8 @@ async def _refused_after_windows(ctx: CheckContext, session: Session,
     expect_problem(late, 409, "betalingsregeling/bedenktijd-verstreken")
 
 
-CHECKS = (reservation_holds_its_cases, reservation_keys_shared_with_acceptances,
+CHECKS = (reservation_holds_its_cases, reservations_refused_when_not_announced,
+          reservation_keys_shared_with_acceptances,
           unconfirmed_reservation_lapses,
           confirmation_makes_the_arrangement_once, cancelled_reservation_not_confirmed,
           cancellation_frees_the_cases, group_arrangement_withdrawable)

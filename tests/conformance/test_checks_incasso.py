@@ -56,6 +56,8 @@ BROKEN = [
      "/betalingsregeling/rekenregel-2-2", "not refused with zaak-afgelost, detail"),
     (reserveringen.reservation_holds_its_cases, "reservering-houdt-zaken-niet-vast",
      "/betalingsregeling/reservering", "got status 201"),
+    (reserveringen.reservations_refused_when_not_announced, "reserveringen-niet-aangekondigd",
+     "/betalingsregeling/reservering", "expected problem 404 algemeen/dienst-niet-aangeboden"),
     (reserveringen.reservation_keys_shared_with_acceptances, "sleutels-per-operatie",
      "/betalingsregeling/reservering", "expected problem 422 idempotentie/sleutel-hergebruikt"),
     (reserveringen.unconfirmed_reservation_lapses, "reservering-vervalt-niet",
@@ -85,7 +87,9 @@ BROKEN = [
     (pauzegrenzen.pause_everything_follows_acties, "alles-pauzeren-negeert-acties",
      "/pauze/alles-volgt-acties", "the cases whose acties offer pauze are"),
 ]
-CHECKS = list(dict.fromkeys(fn for fn, *_ in BROKEN))
+# Bound only by a source that offers no reservations: proven on one below.
+UNANNOUNCED_ONLY = (reserveringen.reservations_refused_when_not_announced,)
+CHECKS = [fn for fn in dict.fromkeys(fn for fn, *_ in BROKEN) if fn not in UNANNOUNCED_ONLY]
 
 
 def _id(value):
@@ -152,6 +156,20 @@ async def test_group_withdrawal_is_not_tested_without_a_test_clock(suite_keys, m
                        fed, monkeypatch=monkeypatch)
     assert (result.outcome, result.skip) == (Outcome.SKIPPED, Skip.NOT_TESTED), result.message
     assert "does not offer" in result.message
+
+
+@pytest.mark.anyio
+async def test_a_source_without_reservations_refuses_them(suite_keys, monkeypatch):
+    """Passes on a source that announces no reservering_geldigheid_s (and holds nothing);
+    not applicable to one that announces it."""
+    fed = Federation(suite_keys)
+    check = reserveringen.reservations_refused_when_not_announced
+    app = fed.source(reserveringen=False)
+    result = await run(check, app, fed, monkeypatch=monkeypatch)
+    assert result.outcome is Outcome.PASSED, result.message
+    assert gallery_source(app).store.reservations == {}
+    result = await run(check, fed.source(), fed, monkeypatch=monkeypatch)
+    assert (result.outcome, result.skip) == (Outcome.SKIPPED, Skip.NOT_APPLICABLE)
 
 
 ZERO_DAY_CHECKS = [reserveringen.group_arrangement_withdrawable,

@@ -117,6 +117,18 @@ async def reserved_case_quoted(fed: Federation, client: httpx.AsyncClient) -> An
     return _outcome(await _quote(client, headers))
 
 
+async def reservation_unannounced(fed: Federation, client: httpx.AsyncClient) -> Any:
+    """What /configuratie announces, and what a reservation of a valid quote gets."""
+    announced = (await client.get("/configuratie")).json()["betalingsregeling"]
+    headers = await fed.session(client)
+    offer = (await _quote(client, headers)).json()
+    response = await client.post(
+        "/betalingsregelingen/reserveringen", headers={**headers, "Idempotency-Key": "r0"},
+        json={"voorstel_id": offer["voorstel_id"], "groep_id": str(uuid.uuid4()),
+              "groep_omvang": 2})
+    return "reservering_geldigheid_s" in announced or response.status_code != 201
+
+
 async def reservation_key_accepted(fed: Federation, client: httpx.AsyncClient) -> Any:
     """A cancelled reservation's key ("r1") sent again with an acceptance."""
     headers = await fed.session(client)
@@ -257,6 +269,7 @@ INCASSO_PROBES: dict[str, tuple[Probe, Any]] = {
                                            (409, "betalingsregeling/reservering-geannuleerd")),
     "reservering-houdt-zaken-niet-vast": (reserved_case_quoted,
                                           (422, "betalingsregeling/niet-mogelijk")),
+    "reserveringen-niet-aangekondigd": (reservation_unannounced, True),
     "sleutels-per-operatie": (reservation_key_accepted,
                               (422, "idempotentie/sleutel-hergebruikt")),
     "reservering-vervalt-niet": (confirmed_after_lapse,
