@@ -17,10 +17,110 @@ const EVENT_TYPES = [IMPOSED, "BetalingsverplichtingOpgelegd", "Betalingsverplic
   PAID, REMITTED];
 const REFERENCES = { correctie_van: IMPOSED, betalingsverplichting: "BetalingsverplichtingOpgelegd",
   financiele_verplichting: IMPOSED };
-const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+// RFC 3339 as the schema's `format` checks it (the Python app asserts formats): a date or
+// date-time must be a real calendar day and time, not only look like one — "2026-13-01"
+// makes Date.parse NaN, and NaN passes every key-window comparison.
+const DATETIME = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?(Z|[+-]([0-9]{2}):([0-9]{2}))$/;
+const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 const isInt = Number.isInteger;
-const isText = (v) => typeof v === "string" && v.length > 0;
+const isText = (v) => typeof v === "string" && v.length > 0 && v.length <= 2000;
+const isName = (v) => typeof v === "string" && v.length > 0 && v.length <= 200;
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const leap = (y) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** True for an RFC 3339 full-date that is a real day (year 0001 onwards, as Python's). */
+export function isDate(value) {
+  const match = typeof value === "string" ? DATE.exec(value) : null;
+  if (!match) return false;
+  const [year, month, day] = match.slice(1).map(Number);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1
+    && day <= (month === 2 && leap(year) ? 29 : DAYS[month - 1]);
+}
+
+/** True for an RFC 3339 date-time with offset that is a real instant the page can compare. */
+export function isDateTime(value) {
+  const match = typeof value === "string" ? DATETIME.exec(value) : null;
+  if (!match || !isDate(match[1])) return false;
+  const [hour, minute, second] = match.slice(2, 5).map(Number);
+  const offsetOk = match[6] === "Z" || (Number(match[7]) <= 23 && Number(match[8]) <= 59);
+  return hour <= 23 && minute <= 59 && second <= 59 && offsetOk
+    && Number.isFinite(Date.parse(value));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TELEFOON = /^\+?[0-9][0-9 ()-]{2,24}$/;
+const WEB_URL = /^https:\/\/[^\s]+$/;
+const optional = (value, check) => value === undefined || check(value);
+const oneOf = (...words) => (value) => words.includes(value);
+const isCents = (v) => isInt(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER;
+const isId = (v) => typeof v === "string" && UUID.test(v);
+const isWebUrl = (v) => typeof v === "string" && v.length <= 2000 && WEB_URL.test(v);
+
+/** common.schema.json#/$defs/contact: every member optional, each of its own form. */
+export const isContact = (c) => isObject(c)
+  && optional(c.telefoon, (t) => typeof t === "string" && TELEFOON.test(t))
+  && optional(c.email, (e) => typeof e === "string" && e.includes("@") && e.length <= 254)
+  && optional(c.url, isWebUrl);
+const isCreditor = (s) => isObject(s) && isName(s.naam) && optional(s.oin, (o) => typeof o === "string" && /^[0-9]{20}$/.test(o));
+
+// The members of a case that 2.2 added (and `betalingsregeling`, 2.0 with `{id}` only), in
+// the form vorderingendocument.schema.json gives them. The schema holds for every version of
+// the document, so they are checked whenever present, as the Python app's schema does; only
+// the invariants between them wait for a 2.2 document (rules22.js).
+const instalment = (t) => isObject(t) && isInt(t.volgnummer) && t.volgnummer >= 1 && t.volgnummer <= 1200
+  && isDate(t.vervaldatum) && isCents(t.bedrag) && t.bedrag >= 1
+  && oneOf("open", "betaald", "deels_betaald", "gemist")(t.status) && optional(t.betaald, isCents)
+  && optional(t.hoofdsom, (h) => isCents(h) && h >= 1) && optional(t.rente, (r) => isCents(r) && r >= 0);
+const arrangementShape = (r) => isObject(r) && isId(r.id)
+  && optional(r.status, oneOf("actief", "ingetrokken", "beeindigd"))
+  && optional(r.termijnbedrag, (b) => isCents(b) && b >= 1)
+  && optional(r.aantal_termijnen, (n) => isInt(n) && n >= 1 && n <= 1200)
+  && optional(r.termijnen, (ts) => Array.isArray(ts) && ts.length >= 1 && ts.length <= 1200 && ts.every(instalment))
+  && optional(r.gemiste_termijnen, (n) => isInt(n) && n >= 0 && n <= 1200)
+  && optional(r.beeindiging, (b) => isObject(b) && isDate(b.datum) && optional(b.toelichting, isText)
+    && oneOf("afgelost", "vervallen", "gewijzigd", "door_bron", "door_burger", "schuldregeling")(b.reden))
+  && optional(r.vervangt, isId) && optional(r.vervangen_door, isId)
+  && optional(r.groep, (g) => isObject(g) && isId(g.id) && isInt(g.omvang) && g.omvang >= 1 && g.omvang <= 100
+    && isDateTime(g.bevestigd_op) && isDateTime(g.annuleerbaar_tot));
+const CASE_MEMBERS = {
+  regelbaar_bedrag: isCents,
+  betalingsregeling: arrangementShape,
+  pauze: (p) => isObject(p) && isId(p.id) && isDate(p.einddatum),
+  pauze_mogelijkheid: (p) => isObject(p) && typeof p.mogelijk === "boolean"
+    && optional(p.reden, oneOf("maximum-bereikt", "wachttijd", "wettelijke-rente", "in-schuldregeling",
+      "bij-deurwaarder", "afgelost", "niet-voor-deze-zaak"))
+    && optional(p.mogelijk_vanaf, isDate) && optional(p.toelichting, isText),
+  rechtsmiddel: (r) => isObject(r) && oneOf("bezwaar", "beroep", "hoger_beroep")(r.stadium)
+    && isDate(r.ingediend_op) && typeof r.uitstel_van_betaling === "boolean" && optional(r.toelichting, isText),
+  schuldregeling: (s) => isObject(s) && oneOf("minnelijk", "wsnp", "moratorium")(s.soort) && isDate(s.sinds)
+    && optional(s.tot, isDate) && optional(s.behandelaar, isName),
+  beslag: (list) => Array.isArray(list) && list.length >= 1 && list.length <= 10 && list.every((b) => isObject(b)
+    && oneOf("loonbeslag", "uitkeringsbeslag", "bankbeslag", "beslag_roerende_zaken")(b.soort)
+    && isDate(b.gelegd_op) && optional(b.derde, isName)
+    && optional(b.beslagvrije_voet, (v) => isCents(v) && v >= 0) && optional(b.toelichting, isText)
+    && optional(b.contact, isContact)),
+  overgenomen_van: (o) => isObject(o) && isName(o.naam) && isDate(o.datum)
+    && optional(o.oin, (v) => typeof v === "string" && /^[0-9]{20}$/.test(v)) && optional(o.zaakkenmerk, isText),
+  schuldeiser: isCreditor,
+  bezwaar: (b) => isObject(b) && typeof b.mogelijk === "boolean" && optional(b.uiterlijk, isDate)
+    && optional(b.toelichting, isText),
+  grondslag: (g) => isObject(g) && isText(g.omschrijving) && optional(g.url, isWebUrl),
+};
+// An event's members the page reads beyond the common ones (ledger.js, notes.js, rules22.js).
+const EVENT_MEMBERS = {
+  schuldeiser: isCreditor,
+  tegenboeking_van: isText,
+  tegenboeking_soort: oneOf("storno", "terugbetaling", "verkeerd_geboekt", "correctie"),
+  betaalwijze: oneOf("overboeking", "automatische_incasso", "verrekening", "beslag", "herboeking"),
+  verrekend_met: isText,
+  herboekt_van: (h) => isObject(h) && isText(h.zaakkenmerk) && isText(h.gebeurtenis_id),
+  correctie_van: isText,
+  betalingsverplichting: isText,
+  financiele_verplichting: isText,
+};
+const membersOk = (object, checks) => Object.entries(checks)
+  .every(([member, check]) => !Object.hasOwn(object, member) || check(object[member]));
 
 function elfproef(bsn) {
   if (!/^[0-9]{9}$/.test(bsn) || bsn === "000000000") return false;
@@ -34,16 +134,17 @@ function caseProblems(zaak, at, seenEvents) {
     && LOOPTIJDEN.includes(zaak.looptijd) && STATUSSEN.includes(zaak.status)
     && ["totaal_financieel_verplicht", "totaal_financieel_vereffend", "saldo", "achterstand"]
       .every((k) => isInt(zaak[k]))
-    && DATETIME.test(zaak.saldo_datumtijd || "")
-    && (zaak.volgende_vervaldatum === null || DATE.test(zaak.volgende_vervaldatum || ""))
+    && isDateTime(zaak.saldo_datumtijd)
+    && (zaak.volgende_vervaldatum === null || isDate(zaak.volgende_vervaldatum))
     && Array.isArray(zaak.acties) && zaak.acties.every((a) => ACTIES.includes(a))
-    && zaak.contact && typeof zaak.contact === "object" && Array.isArray(zaak.gebeurtenissen);
+    && isContact(zaak.contact) && Array.isArray(zaak.gebeurtenissen)
+    && membersOk(zaak, CASE_MEMBERS);
   if (!shapeOk) return [`${at}: members missing or of the wrong type`];
   const byId = new Map();
   for (const [j, event] of zaak.gebeurtenissen.entries()) {
-    if (!isText(event.gebeurtenis_id) || !EVENT_TYPES.includes(event.gebeurtenistype)
-      || !DATETIME.test(event.datumtijd || "")
-      || ("bedrag" in event && !isInt(event.bedrag))) {
+    if (!isObject(event) || !isText(event.gebeurtenis_id) || !EVENT_TYPES.includes(event.gebeurtenistype)
+      || !isDateTime(event.datumtijd)
+      || ("bedrag" in event && !isCents(event.bedrag)) || !membersOk(event, EVENT_MEMBERS)) {
       found.push(`${at}/gebeurtenissen/${j}: not an event`);
       continue;
     }
@@ -93,13 +194,17 @@ export const majorOf = (value) => {
 export function documentProblems(document) {
   if (!isMajor2(document.documentversie) || !document.bron || !isText(document.bron.oin)
     || !isText(document.bron.naam) || !elfproef(document.bsn || "")
-    || !DATETIME.test(document.opgesteld_op || "") || !Array.isArray(document.financiele_zaken)) {
+    || !isDateTime(document.opgesteld_op) || !Array.isArray(document.financiele_zaken)) {
     return ["/document: not a claims document of major 2"];
   }
   const found = [];
   const seenEvents = new Set();
   const seenCases = new Set();
   for (const [i, zaak] of document.financiele_zaken.entries()) {
+    if (!isObject(zaak)) {
+      found.push(`/financiele_zaken/${i}: not a case`);
+      continue;
+    }
     if (seenCases.has(zaak.zaakkenmerk)) found.push(`/document/zaakkenmerk-uniek /financiele_zaken/${i}`);
     seenCases.add(zaak.zaakkenmerk);
     found.push(...caseProblems(zaak, `/financiele_zaken/${i}`, seenEvents));

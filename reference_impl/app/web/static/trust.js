@@ -88,6 +88,9 @@ export async function verifyScheme(token, pinned, omgeving) {
 
 /** Why a key entry may not have signed at `at` (a suffix of envelop/…), or null. */
 function signingFailure(entry, at) {
+  // A moment that is no number (an impossible date parses to NaN) fails every comparison
+  // below, which would let any key pass: no moment, no key.
+  if (typeof at !== "number" || !Number.isFinite(at)) return "sleutel-niet-geldig";
   if (at < entry.geldig_vanaf - CLOCK_SKEW_S) return "sleutel-niet-geldig";
   if (isInt(entry.geldig_tot) && at > entry.geldig_tot + CLOCK_SKEW_S) return "sleutel-niet-geldig";
   if (isInt(entry.ingetrokken_op) && at >= entry.ingetrokken_op) return "sleutel-ingetrokken";
