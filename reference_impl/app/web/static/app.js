@@ -22,6 +22,7 @@ const NOTHING_TO_PAUSE = ["zaak-onbekend", "zaak-afgelost", "zaak-al-gepauzeerd"
 const RENEW_MARGIN_S = 120;
 const APP_NAAM = "Vorderingen referentie-app (browser)";
 const LOGIN_KEY = "vorderingen-inloggen";  // sessionStorage: this tab's login in progress
+const LOGIN_RETURN = ["code", "state", "iss", "error", "error_description", "error_uri"];
 
 const state = { config: null, scheme: null, keys: null, kid: null, jwk: null,
   certificate: null, claims: null, sessions: new Map(), overview: null, plan: null };
@@ -95,7 +96,21 @@ async function authed(org, method, path, options = {}) {
 
 // --- start: scheme, key, certificate ------------------------------------------------------
 
+/** The login return's members (?code&state&iss), taken out of the address bar at once on
+ * every path: a stored certificate, a scheme that cannot be fetched, a login that fails. */
+function takeLoginReturn() {
+  const query = new URLSearchParams(window.location.search);
+  const kept = new URLSearchParams(query);
+  for (const name of LOGIN_RETURN) kept.delete(name);
+  if (String(kept) !== String(query)) {
+    const rest = String(kept);
+    window.history.replaceState(null, "", `${window.location.pathname}${rest ? `?${rest}` : ""}${window.location.hash}`);
+  }
+  return query;
+}
+
 async function boot() {
+  const query = takeLoginReturn();
   state.config = await (await fetch("/config.json", { cache: "no-store" })).json();
   const response = await call("GET", state.config.stelsel_url, {
     expect: 200, headers: { Accept: "application/jose" }, timeoutMs: timeoutMs() });
@@ -121,7 +136,6 @@ async function boot() {
       await remove("certificaat");
     }
   }
-  const query = new URLSearchParams(window.location.search);
   if (!state.certificate && (query.has("code") || query.has("error"))) {
     await finishLogin(query);
   }
@@ -180,8 +194,7 @@ function deviceName() {
 async function finishLogin(query) {
   const status = $("#inlog-status");
   const pending = JSON.parse(sessionStorage.getItem(LOGIN_KEY) || "null");
-  sessionStorage.removeItem(LOGIN_KEY);
-  window.history.replaceState(null, "", "/");  // the code leaves the address bar at once
+  sessionStorage.removeItem(LOGIN_KEY);  // the code left the address bar in boot already
   try {
     if (!pending || query.get("state") !== pending.state) throw new Error("dit is niet onze inlogpoging (state)");
     const manager = appManager();
