@@ -16,7 +16,7 @@ import { TokenError, b64urlEncode, exportPublic, generateKeyPair, sha256b64url, 
   from "./jose.js";
 import { get, put, remove } from "./store.js";
 import { verifyCertificate, verifyEnvelope, verifyScheme } from "./trust.js";
-import { renderGroups, renderParts, renderPauses, renderSources, renderTotals } from "./view.js";
+import { cardOf, renderGroups, renderParts, renderPauses, renderSources, renderTotals } from "./view.js";
 import { GROUPS, failureWords } from "./words.js";
 const NOTHING_TO_PAUSE = ["zaak-onbekend", "zaak-afgelost", "zaak-al-gepauzeerd"];
 const RENEW_MARGIN_S = 120;
@@ -285,10 +285,22 @@ async function showOverview() {
   const today = amsterdamToday();
   const groups = Object.fromEntries(GROUPS.map(([g]) => [g, []]));
   for (const result of results) {
-    for (const zaak of result.document ? result.document.financiele_zaken : []) {
-      const group = groupOf(zaak, today);
-      // the 2.2 net figures, reversals and creditors beside the document's members (ledger.js)
-      if (group) groups[group].push({ ...zaak, ...ledgerMembers(zaak), organisatie: result.org });
+    if (!result.document) continue;
+    // Each source's cards are drawn before any is shown: what cannot be drawn makes that
+    // source refused, never the whole page (/app/status-per-bron).
+    try {
+      const rows = [];
+      for (const zaak of result.document.financiele_zaken) {
+        const group = groupOf(zaak, today);
+        if (!group) continue;
+        // the 2.2 net figures, reversals and creditors beside the document's members (ledger.js)
+        const row = { ...zaak, ...ledgerMembers(zaak), organisatie: result.org };
+        cardOf(row);
+        rows.push([group, row]);
+      }
+      for (const [group, row] of rows) groups[group].push(row);
+    } catch (_) {
+      Object.assign(result, { status: "geweigerd", code: "app/fout", document: null, envelope: null, count: 0 });
     }
   }
   state.overview = { results, groups };

@@ -3,7 +3,7 @@
 // garnishment and the beslagvrije voet, remedy stage, debt scheme, transfer, the
 // arrangement's life, why a pause is not possible, the arrangeable amount.
 
-import { dutchDate, euro } from "./words.js";
+import { dutchDate, euro, wordFor } from "./words.js";
 
 const REVERSAL_WORDS = { storno: "storno (afgeschreven bedrag teruggeboekt)",
   terugbetaling: "terugbetaling aan u", verkeerd_geboekt: "betaling hoorde bij een andere zaak",
@@ -34,13 +34,14 @@ function arrangementNotes(regeling) {
   if (!("status" in regeling) && !("termijnen" in regeling)) return [];
   let text = "Betalingsregeling";
   const ending = regeling.beeindiging;
-  if (ending) text += `: ${END_WORDS[ending.reden] || "beëindigd"} op ${day(ending.datum)}`;
+  if (ending) text += `: ${wordFor(END_WORDS, ending.reden, "beëindigd")} op ${day(ending.datum)}`;
   else if (regeling.status === "actief") text += ": loopt";
-  const counts = {};
+  const counts = new Map();
   for (const termijn of regeling.termijnen || []) {
-    if (termijn.status) counts[termijn.status] = (counts[termijn.status] || 0) + 1;
+    if (termijn.status) counts.set(termijn.status, (counts.get(termijn.status) || 0) + 1);
   }
-  const parts = INSTALMENT_WORDS.filter(([key]) => counts[key]).map(([key, words]) => `${counts[key]} ${words}`);
+  const parts = INSTALMENT_WORDS.filter(([key]) => counts.get(key))
+    .map(([key, words]) => `${counts.get(key)} ${words}`);
   if (parts.length) text += `; termijnen: ${parts.join(", ")}`;
   const notes = [`${text}.`];
   if (regeling.vervangt) notes.push("Deze regeling vervangt een eerdere regeling.");
@@ -52,7 +53,7 @@ export function caseNotes(row) {
   const notes = [];
   for (const reversal of row.tegenboekingen || []) {
     notes.push(`Tegenboeking ${euro(reversal.bedrag)} op ${day(reversal.datum)}: `
-      + `${REVERSAL_WORDS[reversal.soort] || reversal.soort}.`);
+      + `${wordFor(REVERSAL_WORDS, reversal.soort, reversal.soort)}.`);
   }
   if (row.tegengeboekt) {
     notes.push(`Opgelegd ${euro(row.opgelegd_netto)}, betaald of kwijtgescholden `
@@ -66,10 +67,10 @@ export function caseNotes(row) {
     const way = payment.betaalwijze;
     if (!["verrekening", "beslag", "herboeking"].includes(way)) continue;
     const what = payment.verrekend_met ? ` met ${payment.verrekend_met}` : "";
-    notes.push(`${euro(payment.bedrag)} ${PAYMENT_WORDS[way]}${what} op ${day(payment.datum)}.`);
+    notes.push(`${euro(payment.bedrag)} ${wordFor(PAYMENT_WORDS, way, way)}${what} op ${day(payment.datum)}.`);
   }
   for (const beslag of row.beslag || []) {
-    let text = `${capital(GARNISHMENT_WORDS[beslag.soort] || beslag.soort)} sinds ${day(beslag.gelegd_op)}`;
+    let text = `${capital(String(wordFor(GARNISHMENT_WORDS, beslag.soort, beslag.soort)))} sinds ${day(beslag.gelegd_op)}`;
     if (beslag.derde) text += ` (bij ${beslag.derde})`;
     if ("beslagvrije_voet" in beslag) {
       text += `. Beslagvrije voet: ${euro(beslag.beslagvrije_voet)} per maand — dat deel van uw `
@@ -81,11 +82,11 @@ export function caseNotes(row) {
   if (remedy) {
     const delay = remedy.uitstel_van_betaling ? "u hoeft voorlopig niet te betalen"
       : "u moet wel betalen zolang het loopt";
-    notes.push(`${REMEDY_WORDS[remedy.stadium] || "Bezwaar"} ingediend op ${day(remedy.ingediend_op)}; ${delay}.`);
+    notes.push(`${wordFor(REMEDY_WORDS, remedy.stadium, "Bezwaar")} ingediend op ${day(remedy.ingediend_op)}; ${delay}.`);
   }
   const scheme = row.schuldregeling;
   if (scheme) {
-    let text = `In ${SCHEME_WORDS[scheme.soort] || "een schuldregeling"} sinds ${day(scheme.sinds)}`;
+    let text = `In ${wordFor(SCHEME_WORDS, scheme.soort, "een schuldregeling")} sinds ${day(scheme.sinds)}`;
     if (scheme.behandelaar) text += `, behandelaar ${scheme.behandelaar}`;
     notes.push(`${text}; de organisatie int nu niet zelf.`);
   }
@@ -94,7 +95,7 @@ export function caseNotes(row) {
   notes.push(...arrangementNotes(row.betalingsregeling || {}));
   const possible = row.pauze_mogelijkheid;
   if (possible && possible.mogelijk === false) {
-    let text = `Pauze niet mogelijk: ${PAUSE_REASONS[possible.reden] || "zie organisatie"}`;
+    let text = `Pauze niet mogelijk: ${wordFor(PAUSE_REASONS, possible.reden, "zie organisatie")}`;
     if (possible.mogelijk_vanaf) text += ` (weer mogelijk vanaf ${day(possible.mogelijk_vanaf)})`;
     notes.push(`${text}.`);
   }

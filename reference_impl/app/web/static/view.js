@@ -3,7 +3,7 @@
 // and the results of a pause or an arrangement. Only textContent, never innerHTML of data.
 
 import { PAUSE_REASONS, caseNotes } from "./notes.js";
-import { CASE_STATUS, GROUPS, count, dutchDate, euro, partWords, pauseWords, sourceWords }
+import { CASE_STATUS, GROUPS, count, dutchDate, euro, partWords, pauseWords, sourceWords, wordFor }
   from "./words.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -17,19 +17,25 @@ function make(tag, { className, text, attrs } = {}, children = []) {
   return element;
 }
 
-const safeUrl = (url) => (typeof url === "string" && /^https?:\/\//i.test(url) ? url : null);
+// A web address as the schema allows it (common.schema.json `web_url`): https only.
+const safeUrl = (url) => (typeof url === "string" && /^https:\/\/[^\s]+$/.test(url) ? url : null);
+// A mailto: link only for a plain address: no `?` (headers, a body) nor other parts.
+const PLAIN_EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$/;
 
-/** Links to reach an organisation: phone, e-mail, website. */
+/** Links to reach an organisation: phone, e-mail, website (only members of their form). */
 function contactLinks(contact) {
   const links = [];
-  if (contact && contact.telefoon) {
+  if (!contact || typeof contact !== "object") return links;
+  if (typeof contact.telefoon === "string" && contact.telefoon) {
     links.push(make("a", { className: "utrecht-link utrecht-link--telephone", text: `Bel ${contact.telefoon}`,
       attrs: { href: `tel:${contact.telefoon.replace(/[^0-9+]/g, "")}` } }));
   }
-  if (contact && contact.email) {
+  if (typeof contact.email === "string" && PLAIN_EMAIL.test(contact.email)) {
     links.push(make("a", { className: "utrecht-link", text: contact.email, attrs: { href: `mailto:${contact.email}` } }));
+  } else if (typeof contact.email === "string" && contact.email) {
+    links.push(make("span", { text: contact.email }));
   }
-  if (contact && safeUrl(contact.url)) {
+  if (safeUrl(contact.url)) {
     links.push(make("a", { className: "utrecht-link", text: "Website",
       attrs: { href: contact.url, rel: "noopener noreferrer", target: "_blank" } }));
   }
@@ -72,7 +78,7 @@ function caseCard(zaak) {
   fact("Nog te betalen", euro(zaak.saldo));
   if (zaak.achterstand > 0) fact("Waarvan te laat", euro(zaak.achterstand), "te-laat");
   if (zaak.volgende_vervaldatum) fact("Volgende betaaldatum", dutchDate(zaak.volgende_vervaldatum));
-  fact("Stand van zaken", CASE_STATUS[zaak.status] || zaak.status);
+  fact("Stand van zaken", wordFor(CASE_STATUS, zaak.status, zaak.status));
   const card = make("li", { className: "zaak", attrs: { "data-zaak": zaak.zaakkenmerk } }, [
     make("h4", { className: "nl-heading nl-heading--level-4", text: zaak.omschrijving }),
     make("p", { className: "zaak__organisatie nl-paragraph", text: zaak.organisatie.naam }),
@@ -91,6 +97,15 @@ function caseCard(zaak) {
   card.append(make("details", {}, [make("summary", { text: "Details" }),
     make("p", { text: `Kenmerk: ${zaak.zaakkenmerk}` })]));
   return card;
+}
+
+const cards = new WeakMap();
+
+/** A case row's card, built once per overview row. app.js builds every card of a source
+ * before the page shows it, so that what throws stays with that source (/app/status-per-bron). */
+export function cardOf(row) {
+  if (!cards.has(row)) cards.set(row, caseCard(row));
+  return cards.get(row);
 }
 
 export function renderTotals({ saldo, achterstand, cases, organisations }) {
@@ -117,7 +132,7 @@ export function renderGroups(groups) {
         attrs: { id: `groep-${group}-kop` } }),
       make("p", { className: "nl-paragraph groep-uitleg", text: cases.length
         ? `${explanation} Samen nog te betalen: ${euro(total)}.` : "Geen zaken." })]);
-    if (cases.length) block.append(make("ul", { className: "lijst" }, cases.map(caseCard)));
+    if (cases.length) block.append(make("ul", { className: "lijst" }, cases.map(cardOf)));
     section.append(block);
   }
 }
@@ -129,7 +144,12 @@ export function renderSources(results) {
       "data-status": result.status, "data-code": result.code || "", "data-toon": tone } }, [
       make("h3", { className: "nl-heading nl-heading--level-4", text: result.org.naam }),
       make("p", { className: "nl-paragraph", text: words })]);
-    const contact = contactLinks(result.contact);
+    let contact = [];
+    try {  // the scheme's listed contact is data too: an odd one costs only the links
+      contact = contactLinks(result.contact);
+    } catch (_) {
+      contact = [];
+    }
     if (contact.length) item.append(make("p", { className: "nl-paragraph" }, ["Contact: ", ...joined(contact)]));
     if (result.code) {
       item.append(make("details", {}, [make("summary", { text: "Details" }),
@@ -139,19 +159,31 @@ export function renderSources(results) {
   }));
 }
 
+function pauseItem(line) {
+  const [tone, words] = pauseWords(line);
+  const item = make("li", { className: "regel", attrs: { "data-oin": line.org.oin,
+    "data-status": line.status, "data-code": line.code || "", "data-toon": tone } }, [
+    make("p", { className: "regel__organisatie", text: line.org.naam }), make("p", { text: words })]);
+  for (const reden of line.status === "niet_toegestaan" ? line.redenen || [] : []) {
+    const since = reden.mogelijk_vanaf ? `, weer mogelijk vanaf ${dutchDate(reden.mogelijk_vanaf)}` : "";
+    item.append(make("p", { text: `${wordFor(PAUSE_REASONS, reden.reden, reden.reden)}${since}` }));
+  }
+  return item;
+}
+
+/** One organisation's pause result; a line that cannot be drawn is shown as failed, so one
+ * source's odd answer never hides what was done at the others. */
+function pauseLine(line) {
+  try {
+    return pauseItem(line);
+  } catch (_) {
+    return pauseItem({ org: line.org, status: "mislukt", code: "app/antwoord-ongeldig" });
+  }
+}
+
 export function renderPauses(lines) {
   const list = $("#pauze-resultaat");
-  list.replaceChildren(...lines.map((line) => {
-    const [tone, words] = pauseWords(line);
-    const item = make("li", { className: "regel", attrs: { "data-oin": line.org.oin,
-      "data-status": line.status, "data-code": line.code || "", "data-toon": tone } }, [
-      make("p", { className: "regel__organisatie", text: line.org.naam }), make("p", { text: words })]);
-    for (const reden of line.status === "niet_toegestaan" ? line.redenen || [] : []) {
-      const since = reden.mogelijk_vanaf ? `, weer mogelijk vanaf ${dutchDate(reden.mogelijk_vanaf)}` : "";
-      item.append(make("p", { text: `${PAUSE_REASONS[reden.reden] || reden.reden}${since}` }));
-    }
-    return item;
-  }));
+  list.replaceChildren(...lines.map(pauseLine));
   list.hidden = false;
 }
 

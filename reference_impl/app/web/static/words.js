@@ -8,8 +8,17 @@ const DAY = new Intl.DateTimeFormat("nl-NL", { day: "numeric", month: "long", ye
 /** `€ 1.234,56` (a no-break space after the sign keeps the amount on one line). */
 export const euro = (cents) => EURO.format(cents / 100);
 
-/** `23 december 2026` for `2026-12-23` (a calendar date, no time zone shift). */
-export const dutchDate = (iso) => DAY.format(new Date(`${iso}T00:00:00Z`));
+/** `23 december 2026` for `2026-12-23` (a calendar date, no time zone shift); anything that
+ * is not a real day is shown as it came rather than breaking the page (a RangeError). */
+export const dutchDate = (iso) => {
+  const moment = new Date(`${iso}T00:00:00Z`);
+  return Number.isFinite(moment.getTime()) ? DAY.format(moment) : String(iso);
+};
+
+/** The words for an enum value, only from the table's own entries: a value such as
+ * "constructor" or "__proto__" must not find Object.prototype's members. */
+export const wordFor = (table, key, otherwise) => (typeof key === "string" && Object.hasOwn(table, key)
+  ? table[key] : otherwise);
 
 export const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
