@@ -10,7 +10,7 @@
 
 import { AppError, call, jsonOf } from "./api.js";
 import { conclude, propose, resume } from "./arrangement.js";
-import { amsterdamToday, groupOf } from "./document.js";
+import { amsterdamToday, groupOf, isDate } from "./document.js";
 import { ledgerMembers } from "./ledger.js";
 import { TokenError, b64urlEncode, exportPublic, generateKeyPair, sha256b64url, sign, thumbprint }
   from "./jose.js";
@@ -339,41 +339,56 @@ const addDays = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 864000
 async function pauseEverything() {
   const days = Number($("#pauze-dagen").value) || 30;
   const today = amsterdamToday();
-  const lines = await Promise.all(activeOrganisations().map(async (org) => {
-    if (!offers(org, "pauzes")) return { org, status: "geen_pauzedienst" };
-    // a verified document that lists `pauze` for none of its cases: nothing to ask (`acties`)
-    const answered = state.overview.results.find((r) => r.org.oin === org.oin && r.document);
-    if (answered && !answered.document.financiele_zaken.some((z) => z.acties.includes("pauze"))) {
-      const redenen = answered.document.financiele_zaken.filter((z) => z.saldo > 0
-        && z.pauze_mogelijkheid && z.pauze_mogelijkheid.mogelijk === false && z.pauze_mogelijkheid.reden)
-        .map((z) => ({ reden: z.pauze_mogelijkheid.reden, zaakkenmerk: z.zaakkenmerk,
-          mogelijk_vanaf: z.pauze_mogelijkheid.mogelijk_vanaf }));
-      return { org, status: redenen.length ? "niet_toegestaan" : "niets_te_pauzeren", redenen };
-    }
-    try {
-      return await withTimeout(async (signal) => {
-        const configuratie = await jsonOf(await call("GET", `${baseOf(org)}/configuratie`, {
-          expect: 200, timeoutMs: timeoutMs(), signal }));
-        const longest = (configuratie.pauze || {}).maximum_duur_dagen || days;
-        const einddatum = addDays(today, Math.min(days, longest));
-        const pauze = await jsonOf(await authed(org, "POST", "/pauzes", {
-          expect: 201, json: { einddatum }, signal }));
-        return { org, status: "gepauzeerd", einddatum: pauze.einddatum };
-      });
-    } catch (error) {
-      if (error.code === "pauze/niet-mogelijk" && error.redenen.length
-        && error.redenen.every((r) => NOTHING_TO_PAUSE.includes(r.code))) {
-        return { org, status: "niets_te_pauzeren" };
-      }
-      if (error.code === "pauze/niet-toegestaan") {
-        return { org, status: "niet_toegestaan", code: error.code, redenen: error.redenen };
-      }
-      return { org, status: error.kind === "onbereikbaar" ? "onbereikbaar" : "mislukt",
-        code: error.code || "app/fout" };
-    }
-  }));
+  const lines = await Promise.all(activeOrganisations().map((org) => pauseOne(org, days, today)
+    // whatever goes wrong at one organisation is that organisation's line, never all of them
+    .catch(() => ({ org, status: "mislukt", code: "app/fout" }))));
   renderPauses(lines);
   await showOverview();
+}
+
+// A reason of a refused pause, as far as the page reads it: an object whose `mogelijk_vanaf`
+// (when given) is a real day. The problem document is not signed: anything else is a
+// malformed answer of that one organisation.
+const isReason = (r) => r !== null && typeof r === "object" && !Array.isArray(r)
+  && ["code", "reden"].every((m) => r[m] === undefined || typeof r[m] === "string")
+  && (r.mogelijk_vanaf === undefined || isDate(r.mogelijk_vanaf));
+
+async function pauseOne(org, days, today) {
+  if (!offers(org, "pauzes")) return { org, status: "geen_pauzedienst" };
+  // a verified document that lists `pauze` for none of its cases: nothing to ask (`acties`)
+  const answered = state.overview.results.find((r) => r.org.oin === org.oin && r.document);
+  if (answered && !answered.document.financiele_zaken.some((z) => z.acties.includes("pauze"))) {
+    const redenen = answered.document.financiele_zaken.filter((z) => z.saldo > 0
+      && z.pauze_mogelijkheid && z.pauze_mogelijkheid.mogelijk === false && z.pauze_mogelijkheid.reden)
+      .map((z) => ({ reden: z.pauze_mogelijkheid.reden, zaakkenmerk: z.zaakkenmerk,
+        mogelijk_vanaf: z.pauze_mogelijkheid.mogelijk_vanaf }));
+    return { org, status: redenen.length ? "niet_toegestaan" : "niets_te_pauzeren", redenen };
+  }
+  try {
+    return await withTimeout(async (signal) => {
+      const configuratie = await jsonOf(await call("GET", `${baseOf(org)}/configuratie`, {
+        expect: 200, timeoutMs: timeoutMs(), signal }));
+      const longest = (configuratie.pauze || {}).maximum_duur_dagen || days;
+      const einddatum = addDays(today, Math.min(days, longest));
+      const pauze = await jsonOf(await authed(org, "POST", "/pauzes", {
+        expect: 201, json: { einddatum }, signal }));
+      return { org, status: "gepauzeerd", einddatum: pauze.einddatum };
+    });
+  } catch (error) {
+    if (["pauze/niet-mogelijk", "pauze/niet-toegestaan"].includes(error.code)
+      && !(Array.isArray(error.redenen) && error.redenen.every(isReason))) {
+      return { org, status: "mislukt", code: "app/antwoord-ongeldig" };
+    }
+    if (error.code === "pauze/niet-mogelijk" && error.redenen.length
+      && error.redenen.every((r) => NOTHING_TO_PAUSE.includes(r.code))) {
+      return { org, status: "niets_te_pauzeren" };
+    }
+    if (error.code === "pauze/niet-toegestaan") {
+      return { org, status: "niet_toegestaan", code: error.code, redenen: error.redenen };
+    }
+    return { org, status: error.kind === "onbereikbaar" ? "onbereikbaar" : "mislukt",
+      code: error.code || "app/fout" };
+  }
 }
 
 // --- one arrangement across organisations (arrangement.js) -------------------------------
