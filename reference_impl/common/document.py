@@ -63,6 +63,9 @@ def problems(document: Any) -> list[str]:
              schema_errors(schema_validator("vorderingendocument"), document)]
     if found:
         return found  # the invariants assume the shape is right
+    not_instants = _not_instants(document)
+    if not_instants:
+        return not_instants  # the invariants compare these as instants
     if not elfproef(document["bsn"]):
         found.append("/document/bsn-elfproef /bsn")
     seen_events: set[str] = set()
@@ -74,7 +77,27 @@ def problems(document: Any) -> list[str]:
         seen_cases.add(case["zaakkenmerk"])
         found += _case_problems(case, pointer, seen_events)
     if binds_2_2(document["documentversie"]):
-        found += problems_2_2(document, parse_datetime)
+        try:
+            found += problems_2_2(document, parse_datetime)
+        except ValueError:  # a 2.2 datetime the format admits but no instant is (:60)
+            found.append("/document/datumtijd-met-offset: a datetime of 2.2 is no instant")
+    return found
+
+
+def _not_instants(document: dict[str, Any]) -> list[str]:
+    """The datetimes the schema's format admits but no instant is: a leap second
+    (`23:59:60Z`, RFC 3339) cannot be compared (/document/datumtijd-met-offset)."""
+    moments = [("/opgesteld_op", document["opgesteld_op"])]
+    for i, case in enumerate(document["financiele_zaken"]):
+        moments.append((f"/financiele_zaken/{i}/saldo_datumtijd", case["saldo_datumtijd"]))
+        moments += [(f"/financiele_zaken/{i}/gebeurtenissen/{j}/datumtijd", e["datumtijd"])
+                    for j, e in enumerate(case["gebeurtenissen"])]
+    found = []
+    for pointer, text in moments:
+        try:
+            parse_datetime(text)
+        except ValueError:
+            found.append(f"/document/datumtijd-met-offset {pointer}")
     return found
 
 
