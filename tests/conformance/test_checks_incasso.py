@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.broken.store import Pause
 from conformance.checks import levenscyclus, pauzegrenzen, rekenregel, reserveringen, zaakleden
 from conformance.model import Outcome, Skip
 from tests.conformance.gallery_harness import (
@@ -192,3 +193,47 @@ async def test_with_a_zero_day_cooling_off_period_group_arrangements_carry_the_c
     source = gallery_source(app)
     assert [a.id for a in source.store.arrangements.values()
             if source.store.is_active(a)] == [], "an arrangement is still active"
+
+
+def _end_unstarted_pauses_at_real_time(app) -> None:
+    """What a clean-up between two runs does at a source like the reference: the full suite
+    ends every pause listed `actief` at real time (`openapi.restore_state`), and a pause the
+    count check left ahead on the test clock is ended today, before it began."""
+    source = gallery_source(app)
+    today = source.clock.today()
+    for pause in source.store.pauses.values():
+        if not pause.ended and pause.ingangsdatum > today:
+            pause.ended, pause.einddatum = True, today
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("ended_before_start", ["left-running", "counted", "not-counted"])
+async def test_pause_count_check_repeatable_against_one_source(
+        ended_before_start, suite_keys, monkeypatch):
+    """A permanent test environment: the count check passes on the same source run after
+    run, whatever the earlier run left — its pauses still ahead on the test clock, or ended at
+    real time before they began, which the source may count (the standard excepts only a
+    pause ended on its own first day) or not (it never held, as the reference sees it)."""
+    fed = Federation(suite_keys)
+    app = fed.source()
+    if ended_before_start == "not-counted":
+        monkeypatch.setattr(Pause, "withdrawn_same_day", property(
+            lambda p: p.ended and p.einddatum <= p.ingangsdatum))
+    for attempt in (1, 2, 3):
+        result = await run(pauzegrenzen.pauses_bounded_in_number, app, fed,
+                           monkeypatch=monkeypatch)
+        assert result.outcome is Outcome.PASSED, f"run {attempt}: {result.message}"
+        if ended_before_start != "left-running":
+            _end_unstarted_pauses_at_real_time(app)
+
+
+@pytest.mark.anyio
+async def test_pause_count_check_fails_on_its_flaw_run_after_run(suite_keys, monkeypatch):
+    fed = Federation(suite_keys)
+    app = build(fed, "pauze-aantal-onbegrensd")
+    for attempt in (1, 2):
+        result = await run(pauzegrenzen.pauses_bounded_in_number, app, fed,
+                           monkeypatch=monkeypatch)
+        assert result.outcome is Outcome.FAILED, f"run {attempt}: {result.message}"
+        assert "expected problem 422 pauze/niet-toegestaan" in result.message
+        _end_unstarted_pauses_at_real_time(app)
