@@ -13,6 +13,8 @@ Public API (used by every check module)::
     ctx.actors            Actors (conformance.actors): certificate(), proof(), new_app_key() …
     ctx.exchanges         the last EXCHANGES_KEPT responses made through ctx.client in the
                           running check (bounded: evidence stays small whatever the endpoint)
+    ctx.rate_limited      how many answers of the run were 429 (the runner never lets a
+                          check that met one fail: see runner.run_check)
     await ctx.challenge() -> str                                   POST /sessies/uitdagingen
     await ctx.open_session(bsn=None, *, app_key=None, certificate=None, proof=None,
                            nonce=None) -> httpx.Response           POST /sessies, raw answer
@@ -130,6 +132,7 @@ class CheckContext:
         self.actors = actors
         self.keys = keys
         self.exchanges: collections.deque[httpx.Response] = collections.deque(maxlen=EXCHANGES_KEPT)
+        self.rate_limited = 0
         client.event_hooks["response"].append(self._record)
 
     @classmethod
@@ -199,6 +202,8 @@ class CheckContext:
     async def _record(self, response: httpx.Response) -> None:
         await response.aread()
         self.exchanges.append(response)
+        if response.status_code == httpx.codes.TOO_MANY_REQUESTS:
+            self.rate_limited += 1
 
     def now(self) -> int:
         return int(time.time())
@@ -309,6 +314,7 @@ class CheckContext:
         if resp.status_code != httpx.codes.CREATED or not isinstance(body.get("nonce"), str):
             raise SessionUnavailable(
                 f"POST /sessies/uitdagingen answered {resp.status_code} without a nonce"
+                + _rate_limited(resp)
             )
         return body["nonce"]
 
@@ -344,6 +350,7 @@ class CheckContext:
             code = body.get("code", "")
             raise SessionUnavailable(
                 f"POST /sessies refused a valid session: {resp.status_code} {code}".rstrip()
+                + _rate_limited(resp)
             )
         try:
             _head, claims = jose.decode_unverified(cert, "certificaat")
@@ -386,6 +393,14 @@ class CheckContext:
             ):
                 return case.get("zaakkenmerk")
         return None
+
+
+def _rate_limited(resp: httpx.Response) -> str:
+    """What a 429 adds to the message: the source limits the suite's rate, no verdict."""
+    if resp.status_code != httpx.codes.TOO_MANY_REQUESTS:
+        return ""
+    wait = resp.headers.get("retry-after")
+    return f" (rate-limited{f': Retry-After {wait} s' if wait else ''})"
 
 
 def _json_object(resp: httpx.Response) -> dict[str, Any]:

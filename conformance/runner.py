@@ -55,6 +55,7 @@ from conformance.model import CheckResult, Evidence, Outcome, RunReport, Skip
 from conformance.network import NetworkOptions
 
 CHECK_TIMEOUT_S = 600.0
+RATE_LIMIT_RULE = "/http/te-veel-verzoeken"  # the one check whose subject is a 429
 SLOW_CHECK_TIMEOUT_S = 1200.0  # the expired-session check waits SESSION_TTL_S (900 s) + skew
 DEFAULT_MAX_EXAMPLES = 10
 RUN_DEADLINE_S = 3600.0  # a full run takes minutes; --slow adds about 20
@@ -233,6 +234,7 @@ async def run_check(ctx: ActorContext, fn: Callable[..., Any], timeout_s: float)
     else:
         ctx.exchanges.clear()
     started = time.monotonic()
+    rate_limited_before = getattr(ctx, "rate_limited", 0)
     outcome, message, evidence, rule, skip = Outcome.PASSED, "", [], meta.rule, ""
     try:
         async with asyncio.timeout(timeout_s):
@@ -248,6 +250,10 @@ async def run_check(ctx: ActorContext, fn: Callable[..., Any], timeout_s: float)
         outcome, message = Outcome.FAILED, exc.finding.message
         rule = exc.finding.rule or meta.rule
         evidence = list(exc.finding.evidence) or _last_exchange(ctx)
+        if _rate_limited(ctx, meta, evidence, rate_limited_before):
+            outcome, rule = Outcome.ERROR, meta.rule
+            message = (f"rate-limited: the source answered 429 during this check, so it was "
+                       f"not tested (no finding; re-run after Retry-After): {message}")
     except CheckSkipped as exc:
         outcome, message = Outcome.SKIPPED, exc.reason
         skip = Skip.NOT_TESTED.value if exc.applicable else Skip.NOT_APPLICABLE.value
@@ -273,6 +279,20 @@ async def run_check(ctx: ActorContext, fn: Callable[..., Any], timeout_s: float)
         statement=meta.statement,
         skip=skip,
     )
+
+
+def _rate_limited(ctx: ActorContext, meta: CheckMeta, evidence: list[Evidence],
+                  before: int) -> bool:
+    """Whether a failure of a source's check met a 429 (in its evidence, or any answer since
+    the check began): a source limiting the suite's rate (on opening sessions, design §9)
+    says nothing about the rule under test, so it is no finding — except for the rule about
+    the 429 itself. Contexts that count no 429s (the other actors', whose checks may judge
+    a 429 as such) are left as they are."""
+    count = getattr(ctx, "rate_limited", None)
+    if count is None or meta.rule == RATE_LIMIT_RULE:
+        return False
+    return count > before or any(
+        e.response_status == httpx.codes.TOO_MANY_REQUESTS for e in evidence)
 
 
 def _describe(exc: BaseException) -> str:

@@ -439,3 +439,71 @@ async def test_a_waiver_outside_a_check_subset_is_not_stale(suite_keys, gallery_
     report = await run(options)
     assert [r.check for r in report.results] == ["configuratie_answers"]
     assert (report.verdict.value, report.exit_code) == ("incomplete", 4)
+
+
+class RateLimited(httpx.AsyncBaseTransport):
+    """The gallery source behind a limit the suite has used up: every POST /sessies* is
+    answered 429 (with `Retry-After`, or without: a malformed 429)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, *, retry_after: bool = True) -> None:
+        self.inner, self.retry_after = inner, retry_after
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.rstrip("/").endswith(
+                ("/sessies", "/sessies/uitdagingen")):
+            headers = {"content-type": "application/problem+json", "api-version": "2.2.0"}
+            if self.retry_after:
+                headers["retry-after"] = "37"
+            return httpx.Response(429, headers=headers, json={
+                "type": "urn:nl-vorderingen:probleem:algemeen/te-veel-verzoeken",
+                "title": "Te veel verzoeken", "status": 429,
+                "code": "algemeen/te-veel-verzoeken"}, request=request)
+        return await self.inner.handle_async_request(request)
+
+
+@check(rule="/test/forged-refused", area="test")
+async def forged_session_refused(ctx: CheckContext) -> None:
+    """Judges the answer to a forged session: a 429 is no 401."""
+    resp = await ctx.post("/sessies", json={"certificaat": "x", "bewijs": "y"})
+    if resp.status_code != 401:
+        fail(f"a forged session got {resp.status_code}, expected 401", resp)
+
+
+@check(rule="/test/later", area="test")
+async def fails_long_after_a_429(ctx: CheckContext) -> None:
+    """Fails with evidence of its own after a 429 scrolled out of the exchange log."""
+    await ctx.post("/sessies/uitdagingen")
+    for _ in range(12):
+        await ctx.get("/configuratie")
+    fail("something looked wrong after the refused challenge")
+
+
+@check(rule="/test/needs-session", area="test")
+async def needs_a_session(ctx: CheckContext) -> None:
+    await ctx.session(broken.DEFAULT_TEST_BSNS[0])
+
+
+async def test_a_429_never_becomes_a_finding(suite_keys, gallery_target) -> None:
+    """A source limiting the suite's rate says nothing about the rule under test: the check
+    that met a 429 is an error (an untested MUST, the run incomplete), never failed — except
+    the check whose subject is the 429 itself."""
+    from conformance.checks.verzoeklimiet import rate_limit_answered_with_429
+
+    checks = (forged_session_refused, fails_long_after_a_429, needs_a_session,
+              always_fails, rate_limit_answered_with_429)
+    options = RunOptions(base_url=gallery_target.base_url, key_dir=suite_keys.directory,
+                         transport=RateLimited(gallery_target.transport), checks=checks)
+    by_name = {r.check: r for r in (await run(options)).results}
+    for name in ("forged_session_refused", "fails_long_after_a_429", "needs_a_session"):
+        assert by_name[name].outcome is Outcome.ERROR, by_name[name].message
+        assert "rate-limited" in by_name[name].message, by_name[name].message
+    assert "Retry-After 37 s" in by_name["needs_a_session"].message
+    assert by_name["forged_session_refused"].rule == "/test/forged-refused"
+    assert by_name["always_fails"].outcome is Outcome.FAILED  # no 429 in it: a finding
+    assert by_name["rate_limit_answered_with_429"].outcome is Outcome.PASSED
+
+    options = RunOptions(base_url=gallery_target.base_url, key_dir=suite_keys.directory,
+                         transport=RateLimited(gallery_target.transport, retry_after=False),
+                         checks=(rate_limit_answered_with_429,))
+    (result,) = (await run(options)).results
+    assert result.outcome is Outcome.FAILED and "Retry-After" in result.message
