@@ -23,7 +23,7 @@ outside its range raises `ConfigError` naming the key and the value. Example:
     scheme_key_file: stelsel-sleutels.jwks.json   # the pinned key set: a JWKS of 1..5 keys
     # scheme_keys: [stelsel-sleutel.jwk.json, {kty: EC, ...}]   # or list them (files/JWKs)
     scheme_refresh_s: 300                # how often the scheme is fetched (at most 300)
-    rate_limit: {aantal: 1200, periode_s: 60} # per client, on POST /sessies* (the default)
+    rate_limit: {aantal: 2400, periode_s: 60} # per client, on POST /sessies* (the default)
     omgeving: test
     backend: database                    # or "package.module:factory"
     seed_file: ../demo/data.yaml         # optional: demo cases loaded into the database
