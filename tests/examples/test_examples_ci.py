@@ -129,6 +129,16 @@ def test_the_install_uses_the_constraints_shipped_in_the_package() -> None:
         assert re.search(rf"^{name}==\d", pins, re.M), name
 
 
+def test_the_pipelines_install_the_checkout_with_the_constraints() -> None:
+    """pyproject.toml promises it: the CI examples install with conformance/constraints.txt,
+    the versions a release is tested with."""
+    install = next(s for s in github()["jobs"]["certify"]["steps"]
+                   if s.get("name") == "Install the examples")["run"]
+    script = "\n".join(gitlab()["certify"]["script"])
+    for text in (install, script):
+        assert "python -m pip install --quiet -e . -c conformance/constraints.txt" in text
+
+
 # A push: the job leaves the lifetime waits out and lets "incomplete" pass.
 PUSH_EVENT = {"${{ github.event_name == 'schedule' }}": "false",
               "${{ github.event_name != 'schedule' }}": "true"}
