@@ -139,6 +139,46 @@ def test_the_pipelines_install_the_checkout_with_the_constraints() -> None:
         assert "python -m pip install --quiet -e . -c conformance/constraints.txt" in text
 
 
+def _action_install(package: str, tmp_path: Path) -> list[str]:
+    """The commands the action's install step runs for `package`, with `python` and
+    `vorderingen-conformance` stubbed (they only record how they were called)."""
+    stubs, log = tmp_path / "stubs", tmp_path / "calls.log"
+    stubs.mkdir(exist_ok=True)
+    log.write_text("", encoding="utf-8")
+    for name in ("python", "vorderingen-conformance"):
+        stub = stubs / name
+        stub.write_text(f'#!/bin/sh\necho "{name} $*" >> "$CALLS"\necho /x/constraints.txt\n',
+                        encoding="utf-8")
+        stub.chmod(0o755)
+    step = next(s for s in action()["runs"]["steps"]
+                if s.get("name") == "Install the conformance suite")
+    inputs = {"package": package}
+    env = {"PATH": f"{stubs}{os.pathsep}/usr/bin{os.pathsep}/bin", "CALLS": str(log)} | {
+        k: _substitute_inputs(str(v), inputs) for k, v in step["env"].items()}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                           _substitute_inputs(step["run"], inputs)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return log.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_workflow_certifies_the_checkout_it_installed(tmp_path: Path) -> None:
+    """The workflow installs this checkout editable (the examples' adapters live in
+    `examples`, which no wheel holds) and the action must not install over it: with the
+    checkout as `package`, pip replaced the editable install with a wheel and the sources
+    stopped at start, "No module named 'examples'"."""
+    step = next(s for s in github()["jobs"]["certify"]["steps"]
+                if s.get("uses") == "./examples/ci")
+    assert step["with"]["package"] == "", step["with"]["package"]
+    assert _action_install("", tmp_path) == ["vorderingen-conformance --version"]
+    # for everyone else the action still installs the released suite, with its constraints
+    default = str(action()["inputs"]["package"]["default"])
+    calls = _action_install(default, tmp_path)
+    assert f"python -m pip install --quiet --no-deps {default}" in calls
+    assert f"python -m pip install --quiet -c /x/constraints.txt {default}" in calls
+    assert calls[-1] == "vorderingen-conformance --version"
+
+
 # A push: the job leaves the lifetime waits out and lets "incomplete" pass.
 PUSH_EVENT = {"${{ github.event_name == 'schedule' }}": "false",
               "${{ github.event_name != 'schedule' }}": "true"}
@@ -196,8 +236,9 @@ def _substitute_inputs(text: str, inputs: dict[str, str]) -> str:
 def test_github_workflow_steps_certify_the_water_board(tmp_path: Path) -> None:
     """Run the `certify` job's steps for the water board leg, as a runner would
     (bash -eo pipefail, step env, working-directory), here: `run:` steps as written, the
-    action's Certify step with the job's `with:`; the install steps are skipped (the project
-    is installed) and the port moved to a free one."""
+    action's steps with the job's `with:`; the workflow's install step is skipped (the
+    project is installed; the action's installs nothing over it) and the port moved to a
+    free one."""
     with loopback() as (sock, _url):
         port = sock.getsockname()[1]
     job = github()["jobs"]["certify"]
@@ -211,26 +252,33 @@ def test_github_workflow_steps_certify_the_water_board(tmp_path: Path) -> None:
         "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     defaults = {k: str(v.get("default", "")) for k, v in action()["inputs"].items()}
-    certify = next(s for s in action()["runs"]["steps"] if s.get("id") == "certify")
+    runs: list[tuple[str, str, Path, dict[str, str]]] = []  # name, script, cwd, env
     for step in job["steps"]:
         if step.get("uses") == "./examples/ci":
             with_ = {k: PUSH_EVENT.get(str(v), v) for k, v in step["with"].items()}
             inputs = defaults | {k: _substitute(str(v), leg) for k, v in with_.items()
                                  if "github." not in str(v)}
-            env = base_env | {k: _substitute_inputs(str(v), inputs)
-                              for k, v in certify["env"].items()}
-            script = _substitute_inputs(certify["run"], inputs)
-            cwd = workspace / _substitute_inputs(certify["working-directory"], inputs)
+            # anything else would pip-install over the project (and this environment)
+            assert "package" in with_ and inputs["package"] == "", with_.get("package")
+            for own in action()["runs"]["steps"]:
+                if "run" in own:
+                    runs.append((f"action: {own['name']}", _substitute_inputs(own["run"], inputs),
+                                 workspace / _substitute_inputs(
+                                     own.get("working-directory", "."), inputs),
+                                 base_env | {k: _substitute_inputs(str(v), inputs)
+                                             for k, v in own.get("env", {}).items()}))
         elif "run" in step and not step.get("name", "").startswith("Install"):
-            env = base_env | {k: _substitute(str(v), leg) for k, v in step.get("env", {}).items()}
-            script = _substitute(step["run"], leg)
-            cwd = workspace / step.get("working-directory", ".")
-        else:
-            continue
+            runs.append((step["name"], _substitute(step["run"], leg),
+                         workspace / step.get("working-directory", "."),
+                         base_env | {k: _substitute(str(v), leg)
+                                     for k, v in step.get("env", {}).items()}))
+    assert [name for name, *_ in runs] == [
+        "Prepare the test source", "action: Install the conformance suite", "action: Certify"]
+    for name, script, cwd, env in runs:
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
                                script], cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=STEP_TIMEOUT_S, check=False)
-        assert done.returncode == 0, (step.get("name"), done.stdout[-3000:], done.stderr[-2000:])
+        assert done.returncode == 0, (name, done.stdout[-3000:], done.stderr[-2000:])
     reports = workspace / "work" / "reports"
     report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
     verdict = green_but_for_the_waits(report)
