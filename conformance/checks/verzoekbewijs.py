@@ -320,9 +320,11 @@ async def proof_not_a_jws_rejected(ctx: CheckContext) -> None:
 async def proof_with_invalid_claims_rejected(ctx: CheckContext) -> None:
     """A validly signed proof whose claims break its schema (any of ``ath``, ``jti``,
     ``htm``, ``htu``, ``iat`` missing, an unknown claim ``aud``, a ``jti`` that is no
-    lowercase UUID) is refused with 401 verzoekbewijs/claims-ongeldig."""
+    lowercase UUID, ``htm`` in lowercase — a source comparing methods case-insensitively
+    would take it) is refused with 401 verzoekbewijs/claims-ongeldig."""
     for claims in ({"ath": None}, {"jti": None}, {"htm": None}, {"htu": None}, {"iat": None},
-                   {"aud": "00000001234567890000"}, {"jti": "NIET-EEN-UUID"}):
+                   {"aud": "00000001234567890000"}, {"jti": "NIET-EEN-UUID"},
+                   {"htm": "get"}):
         await refused(ctx, "claims-ongeldig", claims=claims)
 
 
