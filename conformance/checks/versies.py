@@ -6,7 +6,9 @@ request proof, a created pause can be read, and failures are reported in the fix
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from typing import Any
 from urllib.parse import urljoin
 
@@ -33,6 +35,8 @@ NOT_FOUND = "algemeen/niet-gevonden"
 NOT_OFFERED = "algemeen/dienst-niet-aangeboden"
 MALFORMED_JSON = b'{"zaakkenmerken": ['
 JSON = {"Content-Type": "application/json"}
+TEXT = {"Content-Type": "text/plain"}
+ARRANGEMENTS = "/betalingsregelingen"
 # Per service, a request that needs it (the path an app would call first).
 SERVICE_PROBES = {dienst: ("POST", path) for dienst, path in WRITE_PROBES}
 
@@ -228,6 +232,62 @@ async def unoffered_service_before_authentication(ctx: CheckContext) -> None:
     expect_problem(resp, 404, NOT_OFFERED)
 
 
+# The precedence both checks below quote (trust model §9.1, interface.md "Error precedence"):
+#   6. 401 of the request proof (§6.2 steps 3–11);
+#   7. 403 sessie/niveau-te-laag;
+#   8. 415 verzoek/mediatype-niet-ondersteund, then 413 verzoek/te-groot;
+#   9. 400: verzoek/ongeldig (body, query, headers, path parameters such as a non-UUID id),
+#      idempotentie/sleutel-ontbreekt;
+#   10. 404 algemeen/niet-gevonden for a resource (an unknown or another citizen's id);
+#   11. 409 and 422 semantic codes of the operation.
+
+
+@check(rule=RULE_ORDER, area=AREA, needs=("test_bsn",))
+async def request_proof_before_media_type(ctx: CheckContext) -> None:
+    """A write with a bad request proof and a ``text/plain`` body is refused for the proof:
+    401 ``verzoekbewijs/…``, never 415.
+
+    Trust model §9.1: "6. 401 of the request proof (§6.2 steps 3–11); 7. 403 …; 8. 415
+    verzoek/mediatype-niet-ondersteund". The proof is valid but signed for ``GET``, so a
+    source that looks at the media type after the proof's form but before its claims is
+    caught too."""
+    path = write_probe(ctx)
+    if path is None:
+        raise NotApplicable("the source offers no service with a request body")
+    session = await ctx.session()
+    proof = ctx.request_proof(session, "GET", path)  # htm GET on a POST
+    resp = await ctx.post(path, session, proof=proof, content=b"zaakkenmerken=x", headers=TEXT)
+    code = problem_code(resp) or ""
+    if resp.status_code != httpx.codes.UNAUTHORIZED or not code.startswith("verzoekbewijs/"):
+        fail(f"a POST {path} with a proof for GET and a text/plain body answered "
+             f"{resp.status_code} {code!r}, expected 401 verzoekbewijs/… (the request proof "
+             "comes before the media type)", resp)
+
+
+@check(rule=RULE_ORDER, area=AREA, needs=("test_bsn", "dienst:betalingsregelingen"))
+async def media_type_before_body_before_semantics(ctx: CheckContext) -> None:
+    """With a valid session, ``POST /betalingsregelingen`` answers the earlier of two faults:
+    a ``text/plain`` body naming a ``voorstel_id`` that is not a UUID is 415
+    verzoek/mediatype-niet-ondersteund (not 400); a JSON body that breaks the schema (an
+    unknown member) naming an unknown quote is 400 verzoek/ongeldig (not 422
+    betalingsregeling/voorstel-onbekend).
+
+    Trust model §9.1: "8. 415 verzoek/mediatype-niet-ondersteund … 9. 400: verzoek/ongeldig
+    (body, query, headers, path parameters such as a non-UUID id) … 10. 404
+    algemeen/niet-gevonden for a resource … 11. 409 and 422 semantic codes of the
+    operation". (No operation of the source has both a path id and a body, so the ids are
+    the body's; an unknown quote is 422, line 11.)"""
+    session = await ctx.session()
+    body = json.dumps({"voorstel_id": "geen-uuid"}).encode()
+    resp = await ctx.post(ARRANGEMENTS, session, content=body,
+                          headers={**TEXT, "Idempotency-Key": str(uuid.uuid4())})
+    expect_problem(resp, 415, "verzoek/mediatype-niet-ondersteund")
+    resp = await ctx.post(ARRANGEMENTS, session,
+                          json={"voorstel_id": str(uuid.uuid4()), "conformance": True},
+                          headers={"Idempotency-Key": str(uuid.uuid4())})
+    expect_problem(resp, 400, "verzoek/ongeldig")
+
+
 # Where the checks run (conformance/profiles.py adds them; reading a pause needs pauzes).
 PROFILE_CHECKS = {
     "basis": (
@@ -237,7 +297,9 @@ PROFILE_CHECKS = {
         preflight_allows_request_proof,
         unoffered_service_before_authentication,
         authentication_before_body,
+        request_proof_before_media_type,
         document_version_major_minor,
     ),
+    "betalingsregelingen": (media_type_before_body_before_semantics,),
     "pauzes": (created_pause_readable,),
 }

@@ -4,6 +4,9 @@ about (the gallery's flaws of `flaws_versies.py`, plus a few made here)."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from conformance import broken
@@ -36,6 +39,8 @@ CHECKS = [
     versies.preflight_allows_request_proof,
     versies.created_pause_readable,
     versies.authentication_before_body,
+    versies.request_proof_before_media_type,
+    versies.media_type_before_body_before_semantics,
 ]
 NEEDS_UNOFFERED = [versies.unoffered_service_before_authentication]
 
@@ -61,6 +66,54 @@ def session_before_service(fed: Federation):
             return problem(401, "sessie/token-ontbreekt")
         return None
     return Rewrite(fed.source(diensten=PART), method="POST", path=rf"/{NOT_OFFERED}", answer=answer)
+
+
+def _content_type(scope) -> str:
+    return next((v.decode().lower() for k, v in scope["headers"]
+                 if k.decode().lower() == "content-type"), "")
+
+
+def _json_or_none(body):
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def media_type_before_proof(fed: Federation):
+    """A source that refuses a non-JSON body (415) before it verifies the request proof."""
+    def answer(_body, scope):
+        if not _content_type(scope).startswith("application/json"):
+            return problem(415, "verzoek/mediatype-niet-ondersteund")
+        return None
+    return Rewrite(fed.source(), method="POST", path=r"/betalingsregelingen/voorstellen",
+                   answer=answer)
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def body_before_media_type(fed: Federation):
+    """A source that parses and validates whatever body arrives before it looks at the
+    media type: a text/plain body with a non-UUID voorstel_id is 400."""
+    def answer(body, _scope):
+        data = _json_or_none(body)
+        if isinstance(data, dict) and not UUID.fullmatch(str(data.get("voorstel_id"))):
+            return problem(400, "verzoek/ongeldig")
+        return None
+    return Rewrite(fed.source(), method="POST", path=r"/betalingsregelingen", answer=answer)
+
+
+def quote_before_schema(fed: Federation):
+    """A source that looks the quote up before it validates the body: an unknown quote in a
+    body with an unknown member is 422, not 400."""
+    def answer(body, scope):
+        data = _json_or_none(body)
+        if _content_type(scope).startswith("application/json") and isinstance(data, dict) \
+                and set(data) - {"voorstel_id"}:
+            return problem(422, "betalingsregeling/voorstel-onbekend")
+        return None
+    return Rewrite(fed.source(), method="POST", path=r"/betalingsregelingen", answer=answer)
 
 
 def _set_version(document):
@@ -101,6 +154,12 @@ BROKEN = [
     (versies.authentication_before_body, "body-voor-sessie", "status 400 (expected 401)"),
     (versies.unoffered_service_before_authentication, session_before_service,
      "status 401 (expected 404)"),
+    (versies.request_proof_before_media_type, media_type_before_proof,
+     "answered 415 'verzoek/mediatype-niet-ondersteund', expected 401 verzoekbewijs/"),
+    (versies.media_type_before_body_before_semantics, body_before_media_type,
+     "status 400 (expected 415)"),
+    (versies.media_type_before_body_before_semantics, quote_before_schema,
+     "status 422 (expected 400)"),
 ]
 
 
