@@ -77,6 +77,7 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         http.problem_documents_valid,
         http.trailing_slash_not_served,
         http.cors_on_responses,
+        http.cors_on_authenticated_answers,
         http.cors_preflight_answered,
         http.security_headers_present,
         http.authenticated_answers_not_stored,

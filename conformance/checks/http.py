@@ -170,20 +170,46 @@ async def trailing_slash_not_served(ctx: CheckContext) -> None:
 # --- CORS ---------------------------------------------------------------------------------------
 
 
+def _expect_cors(resp: httpx.Response) -> None:
+    """``Access-Control-Allow-Origin: *``, every header of `CORS_EXPOSED` exposed, and no
+    ``Access-Control-Allow-Credentials`` (the source sets no cookies; credentials mode is
+    never needed)."""
+    if resp.headers.get("access-control-allow-origin") != "*":
+        fail(f"Access-Control-Allow-Origin is "
+             f"{resp.headers.get('access-control-allow-origin')!r} on a {resp.status_code} "
+             "answer, expected '*'", resp)
+    exposed = _tokens(resp.headers.get("access-control-expose-headers"))
+    missing = [h for h in CORS_EXPOSED if h.lower() not in exposed]
+    if missing:
+        fail(f"Access-Control-Expose-Headers lacks {missing} on a {resp.status_code} answer",
+             resp)
+    if "access-control-allow-credentials" in resp.headers:
+        fail("Access-Control-Allow-Credentials is "
+             f"{resp.headers.get('access-control-allow-credentials')!r} on a "
+             f"{resp.status_code} answer; it is never sent", resp)
+
+
 @check(rule="/http/cors", area=AREA)
 async def cors_on_responses(ctx: CheckContext) -> None:
-    """Every answer to a browser request carries ``Access-Control-Allow-Origin: *`` and exposes
-    API-Version, Location, ETag, Idempotent-Replayed, Retry-After, WWW-Authenticate,
-    Deprecation, Sunset and Link."""
+    """Every answer to a browser request — public, 404 and a 401 of an authenticated operation
+    without a token — carries ``Access-Control-Allow-Origin: *``, exposes API-Version,
+    Location, ETag, Idempotent-Replayed, Retry-After, WWW-Authenticate, Deprecation, Sunset and
+    Link, and carries no ``Access-Control-Allow-Credentials``."""
     for resp in (await ctx.get("/configuratie", headers={"Origin": ORIGIN}),
-                 await ctx.get(UNKNOWN_PATH, headers={"Origin": ORIGIN})):
-        if resp.headers.get("access-control-allow-origin") != "*":
-            fail(f"Access-Control-Allow-Origin is "
-                 f"{resp.headers.get('access-control-allow-origin')!r}, expected '*'", resp)
-        exposed = _tokens(resp.headers.get("access-control-expose-headers"))
-        missing = [h for h in CORS_EXPOSED if h.lower() not in exposed]
-        if missing:
-            fail(f"Access-Control-Expose-Headers lacks {missing}", resp)
+                 await ctx.get(UNKNOWN_PATH, headers={"Origin": ORIGIN}),
+                 await ctx.get("/vorderingenoverzicht", headers={"Origin": ORIGIN})):
+        _expect_cors(resp)
+
+
+@check(rule="/http/cors", area=AREA, needs=("test_bsn",))
+async def cors_on_authenticated_answers(ctx: CheckContext) -> None:
+    """An authenticated 200 (the overview) carries the CORS headers of every answer too, and
+    no ``Access-Control-Allow-Credentials``: the browser app reads it cross-origin with a
+    token, never with cookies."""
+    session = await ctx.session()
+    resp = await ctx.get("/vorderingenoverzicht", session, headers={"Origin": ORIGIN})
+    expect_status(resp, 200)
+    _expect_cors(resp)
 
 
 @check(rule="/http/cors", area=AREA)
@@ -209,6 +235,8 @@ async def cors_preflight_answered(ctx: CheckContext) -> None:
                         f"{resp.headers.get('access-control-max-age')!r}, expected 600")
     if resp.headers.get("access-control-allow-origin") != "*":
         problems.append("Access-Control-Allow-Origin is not '*'")
+    if "access-control-allow-credentials" in resp.headers:
+        problems.append("Access-Control-Allow-Credentials is sent")
     if problems:
         fail("; ".join(problems), resp)
 
@@ -216,27 +244,35 @@ async def cors_preflight_answered(ctx: CheckContext) -> None:
 # --- security headers and transport -------------------------------------------------------------
 
 
+def _expect_security_headers(resp: httpx.Response) -> None:
+    wanted = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
+              "content-security-policy": CSP}
+    wrong = {k: resp.headers.get(k) for k, v in wanted.items() if resp.headers.get(k) != v}
+    if wrong:
+        fail(f"on a {resp.status_code} answer: {wrong} (expected {wanted})", resp)
+
+
 @check(rule="/http/security-headers", area=AREA)
 async def security_headers_present(ctx: CheckContext) -> None:
-    """Every answer, errors included, carries ``X-Content-Type-Options: nosniff``,
-    ``Referrer-Policy: no-referrer`` and the standard's Content-Security-Policy."""
-    for resp in (await ctx.get("/configuratie"), await ctx.get(UNKNOWN_PATH)):
-        wanted = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
-                  "content-security-policy": CSP}
-        wrong = {k: resp.headers.get(k) for k, v in wanted.items() if resp.headers.get(k) != v}
-        if wrong:
-            fail(f"on a {resp.status_code} answer: {wrong} (expected {wanted})", resp)
+    """Every answer, errors included (a 404 and the 401 of an authenticated operation without
+    a token), carries ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``
+    and the standard's Content-Security-Policy."""
+    for resp in (await ctx.get("/configuratie"), await ctx.get(UNKNOWN_PATH),
+                 await ctx.get("/vorderingenoverzicht")):
+        _expect_security_headers(resp)
 
 
 @check(rule="/http/security-headers", area=AREA, needs=("test_bsn",))
 async def authenticated_answers_not_stored(ctx: CheckContext) -> None:
-    """Every answer to an authenticated request carries ``Cache-Control: no-store``."""
+    """Every answer to an authenticated request carries ``Cache-Control: no-store``, besides
+    the security headers of every answer."""
     session = await ctx.session()
     for path in ("/vorderingenoverzicht",):
         resp = await ctx.get(path, session)
         if "no-store" not in _tokens(resp.headers.get("cache-control")):
             fail(f"Cache-Control is {resp.headers.get('cache-control')!r} on an authenticated "
                  "answer; expected no-store", resp)
+        _expect_security_headers(resp)
 
 
 # --- media types and bad bodies -----------------------------------------------------------------

@@ -21,6 +21,7 @@ from tests.conformance.gallery_harness import (
     CORRECT_SOURCES,
     OIN,
     Federation,
+    Rewrite,
     assert_passes,
     build,
     check_id,
@@ -43,6 +44,7 @@ CHECKS = [
     http.problem_documents_valid,
     http.trailing_slash_not_served,
     http.cors_on_responses,
+    http.cors_on_authenticated_answers,
     http.cors_preflight_answered,
     http.security_headers_present,
     http.authenticated_answers_not_stored,
@@ -58,6 +60,29 @@ def overview_cacheable(fed: Federation):
     return rewrite_json(fed.source(), "GET", "/vorderingenoverzicht", lambda _s, _b: None,
                         headers=lambda h: [*without(h, "cache-control"),
                                            ("cache-control", "private, max-age=60")])
+
+
+CORS_HEADERS = ("access-control-allow-origin", "access-control-expose-headers")
+SECURITY_HEADERS = ("x-content-type-options", "referrer-policy", "content-security-policy")
+
+
+def overview_headers_changed(status: int, change):
+    """A source whose `status` answers to GET /vorderingenoverzicht `change` alters the
+    headers of (the header middleware skipped on that path)."""
+    def factory(fed: Federation):
+        def response(code, headers, body):
+            return code, (change(headers) if code == status else headers), body
+        return Rewrite(fed.source(), method="GET", path="/vorderingenoverzicht",
+                       response=response)
+    return factory
+
+
+def _drop(*names):
+    return lambda headers: without(headers, *names)
+
+
+def _with_credentials(headers):
+    return [*headers, ("access-control-allow-credentials", "true")]
 
 
 def no_hsts(fed: Federation):
@@ -142,11 +167,26 @@ BROKEN = [
     (http.trailing_slash_not_served, "trailing-slash-geaccepteerd", "/http/geen-trailing-slash",
      "/configuratie/ is answered 200"),
     (http.cors_on_responses, "geen-cors", "/http/cors", "Access-Control-Allow-Origin is None"),
+    (http.cors_on_responses, overview_headers_changed(401, _drop(*CORS_HEADERS)), "/http/cors",
+     "Access-Control-Allow-Origin is None on a 401 answer"),
+    (http.cors_on_responses, overview_headers_changed(401, _with_credentials), "/http/cors",
+     "Access-Control-Allow-Credentials is 'true' on a 401 answer"),
+    (http.cors_on_authenticated_answers, "geen-cors", "/http/cors",
+     "Access-Control-Allow-Origin is None on a 200 answer"),
+    (http.cors_on_authenticated_answers, overview_headers_changed(200, _drop(*CORS_HEADERS)),
+     "/http/cors", "Access-Control-Allow-Origin is None on a 200 answer"),
+    (http.cors_on_authenticated_answers, overview_headers_changed(200, _with_credentials),
+     "/http/cors", "Access-Control-Allow-Credentials is 'true' on a 200 answer"),
     (http.cors_preflight_answered, "geen-cors", "/http/cors", "expected HTTP 204, got 405"),
     (http.security_headers_present, "geen-nosniff", "/http/security-headers",
      "'x-content-type-options': None"),
+    (http.security_headers_present, overview_headers_changed(401, _drop(*SECURITY_HEADERS)),
+     "/http/security-headers", "on a 401 answer: {'x-content-type-options': None"),
     (http.authenticated_answers_not_stored, overview_cacheable, "/http/security-headers",
      "expected no-store"),
+    (http.authenticated_answers_not_stored,
+     overview_headers_changed(200, _drop(*SECURITY_HEADERS)), "/http/security-headers",
+     "on a 200 answer: {'x-content-type-options': None"),
     (transport.https_with_hsts, no_hsts, "/http/https", "Strict-Transport-Security is ''"),
     (http.non_json_body_refused, "mediatype-niet-gecontroleerd", "/http/json",
      "expected problem 415 verzoek/mediatype-niet-ondersteund; got status 400"),
