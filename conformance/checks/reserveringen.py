@@ -44,10 +44,16 @@ BOUNDARY_MARGIN_S = 120  # past annuleerbaar_tot and bedenktijd_tot on the test 
 GROUP_SIZE = 2
 
 
+def announced_validity(ctx: CheckContext) -> int | None:
+    """`reservering_geldigheid_s` as /configuratie announces it; None: no reservations."""
+    value = (ctx.config.get("betalingsregeling") or {}).get("reservering_geldigheid_s")
+    return value if isinstance(value, int) else None
+
+
 def validity(ctx: CheckContext) -> int:
     """`reservering_geldigheid_s`; NotApplicable when the source offers no reservations."""
-    value = (ctx.config.get("betalingsregeling") or {}).get("reservering_geldigheid_s")
-    if not isinstance(value, int):
+    value = announced_validity(ctx)
+    if value is None:
         raise NotApplicable("the source announces no reservering_geldigheid_s: it offers no "
                             "two-phase agreement")
     return value
@@ -149,8 +155,7 @@ async def reservations_refused_when_not_announced(ctx: CheckContext) -> None:
     """A source that does not publish ``reservering_geldigheid_s`` offers no two-phase
     agreement: reserving a valid quote is 404 algemeen/dienst-niet-aangeboden and holds
     nothing. (Not applicable to a source that publishes it: the other checks bind it.)"""
-    value = (ctx.config.get("betalingsregeling") or {}).get("reservering_geldigheid_s")
-    if isinstance(value, int):
+    if announced_validity(ctx) is not None:
         raise NotApplicable("the source announces reservering_geldigheid_s: it offers the "
                             "two-phase agreement")
     session = await ctx.session()
