@@ -1,4 +1,5 @@
-"""The app's own files written whole: a key and its certificate, an exported bundle.
+"""The app's own files written whole: a key and its certificate, an exported bundle, the
+agreement journal.
 
 `write_whole(files, mode)` writes every `(path, data)` to `<name>.nieuw` beside it first
 (flushed to disk, with `mode`), and only then renames each over its path: an interruption

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from reference_impl.app.errors import AppError, file_problem
+from reference_impl.app.files import WriteFailed, write_whole
 
 JOURNAL_FILE = "lopende-regeling.json"
 JOURNAL_KIND = "betalingsregeling-groep"
@@ -52,14 +52,11 @@ class Journal:
         if self.path is None:
             self._memory = json.loads(json.dumps(data))
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(self.path.name + ".nieuw")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        try:
+            write_whole([(self.path, text.encode("utf-8"))], FILE_MODE)
+        except WriteFailed as failed:
+            raise failed.cause from None  # as before: the caller sees the OSError itself
 
     def load(self) -> dict[str, Any] | None:
         """The pending agreement, or None when there is none."""
